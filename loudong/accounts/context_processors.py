@@ -1,0 +1,29 @@
+from loudong.accounts.access import has_cap
+from loudong.accounts.roles import Cap
+
+# (label, url, capability needed or None for every signed-in user)
+NAVIGATION = [
+    ("首页", "/", None),
+    ("辖区台账", "/territory/", Cap.VIEW),
+    ("用户管理", "/accounts/users/", Cap.MANAGE_USERS),
+    ("安全设置", "/accounts/security/", Cap.MANAGE_SECURITY),
+    ("审计日志", "/accounts/audit/", Cap.VIEW_AUDIT),
+]
+
+
+def navigation(request):
+    from django.conf import settings
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"site_name": settings.SITE_NAME, "nav_items": []}
+    items = [
+        {"label": label, "url": url, "active": _is_active(request.path, url)}
+        for label, url, cap in NAVIGATION
+        if cap is None or has_cap(user, cap)
+    ]
+    return {"site_name": settings.SITE_NAME, "nav_items": items}
+
+
+def _is_active(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)

@@ -1,0 +1,99 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from loudong.accounts.models import RoleAssignment, User
+from loudong.accounts.roles import ROLE_LEVELS, Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。连续输错 5 次，账号将被锁定 30 分钟。",
+        "inactive": "该账号已停用，请联系系统管理员。",
+    }
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="验证码", min_length=6, max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                      "autofocus": True}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="事由", min_length=2, max_length=200,
+                             help_text="查看完整信息须写明事由，将记入审计日志。")
+
+
+class UserCreateForm(forms.ModelForm):
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name"]
+        labels = {"username": "用户名"}
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            probe = User(username=cleaned.get("username", ""))
+            try:
+                validate_password(password, probe)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "region", "is_committee"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from loudong.territory.models import Region
+
+        self.fields["region"].queryset = Region.objects.exclude(level=Region.Level.COMPOUND)
+        self.fields["region"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        role, region = cleaned.get("role"), cleaned.get("region")
+        if role:
+            levels = ROLE_LEVELS[Role(role)]
+            if levels is None and region:
+                self.add_error("region", "系统、安全、审计管理员不按区域分配，请留空。")
+            elif levels is not None and (region is None or region.level not in levels):
+                names = "、".join(dict(_level_labels()).get(lv, lv) for lv in sorted(levels))
+                self.add_error("region", f"该角色须分配到{names}。")
+        return cleaned
+
+
+def _level_labels():
+    from loudong.territory.models import Region
+
+    return Region.Level.choices
+
+
+class PasswordResetByAdminForm(forms.Form):
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        validate_password(password, self.user)
+        return password
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label="操作", required=False)
+    actor = forms.CharField(label="操作人", required=False)
+    target = forms.CharField(label="对象", required=False)
+    since = forms.DateField(label="起", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="止", required=False, widget=forms.DateInput(attrs={"type": "date"}))

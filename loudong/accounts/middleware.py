@@ -1,0 +1,47 @@
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from loudong.accounts.audit import record
+
+# Paths an admin without a verified second factor may still open.
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+
+
+class AdminTwoFactorMiddleware:
+    """The three admin roles must pass TOTP before anything else (等保 双因素)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(_OPEN_PREFIXES)
+            and user.needs_two_factor()
+            and not user.is_verified()
+        ):
+            return redirect(f"{reverse('accounts:two_factor')}?next={request.path}")
+        return self.get_response(request)
+
+
+class AuditRefusalMiddleware:
+    """Every 403 is a security event: write an audit row for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            record(
+                actor=request.user,
+                action="access.denied",
+                target_repr=f"{request.method} {request.path}"[:200],
+                reason=str(exception)[:200],
+                request=request,
+            )
+        return None

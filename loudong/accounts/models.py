@@ -1,0 +1,183 @@
+import hashlib
+import json
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from loudong.accounts.roles import ADMIN_ROLES, ROLE_CAPS, ROLE_LEVELS, Role
+
+
+class User(AbstractUser):
+    """A login. ``full_name`` is how colleagues know the person (真实姓名)."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def active_roles(self) -> list["RoleAssignment"]:
+        """Cached on the instance: ``request.user`` is new for every request."""
+        if "_active_roles" not in self.__dict__:
+            self.__dict__["_active_roles"] = list(
+                self.role_assignments.filter(active=True).select_related("region")
+            )
+        return self.__dict__["_active_roles"]
+
+    def has_role(self, *roles) -> bool:
+        return any(a.role in roles for a in self.active_roles())
+
+    def needs_two_factor(self) -> bool:
+        """TOTP is required for the three admin roles (等保 三员)."""
+        return self.has_role(*ADMIN_ROLES)
+
+
+class RoleAssignment(models.Model):
+    """One role of one user in one region (or none, for the three admins)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="role_assignments")
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    region = models.ForeignKey(
+        "territory.Region", models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="所辖区域",
+    )
+    # 两委 member: 网格长 are "一般由两委成员兼任" (seed 004, 二.2).
+    is_committee = models.BooleanField("两委成员", default=False)
+    active = models.BooleanField("有效", default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色分配"
+        verbose_name_plural = "角色分配"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "region"], condition=Q(active=True),
+                name="roleassignment_unique_active",
+            ),
+        ]
+
+    def __str__(self):
+        where = f"（{self.region}）" if self.region_id else ""
+        return f"{self.get_role_display()}{where}"
+
+    @property
+    def capabilities(self):
+        return ROLE_CAPS[self.role]
+
+    def clean(self):
+        levels = ROLE_LEVELS[self.role]
+        if levels is None and self.region_id:
+            raise ValidationError({"region": "该角色不按区域分配"})
+        if levels is not None and (not self.region_id or self.region.level not in levels):
+            names = "、".join(sorted(levels))
+            raise ValidationError({"region": f"该角色须分配到以下层级的区域：{names}"})
+
+
+class AuditQuerySet(models.QuerySet):
+    """Append-only: bulk edits and deletes are refused in code."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计日志只能追加，不能修改")
+
+    def delete(self):
+        raise PermissionError("审计日志只能追加，不能删除")
+
+    _raw_delete = delete
+
+
+class AuditEvent(models.Model):
+    """An append-only, hash-chained record of who did what.
+
+    ``hash = sha256(prev_hash + canonical JSON of this row)``, and ``seq`` counts up
+    by one, so a row edited or deleted directly in the database breaks the chain at
+    that row (``loudong verify_audit``). Old and new values hold masked or
+    blind-indexed personal data only (see accounts.audit.safe_value).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    created = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    actor_username = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    target_type = models.CharField("对象类型", max_length=64, blank=True)
+    target_id = models.CharField("对象编号", max_length=64, blank=True)
+    target_repr = models.CharField("对象", max_length=200, blank=True)
+    region = models.ForeignKey(
+        "territory.Region", models.SET_NULL, null=True, blank=True, related_name="+",
+        db_constraint=False,
+    )
+    old = models.JSONField("原值", default=dict, blank=True)
+    new = models.JSONField("新值", default=dict, blank=True)
+    reason = models.CharField("事由", max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.target_repr}"
+
+    def canonical(self) -> str:
+        body = {
+            "seq": self.seq,
+            "created": self.created.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_username": self.actor_username,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "target_repr": self.target_repr,
+            "region": self.region_id,
+            "old": self.old,
+            "new": self.new,
+            "reason": self.reason,
+            "ip": self.ip,
+        }
+        return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,63 @@
+"""Roles of PRODUCT.md and what each may do. Variation by role is this table, not ifs."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SUBDISTRICT_ADMIN = "subdistrict_admin", "街道管理员"
+    COMMUNITY_WORKER = "community_worker", "社区工作者"
+    GRID_HEAD = "grid_head", "网格长"
+    BUILDING_LEADER = "building_leader", "楼栋长"
+    UNIT_LEADER = "unit_leader", "单元长"
+    CIVIL_AFFAIRS = "civil_affairs", "区民政局"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+class Cap(models.TextChoices):
+    """Capabilities. Region-scoped ones apply within the role's region."""
+
+    VIEW = "view", "查看辖区数据"
+    EDIT = "edit", "编辑辖区数据"
+    REVEAL = "reveal", "查看完整个人信息"
+    EXPORT = "export", "导出名单"
+    APPROVE = "approve", "审批（街道党工委）"
+    POLICY = "policy", "设置政策参数"
+    FIELDWORK = "fieldwork", "登记走访与事件"
+    MANAGE_USERS = "manage_users", "管理用户"
+    MANAGE_SECURITY = "manage_security", "安全设置"
+    VIEW_AUDIT = "view_audit", "查看审计日志"
+
+
+ROLE_CAPS: dict[str, frozenset[str]] = {
+    Role.SUBDISTRICT_ADMIN: frozenset(
+        {Cap.VIEW, Cap.EDIT, Cap.REVEAL, Cap.EXPORT, Cap.APPROVE, Cap.POLICY, Cap.FIELDWORK}
+    ),
+    Role.COMMUNITY_WORKER: frozenset({Cap.VIEW, Cap.EDIT, Cap.REVEAL, Cap.EXPORT, Cap.FIELDWORK}),
+    Role.GRID_HEAD: frozenset({Cap.VIEW, Cap.FIELDWORK}),
+    Role.BUILDING_LEADER: frozenset({Cap.VIEW, Cap.FIELDWORK}),
+    Role.UNIT_LEADER: frozenset({Cap.VIEW, Cap.FIELDWORK}),
+    # Read-only and masked: receives filing lists.
+    Role.CIVIL_AFFAIRS: frozenset({Cap.VIEW, Cap.EXPORT}),
+    # 等保 三员分立: none of the three sees business data or does another's job.
+    Role.SYSTEM_ADMIN: frozenset({Cap.MANAGE_USERS}),
+    Role.SECURITY_ADMIN: frozenset({Cap.MANAGE_SECURITY}),
+    Role.AUDIT_ADMIN: frozenset({Cap.VIEW_AUDIT}),
+}
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+GLOBAL_CAPS = frozenset({Cap.MANAGE_USERS, Cap.MANAGE_SECURITY, Cap.VIEW_AUDIT})
+
+# The region level a role is assigned at (None: no region, a system-wide duty).
+ROLE_LEVELS = {
+    Role.SUBDISTRICT_ADMIN: {"subdistrict"},
+    Role.COMMUNITY_WORKER: {"community"},
+    Role.GRID_HEAD: {"community", "compound"},
+    Role.BUILDING_LEADER: {"community", "compound"},
+    Role.UNIT_LEADER: {"community", "compound"},
+    Role.CIVIL_AFFAIRS: {"district", "subdistrict"},
+    Role.SYSTEM_ADMIN: None,
+    Role.SECURITY_ADMIN: None,
+    Role.AUDIT_ADMIN: None,
+}

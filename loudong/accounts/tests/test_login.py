@@ -1,0 +1,72 @@
+from django.test import override_settings
+
+from loudong.accounts.models import AuditEvent
+from loudong.test import PASSWORD, BaseTestCase
+
+
+class LoginTestCase(BaseTestCase):
+    def test_it_logs_in_and_lands_on_a_page(self):
+        response = self.client.post("/accounts/login/", {"username": "shequ_a",
+                                                         "password": PASSWORD}, follow=True)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.redirect_chain[-1][0], "/")
+        self.assertContains(response, "社区工作者")
+        event = AuditEvent.objects.get(action="auth.login")
+        self.assertEqual(event.actor, self.shequ_a)
+        self.assertEqual(event.ip, "127.0.0.1")
+
+    def test_it_shows_login_page_in_chinese(self):
+        response = self.client.get("/accounts/login/")
+        self.assertContains(response, "用户名")
+        self.assertContains(response, 'name="username"')
+        self.assertContains(response, 'name="password"')
+
+    def test_it_refuses_wrong_password_and_audits(self):
+        response = self.client.post("/accounts/login/", {"username": "shequ_a",
+                                                         "password": "wrong"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "用户名或密码不正确")
+        self.assertTrue(AuditEvent.objects.filter(action="auth.login_failed",
+                                                  actor_username="shequ_a").exists())
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_it_locks_the_username_after_five_failures(self):
+        for _ in range(5):
+            self.client.post("/accounts/login/", {"username": "shequ_b", "password": "bad"})
+        response = self.client.post("/accounts/login/", {"username": "shequ_b",
+                                                         "password": PASSWORD})
+        self.assertEqual(response.status_code, 429)
+        self.assertContains(response, "锁定", status_code=429)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertTrue(AuditEvent.objects.filter(action="auth.locked_out").exists())
+        # Another username from the same address is not locked (offices share an IP).
+        response = self.client.post("/accounts/login/", {"username": "shequ_a",
+                                                         "password": PASSWORD})
+        self.assertEqual(response.status_code, 302)
+
+    def test_it_logs_out_by_post_only(self):
+        self.login(self.shequ_a)
+        self.assertEqual(self.client.get("/accounts/logout/").status_code, 405)
+        response = self.client.post("/accounts/logout/")
+        self.assertRedirects(response, "/accounts/login/", fetch_redirect_response=False)
+        self.assertTrue(AuditEvent.objects.filter(action="auth.logout").exists())
+
+    def test_it_sends_anonymous_users_to_login(self):
+        response = self.client.get("/territory/")
+        self.assertRedirects(response, "/accounts/login/?next=/territory/",
+                             fetch_redirect_response=False)
+
+    def test_it_expires_idle_sessions(self):
+        from django.conf import settings
+
+        self.assertEqual(settings.SESSION_COOKIE_AGE, 30 * 60)
+        self.assertTrue(settings.SESSION_SAVE_EVERY_REQUEST)
+
+    @override_settings(SESSION_COOKIE_AGE=1)
+    def test_it_forgets_a_session_after_the_idle_timeout(self):
+        import time
+
+        self.login(self.shequ_a)
+        time.sleep(1.1)
+        response = self.client.get("/territory/")
+        self.assertEqual(response.status_code, 302)

@@ -1,0 +1,24 @@
+"""Build the demo subdistrict when the database has none; always print the accounts."""
+
+from django.core.management.base import BaseCommand
+
+from loudong.demo import accounts, build
+from loudong.territory.models import Region
+
+
+class Command(BaseCommand):
+    help = "构建演示街道（数据库为空时），并列出演示账号"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=build.DEFAULT_HOUSEHOLDS)
+        parser.add_argument("--seed", type=int, default=2021)
+
+    def handle(self, *args, households, seed, **options):
+        if Region.objects.filter(level=Region.Level.SUBDISTRICT).exists():
+            self.stdout.write("数据库中已有街道数据，跳过构建。")
+        else:
+            build.build(households=households, seed=seed, stdout=self.stdout)
+        self.stdout.write("")
+        self.stdout.write(f"演示账号（密码：{accounts.demo_password()}）：")
+        for line in accounts.describe_demo_users():
+            self.stdout.write(line)

@@ -1,0 +1,25 @@
+"""How personal data looks on screen: ID first 3 + last 4, phone first 3 + **** + last 4."""
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    digits = "".join(c for c in value if c.isdigit())
+    if not digits:
+        return ""
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "****" + digits[-4:]
+
+
+def mask_text(value: str) -> str:
+    """Names and addresses: keep the first character."""
+    if not value:
+        return ""
+    return value[0] + "*" * (len(value) - 1)

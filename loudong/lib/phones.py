@@ -1,0 +1,43 @@
+"""Phone numbers as community sheets write them: mobiles, landlines, +86, spaces."""
+
+import re
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－（）", "0123456789+-()")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Area code 3–4 digits starting with 0, then a 7–8 digit number, optional extension.
+LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
+SERVICE = re.compile(r"^(?:95\d{3,6}|400\d{7}|800\d{7}|1\d{4})$")
+
+
+class PhoneError(ValueError):
+    pass
+
+
+def normalize_phone(value: str) -> str:
+    """The stored form: 13912345678, 0566-1234567, 0566-1234567-123, or "".
+
+    Raises PhoneError with a Chinese reason when it is not a phone number.
+    """
+    text = str(value or "").translate(_FULLWIDTH).strip()
+    if not text:
+        return ""
+    text = re.sub(r"[\s()]", "", text)
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    text = text.lstrip("-")
+    digits = text.replace("-", "")
+    if MOBILE.match(digits):
+        return digits
+    match = LANDLINE.match(text) or LANDLINE.match(digits)
+    if match and digits.startswith("0"):
+        area, number, ext = match.groups()
+        return f"{area}-{number}" + (f"-{ext}" if ext else "")
+    if SERVICE.match(digits):
+        return digits
+    raise PhoneError(f"联系电话“{value}”不是有效的手机号或固定电话")
+
+
+def is_mobile(value: str) -> bool:
+    return bool(MOBILE.match(value))

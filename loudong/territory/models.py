@@ -1,0 +1,291 @@
+"""The register: 区 → 街道 → 社区 → 小区 (Region), 楼栋 → 单元 → 户 → 居民.
+
+Every object below a community carries ``community`` (and ``compound``) directly,
+so that a role's scope is one indexed ``IN`` filter, never a walk up the tree.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from loudong.lib.protected import BlindIndexField, ProtectedField
+
+
+class RegionQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "view"):
+        from loudong.accounts.access import scope_for
+
+        return self.filter(scope_for(user, capability).region_q())
+
+
+class Region(models.Model):
+    """An administrative or residential area: 区, 街道, 社区 or 小区.
+
+    ``path`` is the materialised path of ids, ``/1/4/17/``: descendants of a region
+    are ``path__startswith=region.path``.
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", "区"
+        SUBDISTRICT = "subdistrict", "街道"
+        COMMUNITY = "community", "社区"
+        COMPOUND = "compound", "小区"
+
+    DEPTH = {Level.DISTRICT: 0, Level.SUBDISTRICT: 1, Level.COMMUNITY: 2, Level.COMPOUND: 3}
+
+    level = models.CharField("层级", max_length=16, choices=Level.choices, db_index=True)
+    name = models.CharField("名称", max_length=100)
+    # 统计用区划代码: 12 digits for 社区 (村级), 9 for 街道, 6 for 区.
+    code = models.CharField("代码", max_length=20, blank=True, db_index=True)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级"
+    )
+    path = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    office_phone = models.CharField("办公电话", max_length=32, blank=True)
+    leader_name = models.CharField("负责人", max_length=50, blank=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "区域"
+        verbose_name_plural = "区域"
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="region_unique_name_in_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("territory:region", args=[self.pk])
+
+    def clean(self):
+        if self.level == self.Level.COMMUNITY and self.code and not re.fullmatch(r"\d{12}", self.code):
+            raise ValidationError({"code": "社区代码应为 12 位统计用区划代码"})
+        if self.parent and self.DEPTH[self.level] != self.DEPTH[self.parent.level] + 1:
+            raise ValidationError({"parent": "上级区域的层级不对"})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Region.objects.filter(pk=self.pk).update(path=path)
+
+    def ancestors(self):
+        ids = [int(i) for i in self.path.strip("/").split("/")[:-1] if i]
+        by_id = Region.objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+    def community(self):
+        """This region's 社区, for a community or compound; else None."""
+        if self.level == self.Level.COMMUNITY:
+            return self
+        if self.level == self.Level.COMPOUND:
+            return self.parent
+        return None
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows carrying ``community`` and ``compound``; see accounts.access."""
+
+    def visible_to(self, user, capability: str = "view"):
+        from loudong.accounts.access import scope_for
+
+        return self.filter(scope_for(user, capability).q())
+
+
+def number_key(label: str) -> str:
+    """The comparable core of a building or unit label: '3号楼', '3栋', '3#', '３幢' → '3'."""
+    text = str(label).strip().translate(str.maketrans("０１２３４５６７８９＃", "0123456789#"))
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"(号楼|号|栋|幢|座|楼|#|单元)$", "", text)
+    return text.upper()
+
+
+class Building(models.Model):
+    class Kind(models.TextChoices):
+        WALKUP = "walkup", "多层"
+        MIDRISE = "midrise", "小高层"
+        TOWER = "tower", "高层"
+        VILLA = "villa", "别墅"
+        BUNGALOW = "bungalow", "平房/散居"
+        OTHER = "other", "其他"
+
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name="社区")
+    compound = models.ForeignKey(
+        Region, models.PROTECT, related_name="buildings", verbose_name="小区"
+    )
+    number = models.CharField("楼栋", max_length=40, help_text="如 3号楼、3栋")
+    number_key = models.CharField(max_length=40, editable=False)
+    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    # Local plane in metres (for division) and WGS-84 degrees (for maps).
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "楼栋"
+        verbose_name_plural = "楼栋"
+        ordering = ["compound_id", "number_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "number_key"], name="building_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.compound.name}{self.number}"
+
+    def save(self, *args, **kwargs):
+        self.number_key = number_key(self.number)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("territory:building", args=[self.pk])
+
+
+class Unit(models.Model):
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, models.CASCADE, related_name="units", verbose_name="楼栋")
+    number = models.CharField("单元", max_length=40)
+    number_key = models.CharField(max_length=40, editable=False)
+    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单元"
+        verbose_name_plural = "单元"
+        ordering = ["building_id", "number_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "number_key"], name="unit_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.building}{self.number}"
+
+    def save(self, *args, **kwargs):
+        self.number_key = number_key(self.number)
+        super().save(*args, **kwargs)
+
+
+class Household(models.Model):
+    class Residence(models.TextChoices):
+        PERMANENT = "permanent", "常住"
+        FLOATING = "floating", "流动"
+        RENTED = "rented", "出租"
+        VACANT = "vacant", "空置"
+
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, models.PROTECT, related_name="households")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="households", verbose_name="单元")
+    room = models.CharField("房号", max_length=20)
+    floor = models.SmallIntegerField("楼层", null=True, blank=True)
+    residence = models.CharField(
+        "居住类型", max_length=16, choices=Residence.choices, default=Residence.PERMANENT
+    )
+    # 实际居民居住户数 (seed 000): vacant households are not counted for grids.
+    occupied = models.BooleanField("有人居住", default=True, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "户"
+        verbose_name_plural = "户"
+        ordering = ["unit_id", "floor", "room"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "room"], name="household_unique_room"),
+        ]
+        indexes = [models.Index(fields=["community", "id"], name="household_community_idx")]
+
+    def __str__(self):
+        return f"{self.unit}{self.room}室"
+
+    def get_absolute_url(self):
+        return reverse("territory:household", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.occupied = self.residence != self.Residence.VACANT
+        super().save(*args, **kwargs)
+
+
+class ResidentQuerySet(ScopedQuerySet):
+    def current(self):
+        return self.filter(moved_out=False)
+
+    def with_id_number(self, value: str):
+        from loudong.lib.protected import lookup
+
+        return self.filter(id_number_index=lookup("id_number", value))
+
+    def with_phone(self, value: str):
+        from loudong.lib.protected import lookup
+
+        return self.filter(phone_index=lookup("phone", value))
+
+    def search_last4(self, digits: str):
+        from loudong.lib.protected import lookup_last4
+
+        return self.filter(
+            Q(id_number_last4=lookup_last4("id_number", digits))
+            | Q(phone_last4=lookup_last4("phone", digits))
+        )
+
+
+class Resident(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, models.PROTECT, related_name="residents", verbose_name="户"
+    )
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    relation = models.CharField("与户主关系", max_length=20, blank=True)
+    is_householder = models.BooleanField("户主", default=False)
+    id_number = ProtectedField("身份证号", kind="id_number")
+    id_number_index = BlindIndexField(source="id_number")
+    id_number_last4 = BlindIndexField(source="id_number", part="last4")
+    phone = ProtectedField("联系电话", kind="phone")
+    phone_index = BlindIndexField(source="phone")
+    phone_last4 = BlindIndexField(source="phone", part="last4")
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    political_status = models.CharField("政治面貌", max_length=20, blank=True)
+    notes = models.CharField("备注", max_length=200, blank=True)
+    moved_out = models.BooleanField("已迁出", default=False)
+    moved_out_on = models.DateField("迁出日期", null=True, blank=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "居民"
+        verbose_name_plural = "居民"
+        ordering = ["household_id", "-is_householder", "id"]
+        constraints = [
+            # One person, one current record: the blind index makes this checkable.
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~Q(id_number_index="") & Q(moved_out=False),
+                name="resident_unique_current_id_number",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("territory:resident", args=[self.pk])

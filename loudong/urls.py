@@ -1,0 +1,18 @@
+from django.http import HttpResponse
+from django.urls import include, path
+
+from loudong import errors
+from loudong.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("loudong.accounts.urls")),
+    path("territory/", include("loudong.territory.urls")),
+    path("api/v1/", include("loudong.api.urls")),
+    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
