@@ -40,8 +40,11 @@ def make_building(compound, number="1号楼", **fields) -> Building:
 
 def make_unit(building, number="1单元", **fields) -> Unit:
     return Unit.objects.create(
-        community=building.community, compound=building.compound, building=building,
-        number=number, **fields,
+        community=building.community,
+        compound=building.compound,
+        building=building,
+        number=number,
+        **fields,
     )
 
 
@@ -50,8 +53,12 @@ def make_household(compound, room=None, *, unit=None, **fields) -> Household:
         building = make_building(compound, f"{next(_seq)}号楼")
         unit = make_unit(building)
     return Household.objects.create(
-        community=unit.community, compound=unit.compound, building=unit.building, unit=unit,
-        room=room or f"{next(_seq)}01", **fields,
+        community=unit.community,
+        compound=unit.compound,
+        building=unit.building,
+        unit=unit,
+        room=room or f"{next(_seq)}01",
+        **fields,
     )
 
 
@@ -62,8 +69,11 @@ def make_id(born=dt.date(1960, 5, 4), region6="341702") -> str:
 def make_resident(household, name="张三", **fields) -> Resident:
     fields.setdefault("id_number", make_id())
     return Resident.objects.create(
-        community=household.community, compound=household.compound, household=household,
-        name=name, **fields,
+        community=household.community,
+        compound=household.compound,
+        household=household,
+        name=name,
+        **fields,
     )
 
 
@@ -71,12 +81,15 @@ class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.district = make_region(Region.Level.DISTRICT, "贵池区", code="341702")
-        cls.subdistrict = make_region(Region.Level.SUBDISTRICT, "池阳街道", cls.district,
-                                      "341702001")
-        cls.community_a = make_region(Region.Level.COMMUNITY, "秀山门社区", cls.subdistrict,
-                                      "341702001001")
-        cls.community_b = make_region(Region.Level.COMMUNITY, "杏花村社区", cls.subdistrict,
-                                      "341702001002")
+        cls.subdistrict = make_region(
+            Region.Level.SUBDISTRICT, "池阳街道", cls.district, "341702001"
+        )
+        cls.community_a = make_region(
+            Region.Level.COMMUNITY, "秀山门社区", cls.subdistrict, "341702001001"
+        )
+        cls.community_b = make_region(
+            Region.Level.COMMUNITY, "杏花村社区", cls.subdistrict, "341702001002"
+        )
         cls.compound_a = make_region(Region.Level.COMPOUND, "翠微小区", cls.community_a)
         cls.compound_b = make_region(Region.Level.COMPOUND, "杏林苑", cls.community_b)
 

@@ -60,9 +60,7 @@ def scope_for(user, capability: str = Cap.VIEW) -> Scope:
     from loudong.territory.models import Region
 
     regions = [
-        a.region
-        for a in user.active_roles()
-        if a.region_id and capability in ROLE_CAPS[a.role]
+        a.region for a in user.active_roles() if a.region_id and capability in ROLE_CAPS[a.role]
     ]
     paths = tuple(sorted({r.path for r in regions}))
     compound_ids = frozenset(r.pk for r in regions if r.level == Region.Level.COMPOUND)

@@ -11,20 +11,31 @@ def create_user(*, username: str, full_name: str, password: str, acting_user, re
     user = User(username=username, full_name=full_name)
     user.set_password(password)
     user.save()
-    record(actor=acting_user, action="user.create", target=user,
-           new={"username": username, "full_name": full_name}, request=request)
+    record(
+        actor=acting_user,
+        action="user.create",
+        target=user,
+        new={"username": username, "full_name": full_name},
+        request=request,
+    )
     return user
 
 
 @transaction.atomic
-def assign_role(*, user: User, role: str, region=None, is_committee=False, acting_user,
-                request=None) -> RoleAssignment:
+def assign_role(
+    *, user: User, role: str, region=None, is_committee=False, acting_user, request=None
+) -> RoleAssignment:
     assignment = RoleAssignment.objects.create(
         user=user, role=role, region=region, is_committee=is_committee
     )
-    record(actor=acting_user, action="role.assign", target=user, region=region,
-           new={"role": role, "region": region.pk if region else None,
-                "is_committee": is_committee}, request=request)
+    record(
+        actor=acting_user,
+        action="role.assign",
+        target=user,
+        region=region,
+        new={"role": role, "region": region.pk if region else None, "is_committee": is_committee},
+        request=request,
+    )
     return assignment
 
 
@@ -32,9 +43,14 @@ def assign_role(*, user: User, role: str, region=None, is_committee=False, actin
 def end_role(*, assignment: RoleAssignment, acting_user, request=None) -> None:
     assignment.active = False
     assignment.save(update_fields=["active"])
-    record(actor=acting_user, action="role.end", target=assignment.user,
-           region=assignment.region, old={"role": assignment.role,
-                                          "region": assignment.region_id}, request=request)
+    record(
+        actor=acting_user,
+        action="role.end",
+        target=assignment.user,
+        region=assignment.region,
+        old={"role": assignment.role, "region": assignment.region_id},
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -42,8 +58,14 @@ def set_user_active(*, user: User, active: bool, acting_user, request=None) -> N
     old = user.is_active
     user.is_active = active
     user.save(update_fields=["is_active"])
-    record(actor=acting_user, action="user.activate" if active else "user.deactivate",
-           target=user, old={"is_active": old}, new={"is_active": active}, request=request)
+    record(
+        actor=acting_user,
+        action="user.activate" if active else "user.deactivate",
+        target=user,
+        old={"is_active": old},
+        new={"is_active": active},
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -58,8 +80,13 @@ def unlock_user(*, username: str, acting_user, request=None) -> int:
     from axes.models import AccessAttempt
 
     count, _ = AccessAttempt.objects.filter(username=username).delete()
-    record(actor=acting_user, action="security.unlock", target_repr=username,
-           new={"attempts_cleared": count}, request=request)
+    record(
+        actor=acting_user,
+        action="security.unlock",
+        target_repr=username,
+        new={"attempts_cleared": count},
+        request=request,
+    )
     return count
 
 
@@ -68,8 +95,13 @@ def reset_two_factor(*, user: User, acting_user, request=None) -> int:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     count, _ = TOTPDevice.objects.filter(user=user).delete()
-    record(actor=acting_user, action="security.reset_2fa", target=user,
-           new={"devices_removed": count}, request=request)
+    record(
+        actor=acting_user,
+        action="security.reset_2fa",
+        target=user,
+        new={"devices_removed": count},
+        request=request,
+    )
     return count
 
 
@@ -80,6 +112,12 @@ def reveal(*, obj, fields: list[str], reason: str, acting_user, request=None) ->
     """
     values = {name: getattr(obj, name).reveal() for name in fields}
     with transaction.atomic():
-        record(actor=acting_user, action="personal_data.reveal", target=obj, reason=reason,
-               new={"fields": fields}, request=request)
+        record(
+            actor=acting_user,
+            action="personal_data.reveal",
+            target=obj,
+            reason=reason,
+            new={"fields": fields},
+            request=request,
+        )
     return values

@@ -16,15 +16,22 @@ class LoginForm(AuthenticationForm):
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="验证码", min_length=6, max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                      "autofocus": True}),
+        label="验证码",
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="事由", min_length=2, max_length=200,
-                             help_text="查看完整信息须写明事由，将记入审计日志。")
+    reason = forms.CharField(
+        label="事由",
+        min_length=2,
+        max_length=200,
+        help_text="查看完整信息须写明事由，将记入审计日志。",
+    )
 
 
 class UserCreateForm(forms.ModelForm):
@@ -95,5 +102,9 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label="操作", required=False)
     actor = forms.CharField(label="操作人", required=False)
     target = forms.CharField(label="对象", required=False)
-    since = forms.DateField(label="起", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="止", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="起", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="止", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

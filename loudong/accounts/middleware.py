@@ -5,7 +5,15 @@ from django.urls import reverse
 from loudong.accounts.audit import record
 
 # Paths an admin without a verified second factor may still open.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# The API answers 401 itself (api.auth.ScopedSessionAuth) rather than redirecting.
+_OPEN_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/2fa/",
+    "/static/",
+    "/healthz",
+    "/api/",
+)
 
 
 class AdminTwoFactorMiddleware:

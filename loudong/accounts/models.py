@@ -43,7 +43,11 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(User, models.CASCADE, related_name="role_assignments")
     role = models.CharField("角色", max_length=32, choices=Role.choices)
     region = models.ForeignKey(
-        "territory.Region", models.PROTECT, null=True, blank=True, related_name="+",
+        "territory.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="所辖区域",
     )
     # 两委 member: 网格长 are "一般由两委成员兼任" (seed 004, 二.2).
@@ -56,7 +60,8 @@ class RoleAssignment(models.Model):
         verbose_name_plural = "角色分配"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "region"], condition=Q(active=True),
+                fields=["user", "role", "region"],
+                condition=Q(active=True),
                 name="roleassignment_unique_active",
             ),
         ]
@@ -110,7 +115,11 @@ class AuditEvent(models.Model):
     target_id = models.CharField("对象编号", max_length=64, blank=True)
     target_repr = models.CharField("对象", max_length=200, blank=True)
     region = models.ForeignKey(
-        "territory.Region", models.SET_NULL, null=True, blank=True, related_name="+",
+        "territory.Region",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         db_constraint=False,
     )
     old = models.JSONField("原值", default=dict, blank=True)
@@ -129,6 +138,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志只能追加，不能删除")
 
     def canonical(self) -> str:
         body = {
@@ -150,14 +167,6 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计日志只能追加，不能删除")
 
 
 class ApiToken(models.Model):

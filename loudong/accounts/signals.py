@@ -25,11 +25,21 @@ def audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    record(actor=None, action="auth.login_failed", actor_username=username,
-           target_repr=username, request=request)
+    record(
+        actor=None,
+        action="auth.login_failed",
+        actor_username=username,
+        target_repr=username,
+        request=request,
+    )
 
 
 @receiver(user_locked_out)
 def audit_locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    record(actor=None, action="auth.locked_out", actor_username=str(username or "")[:150],
-           target_repr=str(username or ""), request=request)
+    record(
+        actor=None,
+        action="auth.locked_out",
+        actor_username=str(username or "")[:150],
+        target_repr=str(username or ""),
+        request=request,
+    )

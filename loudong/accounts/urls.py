@@ -14,8 +14,9 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/roles/", views.user_assign_role, name="user_assign_role"),
-    path("users/<int:pk>/roles/<int:assignment_pk>/end/", views.user_end_role,
-         name="user_end_role"),
+    path(
+        "users/<int:pk>/roles/<int:assignment_pk>/end/", views.user_end_role, name="user_end_role"
+    ),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
     path("security/", views.security, name="security"),

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -38,8 +37,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record(actor=self.request.user, action="auth.password_change", target=self.request.user,
-               request=self.request)
+        record(
+            actor=self.request.user,
+            action="auth.password_change",
+            target=self.request.user,
+            request=self.request,
+        )
         messages.success(self.request, "密码已修改。")
         return response
 
@@ -64,11 +67,16 @@ def two_factor(request):
             if not device.confirmed:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                record(actor=request.user, action="security.2fa_enrolled", target=request.user,
-                       request=request)
+                record(
+                    actor=request.user,
+                    action="security.2fa_enrolled",
+                    target=request.user,
+                    request=request,
+                )
             otp_login(request, device)
-            record(actor=request.user, action="auth.2fa_verified", target=request.user,
-                   request=request)
+            record(
+                actor=request.user, action="auth.2fa_verified", target=request.user, request=request
+            )
             return redirect(_safe_next(request))
         record(actor=request.user, action="auth.2fa_failed", target=request.user, request=request)
         form.add_error("token", "验证码不正确或已过期，请重新输入手机验证器上的 6 位数字。")
@@ -79,8 +87,7 @@ def two_factor(request):
         qr = segno.make(device.config_url, error="m")
         context["qr_data_uri"] = qr.svg_data_uri(scale=4)
         context["secret"] = _base32(device)
-    return render(request, "accounts/two_factor.html", context,
-                  status=400 if form.errors else 200)
+    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
 
 
 def _base32(device) -> str:
@@ -116,20 +123,27 @@ def user_create(request):
         user = actions.create_user(acting_user=request.user, request=request, **form.cleaned_data)
         messages.success(request, f"已创建用户 {user.username}，请为其分配角色。")
         return redirect("accounts:user_detail", pk=user.pk)
-    return render(request, "accounts/user_create.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "accounts/user_create.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
 def user_detail(request, pk):
     require_cap(request.user, Cap.MANAGE_USERS, request)
     user = get_object_or_404(User, pk=pk)
-    return render(request, "accounts/user_detail.html", {
-        "subject": user,
-        "assignments": user.role_assignments.select_related("region").order_by("-active", "role"),
-        "role_form": RoleAssignmentForm(),
-        "password_form": PasswordResetByAdminForm(user=user),
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": user,
+            "assignments": user.role_assignments.select_related("region").order_by(
+                "-active", "role"
+            ),
+            "role_form": RoleAssignmentForm(),
+            "password_form": PasswordResetByAdminForm(user=user),
+        },
+    )
 
 
 @require_POST
@@ -139,9 +153,17 @@ def user_assign_role(request, pk):
     user = get_object_or_404(User, pk=pk)
     form = RoleAssignmentForm(request.POST, instance=RoleAssignment(user=user))
     if not form.is_valid():
-        return render(request, "accounts/user_detail.html", {
-            "subject": user, "assignments": user.role_assignments.all(), "role_form": form,
-            "password_form": PasswordResetByAdminForm(user=user)}, status=400)
+        return render(
+            request,
+            "accounts/user_detail.html",
+            {
+                "subject": user,
+                "assignments": user.role_assignments.all(),
+                "role_form": form,
+                "password_form": PasswordResetByAdminForm(user=user),
+            },
+            status=400,
+        )
     actions.assign_role(user=user, acting_user=request.user, request=request, **form.cleaned_data)
     messages.success(request, "角色已分配。")
     return redirect("accounts:user_detail", pk=user.pk)
@@ -166,8 +188,7 @@ def user_set_active(request, pk):
     if user == request.user and not active:
         messages.error(request, "不能停用自己的账号。")
     else:
-        actions.set_user_active(user=user, active=active, acting_user=request.user,
-                                request=request)
+        actions.set_user_active(user=user, active=active, acting_user=request.user, request=request)
         messages.success(request, "账号已启用。" if active else "账号已停用。")
     return redirect("accounts:user_detail", pk=pk)
 
@@ -179,11 +200,20 @@ def user_reset_password(request, pk):
     user = get_object_or_404(User, pk=pk)
     form = PasswordResetByAdminForm(request.POST, user=user)
     if not form.is_valid():
-        return render(request, "accounts/user_detail.html", {
-            "subject": user, "assignments": user.role_assignments.all(),
-            "role_form": RoleAssignmentForm(), "password_form": form}, status=400)
-    actions.reset_password(user=user, password=form.cleaned_data["password"],
-                           acting_user=request.user, request=request)
+        return render(
+            request,
+            "accounts/user_detail.html",
+            {
+                "subject": user,
+                "assignments": user.role_assignments.all(),
+                "role_form": RoleAssignmentForm(),
+                "password_form": form,
+            },
+            status=400,
+        )
+    actions.reset_password(
+        user=user, password=form.cleaned_data["password"], acting_user=request.user, request=request
+    )
     messages.success(request, "密码已重置，请通知本人登录后修改。")
     return redirect("accounts:user_detail", pk=pk)
 
@@ -197,23 +227,30 @@ def security(request):
     from axes.models import AccessAttempt
     from django.conf import settings
 
-    admins = [u for u in User.objects.filter(is_active=True).prefetch_related("role_assignments")
-              if u.needs_two_factor()]
+    admins = [
+        u
+        for u in User.objects.filter(is_active=True).prefetch_related("role_assignments")
+        if u.needs_two_factor()
+    ]
     enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
-    return render(request, "accounts/security.html", {
-        "attempts": AccessAttempt.objects.order_by("-attempt_time")[:200],
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "admins": [(u, u.pk in enrolled) for u in admins],
-        "users": User.objects.filter(is_active=True).order_by("username"),
-        "policy": {
-            "密码最短长度": "8 位",
-            "密码字符类别": "大写、小写、数字、符号中至少三类",
-            "登录失败锁定": f"连续 {settings.AXES_FAILURE_LIMIT} 次失败锁定 "
-                           f"{int(settings.AXES_COOLOFF_TIME * 60)} 分钟",
-            "会话空闲超时": f"{settings.SESSION_IDLE_MINUTES} 分钟",
-            "双因素认证": "系统、安全、审计管理员必须启用",
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "attempts": AccessAttempt.objects.order_by("-attempt_time")[:200],
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "admins": [(u, u.pk in enrolled) for u in admins],
+            "users": User.objects.filter(is_active=True).order_by("username"),
+            "policy": {
+                "密码最短长度": "8 位",
+                "密码字符类别": "大写、小写、数字、符号中至少三类",
+                "登录失败锁定": f"连续 {settings.AXES_FAILURE_LIMIT} 次失败锁定 "
+                f"{int(settings.AXES_COOLOFF_TIME * 60)} 分钟",
+                "会话空闲超时": f"{settings.SESSION_IDLE_MINUTES} 分钟",
+                "双因素认证": "系统、安全、审计管理员必须启用",
+            },
         },
-    })
+    )
 
 
 @require_POST
@@ -264,21 +301,54 @@ def audit_list(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "accounts/audit_list.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "accounts/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 @login_required
 def audit_export(request):
     require_cap(request.user, Cap.VIEW_AUDIT, request)
-    form, events = _filtered_audit(request)
-    headers = ["序号", "时间", "操作人", "操作", "对象类型", "对象编号", "对象", "区域",
-               "原值", "新值", "事由", "IP", "哈希"]
+    _form, events = _filtered_audit(request)
+    headers = [
+        "序号",
+        "时间",
+        "操作人",
+        "操作",
+        "对象类型",
+        "对象编号",
+        "对象",
+        "区域",
+        "原值",
+        "新值",
+        "事由",
+        "IP",
+        "哈希",
+    ]
     rows = (
-        [e.seq, e.created, e.actor_username, e.action, e.target_type, e.target_id,
-         e.target_repr, e.region_id or "", e.old, e.new, e.reason, e.ip or "", e.hash]
+        [
+            e.seq,
+            e.created,
+            e.actor_username,
+            e.action,
+            e.target_type,
+            e.target_id,
+            e.target_repr,
+            e.region_id or "",
+            e.old,
+            e.new,
+            e.reason,
+            e.ip or "",
+            e.hash,
+        ]
         for e in events.order_by("seq").iterator(chunk_size=2000)
     )
-    record(actor=request.user, action="audit.export", request=request,
-           new={"filters": request.GET.dict()})
+    record(
+        actor=request.user,
+        action="audit.export",
+        request=request,
+        new={"filters": request.GET.dict()},
+    )
     return xlsx.response("审计日志", headers, rows, filename="审计日志.xlsx")

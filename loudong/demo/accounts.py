@@ -38,7 +38,9 @@ def create_demo_users(regions: dict) -> list[User]:
         user.set_password(password)
         user.save()
         RoleAssignment.objects.get_or_create(
-            user=user, role=role, region=regions.get(where) if where else None,
+            user=user,
+            role=role,
+            region=regions.get(where) if where else None,
             defaults={"is_committee": committee},
         )
         if role in ADMIN_ROLES:

@@ -14,7 +14,9 @@ def build_regions() -> dict:
         level=Region.Level.DISTRICT, name="贵池区", defaults={"code": "341702"}
     )
     subdistrict, _ = Region.objects.get_or_create(
-        level=Region.Level.SUBDISTRICT, name="池阳街道", parent=district,
+        level=Region.Level.SUBDISTRICT,
+        name="池阳街道",
+        parent=district,
         defaults={"code": "341702001", "office_phone": "0566-2021000", "leader_name": "周建国"},
     )
     return {"district": district, "subdistrict": subdistrict}
@@ -23,8 +25,9 @@ def build_regions() -> dict:
 def build(*, households: int, seed: int, stdout) -> None:
     regions = build_regions()
     stdout.write(f"已建立 {regions['district']} / {regions['subdistrict']}")
-    regions.update(build_registry(regions["subdistrict"], households=households, seed=seed,
-                                  stdout=stdout))
+    regions.update(
+        build_registry(regions["subdistrict"], households=households, seed=seed, stdout=stdout)
+    )
     create_demo_users(regions)
     stdout.write("已建立演示账号")
 
@@ -35,7 +38,9 @@ def build_registry(subdistrict, *, households: int, seed: int, stdout) -> dict:
     created = {}
     for key, (code, name) in zip("AB", names, strict=True):
         created[key], _ = Region.objects.get_or_create(
-            level=Region.Level.COMMUNITY, name=name, parent=subdistrict,
+            level=Region.Level.COMMUNITY,
+            name=name,
+            parent=subdistrict,
             defaults={"code": code, "office_phone": "0566-20210" + code[-2:]},
         )
     return created

@@ -37,7 +37,7 @@ def normalize(kind: str, value: str) -> str:
 
 
 def digits_tail(value: str) -> str:
-    digits = "".join(c for c in value if c.isdigit() or c == "X")
+    digits = "".join(c for c in str(value).upper() if c.isdigit() or c == "X")
     return digits[-4:]
 
 

@@ -16,10 +16,14 @@ from loudong.territory.access import (
 from loudong.territory.models import Building, Household, Region
 
 
-def region_crumbs(region, *extra):
+def region_crumbs(user, region, *extra):
+    """Breadcrumb from the user's top region down; regions above the scope are not links."""
+    scope = scope_for(user)
     crumbs = [{"label": "辖区台账", "url": "/territory/"}]
     for r in [*region.ancestors(), region]:
-        crumbs.append({"label": r.name, "url": r.get_absolute_url()})
+        if r.level != Region.Level.DISTRICT:
+            crumbs.append({"label": r.name,
+                           "url": r.get_absolute_url() if scope.allows(r) else ""})
     return crumbs + list(extra)
 
 
@@ -52,7 +56,7 @@ def region(request, pk):
         )
     return render(request, "territory/region.html", {
         "region": region, "children": children, "buildings": buildings,
-        "breadcrumb": region_crumbs(region),
+        "breadcrumb": region_crumbs(request.user, region),
     })
 
 
@@ -67,7 +71,7 @@ def building(request, pk):
     )
     return render(request, "territory/building.html", {
         "building": building, "households": households,
-        "breadcrumb": region_crumbs(building.compound, {"label": building.number}),
+        "breadcrumb": region_crumbs(request.user, building.compound, {"label": building.number}),
     })
 
 
@@ -79,7 +83,7 @@ def household(request, pk):
         "residents": household.residents.order_by("moved_out", "-is_householder", "id"),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
         "breadcrumb": region_crumbs(
-            household.compound,
+            request.user, household.compound,
             {"label": household.building.number, "url": household.building.get_absolute_url()},
             {"label": f"{household.unit.number} {household.room}室"},
         ),
@@ -95,7 +99,7 @@ def resident(request, pk):
         "reveal_form": ReasonForm(),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(resident),
         "breadcrumb": region_crumbs(
-            resident.compound,
+            request.user, resident.compound,
             {"label": household.building.number, "url": household.building.get_absolute_url()},
             {"label": f"{household.unit.number} {household.room}室",
              "url": household.get_absolute_url()},

@@ -10,8 +10,10 @@ from loudong.test import BaseTestCase
 
 class AuditChainTestCase(BaseTestCase):
     def make_events(self, n=5):
-        return [record(actor=self.shequ_a, action="test.event", new={"i": i, "x": "值"})
-                for i in range(n)]
+        return [
+            record(actor=self.shequ_a, action="test.event", new={"i": i, "x": "值"})
+            for i in range(n)
+        ]
 
     def test_it_chains_rows(self):
         events = self.make_events()
@@ -24,8 +26,10 @@ class AuditChainTestCase(BaseTestCase):
     def test_it_detects_a_row_edited_in_the_database(self):
         events = self.make_events()
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE accounts_auditevent SET actor_username = %s WHERE id = %s",
-                           ["mallory", events[2].pk])
+            cursor.execute(
+                "UPDATE accounts_auditevent SET actor_username = %s WHERE id = %s",
+                ["mallory", events[2].pk],
+            )
         with self.assertRaisesMessage(CommandError, "第 3 条记录"):
             call_command("verify_audit", stdout=StringIO())
 
@@ -39,8 +43,10 @@ class AuditChainTestCase(BaseTestCase):
     def test_it_detects_edited_json(self):
         events = self.make_events()
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE accounts_auditevent SET new = %s WHERE id = %s",
-                           ['{"i": 99, "x": "值"}', events[3].pk])
+            cursor.execute(
+                "UPDATE accounts_auditevent SET new = %s WHERE id = %s",
+                ['{"i": 99, "x": "值"}', events[3].pk],
+            )
         with self.assertRaisesMessage(CommandError, "第 4 条记录"):
             call_command("verify_audit", stdout=StringIO())
 
@@ -60,5 +66,7 @@ class AuditChainTestCase(BaseTestCase):
     def test_it_masks_protected_values(self):
         from loudong.lib.protected import Protected
 
-        event = record(actor=None, action="t", new={"phone": Protected.seal("phone", "13912345678")})
+        event = record(
+            actor=None, action="t", new={"phone": Protected.seal("phone", "13912345678")}
+        )
         self.assertEqual(event.new, {"phone": "139****5678"})

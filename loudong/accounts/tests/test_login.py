@@ -6,8 +6,9 @@ from loudong.test import PASSWORD, BaseTestCase
 
 class LoginTestCase(BaseTestCase):
     def test_it_logs_in_and_lands_on_a_page(self):
-        response = self.client.post("/accounts/login/", {"username": "shequ_a",
-                                                         "password": PASSWORD}, follow=True)
+        response = self.client.post(
+            "/accounts/login/", {"username": "shequ_a", "password": PASSWORD}, follow=True
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.redirect_chain[-1][0], "/")
         self.assertContains(response, "社区工作者")
@@ -22,26 +23,30 @@ class LoginTestCase(BaseTestCase):
         self.assertContains(response, 'name="password"')
 
     def test_it_refuses_wrong_password_and_audits(self):
-        response = self.client.post("/accounts/login/", {"username": "shequ_a",
-                                                         "password": "wrong"})
+        response = self.client.post(
+            "/accounts/login/", {"username": "shequ_a", "password": "wrong"}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "用户名或密码不正确")
-        self.assertTrue(AuditEvent.objects.filter(action="auth.login_failed",
-                                                  actor_username="shequ_a").exists())
+        self.assertTrue(
+            AuditEvent.objects.filter(action="auth.login_failed", actor_username="shequ_a").exists()
+        )
         self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_it_locks_the_username_after_five_failures(self):
         for _ in range(5):
             self.client.post("/accounts/login/", {"username": "shequ_b", "password": "bad"})
-        response = self.client.post("/accounts/login/", {"username": "shequ_b",
-                                                         "password": PASSWORD})
+        response = self.client.post(
+            "/accounts/login/", {"username": "shequ_b", "password": PASSWORD}
+        )
         self.assertEqual(response.status_code, 429)
         self.assertContains(response, "锁定", status_code=429)
         self.assertNotIn("_auth_user_id", self.client.session)
         self.assertTrue(AuditEvent.objects.filter(action="auth.locked_out").exists())
         # Another username from the same address is not locked (offices share an IP).
-        response = self.client.post("/accounts/login/", {"username": "shequ_a",
-                                                         "password": PASSWORD})
+        response = self.client.post(
+            "/accounts/login/", {"username": "shequ_a", "password": PASSWORD}
+        )
         self.assertEqual(response.status_code, 302)
 
     def test_it_logs_out_by_post_only(self):
@@ -53,8 +58,9 @@ class LoginTestCase(BaseTestCase):
 
     def test_it_sends_anonymous_users_to_login(self):
         response = self.client.get("/territory/")
-        self.assertRedirects(response, "/accounts/login/?next=/territory/",
-                             fetch_redirect_response=False)
+        self.assertRedirects(
+            response, "/accounts/login/?next=/territory/", fetch_redirect_response=False
+        )
 
     def test_it_expires_idle_sessions(self):
         from django.conf import settings

@@ -1,7 +1,7 @@
 from loudong.accounts.access import scope_for
 from loudong.accounts.models import AuditEvent
 from loudong.accounts.roles import Cap
-from loudong.territory.models import Household, Region, Resident
+from loudong.territory.models import Household, Region
 from loudong.test import BaseTestCase, make_household, make_region, make_resident
 
 
@@ -47,18 +47,22 @@ class ScopeTestCase(BaseTestCase):
 
     def test_it_shows_own_community_pages(self):
         self.login(self.shequ_a)
-        for url in (f"/territory/households/{self.home_a.pk}/",
-                    f"/territory/residents/{self.person_a.pk}/",
-                    f"/territory/regions/{self.community_a.pk}/",
-                    f"/territory/buildings/{self.home_a.building_id}/"):
+        for url in (
+            f"/territory/households/{self.home_a.pk}/",
+            f"/territory/residents/{self.person_a.pk}/",
+            f"/territory/regions/{self.community_a.pk}/",
+            f"/territory/buildings/{self.home_a.building_id}/",
+        ):
             self.assertEqual(self.client.get(url).status_code, 200, url)
 
     def test_it_answers_404_for_the_other_community_and_audits(self):
         self.login(self.shequ_a)
-        for url in (f"/territory/households/{self.home_b.pk}/",
-                    f"/territory/residents/{self.person_b.pk}/",
-                    f"/territory/regions/{self.community_b.pk}/",
-                    f"/territory/buildings/{self.home_b.building_id}/"):
+        for url in (
+            f"/territory/households/{self.home_b.pk}/",
+            f"/territory/residents/{self.person_b.pk}/",
+            f"/territory/regions/{self.community_b.pk}/",
+            f"/territory/buildings/{self.home_b.building_id}/",
+        ):
             response = self.client.get(url)
             self.assertEqual(response.status_code, 404, url)
             self.assertContains(response, "不在您的管辖范围内", status_code=404)

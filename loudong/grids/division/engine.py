@@ -60,9 +60,11 @@ class _Atom:
     """A piece the DP never cuts: whole building, unit, or floor range (or a run of tiny ones)."""
 
     __slots__ = ("blds", "comp", "cx", "cy", "first", "h", "last", "maxx", "maxy", "minx",
-                 "miny", "parts", "rank")
+                 "miny", "parts", "rank", "small", "tiny")
 
-    def __init__(self, parts, h, pts, blds, comp, rank):
+    def __init__(self, parts, h, pts, blds, comp, rank, small=False, tiny=False):
+        self.tiny = tiny  # its compound is smaller than the lower bound: it must join another
+        self.small = small  # a unit of a building that fits in one grid (cutting it is needless)
         self.parts = parts  # list of (unit index, floor_from, floor_to, households)
         self.h = h
         xs = [p[0] for p in pts]
@@ -91,11 +93,11 @@ class _Atom:
         self.rank = min(self.rank, other.rank)
 
 
-def _cut_cost(a: _Atom, b: _Atom) -> float:
+def _cut_cost(a: _Atom, b: _Atom, needless: float = INF) -> float:
     if a.last[1] == b.first[1]:
         return CUT_FLOOR
     if a.last[0] == b.first[0]:
-        return CUT_UNIT
+        return needless if a.small else CUT_UNIT
     return 0.0
 
 
@@ -118,6 +120,8 @@ class _Cost:
         self.dev = policy.deviation_weight
         self.comp = policy.compactness_weight
         self.cross = policy.compound_cross_penalty
+        self.cross_tiny = policy.tiny_compound_cross_penalty
+        self.needless = INF if policy.needless_split_penalty < 0 else policy.needless_split_penalty
 
     def band(self, s: float) -> float:
         if s < self.lo:
@@ -134,32 +138,46 @@ class _Cost:
         p = 2.0 * (w + h) + 16.0 * _PI
         return self.comp * (1.0 - 4.0 * _PI * a / (p * p))
 
-    def segment(self, s, w, h, extra_compounds) -> float:
-        return self.band(s) + self.compact(w, h) + self.cross * extra_compounds
+    def crossing(self, n_big: int, n_tiny: int) -> float:
+        """A grid may take in a compound below the lower bound cheaply (it must join someone);
+        joining two compounds that could each stand alone costs ``compound_cross_penalty``."""
+        if n_big:
+            return self.cross * (n_big - 1) + self.cross_tiny * n_tiny
+        return self.cross_tiny * max(0, n_tiny - 1)
+
+    def segment(self, s, w, h, n_big=1, n_tiny=0) -> float:
+        return self.band(s) + self.compact(w, h) + self.crossing(n_big, n_tiny)
 
     def atoms(self, atoms: list[_Atom]) -> float:
         s = sum(a.h for a in atoms)
         w = max(a.maxx for a in atoms) - min(a.minx for a in atoms)
         h = max(a.maxy for a in atoms) - min(a.miny for a in atoms)
-        return self.segment(s, w, h, len({a.comp for a in atoms}) - 1)
+        comps = {a.comp: a.tiny for a in atoms}
+        n_tiny = sum(comps.values())
+        return self.segment(s, w, h, len(comps) - n_tiny, n_tiny)
 
 
 def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
     """Exact optimal cut of a sequence into consecutive segments (pure Python, for short chains)."""
     n = len(seq)
     hi = cost.hi
+    lo = cost.lo
+    t = cost.t
+    dev = cost.dev
+    cw = cost.comp
     f = [0.0] + [INF] * n
     back = [0] * (n + 1)
-    cuts = [0.0] + [_cut_cost(seq[i - 1], seq[i]) for i in range(1, n)]
+    cuts = [0.0] + [_cut_cost(seq[i - 1], seq[i], cost.needless) for i in range(1, n)]
+    single = len({a.comp for a in seq}) == 1
     for j in range(1, n + 1):
         s = 0.0
         minx = miny = INF
         maxx = maxy = -INF
-        comps: list[int] = []
+        comps: dict[int, bool] = {}
         best = INF
         arg = j - 1
         for i in range(j - 1, -1, -1):
-            if i < j - 1 and s > hi:
+            if s > hi and i < j - 1:
                 break
             a = seq[i]
             s += a.h
@@ -171,9 +189,23 @@ def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
                 miny = a.miny
             if a.maxy > maxy:
                 maxy = a.maxy
-            if a.comp not in comps:
-                comps.append(a.comp)
-            c = f[i] + cost.segment(s, maxx - minx, maxy - miny, len(comps) - 1) + cuts[i]
+            if s < lo:
+                c = BIG + 100.0 * (lo - s) / t
+            elif s > hi:
+                c = BIG + 100.0 * (s - hi) / t
+            else:
+                d = (s - t) / t
+                c = dev * d * d
+            w = maxx - minx
+            h = maxy - miny
+            p = 2.0 * (w + h) + 16.0 * _PI
+            c += cw * (1.0 - 4.0 * _PI * ((w + 16.0) * (h + 16.0) - 54.93) / (p * p))
+            if not single:
+                comps[a.comp] = a.tiny
+                if len(comps) > 1:
+                    n_tiny = sum(comps.values())
+                    c += cost.crossing(len(comps) - n_tiny, n_tiny)
+            c += f[i] + cuts[i]
             if c < best:
                 best = c
                 arg = i
@@ -326,6 +358,8 @@ class _Community:
         ]
         self.adj = delaunay_neighbours(self.bld_xy)
         self.households = sum(self.bld_h)
+        self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
+        self.comp_tiny = [h < policy.lower for h in self.comp_h]
 
 
 def _serpentine(ctx: _Community, blds: list[int], by_rows: bool) -> list[int]:
@@ -369,6 +403,7 @@ def _atoms_for(ctx: _Community, blds: list[int], portions: dict[int, list[tuple[
     atoms: list[_Atom] = []
     for b in blds:
         comp = ctx.bld_comp[b]
+        tiny = ctx.comp_tiny[comp]
         parts = [(u, ff, ft, hh) for u in ctx.bld_units[b] for ff, ft, hh in portions.get(u, ())]
         if not parts:
             continue
@@ -379,13 +414,13 @@ def _atoms_for(ctx: _Community, blds: list[int], portions: dict[int, list[tuple[
         )
         if (whole and ctx.bld_h[b] <= hi) or not pol.allow_building_split or total <= hi:
             pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
-            atoms.append(_Atom(parts, total, pts, [b], comp, rank0 + len(atoms)))
+            atoms.append(_Atom(parts, total, pts, [b], comp, rank0 + len(atoms), tiny=tiny))
             continue
         for p in parts:
             u, ff, ft, hh = p
             pt = [(units[u].x, units[u].y)]
             if hh <= hi or not pol.allow_unit_floor_split or ft <= ff:
-                atoms.append(_Atom([p], hh, pt, [b], comp, rank0 + len(atoms)))
+                atoms.append(_Atom([p], hh, pt, [b], comp, rank0 + len(atoms), tiny=tiny))
                 continue
             per_floor = _floor_households(ff, ft, hh)
             start = ff
@@ -395,7 +430,7 @@ def _atoms_for(ctx: _Community, blds: list[int], portions: dict[int, list[tuple[
                 floor = ff + k
                 if acc >= chunk or floor == ft:
                     atoms.append(_Atom([(u, start, floor, acc)], acc, pt, [b], comp,
-                                       rank0 + len(atoms)))
+                                       rank0 + len(atoms), tiny=tiny))
                     start = floor + 1
                     acc = 0
     # Glue runs of tiny atoms (villas, vacant buildings) so the DP window stays short.
@@ -410,20 +445,28 @@ def _atoms_for(ctx: _Community, blds: list[int], portions: dict[int, list[tuple[
     return glued
 
 
-def _explode(ctx: _Community, atoms: Iterable[_Atom]) -> list[_Atom]:
-    """Split atoms into one atom per building (needed when a glued atom straddles components)."""
+def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -> list[_Atom]:
+    """One atom per building (needed when a glued atom straddles components); with
+    ``units_too``, buildings that fit in one grid are further cut into their units, marked
+    ``small`` so that the DP charges the needless-split penalty for cutting between them."""
     out = []
     units = ctx.units
     for a in atoms:
-        if len(a.blds) == 1:
+        if len(a.blds) == 1 and not (units_too and len(a.parts) > 1):
             out.append(a)
             continue
         by_b: dict[int, list] = {}
         for p in a.parts:
             by_b.setdefault(ctx.unit_bld[p[0]], []).append(p)
         for b, parts in by_b.items():
+            if units_too and len(parts) > 1 and ctx.bld_h[b] <= ctx.policy.upper:
+                for p in parts:
+                    out.append(_Atom([p], p[3], [(units[p[0]].x, units[p[0]].y)], [b], a.comp,
+                                     a.rank, small=True, tiny=a.tiny))
+                continue
             pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
-            out.append(_Atom(parts, sum(p[3] for p in parts), pts, [b], a.comp, a.rank))
+            out.append(_Atom(parts, sum(p[3] for p in parts), pts, [b], a.comp, a.rank,
+                             tiny=a.tiny))
     return out
 
 
@@ -481,9 +524,6 @@ class _State:
     def out_of_band(self, g: int) -> bool:
         return not (self.cost.lo <= self.gh[g] <= self.cost.hi)
 
-    def split_penalty(self, blds: Iterable[int], replace: dict[int, int] | None = None) -> float:
-        return sum(CUT_UNIT * max(0, len(self.bld_grids[b]) - 1) for b in blds)
-
     def make_contiguous(self) -> None:
         adj = self.ctx.adj
         for g in sorted(self.grids):
@@ -509,7 +549,7 @@ class _State:
         seqs = {g: self.grids[g] for g in gs}
         best = None
         for perm in itertools.permutations(gs):
-            if len(gs) == 3 and perm[0] > perm[-1]:
+            if perm[0] > perm[-1]:
                 continue  # a chain and its reverse are the same
             for flips in itertools.product((False, True), repeat=len(gs)):
                 total = 0.0
@@ -518,7 +558,7 @@ class _State:
                     s = seqs[g]
                     first, last = (s[-1], s[0]) if fl else (s[0], s[-1])
                     if prev is not None:
-                        total += math.hypot(prev.cx - first.cx, prev.cy - first.cy)
+                        total += (prev.cx - first.cx) ** 2 + (prev.cy - first.cy) ** 2
                     prev = last
                 if best is None or total < best[0] - 1e-9:
                     best = (total, perm, flips)
@@ -528,9 +568,18 @@ class _State:
             out.extend(reversed(seqs[g]) if fl else seqs[g])
         return out
 
-    def try_union(self, gs: list[int]):
-        """Re-cut grids ``gs`` together; return (delta cost, new groups) if all groups contiguous."""
+    def _split_weight(self, b: int) -> float:
+        return self.cost.needless if self.ctx.bld_h[b] <= self.cost.hi else CUT_UNIT
+
+    def try_union(self, gs: list[int], unlock: bool = False):
+        """Re-cut grids ``gs`` together; return (delta cost, new groups) if all groups contiguous.
+
+        With ``unlock`` the buildings that fit in one grid may be cut too (needless splits, each
+        charged ``needless_split_penalty``).
+        """
         seq = self._chain(gs)
+        if unlock:
+            seq = _explode(self.ctx, seq, units_too=True)
         _, segs = _dp(seq, self.cost)
         groups = [seq[i:j] for i, j in segs]
         adj = self.ctx.adj
@@ -539,17 +588,21 @@ class _State:
                 return None
         old = sum(self.gcost[g] for g in gs)
         new = sum(self.cost.atoms(grp) for grp in groups)
-        # building splits: count grids per building before and after
-        touched = sorted({b for g in gs for a in self.grids[g] for b in a.blds})
-        before = after = 0.0
         gs_set = set(gs)
-        for b in touched:
-            others = len(self.bld_grids[b] - gs_set)
-            before += max(0, len(self.bld_grids[b]) - 1)
-            inside = sum(1 for grp in groups if any(b in a.blds for a in grp))
-            after += max(0, others + inside - 1)
-        delta = new - old + CUT_UNIT * (after - before)
-        return delta, groups
+        inside: dict[int, int] = defaultdict(int)
+        for grp in groups:
+            for b in {b for a in grp for b in a.blds}:
+                inside[b] += 1
+        split = 0.0
+        for b, k in inside.items():
+            grids_b = self.bld_grids[b]
+            before = len(grids_b)
+            after = before - len(grids_b & gs_set) + k
+            if after != before:
+                split += self._split_weight(b) * (max(0, after - 1) - max(0, before - 1))
+        if split == INF:
+            return None
+        return new - old + split, groups
 
     def apply(self, gs: list[int], groups: list[list[_Atom]]) -> None:
         if any(g in self.kept for g in gs):
@@ -560,6 +613,7 @@ class _State:
             self.add(grp)
 
     def repair(self, passes: int = 3) -> None:
+        failed: dict[int, list[int]] = {}  # grid -> its neighbours when it last could not be fixed
         for _ in range(passes):
             changed = False
             bad = sorted((g for g in self.grids if self.out_of_band(g) and g not in self.kept),
@@ -567,8 +621,13 @@ class _State:
             for g in bad:
                 if g not in self.grids or not self.out_of_band(g):
                     continue
-                if self._repair_one(g):
+                nbrs = self.neighbours(g)
+                if failed.get(g) == nbrs:
+                    continue  # nothing around it changed since the last attempt
+                if self._repair_one(g, nbrs):
                     changed = True
+                else:
+                    failed[g] = nbrs
             if not changed:
                 break
 
@@ -576,33 +635,46 @@ class _State:
         k = sum(1 for g in gs if g in self.kept)
         return k == 0 or (k == 1 and self.kept_budget > 0)
 
-    def _repair_one(self, g: int) -> bool:
-        nbrs = [n for n in self.neighbours(g)]
-        best = None
-        for n in nbrs:
-            if not self._allowed([g, n]):
-                continue
-            res = self.try_union([g, n])
-            if res is not None and (best is None or res[0] < best[0] - 1e-9):
-                best = (res[0], [g, n], res[1])
-        if best is None or best[0] > -BIG / 2:
-            # no pair brings the grid into the band: try triples of nearby grids
-            near = sorted(nbrs, key=lambda n: self._dist(g, n))[:5]
-            seen = set()
-            for n in near:
-                for m in sorted(set(near) | set(self.neighbours(n))[:0] if False else
-                                set(near) | set(self.neighbours(n)[:6])):
-                    if m in (g, n):
-                        continue
-                    key = tuple(sorted((g, n, m)))
-                    if key in seen:
-                        continue
+    def _feasible(self, gs: list[int]) -> bool:
+        """Could the union be cut into grids that are all within the band (by size alone)?"""
+        s = sum(self.gh[g] for g in gs)
+        lo, hi = self.cost.lo, self.cost.hi
+        k = max(1, -(-s // hi))
+        return k * lo <= s
+
+    def _candidates(self, g: int, nbrs: list[int]):
+        pairs = [[g, n] for n in nbrs if self._allowed([g, n]) and self._feasible([g, n])]
+        near = sorted(nbrs, key=lambda n: (self._dist(g, n), n))[:4]
+        seen = set()
+        triples = []
+        for n in near:
+            third = sorted(set(near) | set(self.neighbours(n)), key=lambda m: (self._dist(g, m), m))
+            for m in third[:5]:
+                if m in (g, n):
+                    continue
+                key = tuple(sorted((g, n, m)))
+                if key not in seen:
                     seen.add(key)
-                    if not self._allowed(list(key)):
-                        continue
-                    res = self.try_union(list(key))
-                    if res is not None and (best is None or res[0] < best[0] - 1e-9):
-                        best = (res[0], list(key), res[1])
+                    gs = list(key)
+                    if self._allowed(gs) and self._feasible(gs):
+                        triples.append(gs)
+        return pairs, triples
+
+    def _repair_one(self, g: int, nbrs: list[int]) -> bool:
+        """Fix grid ``g`` by re-cutting it with one or two neighbours: first without splitting
+        any building that fits in one grid, and only if that fails, with needless splits."""
+        pairs, triples = self._candidates(g, nbrs)
+        best = None
+        stages = [(pairs, False), (triples, False)]
+        if self.cost.needless < INF:
+            stages += [(pairs, True), (triples, True)]
+        for cands, unlock in stages:
+            for gs in cands:
+                res = self.try_union(gs, unlock)
+                if res is not None and (best is None or res[0] < best[0] - 1e-9):
+                    best = (res[0], gs, res[1])
+            if best is not None and best[0] < -BIG / 2:
+                break
         if best is not None and best[0] < -1e-6:
             self.apply(best[1], best[2])
             return True
@@ -647,19 +719,6 @@ def _previous_by_community(previous) -> dict[str, list[Piece]]:
     return out
 
 
-def _initial(ctx: _Community, state: _State, comps: list[int],
-             portions: dict[int, list[tuple[int, int, int]]], rank0: int) -> None:
-    """Batched DP over the compounds ``comps`` (free portions only); adds the grids to ``state``."""
-    families = []
-    for by_rows in (True, False):
-        seqs = []
-        for c in comps:
-            order = _serpentine(ctx, ctx.comp_blds[c], by_rows)
-            seqs.append(_atoms_for(ctx, order, portions, rank0 + c * 100000))
-        families.append(seqs)
-    return families
-
-
 def divide(units: Iterable[Unit], policy: str | dict | Policy,
            previous: Division | list[Piece] | None = None,
            progress: Callable[[int, int, str], None] | None = None,
@@ -700,19 +759,19 @@ def divide(units: Iterable[Unit], policy: str | dict | Policy,
             states[si].add(seq[i:j])
     pieces: list[Piece] = []
     grids: list[Grid] = []
+    warnings: list[str] = []
     total = len(states)
     for k, (ctx, state) in enumerate(zip(contexts, states, strict=True)):
         state.make_contiguous()
         state.repair()
-        _emit(ctx, state, pol, pieces, grids)
+        n_before = len(grids)
+        _emit(ctx, state, pol, pieces, grids, prev.get(ctx.name, []))
+        if len(grids) - n_before > 99:
+            warnings.append(f"社区“{ctx.name}”有 {len(grids) - n_before} 个网格，超过 99 个："
+                            f"CJ/T 349 网格编码的两位序号不够用")
         if progress is not None:
             progress(k + 1, total, ctx.name)
-    division = Division(policy=pol, pieces=pieces, grids=grids)
-    for ctx in contexts:
-        if len({c for c in ctx.compounds}) and len(
-                [g for g in grids if g.community == ctx.name]) > 99:
-            division.warnings.append(
-                f"社区“{ctx.name}”的网格超过 99 个，CJ/T 349 网格编码的两位序号不够用")
+    division = Division(policy=pol, pieces=pieces, grids=grids, warnings=warnings)
     if with_metrics:
         from .metrics import compute_metrics
 
@@ -766,7 +825,7 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
             bp = sorted(by_b[b])
             pts = [(units[q[0]].x, units[q[0]].y) for q in bp]
             atoms.append(_Atom(bp, sum(q[3] for q in bp), pts, [b], ctx.bld_comp[b],
-                               min(q[0] for q in bp)))
+                               min(q[0] for q in bp), tiny=ctx.comp_tiny[ctx.bld_comp[b]]))
         state.add(atoms, kept_id=gid)
         for i, ff, ft, hh in parts:
             taken[i].append((ff, ft, hh))
@@ -795,26 +854,54 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
     return free
 
 
-def _emit(ctx: _Community, state: _State, pol: Policy, pieces: list[Piece],
-          grids: list[Grid]) -> None:
-    units = ctx.units
-    order = sorted(state.grids, key=lambda g: (min(a.rank for a in state.grids[g]), g))
-    used = set(state.kept.values())
-    ids: dict[int, str] = {g: state.kept[g] for g in order if g in state.kept}
-    # New grids after an edit inherit the id of the old grid they overlap most.
-    numbers = [int(i.rsplit("-G", 1)[1]) for i in used if i.rsplit("-G", 1)[-1].isdigit()]
-    n = max(numbers, default=0)
+def _grid_ids(ctx: _Community, state: _State, order: list[int], prev: list[Piece]) -> dict:
+    """Ids "<社区>-G001"…; after an edit, kept grids keep theirs and new grids inherit the id of
+    the dropped old grid they share most households with (so a leader follows most of his homes)."""
+    if not prev:
+        return {g: f"{ctx.name}-G{k:03d}" for k, g in enumerate(order, start=1)}
+    ids = {g: state.kept[g] for g in order if g in state.kept}
+    old_ids = sorted({p.grid for p in prev}, key=natural_key)
+    dropped = [i for i in old_ids if i not in set(ids.values())]
+    old_unit: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in prev:
+        if p.grid in dropped:
+            old_unit[(p.compound, p.building, p.unit)][p.grid] += p.households
+    pairs = []
     for g in order:
         if g in ids:
             continue
-        if state.kept or used:
+        new_unit: dict[int, int] = defaultdict(int)
+        for a in state.grids[g]:
+            for u, _ff, _ft, hh in a.parts:
+                new_unit[u] += hh
+        overlap: dict[str, int] = defaultdict(int)
+        for u, hh in new_unit.items():
+            unit = ctx.units[u]
+            for gid, oh in old_unit.get((unit.compound, unit.building, unit.unit), {}).items():
+                overlap[gid] += min(hh, oh)
+        for gid, ov in overlap.items():
+            if ov > 0:
+                pairs.append((-ov, order.index(g), natural_key(gid), g, gid))
+    pairs.sort()
+    taken: set[str] = set()
+    for _ov, _pos, _k, g, gid in pairs:
+        if g not in ids and gid not in taken:
+            ids[g] = gid
+            taken.add(gid)
+    numbers = [int(i.rsplit("-G", 1)[1]) for i in old_ids if i.rsplit("-G", 1)[-1].isdigit()]
+    n = max(numbers, default=0)
+    for g in order:
+        if g not in ids:
             n += 1
             ids[g] = f"{ctx.name}-G{n:03d}"
-        else:
-            ids[g] = ""
-    if not state.kept and not used:
-        for k, g in enumerate(order, start=1):
-            ids[g] = f"{ctx.name}-G{k:03d}"
+    return ids
+
+
+def _emit(ctx: _Community, state: _State, pol: Policy, pieces: list[Piece],
+          grids: list[Grid], prev: list[Piece]) -> None:
+    units = ctx.units
+    order = sorted(state.grids, key=lambda g: (min(a.rank for a in state.grids[g]), g))
+    ids = _grid_ids(ctx, state, order, prev)
     for g in order:
         gid = ids[g]
         merged: dict[int, list[list[int]]] = defaultdict(list)

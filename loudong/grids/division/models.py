@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field, fields
 
 _DIGITS = re.compile(r"(\d+)")
 
 
+@lru_cache(maxsize=65536)
 def natural_key(text: str) -> tuple:
     """Sort key that puts "2号楼" before "10号楼" and compares the rest as text."""
     parts = _DIGITS.split(text)
@@ -71,7 +73,12 @@ class Policy:
     # A unit above the upper bound may be cut into floor ranges.
     allow_unit_floor_split: bool = True
     # Cost of a grid that spans two 小区 (relative to an out-of-band grid, which costs ~1000).
-    compound_cross_penalty: float = 60.0
+    compound_cross_penalty: float = 1100.0
+    # Cost of a grid taking in a whole compound that is below the lower bound on its own.
+    tiny_compound_cross_penalty: float = 20.0
+    # Cost of splitting a building that fits in one grid ("needless split"); only the repair of
+    # a grid that is otherwise left outside the band may pay it. Negative: never.
+    needless_split_penalty: float = 950.0
     compactness_weight: float = 3.0
     deviation_weight: float = 8.0
 
@@ -97,7 +104,6 @@ class Policy:
             values["lower"] = values["min"]
         if "upper" not in values and "max" in values:
             values["upper"] = values["max"]
-        known = {f.name for f in fields(cls)}
         missing = [k for k in ("target", "lower", "upper") if k not in values]
         if missing:
             raise ValueError("划分参数缺少：" + ", ".join(missing))
@@ -115,7 +121,6 @@ class Policy:
             elif f.name != "name":
                 v = float(v)
             kwargs[f.name] = v
-        del known
         return cls(**kwargs)
 
     def to_dict(self) -> dict:
@@ -129,7 +134,8 @@ POLICIES: dict[str, Policy] = {
     "chiyang": Policy(name="chiyang", target=80, lower=60, upper=100),
     "changchun": Policy(name="changchun", target=550, lower=400, upper=700,
                         allow_building_split=False, allow_unit_floor_split=False,
-                        compound_cross_penalty=0.5),
+                        compound_cross_penalty=0.5, tiny_compound_cross_penalty=0.5,
+                        needless_split_penalty=-1.0),
 }
 
 

@@ -18,8 +18,14 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"没有名为 {username} 的有效用户")
         key = secrets.token_urlsafe(32)
-        token = ApiToken.objects.create(user=user, name=name, prefix=key[:8],
-                                        key_hash=ApiToken.hash_key(key))
-        record(actor=None, action="api_token.create", actor_username="(命令行)", target=user,
-               new={"token": str(token)})
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=ApiToken.hash_key(key)
+        )
+        record(
+            actor=None,
+            action="api_token.create",
+            actor_username="(命令行)",
+            target=user,
+            new={"token": str(token)},
+        )
         self.stdout.write(key)

@@ -29,8 +29,9 @@ class Command(BaseCommand):
             fields = [f for f in model._meta.concrete_fields if isinstance(f, ProtectedField)]
             if not fields:
                 continue
-            index_fields = [f.attname for f in model._meta.concrete_fields
-                            if isinstance(f, BlindIndexField)]
+            index_fields = [
+                f.attname for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)
+            ]
             changed = 0
             last_pk = 0
             while True:
@@ -40,9 +41,11 @@ class Command(BaseCommand):
                 last_pk = rows[-1].pk
                 todo = []
                 for row in rows:
-                    stale = any(getattr(row, f.attname).token
-                                and crypto.token_kid(getattr(row, f.attname).token) != kid
-                                for f in fields)
+                    stale = any(
+                        getattr(row, f.attname).token
+                        and crypto.token_kid(getattr(row, f.attname).token) != kid
+                        for f in fields
+                    )
                     if stale or reindex:
                         for f in fields:
                             value = getattr(row, f.attname)
@@ -57,6 +60,10 @@ class Command(BaseCommand):
             if changed:
                 self.stdout.write(f"{model._meta.label}: 重新加密 {changed} 行")
             total += changed
-        record(actor=None, action="security.rotate_data_key", actor_username="(命令行)",
-               new={"key_id": kid, "rows": total, "reindex": reindex})
+        record(
+            actor=None,
+            action="security.rotate_data_key",
+            actor_username="(命令行)",
+            new={"key_id": kid, "rows": total, "reindex": reindex},
+        )
         self.stdout.write(f"完成：共重新加密 {total} 行，当前密钥 {kid}。")

@@ -1,0 +1,92 @@
+# loudong — the README's two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DEMO_PASSWORD ?= Loudong-demo-2026
+
+.PHONY: setup system-packages demo run test test-fast test-sqlite test-pg test-e2e lint format \
+	bench migrations-check clean
+
+## setup: everything the project needs, idempotent, no questions asked.
+setup: system-packages $(VENV)/.installed loudong/static/vendor/.installed
+
+# Debian packages, installed only when missing and only when we are root.
+SYSTEM_PACKAGES := postgresql chromium fonts-noto-cjk poppler-utils
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "安装系统软件包:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "缺少系统软件包:$$missing（请以 root 运行 make setup，或手动安装）" >&2; fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $@
+
+loudong/static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf loudong/static/vendor && mkdir -p loudong/static/vendor/leaflet
+	cp node_modules/htmx.org/dist/htmx.min.js loudong/static/vendor/
+	cp node_modules/echarts/dist/echarts.min.js loudong/static/vendor/
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/dist/images loudong/static/vendor/leaflet/
+	@touch $@
+
+## demo: build the demo subdistrict when the database is empty, then serve it.
+demo: setup
+	$(BIN)/loudong migrate --noinput -v0
+	$(BIN)/loudong build_demo
+	@echo "演示地址: http://127.0.0.1:$(PORT)/  （Ctrl+C 停止）"
+	DEBUG=$${DEBUG:-0} SECURE_COOKIES=0 $(BIN)/loudong runserver --noreload 127.0.0.1:$(PORT)
+
+run: setup
+	$(BIN)/loudong migrate --noinput -v0
+	DEBUG=1 SECURE_COOKIES=0 $(BIN)/loudong runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite on SQLite, on a throw-away PostgreSQL, then in Chromium.
+test: setup
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-pg
+	$(MAKE) --no-print-directory test-e2e
+
+test-fast: setup
+	$(MAKE) --no-print-directory test-sqlite
+
+test-sqlite:
+	@echo "=== 测试 1/3：SQLite ==="
+	env -u DATABASE_URL $(BIN)/pytest -q loudong
+
+test-pg:
+	@echo "=== 测试 2/3：PostgreSQL（临时集群）==="
+	bin/with-throwaway-postgres $(BIN)/pytest -q loudong
+
+test-e2e:
+	@echo "=== 测试 3/3：Chromium 浏览器 ==="
+	env -u DATABASE_URL DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q tests/e2e
+
+lint: setup
+	$(BIN)/ruff check loudong tests
+	$(BIN)/ruff format --check loudong tests
+
+format:
+	$(BIN)/ruff format loudong tests
+	$(BIN)/ruff check --fix loudong tests
+
+migrations-check: setup
+	$(BIN)/loudong makemigrations --check --dry-run
+
+## bench: speed and quality figures against PRODUCT.md's targets (prints, never fails).
+bench: setup
+	$(BIN)/python -m loudong.grids.division.bench
+	$(BIN)/python -m loudong.territory.bench
+
+clean:
+	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles

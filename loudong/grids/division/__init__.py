@@ -1,0 +1,26 @@
+"""Grid division engine (网格划分): pure Python + numpy/scipy, no Django.
+
+    from loudong.grids.division import Unit, divide
+    division = divide(units, "chiyang")
+    division.pieces, division.grids, division.report()
+
+See README.md in this package for the algorithm, the CLI and the measured figures.
+"""
+
+from .engine import DivisionError, divide
+from .metrics import compute_metrics, ideal_grid_count
+from .models import POLICIES, Division, Grid, Piece, Policy, Unit, get_policy
+
+__all__ = [
+    "POLICIES",
+    "Division",
+    "DivisionError",
+    "Grid",
+    "Piece",
+    "Policy",
+    "Unit",
+    "compute_metrics",
+    "divide",
+    "get_policy",
+    "ideal_grid_count",
+]
