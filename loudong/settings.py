@@ -26,6 +26,8 @@ LOUDONG_INDEX_KEY = envsecret("LOUDONG_INDEX_KEY", VAR_DIR, nbytes=32)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.environ.get("SITE_NAME", "楼栋长网格治理系统")
+# The policy profile this deployment runs (loudong/policy/profiles/): chiyang or changchun.
+LOUDONG_POLICY = os.environ.get("LOUDONG_POLICY", "chiyang")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -43,7 +45,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "loudong.accounts",
+    "loudong.policy",
     "loudong.territory",
+    "loudong.grids",
+    "loudong.roster",
+    "loudong.documents",
     "loudong.demo",
 ]
 

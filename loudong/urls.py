@@ -8,6 +8,10 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("loudong.accounts.urls")),
     path("territory/", include("loudong.territory.urls")),
+    path("policy/", include("loudong.policy.urls")),
+    path("grids/", include("loudong.grids.urls")),
+    path("roster/", include("loudong.roster.urls")),
+    path("documents/", include("loudong.documents.urls")),
     path("api/v1/", include("loudong.api.urls")),
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
 ]

@@ -5,6 +5,9 @@ from loudong.accounts.roles import Cap
 NAVIGATION = [
     ("首页", "/", None),
     ("辖区台账", "/territory/", Cap.VIEW),
+    ("网格划分", "/grids/", Cap.VIEW),
+    ("楼栋长队伍", "/roster/", Cap.VIEW),
+    ("政策参数", "/policy/", Cap.POLICY),
     ("用户管理", "/accounts/users/", Cap.MANAGE_USERS),
     ("安全设置", "/accounts/security/", Cap.MANAGE_SECURITY),
     ("审计日志", "/accounts/audit/", Cap.VIEW_AUDIT),

@@ -9,7 +9,7 @@ from ninja import NinjaAPI, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from loudong.api.auth import ScopedSessionAuth, TokenAuth
-from loudong.territory.models import Region
+from loudong.territory.models import Building, Household, Region, Resident, Unit
 
 api = NinjaAPI(
     title="loudong API",
@@ -58,3 +58,190 @@ def get_region(request, region_id: int):
     if region is None:
         raise Http404
     return region
+
+
+def _community_by_code(request, code: str):
+    """The caller's community with this code; 404 when unknown or out of scope."""
+    community = Region.objects.visible_to(request.user).filter(
+        level=Region.Level.COMMUNITY, code=code).first()
+    if community is None:
+        raise Http404
+    return community
+
+
+def _visible_or_404(queryset, request, pk):
+    obj = queryset.visible_to(request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+class BuildingOut(Schema):
+    id: int
+    community: str
+    compound: str
+    compound_id: int
+    number: str
+    floors: int | None
+    kind: str
+    x: float | None
+    y: float | None
+    lon: float | None
+    lat: float | None
+
+    @staticmethod
+    def resolve_community(obj):
+        return obj.community.code
+
+    @staticmethod
+    def resolve_compound(obj):
+        return obj.compound.name
+
+
+class UnitOut(Schema):
+    id: int
+    community: str
+    building_id: int
+    building: str
+    number: str
+    floors: int | None
+
+    @staticmethod
+    def resolve_community(obj):
+        return obj.community.code
+
+    @staticmethod
+    def resolve_building(obj):
+        return obj.building.number
+
+
+class HouseholdOut(Schema):
+    id: int
+    community: str
+    compound: str
+    building: str
+    unit: str
+    room: str
+    floor: int | None
+    residence: str
+    occupied: bool
+
+    @staticmethod
+    def resolve_community(obj):
+        return obj.community.code
+
+    @staticmethod
+    def resolve_compound(obj):
+        return obj.compound.name
+
+    @staticmethod
+    def resolve_building(obj):
+        return obj.building.number
+
+    @staticmethod
+    def resolve_unit(obj):
+        return obj.unit.number
+
+
+class ResidentOut(Schema):
+    id: int
+    household: int
+    name: str
+    relation: str
+    is_householder: bool
+    id_number: str
+    phone: str
+    sex: str
+    political_status: str
+    moved_out: bool
+
+    @staticmethod
+    def resolve_household(obj):
+        return obj.household_id
+
+    @staticmethod
+    def resolve_id_number(obj):
+        return obj.id_number.masked
+
+    @staticmethod
+    def resolve_phone(obj):
+        return obj.phone.masked
+
+
+def _by_community(queryset, request, community):
+    if community:
+        queryset = queryset.filter(community=_community_by_code(request, community))
+    return queryset
+
+
+@api.get("/buildings", response=list[BuildingOut], tags=["辖区"])
+@paginate(Pagination)
+def list_buildings(request, community: str | None = None, compound: int | None = None):
+    buildings = Building.objects.visible_to(request.user).select_related("community", "compound")
+    buildings = _by_community(buildings, request, community)
+    if compound is not None:
+        buildings = buildings.filter(compound_id=compound)
+    return buildings.order_by("id")
+
+
+@api.get("/buildings/{building_id}", response=BuildingOut, tags=["辖区"])
+def get_building(request, building_id: int):
+    return _visible_or_404(Building.objects.select_related("community", "compound"), request,
+                           building_id)
+
+
+@api.get("/units", response=list[UnitOut], tags=["辖区"])
+@paginate(Pagination)
+def list_units(request, community: str | None = None, building: int | None = None):
+    units = Unit.objects.visible_to(request.user).select_related("community", "building")
+    units = _by_community(units, request, community)
+    if building is not None:
+        units = units.filter(building_id=building)
+    return units.order_by("id")
+
+
+@api.get("/households", response=list[HouseholdOut], tags=["台账"])
+@paginate(Pagination)
+def list_households(request, community: str | None = None, building: int | None = None,
+                    unit: int | None = None, occupied: bool | None = None):
+    households = Household.objects.visible_to(request.user).select_related(
+        "community", "compound", "building", "unit")
+    households = _by_community(households, request, community)
+    if building is not None:
+        households = households.filter(building_id=building)
+    if unit is not None:
+        households = households.filter(unit_id=unit)
+    if occupied is not None:
+        households = households.filter(occupied=occupied)
+    return households.order_by("id")
+
+
+@api.get("/households/{household_id}", response=HouseholdOut, tags=["台账"])
+def get_household(request, household_id: int):
+    return _visible_or_404(
+        Household.objects.select_related("community", "compound", "building", "unit"),
+        request, household_id)
+
+
+@api.get("/residents", response=list[ResidentOut], tags=["台账"])
+@paginate(Pagination)
+def list_residents(request, household: int | None = None, community: str | None = None,
+                   include_moved_out: bool = False):
+    """Residents, masked (ID first 3 + last 4; phone first 3 + **** + last 4)."""
+    residents = Resident.objects.visible_to(request.user)
+    residents = _by_community(residents, request, community)
+    if household is not None:
+        residents = residents.filter(
+            household=_visible_or_404(Household.objects, request, household))
+    if not include_moved_out:
+        residents = residents.filter(moved_out=False)
+    return residents.order_by("id")
+
+
+@api.get("/residents/{resident_id}", response=ResidentOut, tags=["台账"])
+def get_resident(request, resident_id: int):
+    return _visible_or_404(Resident.objects, request, resident_id)
+
+from loudong.grids.api import router as grids_router  # noqa: E402
+
+api.add_router("", grids_router)

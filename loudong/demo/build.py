@@ -33,14 +33,41 @@ def build(*, households: int, seed: int, stdout) -> None:
 
 
 def build_registry(subdistrict, *, households: int, seed: int, stdout) -> dict:
-    """Communities A and B at least; the registry step fills them with households."""
-    names = [("341702001001", "秀山门社区"), ("341702001002", "杏花村社区")]
-    created = {}
-    for key, (code, name) in zip("AB", names, strict=True):
-        created[key], _ = Region.objects.get_or_create(
-            level=Region.Level.COMMUNITY,
-            name=name,
-            parent=subdistrict,
-            defaults={"code": code, "office_phone": "0566-20210" + code[-2:]},
+    """Generate a 池阳街道-like city (loudong.lib.citygen + synthetic residents), write it as
+    a registry .xlsx and import it through the registry importer, as a community would.
+
+    Communities are created first with their 统计用区划代码 (the template carries names
+    only); the first two are 社区 A and B of the demo accounts. Idempotent: a second run
+    imports the same file and changes nothing.
+    """
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from loudong.lib import citygen
+    from loudong.territory import synth
+    from loudong.territory.importer import Importer
+
+    started = time.monotonic()
+    city = citygen.generate_city(households, seed)
+    communities = []
+    for community in city.communities:
+        region, _ = Region.objects.get_or_create(
+            level=Region.Level.COMMUNITY, name=community.name, parent=subdistrict,
+            defaults={"code": community.code, "office_phone": "0566-20210" + community.code[-2:]},
         )
-    return created
+        communities.append(region)
+    stdout.write(f"生成模拟街道：{len(city.communities)} 个社区，{city.households} 户实际居住")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.xlsx"
+        residents = synth.write_registry(city, path, seed)
+        stdout.write(f"已写出登记表（{residents} 名居民），导入中……")
+        report = Importer().run(path.read_bytes(), path.name)
+    if not report.ok:
+        for error in report.errors[:20]:
+            stdout.write(str(error))
+        raise RuntimeError("演示登记表导入失败")
+    for line in report.summary_lines()[-1:]:
+        stdout.write(line)
+    stdout.write(f"登记表导入完成（{time.monotonic() - started:.1f} 秒）")
+    return {"A": communities[0], "B": communities[1]}

@@ -35,21 +35,117 @@ ORIGIN_LAT = 30.66
 UNIT_WIDTH = 13.0  # metres between the centres of neighbouring units (单元) of a slab building
 
 COMMUNITY_WORDS = [
-    "杏花村", "秋浦", "清溪", "百牙", "长江", "翠微", "齐山", "平天湖", "白洋", "东湖",
-    "西湖", "南湖", "天堂湖", "九华", "昭明", "玉屏", "金桥", "永明", "碧山", "池阳",
-    "秀山", "贵池", "梅龙", "乌沙", "江口", "牌楼", "墩上", "桃坡", "里山", "马衙",
-    "涓桥", "棠溪", "殷汇", "牛头山", "观前", "唐田", "梅街", "刘街", "城西", "城东",
+    "杏花村",
+    "秋浦",
+    "清溪",
+    "百牙",
+    "长江",
+    "翠微",
+    "齐山",
+    "平天湖",
+    "白洋",
+    "东湖",
+    "西湖",
+    "南湖",
+    "天堂湖",
+    "九华",
+    "昭明",
+    "玉屏",
+    "金桥",
+    "永明",
+    "碧山",
+    "池阳",
+    "秀山",
+    "贵池",
+    "梅龙",
+    "乌沙",
+    "江口",
+    "牌楼",
+    "墩上",
+    "桃坡",
+    "里山",
+    "马衙",
+    "涓桥",
+    "棠溪",
+    "殷汇",
+    "牛头山",
+    "观前",
+    "唐田",
+    "梅街",
+    "刘街",
+    "城西",
+    "城东",
 ]
 COMMUNITY_SUFFIXES = ["", "东", "西", "南", "北", "中", "新"]
 COMPOUND_WORDS = [
-    "阳光", "锦绣", "翠苑", "金色", "幸福", "和平", "康乐", "春晖", "丽景", "怡景",
-    "滨江", "湖畔", "书香", "紫荆", "桂花", "香樟", "梧桐", "碧桂", "御景", "泰和",
-    "安居", "福寿", "民生", "振兴", "百合", "兰亭", "清风", "明月", "朝阳", "瑞丰",
-    "嘉禾", "华府", "天悦", "名都", "东方", "南山", "北苑", "西城", "秀水", "江南",
-    "望湖", "听涛", "枫林", "盛世", "长安", "凤凰", "新华", "人民", "建设", "工农",
+    "阳光",
+    "锦绣",
+    "翠苑",
+    "金色",
+    "幸福",
+    "和平",
+    "康乐",
+    "春晖",
+    "丽景",
+    "怡景",
+    "滨江",
+    "湖畔",
+    "书香",
+    "紫荆",
+    "桂花",
+    "香樟",
+    "梧桐",
+    "碧桂",
+    "御景",
+    "泰和",
+    "安居",
+    "福寿",
+    "民生",
+    "振兴",
+    "百合",
+    "兰亭",
+    "清风",
+    "明月",
+    "朝阳",
+    "瑞丰",
+    "嘉禾",
+    "华府",
+    "天悦",
+    "名都",
+    "东方",
+    "南山",
+    "北苑",
+    "西城",
+    "秀水",
+    "江南",
+    "望湖",
+    "听涛",
+    "枫林",
+    "盛世",
+    "长安",
+    "凤凰",
+    "新华",
+    "人民",
+    "建设",
+    "工农",
 ]
-STREETS = ["长江路", "秋浦路", "翠微路", "百牙路", "九华路", "池州大道", "清溪大道", "平天湖路",
-           "建设路", "人民路", "昭明路", "齐山大道", "白洋路", "清风路", "杏花村路"]
+STREETS = [
+    "长江路",
+    "秋浦路",
+    "翠微路",
+    "百牙路",
+    "九华路",
+    "池州大道",
+    "清溪大道",
+    "平天湖路",
+    "建设路",
+    "人民路",
+    "昭明路",
+    "齐山大道",
+    "白洋路",
+    "清风路",
+    "杏花村路",
+]
 COMPOUND_SUFFIX = {
     "old": ["新村", "小区", "宿舍"],
     "mid": ["花园", "家园", "苑", "雅居"],
@@ -60,17 +156,57 @@ COMPOUND_SUFFIX = {
 # kind: floors, units per building, homes per floor, buildings per compound,
 # row pitch (north-south), gap between buildings in a row, occupancy range, share of households
 KINDS = {
-    "old": dict(floors=(5, 7), units=(2, 4), per_floor=(2, 2), buildings=(6, 28),
-                row_pitch=(26, 32), gap=(10, 16), occupancy=(0.80, 0.98), weight=0.40),
-    "mid": dict(floors=(11, 18), units=(2, 3), per_floor=(2, 3), buildings=(4, 14),
-                row_pitch=(38, 48), gap=(14, 20), occupancy=(0.72, 0.95), weight=0.27),
-    "tower": dict(floors=(25, 33), units=(1, 2), per_floor=(3, 4), buildings=(3, 10),
-                  row_pitch=(55, 70), gap=(20, 30), occupancy=(0.70, 0.92), weight=0.18),
-    "villa": dict(floors=(2, 3), units=(1, 1), per_floor=(1, 1), buildings=(24, 70),
-                  row_pitch=(22, 26), gap=(8, 12), occupancy=(0.70, 0.95), weight=0.04),
+    "old": dict(
+        floors=(5, 7),
+        units=(2, 4),
+        per_floor=(2, 2),
+        buildings=(6, 28),
+        row_pitch=(26, 32),
+        gap=(10, 16),
+        occupancy=(0.80, 0.98),
+        weight=0.40,
+    ),
+    "mid": dict(
+        floors=(11, 18),
+        units=(2, 3),
+        per_floor=(2, 3),
+        buildings=(4, 14),
+        row_pitch=(38, 48),
+        gap=(14, 20),
+        occupancy=(0.72, 0.95),
+        weight=0.27,
+    ),
+    "tower": dict(
+        floors=(25, 33),
+        units=(1, 2),
+        per_floor=(3, 4),
+        buildings=(3, 10),
+        row_pitch=(55, 70),
+        gap=(20, 30),
+        occupancy=(0.70, 0.92),
+        weight=0.18,
+    ),
+    "villa": dict(
+        floors=(2, 3),
+        units=(1, 1),
+        per_floor=(1, 1),
+        buildings=(24, 70),
+        row_pitch=(22, 26),
+        gap=(8, 12),
+        occupancy=(0.70, 0.95),
+        weight=0.04,
+    ),
     # 零散楼栋: a few stand-alone walk-ups along a street, registered together as one 小区
-    "scattered": dict(floors=(5, 7), units=(1, 3), per_floor=(2, 2), buildings=(1, 5),
-                      row_pitch=(26, 32), gap=(10, 16), occupancy=(0.80, 0.98), weight=0.06),
+    "scattered": dict(
+        floors=(5, 7),
+        units=(1, 3),
+        per_floor=(2, 2),
+        buildings=(1, 5),
+        row_pitch=(26, 32),
+        gap=(10, 16),
+        occupancy=(0.80, 0.98),
+        weight=0.06,
+    ),
 }
 
 
@@ -311,8 +447,11 @@ def generate_city(households: int, seed: int) -> City:
     kinds = list(KINDS)
     # Kinds are drawn by household share, so weight by 1 / mean compound size.
     mean_size = {
-        "old": 17 * 3 * 6 * 2 * 0.9, "mid": 9 * 2.5 * 14.5 * 2.5 * 0.85,
-        "tower": 6.5 * 1.5 * 29 * 3.5 * 0.8, "villa": 47 * 2.5 * 0.8, "scattered": 3 * 2 * 6 * 2 * 0.9,
+        "old": 17 * 3 * 6 * 2 * 0.9,
+        "mid": 9 * 2.5 * 14.5 * 2.5 * 0.85,
+        "tower": 6.5 * 1.5 * 29 * 3.5 * 0.8,
+        "villa": 47 * 2.5 * 0.8,
+        "scattered": 3 * 2 * 6 * 2 * 0.9,
     }
     weights = [KINDS[k]["weight"] / mean_size[k] for k in kinds]
     community_boxes = []
@@ -370,21 +509,34 @@ def write_units_csv(city: City, path: str) -> None:
         writer = csv.writer(fh)
         writer.writerow(UNITS_CSV_HEADER)
         for community, compound, building, unit in city.units():
-            writer.writerow([community.name, compound.name, building.label, unit.label,
-                             unit.occupied, unit.floors, f"{unit.x:.1f}", f"{unit.y:.1f}"])
+            writer.writerow(
+                [
+                    community.name,
+                    compound.name,
+                    building.label,
+                    unit.label,
+                    unit.occupied,
+                    unit.floors,
+                    f"{unit.x:.1f}",
+                    f"{unit.y:.1f}",
+                ]
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loudong.lib.citygen",
-                                     description="生成模拟街道并写出单元 CSV")
+    parser = argparse.ArgumentParser(
+        prog="python -m loudong.lib.citygen", description="生成模拟街道并写出单元 CSV"
+    )
     parser.add_argument("--households", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     city = generate_city(args.households, args.seed)
     write_units_csv(city, args.out)
-    print(f"{city.name}: {len(city.communities)} 个社区, {city.households} 户 → {args.out}",
-          file=sys.stderr)
+    print(
+        f"{city.name}: {len(city.communities)} 个社区, {city.households} 户 → {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -23,3 +23,14 @@ def mask_text(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1)
+
+
+def mask_address(value: str) -> str:
+    if not value:
+        return ""
+    keep = min(4, max(1, len(value) // 3))
+    return value[:keep] + "****"
+
+
+def mask_all(value: str) -> str:
+    return "****" if value else ""

@@ -18,12 +18,20 @@ from django.db.models.query_utils import DeferredAttribute
 
 from loudong.lib import crypto
 from loudong.lib.idnumber import normalize_id_number
-from loudong.lib.masking import mask_id_number, mask_phone
+from loudong.lib.masking import mask_address, mask_all, mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
+
+def _strip(value: str) -> str:
+    return " ".join(str(value).split())
+
 
 KINDS = {
     "id_number": (normalize_id_number, mask_id_number),
     "phone": (None, mask_phone),
+    # 家庭住址: keep the first few characters (the compound), hide the rest.
+    "address": (_strip, mask_address),
+    # Health, party membership and other sensitive free text: hidden entirely.
+    "text": (_strip, mask_all),
 }
 
 

@@ -14,6 +14,9 @@ A failed or dry run writes only its audit row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hmac
+import operator
 import re
 import time
 import unicodedata
@@ -24,10 +27,17 @@ from pathlib import Path
 from django.db import IntegrityError, connection, transaction
 
 from loudong.lib import crypto
-from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
+from loudong.lib.idnumber import (
+    CHECK_CHARS,
+    PROVINCE_CODES,
+    WEIGHTS,
+    IDNumberError,
+    birth_date,
+    sex_of,
+    validate_id_number,
+)
 from loudong.lib.masking import mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
-from loudong.lib.protected import digits_tail
 from loudong.lib.sheets import Sheet, SheetError, read_book
 from loudong.territory.models import Building, Household, Region, Resident, Unit, number_key
 
@@ -82,7 +92,7 @@ class RowError:
         return f"{where}{self.column}：{self.reason}" if self.column else f"{where}{self.reason}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     line: int
     subdistrict: str
@@ -102,6 +112,12 @@ class Record:
     residence_given: bool
     political_status: str
     notes: str
+    building_key: str = ""
+    unit_key: str = ""
+    household_key: tuple = ()
+    community_id: int = 0
+    compound_id: int = 0
+    seq: int = 0  # position among the rows that passed check_row (for the sealing pool)
 
     @property
     def is_householder(self) -> bool:
@@ -111,8 +127,8 @@ class Record:
 
     @property
     def address(self):
-        return (self.subdistrict, self.community, self.compound, number_key(self.building),
-                number_key(self.unit), self.room)
+        return (self.subdistrict, self.community, self.compound, self.building_key,
+                self.unit_key, self.room)
 
 
 @dataclass
@@ -123,6 +139,12 @@ class Report:
     errors: list[RowError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     created: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    created_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add_created(self, kind: str, name: str) -> None:
+        self.created_count[kind] += 1
+        if len(self.created[kind]) < 200:
+            self.created[kind].append(name)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     bad_rows: dict[int, list] = field(default_factory=dict)  # line → raw cells
     header: list[str] = field(default_factory=list)
@@ -150,9 +172,10 @@ class Report:
         verb = "将新建" if self.dry_run or not self.written else "新建"
         for key, label in labels:
             names = self.created.get(key) or []
-            if names:
-                shown = "、".join(names[:20]) + (f" 等 {len(names)} 个" if len(names) > 20 else "")
-                lines.append(f"{verb}{label} {len(names)} 个：{shown}")
+            total = self.created_count.get(key, 0)
+            if total:
+                shown = "、".join(names[:20]) + (f" 等 {total} 个" if total > 20 else "")
+                lines.append(f"{verb}{label} {total} 个：{shown}")
         c = self.counts
         lines.append(f"居民：新增 {c['new']} 人，更新 {c['updated']} 人，未变 {c['unchanged']} 人；"
                      f"户：新增 {c['households_new']}，更新 {c['households_updated']}")
@@ -165,7 +188,7 @@ class Report:
             "dry_run": self.dry_run, "partial": self.partial, "written": self.written,
             "errors": [[e.line, e.column, e.reason] for e in self.errors[:limit]],
             "error_count": len(self.errors), "bad_line_count": len(self.bad_lines),
-            "notices": self.notices, "created": {k: v for k, v in self.created.items()},
+            "notices": self.notices, "created": dict(self.created_count),
             "counts": dict(self.counts), "summary": self.summary_lines(),
             "header": self.header,
             "bad_rows": {str(k): _mask_row(self.header, v)
@@ -192,6 +215,12 @@ def clean(value) -> str:
     """Text of a cell: NFKC (full-width → half-width), trimmed, inner runs of space collapsed."""
     if value is None or value == "":
         return ""
+    if value.__class__ is str and len(value) <= 24:
+        return _clean_cached(value)
+    return _clean(value)
+
+
+def _clean(value) -> str:
     if isinstance(value, float):
         value = int(value) if value.is_integer() else value
     if isinstance(value, dt.datetime):
@@ -210,6 +239,66 @@ def header_name(value) -> str:
     text = compact(value).replace("*", "").replace("＊", "")
     text = re.sub(r"[（(].*?[）)]", "", text)
     return SYNONYMS.get(text, text)
+
+
+_SEPARATOR = "\x1f"
+_NO_SPACE = frozenset(("社区", "小区", "楼栋", "单元", "房号", "姓名", "户主姓名", "街道"))
+_ID_TODAY = dt.date.today()
+
+
+def _texts(cells: dict) -> dict:
+    """clean() of every cell but 身份证号, with one NFKC call for the whole row."""
+    raw = []
+    for value in cells.values():
+        if value.__class__ is not str:
+            value = "" if value is None else _clean(value)
+        raw.append(value.replace(_SEPARATOR, " "))
+    joined = _SEPARATOR.join(raw)
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    text = {}
+    for name, part in zip(cells, joined.split(_SEPARATOR), strict=True):
+        part = part.strip()
+        if part and (" " in part or "\t" in part or "\n" in part):
+            part = part.replace(" ", "") if name in _NO_SPACE else _SPACES.sub(" ", part)
+        text[name] = part
+    return text
+
+
+_PROVINCES = frozenset(PROVINCE_CODES)
+_WEIGHTS = tuple(WEIGHTS)
+
+
+def _valid_id_fast(value) -> str | None:
+    """The common case (a clean, valid 18-character number) without building messages.
+
+    None means "not sure": lib.idnumber.validate_id_number then gives the exact reason.
+    """
+    if value.__class__ is not str or len(value) != 18:
+        return None
+    number = value.upper()
+    if not number[:17].isdigit() or number[:2] not in _PROVINCES:
+        return None
+    total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
+    if CHECK_CHARS[total % 11] != number[17]:
+        return None
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+    if born > _ID_TODAY or born.year < 1880:
+        return None
+    return number
+
+
+@functools.lru_cache(maxsize=65536)
+def _key(label: str) -> str:
+    return number_key(label)
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_cached(value: str) -> str:
+    return _clean(value)
 
 
 def building_label(text: str) -> str:
@@ -300,6 +389,8 @@ class Importer:
         self.progress = progress or (lambda stage, done, total: None)
         self.max_bytes = max_bytes
         self.report = Report(dry_run=dry_run, partial=partial)
+        self._sealing = []  # futures of _seal_chunk, in record order
+        self._pool = None
 
     # ---- entry point
     def run(self, data: bytes, filename: str) -> Report:
@@ -325,6 +416,9 @@ class Importer:
                 pass
             except IntegrityError:
                 report.file_error("写入时与他人同时进行的修改冲突，未写入任何数据，请重新导入")
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
         report.seconds = time.monotonic() - started
         self.audit()
         return report
@@ -339,37 +433,50 @@ class Importer:
         merged = self._merged_down(main, layout)
         self.building_info = self._read_building_sheet(sheets)
         records = []
-        last: dict[str, object] = {}
         col = layout.columns
-        get_index = {name: col.get(name) for name in ALL_HEADERS}
+        indexes = [col.get(name) for name in ALL_HEADERS]
+        carry = [k for k, name in enumerate(ALL_HEADERS) if name in CARRY_DOWN]
+        unit_at, room_at, householder_at = (ALL_HEADERS.index(n) for n in ("单元", "房号", "户主姓名"))
+        width = max(i for i in indexes if i is not None) + 1
+        last = [""] * len(ALL_HEADERS)
         self.progress("校验数据", 0, 0)
         for offset, row in enumerate(rows):
             line = layout.header_line + 1 + offset
-            if not any(c not in ("", None) for c in row):
+            if not any(row):
                 continue
-            cells = {}
-            for name, i in get_index.items():
-                value = row[i] if i is not None and i < len(row) else ""
-                if (value == "" or value is None) and (
-                        name in CARRY_DOWN or (i is not None and (line, i) in merged)):
-                    value = last.get(name, "")
-                cells[name] = value
+            if len(row) < width:
+                row = [*row, *[""] * (width - len(row))]
+            values = [row[i] if i is not None else "" for i in indexes]
+            for k in carry:
+                if values[k] == "" or values[k] is None:
+                    values[k] = last[k]
+            if merged:
+                for k, i in enumerate(indexes):
+                    if i is not None and (values[k] == "" or values[k] is None) and (
+                            (line, i) in merged):
+                        values[k] = last[k]
             # Members listed under their householder often leave 单元/房号 blank.
-            if cells["房号"] in ("", None) and compact(cells["户主姓名"]) in (
-                    "", compact(last.get("户主姓名", ""))):
-                cells["单元"] = cells["单元"] or last.get("单元", "")
-                cells["房号"] = last.get("房号", "")
-            last = cells
+            if values[room_at] in ("", None) and compact(values[householder_at]) in (
+                    "", compact(last[householder_at])):
+                values[unit_at] = values[unit_at] or last[unit_at]
+                values[room_at] = last[room_at]
+            last = values
+            cells = dict(zip(ALL_HEADERS, values, strict=True))
             report.rows += 1
             record = self.check_row(line, cells)
             if record is None:
                 report.bad_rows[line] = list(row)
             else:
+                record.seq = len(records)
                 records.append(record)
+                if len(records) % SEAL_CHUNK == 0:
+                    self._seal_ahead(records[-SEAL_CHUNK:])
             if report.rows % 20000 == 0:
                 self.progress("校验数据", report.rows, 0)
         if not report.rows:
             report.file_error("文件中没有数据行（表头下方是空的）")
+        if self._sealing:
+            self._seal_ahead(records[len(records) - len(records) % SEAL_CHUNK:])
         records = self.check_against(records)
         self.progress("校验数据", report.rows, report.rows)
         return records
@@ -389,9 +496,7 @@ class Importer:
     def check_row(self, line: int, cells: dict) -> Record | None:
         errors_before = len(self.report.errors)
         err = self._error
-        text = {name: clean(cells[name]) for name in ALL_HEADERS if name != "身份证号"}
-        for name in ("社区", "小区", "楼栋", "单元", "房号", "姓名", "户主姓名", "街道"):
-            text[name] = text[name].replace(" ", "")
+        text = _texts(cells)
         for name, limit in MAX_LENGTHS.items():
             if len(text[name]) > limit:
                 err(line, name, f"内容过长（{len(text[name])} 字，最多 {limit} 字）")
@@ -422,10 +527,13 @@ class Importer:
             if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
                 err(line, "身份证号", NUMERIC_ID_REASON)
             else:
-                try:
-                    id_number = validate_id_number(clean(raw_id))
-                except IDNumberError as exc:
-                    err(line, "身份证号", str(exc))
+                id_number = _valid_id_fast(raw_id)
+                if id_number is None:
+                    try:
+                        id_number = validate_id_number(clean(raw_id))
+                    except IDNumberError as exc:
+                        err(line, "身份证号", str(exc))
+                        id_number = ""
             sex_text = text["性别"]
             if sex_text:
                 sex = SEXES.get(sex_text.upper(), "")
@@ -462,6 +570,7 @@ class Importer:
             relation=text["与户主关系"], id_number=id_number, sex=sex, birth=born, phone=phone,
             residence=residence, residence_given=bool(residence_text),
             political_status=text["政治面貌"], notes=text["备注"],
+            building_key=_key(text["楼栋"]), unit_key=_key(text["单元"]),
         )
 
     def _read_building_sheet(self, sheets) -> dict:
@@ -536,7 +645,7 @@ class Importer:
         all_subdistricts = list(Region.objects.filter(level=Region.Level.SUBDISTRICT))
         by_name = {s.name: s for s in all_subdistricts}
         edit_scope = scope_for(self.user, Cap.EDIT) if self.user is not None else None
-        community_cache: dict[tuple, Region | None | str] = {}
+        community_cache: dict[tuple, Region | str | None] = {}
         for r in records:
             if r.line in bad:
                 continue
@@ -563,7 +672,7 @@ class Importer:
                     bad.add(r.line)
                     continue
                 if r.subdistrict not in self.subdistricts:
-                    report.created["subdistrict"].append(r.subdistrict)
+                    report.add_created("subdistrict", r.subdistrict)
                 self.subdistricts[r.subdistrict] = None
             else:
                 self.subdistricts[r.subdistrict] = sub
@@ -578,7 +687,7 @@ class Importer:
             if found is not None:
                 r.community = found.name
             elif key not in self.communities:
-                report.created["community"].append(r.community)
+                report.add_created("community", r.community)
             self.communities[(r.subdistrict, r.community)] = found
         records = [r for r in records if r.line not in bad]
         # 3. the structure below communities, and households
@@ -649,10 +758,10 @@ class Importer:
         compound = self.compounds.get((community.pk, r.compound))
         if compound is None:
             return community.pk, None, None, None, None
-        building = self.buildings.get((compound.pk, number_key(r.building)))
+        building = self.buildings.get((compound.pk, r.building_key))
         if building is None:
             return community.pk, compound.pk, None, None, None
-        unit = self.units.get((building.pk, number_key(r.unit)))
+        unit = self.units.get((building.pk, r.unit_key))
         if unit is None:
             return community.pk, compound.pk, building.pk, None, None
         household = self.households.get((unit.pk, r.room))
@@ -665,9 +774,10 @@ class Importer:
 
         err = self._error
         index_of = {}
+        keyed = _hasher("id_number")
         for r in records:
             if r.id_number:
-                index_of[r.line] = crypto.keyed_hash(r.id_number, "id_number")
+                index_of[r.line] = keyed(r.id_number)
         self.index_of = index_of
         indexes = list(index_of.values())
         existing = {}
@@ -710,6 +820,38 @@ class Importer:
                     f"{where}，请先办理迁出再导入")
                 bad.add(r.line)
 
+    def _seal_ahead(self, chunk):
+        """Encrypt and index a chunk on the other core while this one keeps validating.
+
+        Only for big files (the first chunk starts the pool); a fork of this process
+        holds the keys already and never touches the database.
+        """
+        if not chunk:
+            return
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                context = multiprocessing.get_context("fork")
+            except ValueError:
+                return
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        self._sealing.append(self._pool.submit(_seal_chunk, [(r.id_number, r.phone)
+                                                            for r in chunk]))
+
+    def _sealed(self):
+        """seq → (id token, id last4, phone token, phone index, phone last4), or None."""
+        if not self._sealing:
+            return None
+        sealed = []
+        for future in self._sealing:
+            sealed.extend(future.result())
+        self._pool.shutdown()
+        self._pool = None
+        self._sealing = []
+        return sealed
+
     def _fill_bad_rows(self, data, filename, lines):
         """The raw cells of rows found bad by cross-row checks (a second, rare pass)."""
         try:
@@ -727,6 +869,9 @@ class Importer:
     # ---- phase 2: write
     def write(self, records: list[Record]) -> None:
         """All or nothing; a dry run does the same work and rolls it back."""
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:  # index pages of random blind indexes
+                cursor.execute("PRAGMA cache_size = -262144")
         with transaction.atomic():
             self._write_regions(records)
             self._write_buildings(records)
@@ -752,7 +897,7 @@ class Importer:
             if key not in self.compounds:
                 self.compounds[key] = Region.objects.create(
                     level=Region.Level.COMPOUND, name=r.compound, parent=community)
-                report.created["compound"].append(f"{community.name}{r.compound}")
+                report.add_created("compound", f"{community.name}{r.compound}")
 
     def _write_buildings(self, records):
         report = self.report
@@ -761,13 +906,13 @@ class Importer:
         for r in records:
             community = self.communities[(r.subdistrict, r.community)]
             compound = self.compounds[(community.pk, r.compound)]
-            key = (compound.pk, number_key(r.building))
+            key = (compound.pk, r.building_key)
             floor = floor_of(r.room) or 0
             max_floor[key] = max(max_floor[key], floor)
             if key not in self.buildings and key not in new_buildings:
                 new_buildings[key] = Building(community=community, compound=compound,
                                               number=r.building, number_key=key[1])
-                report.created["building"].append(f"{compound.name}{r.building}")
+                report.add_created("building", f"{compound.name}{r.building}")
         changed = []
         for (compound_id, key), building in {**self.buildings, **new_buildings}.items():
             compound = building.compound
@@ -797,12 +942,12 @@ class Importer:
         for r in records:
             community = self.communities[(r.subdistrict, r.community)]
             compound = self.compounds[(community.pk, r.compound)]
-            building = self.buildings[(compound.pk, number_key(r.building))]
-            key = (building.pk, number_key(r.unit))
+            building = self.buildings[(compound.pk, r.building_key)]
+            key = (building.pk, r.unit_key)
             if key not in self.units and key not in new_units:
                 new_units[key] = Unit(community=community, compound=compound, building=building,
                                       number=r.unit, number_key=key[1], floors=building.floors)
-                report.created["unit"].append(f"{building}{r.unit}")
+                report.add_created("unit", f"{building}{r.unit}")
         for u in Unit.objects.bulk_create(list(new_units.values()), batch_size=500):
             self.units[(u.building_id, u.number_key)] = u
 
@@ -811,12 +956,18 @@ class Importer:
         wanted = {}  # (unit_id, room) → [community, compound, building, unit, room, floor, residence]
         labels = {}
         given = set()
+        places = {}
         for r in records:
-            community = self.communities[(r.subdistrict, r.community)]
-            compound = self.compounds[(community.pk, r.compound)]
-            building = self.buildings[(compound.pk, number_key(r.building))]
-            unit = self.units[(building.pk, number_key(r.unit))]
-            key = (unit.pk, r.room)
+            place_key = (r.subdistrict, r.community, r.compound, r.building_key, r.unit_key)
+            place = places.get(place_key)
+            if place is None:
+                community = self.communities[(r.subdistrict, r.community)]
+                compound = self.compounds[(community.pk, r.compound)]
+                building = self.buildings[(compound.pk, r.building_key)]
+                unit = self.units[(building.pk, r.unit_key)]
+                place = places[place_key] = (community, compound, building, unit, unit.pk)
+            community, compound, building, unit, unit_id = place
+            key = (unit_id, r.room)
             r.household_key = key
             r.community_id, r.compound_id = community.pk, compound.pk
             entry = wanted.get(key)
@@ -835,7 +986,7 @@ class Importer:
             current = self.households.get(key)
             if current is None:
                 new_rows.append(entry)
-                report.created["household"].append(labels[key])
+                report.add_created("household", labels[key])
             elif key in given and current[1] != entry[6]:
                 updates.append((current[0], entry[6]))
         report.counts["households_new"] = len(new_rows)
@@ -857,42 +1008,61 @@ class Importer:
 
     def _write_residents(self, records, new_homes):
         report = self.report
-        new_rows, changed = [], []
+        changed = []
         date_value = connection.ops.adapt_datefield_value
-        for r in records:
-            if not r.name:
-                continue
-            household_id = self.households[r.household_key][0]
-            index = self.index_of[r.line]
-            phone_index = crypto.keyed_hash(r.phone, "phone") if r.phone else ""
-            current = self.existing.get(index)
-            values = {"household_id": household_id, "name": r.name, "relation": r.relation,
-                      "is_householder": r.is_householder, "sex": r.sex, "birth_date": r.birth,
-                      "political_status": r.political_status, "notes": r.notes}
-            if current is None:
-                phone_token = crypto.encrypt(r.phone, "phone") if r.phone else ""
-                new_rows.append((
-                    r.community_id, r.compound_id, household_id, r.name, r.relation,
-                    r.is_householder, crypto.encrypt(r.id_number, "id_number"), index,
-                    crypto.keyed_hash(digits_tail(r.id_number), "id_number:last4"),
-                    phone_token, phone_index,
-                    crypto.keyed_hash(digits_tail(r.phone), "phone:last4") if r.phone else "",
-                    r.sex, date_value(r.birth), r.political_status, r.notes, False, None,
-                ))
-                continue
-            same = all(current[k] == v for k, v in values.items()) and (
-                current["phone_index"] == phone_index)
-            if same:
-                report.counts["unchanged"] += 1
-                continue
-            changed.append((current["id"], values, r.phone))
-        report.counts["new"] = len(new_rows)
-        report.counts["updated"] = len(changed)
+        id_last4 = _hasher("id_number:last4")
+        phone_hash = _hasher("phone")
+        phone_last4 = _hasher("phone:last4")
+        encrypt = crypto.encrypt
+        counts = report.counts
+        sealed = self._sealed()
+
+        def new_rows():
+            for r in records:
+                if not r.name:
+                    continue
+                household_id = self.households[r.household_key][0]
+                index = self.index_of[r.line]
+                seal = sealed[r.seq] if sealed is not None else None
+                phone_index = (seal[3] if seal else phone_hash(r.phone)) if r.phone else ""
+                current = self.existing.get(index)
+                if current is None:
+                    counts["new"] += 1
+                    if seal is not None:
+                        yield (r.community_id, r.compound_id, household_id, r.name, r.relation,
+                               r.is_householder, seal[0], index, seal[1], seal[2], phone_index,
+                               seal[4], r.sex, date_value(r.birth), r.political_status,
+                               r.notes, False, None)
+                        continue
+                    yield (
+                        r.community_id, r.compound_id, household_id, r.name, r.relation,
+                        r.is_householder, encrypt(r.id_number, "id_number"), index,
+                        id_last4(r.id_number[-4:]),  # validated: 17 digits + digit/X
+                        encrypt(r.phone, "phone") if r.phone else "", phone_index,
+                        # normalised phones are digits and dashes (lib.protected.digits_tail)
+                        phone_last4(r.phone.replace("-", "")[-4:]) if r.phone else "",
+                        r.sex, date_value(r.birth), r.political_status, r.notes, False, None,
+                    )
+                    continue
+                values = {"household_id": household_id, "name": r.name,
+                          "relation": r.relation, "is_householder": r.is_householder,
+                          "sex": r.sex, "birth_date": r.birth,
+                          "political_status": r.political_status, "notes": r.notes}
+                if all(current[k] == v for k, v in values.items()) and (
+                        current["phone_index"] == phone_index):
+                    counts["unchanged"] += 1
+                else:
+                    changed.append((current["id"], values, r.phone))
+
+        counts["new"] = counts["unchanged"] = 0
         _insert(Resident, ["community_id", "compound_id", "household_id", "name", "relation",
                            "is_householder", "id_number", "id_number_index", "id_number_last4",
                            "phone", "phone_index", "phone_last4", "sex", "birth_date",
-                           "political_status", "notes", "moved_out", "moved_out_on"], new_rows)
+                           "political_status", "notes", "moved_out", "moved_out_on"], new_rows())
+        counts["updated"] = len(changed)
         if changed:
+            from loudong.lib.protected import sync_indexes
+
             by_id = Resident.objects.in_bulk([pk for pk, _, _ in changed])
             objs = []
             for pk, values, phone in changed:
@@ -900,8 +1070,6 @@ class Importer:
                 for k, v in values.items():
                     setattr(obj, k, v)
                 obj.phone = phone
-                from loudong.lib.protected import sync_indexes
-
                 sync_indexes(obj)
                 objs.append(obj)
             Resident.objects.bulk_update(
@@ -925,12 +1093,46 @@ class Importer:
                    new={"file": report.filename, "rows": report.rows,
                         "bad_rows": len(report.bad_lines), "partial": self.partial,
                         "create_regions": self.create_regions,
-                        "created": {k: len(v) for k, v in report.created.items()},
+                        "created": dict(report.created_count),
                         "counts": dict(report.counts)})
 
 
 class _DryRun(Exception):
     pass
+
+
+SEAL_CHUNK = 25000
+
+
+def _seal_chunk(items):
+    """(id_number, phone) pairs → (id token, id last4, phone token, phone index, phone last4)."""
+    id_last4 = _hasher("id_number:last4")
+    phone_hash = _hasher("phone")
+    phone_last4 = _hasher("phone:last4")
+    encrypt = crypto.encrypt
+    out = []
+    for id_number, phone in items:
+        if not id_number:
+            out.append(None)
+            continue
+        out.append((encrypt(id_number, "id_number"), id_last4(id_number[-4:]),
+                    encrypt(phone, "phone") if phone else "",
+                    phone_hash(phone) if phone else "",
+                    phone_last4(phone.replace("-", "")[-4:]) if phone else ""))
+    return out
+
+
+def _hasher(purpose: str):
+    """crypto.keyed_hash for one purpose, with the derived key looked up once (same output)."""
+    from django.conf import settings
+
+    key = crypto._derived_key(settings.LOUDONG_INDEX_KEY, purpose)
+    digest = hmac.digest
+
+    def keyed(value: str) -> str:
+        return digest(key, value.encode(), "sha256").hex()[:32]
+
+    return keyed
 
 
 def _insert(model, columns, rows, batch=2000):

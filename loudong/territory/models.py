@@ -62,6 +62,13 @@ class Region(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Region.objects.filter(pk=self.pk).update(path=path)
+
     def get_absolute_url(self):
         return reverse("territory:region", args=[self.pk])
 
@@ -70,13 +77,6 @@ class Region(models.Model):
             raise ValidationError({"code": "社区代码应为 12 位统计用区划代码"})
         if self.parent and self.DEPTH[self.level] != self.DEPTH[self.parent.level] + 1:
             raise ValidationError({"parent": "上级区域的层级不对"})
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
-        if path != self.path:
-            self.path = path
-            Region.objects.filter(pk=self.pk).update(path=path)
 
     def ancestors(self):
         ids = [int(i) for i in self.path.strip("/").split("/")[:-1] if i]
@@ -101,11 +101,30 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(scope_for(user, capability).q())
 
 
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+
+
+def _chinese_number(text: str) -> str:
+    """'三' → '3', '十二' → '12', '二十' → '20'; anything else unchanged."""
+    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
+        return text
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return str((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0))
+    return "".join(str(_CN_DIGITS[c]) for c in text)
+
+
 def number_key(label: str) -> str:
-    """The comparable core of a building or unit label: '3号楼', '3栋', '3#', '３幢' → '3'."""
+    """The comparable core of a building or unit label: '3号楼', '3栋', '3#', '３幢', '三号楼' → '3'."""
     text = str(label).strip().translate(str.maketrans("０１２３４５６７８９＃", "0123456789#"))
     text = re.sub(r"\s+", "", text)
+    text = re.sub(r"^第", "", text)
     text = re.sub(r"(号楼|号|栋|幢|座|楼|#|单元)$", "", text)
+    text = re.sub(r"#$", "", text)
+    text = _chinese_number(text)
+    if text.isdigit():
+        text = str(int(text))
     return text.upper()
 
 
@@ -212,12 +231,12 @@ class Household(models.Model):
     def __str__(self):
         return f"{self.unit}{self.room}室"
 
-    def get_absolute_url(self):
-        return reverse("territory:household", args=[self.pk])
-
     def save(self, *args, **kwargs):
         self.occupied = self.residence != self.Residence.VACANT
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("territory:household", args=[self.pk])
 
 
 class ResidentQuerySet(ScopedQuerySet):
@@ -289,3 +308,62 @@ class Resident(models.Model):
 
     def get_absolute_url(self):
         return reverse("territory:resident", args=[self.pk])
+
+
+class ImportJob(models.Model):
+    """A registry import started from the upload page and run by the task worker.
+
+    The uploaded file is kept sealed (AES-GCM, like personal fields) only until the run
+    ends; the report keeps personal values masked.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "有错误"
+
+    created = models.DateTimeField("上传时间", auto_now_add=True)
+    finished = models.DateTimeField("完成时间", null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+",
+                                   verbose_name="上传人")
+    filename = models.CharField("文件名", max_length=200)
+    sealed_file = models.TextField(blank=True, editable=False)
+    dry_run = models.BooleanField("仅校验", default=False)
+    partial = models.BooleanField("导入无误的行", default=False)
+    create_regions = models.BooleanField("新建街道/社区", default=False)
+    status = models.CharField("状态", max_length=16, choices=Status.choices,
+                              default=Status.QUEUED)
+    stage = models.CharField("阶段", max_length=40, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"导入 {self.filename}"
+
+    def get_absolute_url(self):
+        return reverse("territory:import_job", args=[self.pk])
+
+    @property
+    def finished_running(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def seal(self, data: bytes) -> None:
+        import base64
+
+        from loudong.lib import crypto
+
+        self.sealed_file = crypto.encrypt(base64.b64encode(data).decode(), "upload")
+
+    def unseal(self) -> bytes:
+        import base64
+
+        from loudong.lib import crypto
+
+        return base64.b64decode(crypto.decrypt(self.sealed_file, "upload"))

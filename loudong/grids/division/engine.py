@@ -12,8 +12,8 @@ Algorithm, per community:
    split). A larger building contributes its units (if the policy allows splitting buildings),
    and a unit above the upper bound contributes floor ranges (if allowed), households spread
    evenly over floors. Runs of tiny atoms (villas) are glued into pseudo-atoms of ≥ target/8.
-2. *Exact core.* Inside each compound the buildings are ordered as a serpentine (boustrophedon)
-   by rows and by columns; a dynamic programme chooses the cut points along each order that
+2. *Exact core.* Inside each compound the buildings are ordered as four serpentines
+   (boustrophedon by rows or by columns, starting either way); a dynamic programme chooses the cut points along each order that
    minimise Σ cost(grid), cost = 1000 per grid outside the band (plus the distance to it) ≫
    squared deviation from the target + compactness (1 − Polsby–Popper of the buffered bounding
    box) + a small cost per cut inside a building. All compounds of the city are solved in one
@@ -25,16 +25,24 @@ Algorithm, per community:
    the grids, re-cut by the same DP with a penalty per extra compound, and the best candidate
    whose grids are all contiguous replaces the old grids if it lowers the total cost. This is
    where a small compound joins its neighbour ("grids cross a 小区 only when they must").
+   Needless splits (cutting a building that fits in one grid into its units) and crossings
+   between compounds that could stand alone are only spent from street-wide budgets, shared out
+   in rounds in proportion to the grids each community still has out of range (``_allocate``).
 5. *Stability.* Given the previous division, grids that do not touch a changed compound are
    kept verbatim; only the changed compounds are re-divided, and the repair may pull in at most
    one kept neighbouring grid. New grids inherit the id of the old grid they overlap most.
 
-Pure Python + numpy/scipy; no Django. The batched DP makes 500k households take about a second.
+Pure Python + numpy/scipy; no Django. Communities are independent, so large inputs use two
+forked workers; 500k households take about 2 s of division (see README.md for measurements).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import multiprocessing
+import operator
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -59,8 +67,23 @@ class DivisionError(ValueError):
 class _Atom:
     """A piece the DP never cuts: whole building, unit, or floor range (or a run of tiny ones)."""
 
-    __slots__ = ("blds", "comp", "cx", "cy", "first", "h", "last", "maxx", "maxy", "minx",
-                 "miny", "parts", "rank", "small", "tiny")
+    __slots__ = (
+        "blds",
+        "comp",
+        "cx",
+        "cy",
+        "first",
+        "h",
+        "last",
+        "maxx",
+        "maxy",
+        "minx",
+        "miny",
+        "parts",
+        "rank",
+        "small",
+        "tiny",
+    )
 
     def __init__(self, parts, h, pts, blds, comp, rank, small=False, tiny=False):
         self.tiny = tiny  # its compound is smaller than the lower bound: it must join another
@@ -77,6 +100,12 @@ class _Atom:
         self.first = (blds[0], parts[0][0])
         self.last = (blds[-1], parts[-1][0])
         self.rank = rank
+
+    def copy(self) -> _Atom:
+        new = _Atom.__new__(_Atom)
+        for name in _Atom.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
 
     def glue(self, other: _Atom) -> None:
         self.parts = self.parts + other.parts
@@ -143,7 +172,9 @@ class _Cost:
         joining two compounds that could each stand alone costs ``compound_cross_penalty``."""
         if n_big:
             return self.cross * (n_big - 1) + self.cross_tiny * n_tiny
-        return self.cross_tiny * max(0, n_tiny - 1)
+        # Small compounds joining each other make one crossing grid where joining big
+        # neighbours would make two: cheaper still.
+        return 0.25 * self.cross_tiny * max(0, n_tiny - 1)
 
     def segment(self, s, w, h, n_big=1, n_tiny=0) -> float:
         return self.band(s) + self.compact(w, h) + self.crossing(n_big, n_tiny)
@@ -158,17 +189,30 @@ class _Cost:
 
 
 def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
-    """Exact optimal cut of a sequence into consecutive segments (pure Python, for short chains)."""
+    """Exact optimal cut of a sequence into consecutive segments (pure Python, for short chains).
+
+    f[j] = min_i f[i] + cost(atoms i..j-1) + cut(i); a segment may exceed the upper bound only
+    by its first atom, which keeps the inner loop short.
+    """
     n = len(seq)
     hi = cost.hi
     lo = cost.lo
     t = cost.t
     dev = cost.dev
     cw = cost.comp
+    four_pi = 4.0 * _PI
     f = [0.0] + [INF] * n
     back = [0] * (n + 1)
     cuts = [0.0] + [_cut_cost(seq[i - 1], seq[i], cost.needless) for i in range(1, n)]
-    single = len({a.comp for a in seq}) == 1
+    hs = [a.h for a in seq]
+    x0 = [a.minx for a in seq]
+    x1 = [a.maxx for a in seq]
+    y0 = [a.miny for a in seq]
+    y1 = [a.maxy for a in seq]
+    cs = [a.comp for a in seq]
+    single = len(set(cs)) == 1
+    tiny = [a.tiny for a in seq]
+    crossing = cost.crossing
     for j in range(1, n + 1):
         s = 0.0
         minx = miny = INF
@@ -179,16 +223,15 @@ def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
         for i in range(j - 1, -1, -1):
             if s > hi and i < j - 1:
                 break
-            a = seq[i]
-            s += a.h
-            if a.minx < minx:
-                minx = a.minx
-            if a.maxx > maxx:
-                maxx = a.maxx
-            if a.miny < miny:
-                miny = a.miny
-            if a.maxy > maxy:
-                maxy = a.maxy
+            s += hs[i]
+            if x0[i] < minx:
+                minx = x0[i]
+            if x1[i] > maxx:
+                maxx = x1[i]
+            if y0[i] < miny:
+                miny = y0[i]
+            if y1[i] > maxy:
+                maxy = y1[i]
             if s < lo:
                 c = BIG + 100.0 * (lo - s) / t
             elif s > hi:
@@ -199,12 +242,12 @@ def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
             w = maxx - minx
             h = maxy - miny
             p = 2.0 * (w + h) + 16.0 * _PI
-            c += cw * (1.0 - 4.0 * _PI * ((w + 16.0) * (h + 16.0) - 54.93) / (p * p))
+            c += cw * (1.0 - four_pi * ((w + 16.0) * (h + 16.0) - 54.93) / (p * p))
             if not single:
-                comps[a.comp] = a.tiny
+                comps[cs[i]] = tiny[i]
                 if len(comps) > 1:
                     n_tiny = sum(comps.values())
-                    c += cost.crossing(len(comps) - n_tiny, n_tiny)
+                    c += crossing(len(comps) - n_tiny, n_tiny)
             c += f[i] + cuts[i]
             if c < best:
                 best = c
@@ -269,19 +312,22 @@ def _batched_dp(seqs: list[list[_Atom]], cost: _Cost) -> list[tuple[float, list[
         for w in range(1, L + 1):
             m = L - w + 1
             if w > 1:
-                mnx = np.minimum(mnx[:, :m], ax0[:, w - 1:])
-                mxx = np.maximum(mxx[:, :m], ax1[:, w - 1:])
-                mny = np.minimum(mny[:, :m], ay0[:, w - 1:])
-                mxy = np.maximum(mxy[:, :m], ay1[:, w - 1:])
+                mnx = np.minimum(mnx[:, :m], ax0[:, w - 1 :])
+                mxx = np.maximum(mxx[:, :m], ax1[:, w - 1 :])
+                mny = np.minimum(mny[:, :m], ay0[:, w - 1 :])
+                mxy = np.maximum(mxy[:, :m], ay1[:, w - 1 :])
             s = P[:, w:] - P[:, :m]
             valid = (starts[None, :m] + w) <= lens[:, None]
             if w > 1:
-                valid &= (P[:, w:] - P[:, 1:m + 1]) <= hi
+                valid &= (P[:, w:] - P[:, 1 : m + 1]) <= hi
             if not valid.any():
                 break
             d = (s - t) / t
-            band = np.where(s < lo, BIG + 100.0 * (lo - s) / t,
-                            np.where(s > hi, BIG + 100.0 * (s - hi) / t, cost.dev * d * d))
+            band = np.where(
+                s < lo,
+                BIG + 100.0 * (lo - s) / t,
+                np.where(s > hi, BIG + 100.0 * (s - hi) / t, cost.dev * d * d),
+            )
             ww = mxx - mnx
             hh = mxy - mny
             area = (ww + 16.0) * (hh + 16.0) - (4.0 - _PI) * 64.0
@@ -291,7 +337,9 @@ def _batched_dp(seqs: list[list[_Atom]], cost: _Cost) -> list[tuple[float, list[
             full[:, w:] = np.where(valid, c, INF)
             cost_w.append(full)
         W = len(cost_w)
-        COST = np.stack(cost_w, axis=2)  # (C, L+1, W): COST[:, j, w-1] = segment of length w ending at j
+        COST = np.stack(
+            cost_w, axis=2
+        )  # (C, L+1, W): COST[:, j, w-1] = segment of length w ending at j
         del cost_w
         f = np.full((C, L + 1), INF)
         f[:, 0] = 0.0
@@ -299,7 +347,7 @@ def _batched_dp(seqs: list[list[_Atom]], cost: _Cost) -> list[tuple[float, list[
         rows = np.arange(C)
         for j in range(1, L + 1):
             wj = min(W, j)
-            cand = f[:, j - wj:j][:, ::-1] + COST[:, j, :wj]
+            cand = f[:, j - wj : j][:, ::-1] + COST[:, j, :wj]
             k = cand.argmin(axis=1)
             arg[:, j] = k + 1
             f[:, j] = cand[rows, k]
@@ -360,25 +408,37 @@ class _Community:
         self.households = sum(self.bld_h)
         self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
         self.comp_tiny = [h < policy.lower for h in self.comp_h]
+        self.comp_pitch: dict[int, float] = {}
 
 
-def _serpentine(ctx: _Community, blds: list[int], by_rows: bool) -> list[int]:
-    """Boustrophedon order of buildings: rows (or columns) found by gaps along y (or x)."""
+def _serpentine(
+    ctx: _Community, blds: list[int], by_rows: bool, flip: bool = False, band: int = 1
+) -> list[int]:
+    """Boustrophedon order of buildings: rows (or columns) found by gaps along y (or x).
+
+    With ``band=2`` two neighbouring rows are walked together column by column, so that
+    consecutive runs form 2×k blocks instead of strips.
+    """
     if len(blds) <= 2:
         return sorted(blds, key=lambda b: (ctx.bld_xy[b][0], ctx.bld_xy[b][1]))
     a, o = (1, 0) if by_rows else (0, 1)
     pts = ctx.bld_xy
-    nn = []
-    for b in blds:
-        best = INF
-        for c in blds:
-            if c != b:
-                d = (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
-                if d < best:
-                    best = d
-        nn.append(math.sqrt(best))
-    nn.sort()
-    thr = max(4.0, 0.35 * nn[len(nn) // 2])
+    thr = ctx.comp_pitch.get(ctx.bld_comp[blds[0]])
+    if thr is None:
+        # Nearest neighbours within the compound are (nearly always) Delaunay neighbours.
+        comp = ctx.bld_comp[blds[0]]
+        nn = []
+        for b in blds:
+            d = [
+                (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
+                for c in ctx.adj[b]
+                if ctx.bld_comp[c] == comp
+            ]
+            if d:
+                nn.append(math.sqrt(min(d)))
+        nn.sort()
+        thr = max(4.0, 0.35 * nn[len(nn) // 2]) if nn else 4.0
+        ctx.comp_pitch[comp] = thr
     srt = sorted(blds, key=lambda b: (pts[b][a], pts[b][o], b))
     lines: list[list[int]] = [[srt[0]]]
     for b in srt[1:]:
@@ -386,62 +446,90 @@ def _serpentine(ctx: _Community, blds: list[int], by_rows: bool) -> list[int]:
             lines.append([b])
         else:
             lines[-1].append(b)
+    if band > 1:
+        lines = [
+            functools.reduce(operator.iadd, lines[k : k + band], [])
+            for k in range(0, len(lines), band)
+        ]
     order = []
     for k, line in enumerate(lines):
-        line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool(k % 2))
+        line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
         order.extend(line)
     return order
 
 
-def _atoms_for(ctx: _Community, blds: list[int], portions: dict[int, list[tuple[int, int, int]]],
-               rank0: int) -> list[_Atom]:
-    """Atoms of buildings ``blds`` (in order) restricted to the free ``portions`` of their units."""
+def _building_atoms(
+    ctx: _Community, b: int, portions: dict[int, list[tuple[int, int, int]]], rank: int
+) -> list[_Atom]:
+    """Atoms of building ``b`` restricted to the free ``portions`` of its units."""
     pol = ctx.policy
     hi = pol.upper
     units = ctx.units
+    comp = ctx.bld_comp[b]
+    tiny = ctx.comp_tiny[comp]
+    parts = [(u, ff, ft, hh) for u in ctx.bld_units[b] for ff, ft, hh in portions.get(u, ())]
+    if not parts:
+        return []
+    total = sum(p[3] for p in parts)
+    whole = all(
+        len(portions.get(u, ())) == 1 and portions[u][0][:2] == (1, units[u].floors)
+        for u in ctx.bld_units[b]
+    )
+    if (whole and ctx.bld_h[b] <= hi) or not pol.allow_building_split or total <= hi:
+        pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
+        return [_Atom(parts, total, pts, [b], comp, rank, tiny=tiny)]
     chunk = max(1, round(pol.target / 5))
-    atoms: list[_Atom] = []
-    for b in blds:
-        comp = ctx.bld_comp[b]
-        tiny = ctx.comp_tiny[comp]
-        parts = [(u, ff, ft, hh) for u in ctx.bld_units[b] for ff, ft, hh in portions.get(u, ())]
-        if not parts:
+    atoms = []
+    for p in parts:
+        u, ff, ft, hh = p
+        pt = [(units[u].x, units[u].y)]
+        if hh <= hi or not pol.allow_unit_floor_split or ft <= ff:
+            atoms.append(_Atom([p], hh, pt, [b], comp, rank, tiny=tiny))
             continue
-        total = sum(p[3] for p in parts)
-        whole = all(
-            len(portions.get(u, ())) == 1 and portions[u][0][:2] == (1, units[u].floors)
-            for u in ctx.bld_units[b]
-        )
-        if (whole and ctx.bld_h[b] <= hi) or not pol.allow_building_split or total <= hi:
-            pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
-            atoms.append(_Atom(parts, total, pts, [b], comp, rank0 + len(atoms), tiny=tiny))
-            continue
-        for p in parts:
-            u, ff, ft, hh = p
-            pt = [(units[u].x, units[u].y)]
-            if hh <= hi or not pol.allow_unit_floor_split or ft <= ff:
-                atoms.append(_Atom([p], hh, pt, [b], comp, rank0 + len(atoms), tiny=tiny))
-                continue
-            per_floor = _floor_households(ff, ft, hh)
-            start = ff
-            acc = 0
-            for k, x in enumerate(per_floor):
-                acc += x
-                floor = ff + k
-                if acc >= chunk or floor == ft:
-                    atoms.append(_Atom([(u, start, floor, acc)], acc, pt, [b], comp,
-                                       rank0 + len(atoms), tiny=tiny))
-                    start = floor + 1
-                    acc = 0
-    # Glue runs of tiny atoms (villas, vacant buildings) so the DP window stays short.
-    small = max(1.0, pol.target / 8.0)
+        start = ff
+        acc = 0
+        for k, x in enumerate(_floor_households(ff, ft, hh)):
+            acc += x
+            floor = ff + k
+            if acc >= chunk or floor == ft:
+                atoms.append(_Atom([(u, start, floor, acc)], acc, pt, [b], comp, rank, tiny=tiny))
+                start = floor + 1
+                acc = 0
+    return atoms
+
+
+def _atoms_for(
+    ctx: _Community,
+    blds: list[int],
+    portions: dict[int, list[tuple[int, int, int]]],
+    rank0: int,
+    cache: dict[int, list[_Atom]] | None = None,
+) -> list[_Atom]:
+    """Atoms of buildings ``blds`` in this order; runs of tiny atoms (villas, vacant buildings)
+    are glued into pseudo-atoms of ≥ target/8 households so the DP window stays short."""
+    cache = {} if cache is None else cache
+    small = max(1.0, ctx.policy.target / 8.0)
     glued: list[_Atom] = []
-    for a in atoms:
-        if glued and glued[-1].h < small and glued[-1].h + a.h <= 2 * small \
-                and len(glued[-1].parts) < 64:
-            glued[-1].glue(a)
-        else:
-            glued.append(a)
+    own: set[int] = set()  # ids of glued atoms made here (cached atoms are never mutated)
+    for b in blds:
+        atoms = cache.get(b)
+        if atoms is None:
+            atoms = cache[b] = _building_atoms(ctx, b, portions, rank0 + b)
+        for a in atoms:
+            last = glued[-1] if glued else None
+            if (
+                last is not None
+                and last.h < small
+                and last.h + a.h <= 2 * small
+                and len(last.parts) < 64
+            ):
+                if id(last) not in own:
+                    last = last.copy()
+                    glued[-1] = last
+                    own.add(id(last))
+                last.glue(a)
+            else:
+                glued.append(a)
     return glued
 
 
@@ -461,12 +549,23 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
         for b, parts in by_b.items():
             if units_too and len(parts) > 1 and ctx.bld_h[b] <= ctx.policy.upper:
                 for p in parts:
-                    out.append(_Atom([p], p[3], [(units[p[0]].x, units[p[0]].y)], [b], a.comp,
-                                     a.rank, small=True, tiny=a.tiny))
+                    out.append(
+                        _Atom(
+                            [p],
+                            p[3],
+                            [(units[p[0]].x, units[p[0]].y)],
+                            [b],
+                            a.comp,
+                            a.rank,
+                            small=True,
+                            tiny=a.tiny,
+                        )
+                    )
                 continue
             pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
-            out.append(_Atom(parts, sum(p[3] for p in parts), pts, [b], a.comp, a.rank,
-                             tiny=a.tiny))
+            out.append(
+                _Atom(parts, sum(p[3] for p in parts), pts, [b], a.comp, a.rank, tiny=a.tiny)
+            )
     return out
 
 
@@ -485,6 +584,10 @@ class _State:
         self.bld_grids: list[set[int]] = [set() for _ in ctx.bld_xy]
         self.next_id = 0
         self.kept_budget = 0
+        # Budgets of needless splits and of grids spanning two compounds (see _allocate).
+        self.needless_left = 0
+        self.cross_left = 0
+        self.needless_used = 0
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
         g = self.next_id
@@ -594,19 +697,37 @@ class _State:
             for b in {b for a in grp for b in a.blds}:
                 inside[b] += 1
         split = 0.0
+        needless = 0
+        hi = self.cost.hi
+        bld_h = self.ctx.bld_h
         for b, k in inside.items():
             grids_b = self.bld_grids[b]
             before = len(grids_b)
             after = before - len(grids_b & gs_set) + k
             if after != before:
-                split += self._split_weight(b) * (max(0, after - 1) - max(0, before - 1))
-        if split == INF:
+                d = max(0, after - 1) - max(0, before - 1)
+                split += self._split_weight(b) * d
+                if bld_h[b] <= hi:
+                    needless += (after > 1) - (before > 1)
+        if split == INF or needless > self.needless_left:
             return None
-        return new - old + split, groups
+        cross = sum(len({a.comp for a in grp}) > 1 for grp in groups) - sum(
+            len({a.comp for a in self.grids[g]}) > 1 for g in gs
+        )
+        if cross > 0 and cross > self.cross_left:
+            must = any(a.tiny and self.gh[g] < self.cost.lo for g in gs for a in self.grids[g])
+            if not must:
+                return None
+        return new - old + split, groups, needless, cross
 
-    def apply(self, gs: list[int], groups: list[list[_Atom]]) -> None:
+    def apply(
+        self, gs: list[int], groups: list[list[_Atom]], needless: int = 0, cross: int = 0
+    ) -> None:
         if any(g in self.kept for g in gs):
             self.kept_budget -= 1
+        self.needless_left -= needless
+        self.needless_used += needless
+        self.cross_left -= cross
         for g in gs:
             self.remove(g)
         for grp in groups:
@@ -616,8 +737,10 @@ class _State:
         failed: dict[int, list[int]] = {}  # grid -> its neighbours when it last could not be fixed
         for _ in range(passes):
             changed = False
-            bad = sorted((g for g in self.grids if self.out_of_band(g) and g not in self.kept),
-                         key=lambda g: (self.gh[g], g))
+            bad = sorted(
+                (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+                key=lambda g: (self.gh[g], g),
+            )
             for g in bad:
                 if g not in self.grids or not self.out_of_band(g):
                     continue
@@ -643,8 +766,9 @@ class _State:
         return k * lo <= s
 
     def _candidates(self, g: int, nbrs: list[int]):
-        pairs = [[g, n] for n in nbrs if self._allowed([g, n]) and self._feasible([g, n])]
-        near = sorted(nbrs, key=lambda n: (self._dist(g, n), n))[:4]
+        by_dist = sorted(nbrs, key=lambda n: (self._dist(g, n), n))
+        pairs = [[g, n] for n in by_dist if self._allowed([g, n]) and self._feasible([g, n])]
+        near = by_dist[:4]
         seen = set()
         triples = []
         for n in near:
@@ -658,25 +782,33 @@ class _State:
                     gs = list(key)
                     if self._allowed(gs) and self._feasible(gs):
                         triples.append(gs)
-        return pairs, triples
+        return pairs, triples[:12]
 
     def _repair_one(self, g: int, nbrs: list[int]) -> bool:
         """Fix grid ``g`` by re-cutting it with one or two neighbours: first without splitting
         any building that fits in one grid, and only if that fails, with needless splits."""
         pairs, triples = self._candidates(g, nbrs)
         best = None
-        stages = [(pairs, False), (triples, False)]
-        if self.cost.needless < INF:
-            stages += [(pairs, True), (triples, True)]
+        unlock = self.cost.needless < INF and self.needless_left > 0
+        stages = [(pairs, False), (pairs, True), (triples, False), (triples, True)]
+        stages = [st for st in stages if unlock or not st[1]]
         for cands, unlock in stages:
             for gs in cands:
                 res = self.try_union(gs, unlock)
                 if res is not None and (best is None or res[0] < best[0] - 1e-9):
-                    best = (res[0], gs, res[1])
+                    best = (res[0], gs, res[1], res[2], res[3])
+                    if best[0] < -BIG / 2 or (
+                        unlock
+                        and best[0] < 0
+                        and all(
+                            self.cost.lo <= sum(a.h for a in grp) <= self.cost.hi for grp in best[2]
+                        )
+                    ):
+                        break  # the nearest candidate that brings every grid in range will do
             if best is not None and best[0] < -BIG / 2:
                 break
         if best is not None and best[0] < -1e-6:
-            self.apply(best[1], best[2])
+            self.apply(best[1], best[2], best[3], best[4])
             return True
         return False
 
@@ -705,8 +837,12 @@ def _validate(units: list[Unit]) -> None:
 
 
 def _unit_sort_key(u: Unit):
-    return (natural_key(u.community), natural_key(u.compound), natural_key(u.building),
-            natural_key(u.unit))
+    return (
+        natural_key(u.community),
+        natural_key(u.compound),
+        natural_key(u.building),
+        natural_key(u.unit),
+    )
 
 
 def _previous_by_community(previous) -> dict[str, list[Piece]]:
@@ -719,64 +855,263 @@ def _previous_by_community(previous) -> dict[str, list[Piece]]:
     return out
 
 
-def divide(units: Iterable[Unit], policy: str | dict | Policy,
-           previous: Division | list[Piece] | None = None,
-           progress: Callable[[int, int, str], None] | None = None,
-           with_metrics: bool = True) -> Division:
+def divide(
+    units: Iterable[Unit],
+    policy: str | dict | Policy,
+    previous: Division | list[Piece] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    with_metrics: bool = True,
+    workers: int | None = None,
+) -> Division:
     """Divide ``units`` into grids under ``policy``; see the module docstring for the method.
 
     ``previous`` (a Division or its pieces) makes the result stable: only compounds whose units
     were added, removed or re-counted are re-divided. ``progress(done, total, community)`` is
-    called after each community.
+    called as communities finish. Communities are independent, so large inputs are divided by
+    ``workers`` forked processes (default: up to 2 above 20k households); the result does not
+    depend on the number of workers.
     """
     pol = get_policy(policy)
-    cost = _Cost(pol)
     units = sorted(units, key=_unit_sort_key)
     _validate(units)
     by_comm: dict[str, list[Unit]] = {}
     for u in units:
         by_comm.setdefault(u.community, []).append(u)
     prev = _previous_by_community(previous)
-    contexts: list[_Community] = []
-    states: list[_State] = []
-    pending: list[tuple[int, int, list[_Atom], list[_Atom]]] = []  # (state idx, comp, rows, cols)
-    for name in by_comm:
-        ctx = _Community(name, by_comm[name], pol)
-        state = _State(ctx, cost)
-        contexts.append(ctx)
-        states.append(state)
-        free = _restore_previous(ctx, state, prev.get(name, []))
-        comps = sorted({ctx.bld_comp[ctx.unit_bld[u]] for u in free})
-        for c in comps:
-            rows = _atoms_for(ctx, _serpentine(ctx, ctx.comp_blds[c], True), free, c * 100000)
-            cols = _atoms_for(ctx, _serpentine(ctx, ctx.comp_blds[c], False), free, c * 100000)
-            pending.append((len(states) - 1, c, rows, cols))
-    res_rows = _batched_dp([p[2] for p in pending], cost)
-    res_cols = _batched_dp([p[3] for p in pending], cost)
-    for (si, _c, rows, cols), rr, rc in zip(pending, res_rows, res_cols, strict=True):
-        seq, (_, segs) = (rows, rr) if rr[0] <= rc[0] + 1e-9 else (cols, rc)
-        for i, j in segs:
-            states[si].add(seq[i:j])
+    jobs = [(name, by_comm[name], prev.get(name, [])) for name in by_comm]
+    total_h = sum(u.households for u in units)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if total_h > 20_000 else 1
+    workers = max(1, min(workers, len(jobs)))
+    results: dict[str, tuple] = {}
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Largest communities first, dealt round-robin to the workers.
+        order = sorted(range(len(jobs)), key=lambda k: (-len(jobs[k][1]), k))
+        chunks = [order[k::workers] for k in range(workers)]
+        global _JOBS
+        _JOBS = (jobs, pol)
+        ctx = multiprocessing.get_context("fork")
+        procs = []
+        try:
+            for chunk in chunks:
+                parent, child = ctx.Pipe()
+                proc = ctx.Process(target=_worker, args=(chunk, child), daemon=True)
+                proc.start()
+                child.close()
+                procs.append((proc, parent, chunk))
+            demands: dict[str, tuple] = {}
+            for _proc, conn, _chunk in procs:
+                demands.update(conn.recv())
+            for _round in range(BUDGET_ROUNDS):
+                quotas = _allocate(jobs, demands, pol)
+                if not any(q[0] or 0 < q[1] < _UNLIMITED for q in quotas.values()):
+                    break
+                for _proc, conn, chunk in procs:
+                    conn.send({jobs[k][0]: quotas[jobs[k][0]] for k in chunk})
+                for _proc, conn, _chunk in procs:
+                    demands.update(conn.recv())
+            for _proc, conn, _chunk in procs:
+                conn.send(None)
+            for _proc, conn, _chunk in procs:
+                for name, res in conn.recv():
+                    results[name] = res
+                if progress is not None:
+                    progress(len(results), len(jobs), name)
+        finally:
+            _JOBS = None
+            for proc, conn, _chunk in procs:
+                conn.close()
+                proc.join(timeout=5)
+                if proc.is_alive():  # pragma: no cover - only after an error in the parent
+                    proc.terminate()
+        if len(results) != len(jobs):  # pragma: no cover
+            raise RuntimeError("division worker failed")
+    else:
+        stage = _Stage1(jobs, pol)
+        demands = stage.demands()
+        for _round in range(BUDGET_ROUNDS):
+            quotas = _allocate(jobs, demands, pol)
+            if not any(q[0] or 0 < q[1] < _UNLIMITED for q in quotas.values()):
+                break
+            stage.spend(quotas)
+            demands = stage.demands()
+        for name, res in stage.finish():
+            results[name] = res
+        if progress is not None and jobs:
+            progress(len(jobs), len(jobs), jobs[-1][0])
     pieces: list[Piece] = []
     grids: list[Grid] = []
     warnings: list[str] = []
-    total = len(states)
-    for k, (ctx, state) in enumerate(zip(contexts, states, strict=True)):
-        state.make_contiguous()
-        state.repair()
-        n_before = len(grids)
-        _emit(ctx, state, pol, pieces, grids, prev.get(ctx.name, []))
-        if len(grids) - n_before > 99:
-            warnings.append(f"社区“{ctx.name}”有 {len(grids) - n_before} 个网格，超过 99 个："
-                            f"CJ/T 349 网格编码的两位序号不够用")
-        if progress is not None:
-            progress(k + 1, total, ctx.name)
+    for name, _units, _prev in jobs:
+        ps, gs, ws = results[name]
+        pieces.extend(Piece(*p) for p in ps)
+        grids.extend(gs)
+        warnings.extend(ws)
     division = Division(policy=pol, pieces=pieces, grids=grids, warnings=warnings)
     if with_metrics:
         from .metrics import compute_metrics
 
         division.metrics = compute_metrics(units, pieces, pol)
     return division
+
+
+_JOBS = None  # (jobs, policy) inherited by forked workers
+_UNLIMITED = 10**9
+# Serpentine orders tried for every compound: (by rows, first line right-to-left, band).
+FAMILIES = [(True, False, 1), (False, False, 1), (True, True, 1), (False, True, 1)]
+
+
+def _worker(indices: list[int], conn) -> None:
+    """Forked worker: first pass, then spend the budgets the parent hands out, then emit."""
+    jobs, pol = _JOBS
+    stage = _Stage1([jobs[k] for k in indices], pol)
+    conn.send(stage.demands())
+    while (quotas := conn.recv()) is not None:
+        stage.spend(quotas)
+        conn.send(stage.demands())
+    conn.send(stage.finish())
+    conn.close()
+
+
+BUDGET_ROUNDS = 3
+
+
+def _budgets(jobs, demands: dict[str, tuple], pol: Policy) -> tuple[int, int]:
+    """Street-wide budgets left: needless splits, and grids that may span two compounds."""
+    names = [name for name, _u, _p in jobs]
+    buildings = sum(demands[n][1] for n in names)
+    ideal = sum(demands[n][2] for n in names)
+    crossing = sum(demands[n][3] for n in names)
+    needless = sum(demands[n][4] for n in names)
+    return (
+        max(0, math.floor(pol.needless_split_budget_pct / 100 * buildings) - needless),
+        max(0, math.floor(pol.compound_cross_budget_pct / 100 * ideal) - crossing),
+    )
+
+
+def _allocate(jobs, demands: dict[str, tuple], pol: Policy) -> dict[str, tuple[int, int]]:
+    """Share what is left of the street-wide budgets of needless splits and of grids spanning
+    two compounds among the communities that still have grids out of range.
+
+    The quality bars are global (≤ 1 % of buildings, ≤ 5 % of grids), so budgets go to the
+    communities in proportion to their grids still out of range (largest remainder, ties by
+    community order); a community that could not spend its last share gets no more. Repeated
+    ``BUDGET_ROUNDS`` times. Deterministic and independent of how workers shared communities.
+    """
+    names = [name for name, _u, _p in jobs]
+    out = {}
+    for r, total in enumerate(_budgets(jobs, demands, pol)):
+        need = [demands[n][0] if not demands[n][5 + r] else 0 for n in names]
+        total = min(total, 2 * sum(need))
+        weight = sum(need)
+        share = [0] * len(names)
+        if weight and total:
+            exact = [total * d / weight for d in need]
+            share = [math.floor(e) for e in exact]
+            rest = total - sum(share)
+            for k in sorted(range(len(names)), key=lambda k: (-(exact[k] - share[k]), k))[:rest]:
+                share[k] += 1
+        for k, n in enumerate(names):
+            out.setdefault(n, [0, 0])[r] = share[k]
+    if pol.compound_cross_budget_pct >= 100:
+        for n in names:
+            out[n][1] = _UNLIMITED
+    return {n: tuple(v) for n, v in out.items()}
+
+
+class _Stage1:
+    """Communities after the exact core, contiguity and a repair that spends no budget."""
+
+    def __init__(self, jobs, pol: Policy):
+        self.jobs = jobs
+        self.pol = pol
+        cost = _Cost(pol)
+        self.contexts: list[_Community] = []
+        self.states: list[_State] = []
+        pending: list[tuple[int, list[list[_Atom]]]] = []  # (state idx, a sequence per family)
+        for name, units, prev in jobs:
+            ctx = _Community(name, units, pol)
+            state = _State(ctx, cost)
+            self.contexts.append(ctx)
+            self.states.append(state)
+            free = _restore_previous(ctx, state, prev)
+            comps = sorted({ctx.bld_comp[ctx.unit_bld[u]] for u in free})
+            for c in comps:
+                cache: dict[int, list[_Atom]] = {}
+                seqs = [
+                    _atoms_for(
+                        ctx, _serpentine(ctx, ctx.comp_blds[c], *family), free, c * 100000, cache
+                    )
+                    for family in FAMILIES
+                ]
+                pending.append((len(self.states) - 1, seqs))
+        results = [_batched_dp([p[1][k] for p in pending], cost) for k in range(len(FAMILIES))]
+        for n, (si, seqs) in enumerate(pending):
+            k = min(range(len(FAMILIES)), key=lambda k: (results[k][n][0], k))
+            seq, segs = seqs[k], results[k][n][1]
+            for i, j in segs:
+                self.states[si].add(seq[i:j])
+        for state in self.states:
+            state.make_contiguous()
+            state.needless_left = 0
+            state.cross_left = _UNLIMITED if pol.compound_cross_budget_pct >= 100 else 0
+            state.repair()
+
+    def demands(self) -> dict[str, tuple]:
+        """Per community: grids out of range, buildings, ideal grid count, grids crossing
+        compounds, needless splits made, and whether it left needless / crossing budget unspent."""
+        out = {}
+        for ctx, state in zip(self.contexts, self.states, strict=True):
+            bad = sum(1 for g in state.grids if state.out_of_band(g) and g not in state.kept)
+            crossing = sum(1 for atoms in state.grids.values() if len({a.comp for a in atoms}) > 1)
+            ideal = max(1, round(ctx.households / self.pol.target))
+            out[ctx.name] = (
+                bad,
+                len(ctx.bld_xy),
+                ideal,
+                crossing,
+                state.needless_used,
+                state.needless_left > 0,
+                0 < state.cross_left < _UNLIMITED,
+            )
+        return out
+
+    def spend(self, quotas: dict[str, tuple[int, int]]) -> None:
+        for ctx, state in zip(self.contexts, self.states, strict=True):
+            state.needless_left, state.cross_left = quotas[ctx.name]
+            if state.needless_left or (0 < state.cross_left < _UNLIMITED):
+                state.repair()
+
+    def finish(self) -> list[tuple[str, tuple]]:
+        out = []
+        for (name, _units, prev), ctx, state in zip(
+            self.jobs, self.contexts, self.states, strict=True
+        ):
+            pieces: list[Piece] = []
+            grids: list[Grid] = []
+            warnings: list[str] = []
+            _emit(ctx, state, self.pol, pieces, grids, prev)
+            if len(grids) > 99:
+                warnings.append(
+                    f"社区“{ctx.name}”有 {len(grids)} 个网格，超过 99 个："
+                    f"CJ/T 349 网格编码的两位序号不够用"
+                )
+            out.append((name, (list(_piece_tuples(pieces)), grids, warnings)))
+        return out
+
+
+def _piece_tuples(pieces: list[Piece]):
+    for p in pieces:
+        yield (
+            p.community,
+            p.compound,
+            p.building,
+            p.unit,
+            p.floor_from,
+            p.floor_to,
+            p.households,
+            p.grid,
+        )
 
 
 def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
@@ -795,10 +1130,13 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
     changed_comps: set[str] = set()
     for key, ps in prev_units.items():
         i = index.get(key)
-        if i is None or sum(p.households for p in ps) != units[i].households \
-                or max(p.floor_to for p in ps) != units[i].floors:
+        if (
+            i is None
+            or sum(p.households for p in ps) != units[i].households
+            or max(p.floor_to for p in ps) != units[i].floors
+        ):
             changed_comps.add(key[0])
-    for key, i in index.items():
+    for key in index:
         if key not in prev_units:
             changed_comps.add(key[0])
     by_grid: dict[str, list[Piece]] = defaultdict(list)
@@ -806,6 +1144,7 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
         by_grid[p.grid].append(p)
     free = {i: list(v) for i, v in full.items()}
     taken: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    freed = 0
     for gid in sorted(by_grid, key=natural_key):
         ps = by_grid[gid]
         if any(p.compound in changed_comps for p in ps):
@@ -816,7 +1155,10 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
             parts.append((i, p.floor_from, p.floor_to, p.households))
         blds = sorted({ctx.unit_bld[i] for i, *_ in parts})
         if not connected(blds, ctx.adj):
-            continue  # the new triangulation broke it: re-divide it with the rest
+            # A new building cut an edge of the triangulation this grid relied on: re-divide
+            # it with the rest, and let it use up the one neighbouring grid an edit may change.
+            freed += 1
+            continue
         by_b: dict[int, list] = defaultdict(list)
         for part in parts:
             by_b[ctx.unit_bld[part[0]]].append(part)
@@ -824,12 +1166,21 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
         for b in sorted(by_b):
             bp = sorted(by_b[b])
             pts = [(units[q[0]].x, units[q[0]].y) for q in bp]
-            atoms.append(_Atom(bp, sum(q[3] for q in bp), pts, [b], ctx.bld_comp[b],
-                               min(q[0] for q in bp), tiny=ctx.comp_tiny[ctx.bld_comp[b]]))
+            atoms.append(
+                _Atom(
+                    bp,
+                    sum(q[3] for q in bp),
+                    pts,
+                    [b],
+                    ctx.bld_comp[b],
+                    min(q[0] for q in bp),
+                    tiny=ctx.comp_tiny[ctx.bld_comp[b]],
+                )
+            )
         state.add(atoms, kept_id=gid)
         for i, ff, ft, hh in parts:
             taken[i].append((ff, ft, hh))
-    state.kept_budget = 1
+    state.kept_budget = max(0, 1 - freed)
     for i, ranges in taken.items():
         u = units[i]
         ranges.sort()
@@ -848,7 +1199,9 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
         nfl = sum(b - a + 1 for a, b in gaps)
         out = []
         for k, (a, b) in enumerate(gaps):
-            share = left * (b - a + 1) // nfl if k < len(gaps) - 1 else left - sum(o[2] for o in out)
+            share = (
+                left * (b - a + 1) // nfl if k < len(gaps) - 1 else left - sum(o[2] for o in out)
+            )
             out.append((a, b, share))
         free[i] = out
     return free
@@ -897,11 +1250,19 @@ def _grid_ids(ctx: _Community, state: _State, order: list[int], prev: list[Piece
     return ids
 
 
-def _emit(ctx: _Community, state: _State, pol: Policy, pieces: list[Piece],
-          grids: list[Grid], prev: list[Piece]) -> None:
+def _emit(
+    ctx: _Community,
+    state: _State,
+    pol: Policy,
+    pieces: list[Piece],
+    grids: list[Grid],
+    prev: list[Piece],
+) -> None:
     units = ctx.units
     order = sorted(state.grids, key=lambda g: (min(a.rank for a in state.grids[g]), g))
     ids = _grid_ids(ctx, state, order, prev)
+    out_pieces: list[tuple[int, int, Piece]] = []
+    out_grids: list[Grid] = []
     for g in order:
         gid = ids[g]
         merged: dict[int, list[list[int]]] = defaultdict(list)
@@ -919,15 +1280,31 @@ def _emit(ctx: _Community, state: _State, pol: Policy, pieces: list[Piece],
                     out.append(r)
             unit = units[u]
             for ff, ft, hh in out:
-                pieces.append(Piece(unit.community, unit.compound, unit.building, unit.unit,
-                                    ff, ft, hh, gid))
+                out_pieces.append(
+                    (
+                        u,
+                        ff,
+                        Piece(
+                            unit.community, unit.compound, unit.building, unit.unit, ff, ft, hh, gid
+                        ),
+                    )
+                )
         h = state.gh[g]
         comps = sorted({ctx.compounds[a.comp] for a in state.grids[g]}, key=natural_key)
-        grid = Grid(id=gid, community=ctx.name, compounds=comps, buildings=len(state.blds(g)),
-                    households=h, in_range=pol.in_range(h))
+        grid = Grid(
+            id=gid,
+            community=ctx.name,
+            compounds=comps,
+            buildings=len(state.blds(g)),
+            households=h,
+            in_range=pol.in_range(h),
+        )
         if not grid.in_range:
             grid.reason_zh, grid.reason_en = _explain(ctx, state, g, pol)
-        grids.append(grid)
+        out_grids.append(grid)
+    out_pieces.sort(key=lambda t: (t[0], t[1]))
+    pieces.extend(t[2] for t in out_pieces)
+    grids.extend(sorted(out_grids, key=lambda g: natural_key(g.id)))
 
 
 def _explain(ctx: _Community, state: _State, g: int, pol: Policy) -> tuple[str, str]:
@@ -937,44 +1314,63 @@ def _explain(ctx: _Community, state: _State, g: int, pol: Policy) -> tuple[str, 
     blds = state.blds(g)
     comps = sorted({a.comp for a in state.grids[g]})
     if ctx.households < lo:
-        return (f"社区“{ctx.name}”共有 {ctx.households} 户，低于下限 {lo} 户，只能划为一个网格",
-                f"the community has only {ctx.households} households, below the lower bound {lo}")
+        return (
+            f"社区“{ctx.name}”共有 {ctx.households} 户，低于下限 {lo} 户，只能划为一个网格",
+            f"the community has only {ctx.households} households, below the lower bound {lo}",
+        )
     if h > hi:
         if len(blds) == 1 and ctx.bld_h[blds[0]] > hi and not pol.allow_building_split:
             b = ctx.bld_names[blds[0]]
-            return (f"楼栋“{b[0]}{b[1]}”有 {ctx.bld_h[blds[0]]} 户，超过上限 {hi} 户；"
-                    f"本方案不拆分楼栋，该楼栋单独成格",
-                    f"building {b[1]} has {ctx.bld_h[blds[0]]} households, above the upper bound "
-                    f"{hi}; this policy never splits a building, so it is a grid of its own")
+            return (
+                f"楼栋“{b[0]}{b[1]}”有 {ctx.bld_h[blds[0]]} 户，超过上限 {hi} 户；"
+                f"本方案不拆分楼栋，该楼栋单独成格",
+                f"building {b[1]} has {ctx.bld_h[blds[0]]} households, above the upper bound "
+                f"{hi}; this policy never splits a building, so it is a grid of its own",
+            )
         units = {p[0] for a in state.grids[g] for p in a.parts}
         if len(units) == 1:
             u = ctx.units[next(iter(units))]
-            return (f"单元“{u.building}{u.unit}”有 {u.households} 户，超过上限 {hi} 户，且不能按楼层拆分",
-                    f"unit {u.building} {u.unit} has {u.households} households, above the upper "
-                    f"bound {hi}, and cannot be split by floors")
-        return (f"网格有 {h} 户，超过上限 {hi} 户；再拆分会产生低于下限 {lo} 户的网格"
-                f"或拆分本可整栋划入的楼栋，与相邻网格重新划分也不能使各网格都在区间内",
-                f"{h} households is above the upper bound {hi}; splitting it would leave a grid "
-                f"below {lo} or split a building that fits in one grid, and re-dividing with the "
-                f"neighbouring grids does not bring every grid into range")
+            return (
+                f"单元“{u.building}{u.unit}”有 {u.households} 户，超过上限 {hi} 户，且不能按楼层拆分",
+                f"unit {u.building} {u.unit} has {u.households} households, above the upper "
+                f"bound {hi}, and cannot be split by floors",
+            )
+        return (
+            f"网格有 {h} 户，超过上限 {hi} 户；再拆分会产生低于下限 {lo} 户的网格"
+            f"或拆分本可整栋划入的楼栋，与相邻网格重新划分也不能使各网格都在区间内"
+            f"（拆分楼栋和跨小区合并的名额有限，已用于其他网格）",
+            f"{h} households is above the upper bound {hi}; splitting it would leave a grid "
+            f"below {lo} or split a building that fits in one grid, and re-dividing with the "
+            f"neighbouring grids does not bring every grid into range (the street-wide "
+            f"allowance of building splits and compound crossings went to other grids)",
+        )
     # below the lower bound
     comp_h = {c: sum(ctx.bld_h[b] for b in ctx.comp_blds[c]) for c in comps}
     whole = all(comp_h[c] == sum(a.h for a in state.grids[g] if a.comp == c) for c in comps)
     nbrs = state.neighbours(g)
     names = "、".join(ctx.compounds[c] for c in comps)
     if not nbrs:
-        return (f"小区“{names}”仅有 {h} 户，周边没有可合并的网格（孤立）",
-                f"the compound has only {h} households and no neighbouring grid to join (isolated)")
+        return (
+            f"小区“{names}”仅有 {h} 户，周边没有可合并的网格（孤立）",
+            f"the compound has only {h} households and no neighbouring grid to join (isolated)",
+        )
     smallest = min(state.gh[n] for n in nbrs)
     if whole and h + smallest > hi:
-        return (f"小区“{names}”仅有 {h} 户，且与相邻小区合并会超出上限 {hi} 户",
-                f"the compound has only {h} households, and merging it with a neighbouring grid "
-                f"(smallest has {smallest}) would exceed the upper bound {hi}")
+        return (
+            f"小区“{names}”仅有 {h} 户，且与相邻小区合并会超出上限 {hi} 户",
+            f"the compound has only {h} households, and merging it with a neighbouring grid "
+            f"(smallest has {smallest}) would exceed the upper bound {hi}",
+        )
     if whole:
-        return (f"小区“{names}”仅有 {h} 户；与相邻网格合并或重新划分会使网格不连片或其他网格超出区间",
-                f"the compound has only {h} households; merging or re-dividing with its "
-                f"neighbours would break contiguity or push another grid out of range")
-    return (f"网格仅有 {h} 户：所在小区按整栋楼划分无法使每个网格都达到下限 {lo} 户，"
-            f"且与相邻网格重新划分也不能改善",
-            f"{h} households: the compound cannot be cut at building boundaries into grids that "
-            f"all reach {lo}, and re-dividing with neighbouring grids does not help")
+        return (
+            f"小区“{names}”仅有 {h} 户；与相邻网格合并或重新划分会使网格不连片或其他网格超出区间",
+            f"the compound has only {h} households; merging or re-dividing with its "
+            f"neighbours would break contiguity or push another grid out of range",
+        )
+    return (
+        f"网格仅有 {h} 户：所在小区按整栋楼划分无法使每个网格都达到下限 {lo} 户，"
+        f"且与相邻网格重新划分也不能改善（拆分楼栋和跨小区合并的名额有限，已用于其他网格）",
+        f"{h} households: the compound cannot be cut at building boundaries into grids that "
+        f"all reach {lo}, and re-dividing with neighbouring grids does not help (the "
+        f"street-wide allowance of building splits and compound crossings went to other grids)",
+    )

@@ -6,6 +6,7 @@ scipy is imported lazily (it costs ~0.4 s of start-up).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 BUFFER_M = 8.0
@@ -69,10 +70,12 @@ def _chain(points: list[tuple[float, float]]) -> list[list[int]]:
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     use_x = (max(xs) - min(xs)) >= (max(ys) - min(ys))
-    order = sorted(range(n), key=lambda i: (points[i][0], points[i][1]) if use_x
-                   else (points[i][1], points[i][0]))
+    order = sorted(
+        range(n),
+        key=lambda i: (points[i][0], points[i][1]) if use_x else (points[i][1], points[i][0]),
+    )
     adj: list[list[int]] = [[] for _ in range(n)]
-    for a, b in zip(order, order[1:], strict=False):
+    for a, b in itertools.pairwise(order):
         adj[a].append(b)
         adj[b].append(a)
     return [sorted(a) for a in adj]

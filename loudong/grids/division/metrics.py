@@ -21,8 +21,9 @@ def ideal_grid_count(households_by_community: Iterable[int], target: int) -> int
     return sum(max(1, round(h / target)) for h in households_by_community)
 
 
-def compute_metrics(units: Iterable[Unit], pieces: Iterable[Piece],
-                    policy: str | dict | Policy) -> dict:
+def compute_metrics(
+    units: Iterable[Unit], pieces: Iterable[Piece], policy: str | dict | Policy
+) -> dict:
     """Summary figures of a division (see the README for each definition)."""
     pol = get_policy(policy)
     units = list(units)
@@ -106,8 +107,9 @@ def compute_metrics(units: Iterable[Unit], pieces: Iterable[Piece],
     for _g, keys in grid_units.items():
         blds = sorted({k[:3] for k in keys if k[:3] in bld_index})
         comms = {bld_index[b][0] for b in blds}
-        if len(comms) == 1 and connected([bld_index[b][1] for b in blds],
-                                         adjacency[next(iter(comms))]):
+        if len(comms) == 1 and connected(
+            [bld_index[b][1] for b in blds], adjacency[next(iter(comms))]
+        ):
             contiguous += 1
         pts = [(unit_by_key[k].x, unit_by_key[k].y) for k in keys if k in unit_by_key]
         if pts:

@@ -1,0 +1,160 @@
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+import unittest
+
+from loudong.grids.division.cli import IN_COLUMNS, OUT_COLUMNS, main
+
+HEADER = ",".join(IN_COLUMNS)
+GOOD_ROWS = [
+    "杏花村社区,幸福小区,1号楼,1单元,14,6,0,0",
+    "杏花村社区,幸福小区,1号楼,2单元,13,6,13,0",
+    "杏花村社区,幸福小区,1号楼,3单元,13,6,26,0",
+    "杏花村社区,幸福小区,2号楼,1单元,14,6,0,30",
+    "杏花村社区,幸福小区,2号楼,2单元,13,6,13,30",
+    "杏花村社区,幸福小区,2号楼,3单元,13,6,26,30",
+    "杏花村社区,御景名都,1栋,1单元,130,30,80,0",
+    "秋浦社区,滨江花园,1栋,1单元,40,18,900,0",
+    "秋浦社区,滨江花园,1栋,2单元,40,18,913,0",
+]
+
+
+class CliTestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.out = os.path.join(self.dir, "out.csv")
+        self.report = os.path.join(self.dir, "report.json")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, lines, name="units.csv", bom=False):
+        path = os.path.join(self.dir, name)
+        with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+            fh.write("\n".join(lines) + "\n")
+        return path
+
+    def run_cli(self, *argv):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status = main(list(argv))
+        return status, err.getvalue()
+
+    def test_it_writes_the_output_columns_and_every_household(self):
+        path = self.write([HEADER, *GOOD_ROWS], bom=True)
+        status, err = self.run_cli(
+            "--policy", "chiyang", "--units", path, "--out", self.out, "--report", self.report
+        )
+        self.assertEqual(status, 0, err)
+        with open(self.out, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        self.assertEqual(rows[0], OUT_COLUMNS)
+        totals = {}
+        for r in rows[1:]:
+            key = tuple(r[:4])
+            totals[key] = totals.get(key, 0) + int(r[6])
+        want = {tuple(line.split(",")[:4]): int(line.split(",")[4]) for line in GOOD_ROWS}
+        self.assertEqual(totals, want)
+        tower = [r for r in rows[1:] if r[1] == "御景名都"]
+        self.assertGreater(len(tower), 1)  # 130 households: cut into floor ranges
+        for r in rows[1:]:
+            if r[1] == "幸福小区":
+                self.assertEqual((r[4], r[5]), ("1", "6"))
+        grids_by_community = {}
+        for r in rows[1:]:
+            grids_by_community.setdefault(r[7], set()).add(r[0])
+        self.assertTrue(all(len(v) == 1 for v in grids_by_community.values()))
+        with open(self.report, encoding="utf-8") as fh:
+            report = json.load(fh)
+        self.assertEqual(report["policy"]["name"], "chiyang")
+        self.assertIn("grids_in_range_pct", report["summary"])
+        for g in report["out_of_range"]:
+            self.assertTrue(g["reason_zh"] and g["reason_en"])
+
+    def test_it_accepts_a_policy_json_file(self):
+        path = self.write([HEADER, *GOOD_ROWS])
+        policy = os.path.join(self.dir, "profile.json")
+        with open(policy, "w", encoding="utf-8") as fh:
+            json.dump(
+                {"name": "custom", "division": {"target": 100, "lower": 70, "upper": 130}}, fh
+            )
+        status, err = self.run_cli("--policy", policy, "--units", path, "--out", self.out)
+        self.assertEqual(status, 0, err)
+
+    def assert_rejected(self, lines, *needles, policy="chiyang", path=None):
+        path = path or self.write(lines)
+        status, err = self.run_cli(
+            "--policy", policy, "--units", path, "--out", self.out, "--report", self.report
+        )
+        self.assertEqual(status, 2)
+        self.assertFalse(os.path.exists(self.out))
+        self.assertFalse(os.path.exists(self.report))
+        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".divide-")], [])
+        for needle in needles:
+            self.assertIn(needle, err)
+        return err
+
+    def test_it_rejects_a_missing_column(self):
+        header = HEADER.replace(",floors", "")
+        rows = [",".join(r.split(",")[:5] + r.split(",")[6:]) for r in GOOD_ROWS]
+        self.assert_rejected([header, *rows], "缺少列", "floors", "第1行")
+
+    def test_it_rejects_non_numeric_households(self):
+        rows = list(GOOD_ROWS)
+        rows[2] = "杏花村社区,幸福小区,1号楼,3单元,十三,6,26,0"
+        self.assert_rejected([HEADER, *rows], "第4行", "households")
+
+    def test_it_rejects_negative_households_and_floors(self):
+        rows = list(GOOD_ROWS)
+        rows[0] = "杏花村社区,幸福小区,1号楼,1单元,-1,6,0,0"
+        self.assert_rejected([HEADER, *rows], "第2行", "households", "负数")
+        rows = list(GOOD_ROWS)
+        rows[1] = "杏花村社区,幸福小区,1号楼,2单元,13,-6,13,0"
+        self.assert_rejected([HEADER, *rows], "第3行", "floors")
+
+    def test_it_rejects_non_numeric_coordinates(self):
+        rows = list(GOOD_ROWS)
+        rows[4] = "杏花村社区,幸福小区,2号楼,2单元,13,6,东,30"
+        self.assert_rejected([HEADER, *rows], "第6行", "“x”")
+        rows[4] = "杏花村社区,幸福小区,2号楼,2单元,13,6,13,"
+        self.assert_rejected([HEADER, *rows], "第6行", "“y”")
+
+    def test_it_rejects_a_duplicate_unit(self):
+        rows = [*GOOD_ROWS, GOOD_ROWS[3]]
+        self.assert_rejected([HEADER, *rows], f"第{len(rows) + 1}行", "重复", "第5行")
+
+    def test_it_rejects_an_unknown_policy(self):
+        self.assert_rejected([HEADER, *GOOD_ROWS], "未知的划分方案", "chiyang", policy="nowhere")
+
+    def test_it_rejects_an_unreadable_file(self):
+        self.assert_rejected([], "无法读取", path=os.path.join(self.dir, "missing.csv"))
+        binary = os.path.join(self.dir, "binary.csv")
+        with open(binary, "wb") as fh:
+            fh.write(b"\xff\xfe\x00\x81garbage\x00")
+        self.assert_rejected([], "无法读取", path=binary)
+
+    def test_it_rejects_an_empty_file(self):
+        self.assert_rejected([""], "表头")
+
+    def test_it_keeps_an_existing_output_when_input_is_bad(self):
+        with open(self.out, "w", encoding="utf-8") as fh:
+            fh.write("old")
+        rows = [*GOOD_ROWS, GOOD_ROWS[0]]
+        path = self.write([HEADER, *rows])
+        status, _ = self.run_cli("--policy", "chiyang", "--units", path, "--out", self.out)
+        self.assertEqual(status, 2)
+        with open(self.out, encoding="utf-8") as fh:
+            self.assertEqual(fh.read(), "old")
+
+    def test_it_writes_only_the_header_for_no_units(self):
+        path = self.write([HEADER])
+        status, err = self.run_cli(
+            "--policy", "changchun", "--units", path, "--out", self.out, "--report", self.report
+        )
+        self.assertEqual(status, 0, err)
+        with open(self.out, encoding="utf-8") as fh:
+            self.assertEqual(fh.read().strip(), ",".join(OUT_COLUMNS))

@@ -1,0 +1,263 @@
+import itertools
+import random
+import unittest
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loudong.grids.division import Policy, Unit, compute_metrics, divide
+from loudong.grids.division.tests.helpers import (
+    grid_members,
+    households_by_unit,
+    make_building,
+    make_city_units,
+)
+
+CITY = make_city_units(8000, seed=3)
+
+
+class DivideCityTestCase(unittest.TestCase):
+    """ "按实际居民居住户数每 80 户左右划分一个网格" (seed 000 §三.1) on a synthetic 池阳街道."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.chiyang = divide(CITY, "chiyang")
+        cls.changchun = divide(CITY, "changchun")
+
+    def test_it_assigns_every_household_exactly_once(self):
+        want = {u.key: u.households for u in CITY}
+        for division in (self.chiyang, self.changchun):
+            self.assertEqual(households_by_unit(division.pieces), want)
+            for p in division.pieces:
+                self.assertGreaterEqual(p.floor_from, 1)
+                self.assertLessEqual(p.floor_from, p.floor_to)
+
+    def test_it_never_crosses_a_community(self):
+        for division in (self.chiyang, self.changchun):
+            self.assertEqual(division.metrics["grids_across_communities"], 0)
+            communities = {}
+            for p in division.pieces:
+                self.assertEqual(communities.setdefault(p.grid, p.community), p.community)
+
+    def test_it_makes_contiguous_grids(self):
+        self.assertEqual(self.chiyang.metrics["contiguous_pct"], 100.0)
+        self.assertEqual(self.changchun.metrics["contiguous_pct"], 100.0)
+
+    def test_it_sizes_grids_around_the_target(self):
+        m = self.chiyang.metrics
+        self.assertGreaterEqual(m["grids_in_range_pct"], 95.0)
+        self.assertLessEqual(abs(m["grid_count_deviation_pct"]), 3.0)
+        self.assertGreaterEqual(self.changchun.metrics["grids_in_range_pct"], 95.0)
+
+    def test_it_never_splits_a_building_under_changchun(self):
+        self.assertEqual(self.changchun.metrics["buildings_split"], 0)
+
+    def test_it_explains_every_out_of_range_grid(self):
+        for division in (self.chiyang, self.changchun):
+            report = division.report()
+            bad = [g for g in division.grids if not g.in_range]
+            self.assertEqual(len(report["out_of_range"]), len(bad))
+            for g in report["out_of_range"]:
+                self.assertTrue(g["reason_zh"])
+                self.assertTrue(g["reason_en"])
+
+    def test_it_gives_unique_grid_ids(self):
+        ids = [g.id for g in self.chiyang.grids]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(set(ids), {p.grid for p in self.chiyang.pieces})
+
+    def test_it_is_deterministic_and_independent_of_row_order(self):
+        shuffled = list(CITY)
+        random.Random(7).shuffle(shuffled)
+        again = divide(shuffled, "chiyang", with_metrics=False)
+        self.assertEqual(again.pieces, self.chiyang.pieces)
+
+    def test_it_gives_the_same_result_with_two_workers(self):
+        again = divide(CITY, "chiyang", with_metrics=False, workers=2)
+        self.assertEqual(again.pieces, self.chiyang.pieces)
+
+
+class NeedlessSplitTestCase(unittest.TestCase):
+    def test_it_does_not_split_buildings_that_fit_in_a_grid(self):
+        units = []
+        for k in range(6):  # six walk-ups of 40 households: three grids of two buildings
+            units += make_building(
+                "A社区",
+                "幸福小区",
+                f"{k + 1}号楼",
+                [14, 13, 13],
+                x=(k % 2) * 50.0,
+                y=(k // 2) * 30.0,
+            )
+        division = divide(units, "chiyang")
+        self.assertEqual(division.metrics["buildings_split"], 0)
+        self.assertEqual(len(division.grids), 3)
+        self.assertTrue(all(g.in_range for g in division.grids))
+
+    def test_it_can_forbid_needless_splits_entirely(self):
+        policy = Policy.from_dict(
+            {"target": 80, "lower": 60, "upper": 100, "needless_split_penalty": -1}
+        )
+        division = divide(CITY, policy)
+        self.assertEqual(division.metrics["needless_splits"], 0)
+
+    def test_it_splits_a_building_over_the_upper_bound_at_units(self):
+        units = make_building("A社区", "阳光花园", "1栋", [40, 40, 40, 40], x=0, y=0, floors=18)
+        division = divide(units, "chiyang")
+        self.assertEqual(len(division.grids), 2)
+        for p in division.pieces:
+            self.assertEqual((p.floor_from, p.floor_to), (1, 18))  # whole units
+
+
+class FloorSplitTestCase(unittest.TestCase):
+    def test_it_cuts_an_oversize_unit_into_floor_ranges(self):
+        units = [Unit("A社区", "御景名都", "1栋", "1单元", 250, 30, 0.0, 0.0)]
+        division = divide(units, "chiyang")
+        pieces = sorted(division.pieces, key=lambda p: p.floor_from)
+        self.assertGreater(len(pieces), 1)
+        self.assertEqual(sum(p.households for p in pieces), 250)
+        self.assertEqual(pieces[0].floor_from, 1)
+        self.assertEqual(pieces[-1].floor_to, 30)
+        for a, b in itertools.pairwise(pieces):
+            self.assertEqual(b.floor_from, a.floor_to + 1)
+        sizes = {}
+        for p in pieces:
+            sizes[p.grid] = sizes.get(p.grid, 0) + p.households
+        self.assertTrue(all(60 <= s <= 100 for s in sizes.values()), sizes)
+
+    def test_it_keeps_an_oversize_building_whole_under_changchun(self):
+        units = make_building("B社区", "华府", "1栋", [200, 200, 200, 200], x=0, y=0, floors=33)
+        units += make_building("B社区", "华府", "2栋", [150, 150, 150], x=0, y=60, floors=33)
+        division = divide(units, "changchun")
+        self.assertEqual(division.metrics["buildings_split"], 0)
+        big = [g for g in division.grids if g.households == 800]
+        self.assertEqual(len(big), 1)
+        self.assertFalse(big[0].in_range)
+        self.assertIn("不拆分楼栋", big[0].reason_zh)
+        self.assertIn("never splits a building", big[0].reason_en)
+
+
+class SmallCompoundTestCase(unittest.TestCase):
+    def test_it_joins_a_tiny_compound_to_its_neighbour(self):
+        units = []
+        for k in range(4):
+            units += make_building(
+                "A社区",
+                "幸福小区",
+                f"{k + 1}号楼",
+                [14, 13, 13],
+                x=(k % 2) * 50.0,
+                y=(k // 2) * 30.0,
+            )
+        units += make_building("A社区", "长江路8号", "1栋", [10, 10], x=110.0, y=15.0)
+        division = divide(units, "chiyang")
+        self.assertTrue(all(g.in_range for g in division.grids), division.grids)
+        self.assertEqual(sum(1 for g in division.grids if len(g.compounds) > 1), 1)
+
+    def test_it_explains_a_community_below_the_lower_bound(self):
+        units = make_building("C社区", "零散楼", "1栋", [10, 10], x=0, y=0)
+        division = divide(units, "chiyang")
+        self.assertEqual(len(division.grids), 1)
+        self.assertIn("低于下限", division.grids[0].reason_zh)
+
+
+class StabilityTestCase(unittest.TestCase):
+    """Re-dividing after one building changes touches only its compound plus ≤ 1 grid."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.before = divide(CITY, "chiyang", with_metrics=False)
+
+    def _check(self, edited_units, compound_key):
+        after = divide(edited_units, "chiyang", previous=self.before, with_metrics=False)
+        old = grid_members(self.before.pieces)
+        new = grid_members(after.pieces)
+        unchanged = set(old.values()) & set(new.values())
+        changed_old = [g for g, m in old.items() if m not in unchanged]
+        outside = [g for g in changed_old if not any((p[0], p[1]) == compound_key for p in old[g])]
+        self.assertLessEqual(len(outside), 1, outside)
+        # ids of kept grids are kept
+        kept_ids = {g for g, m in old.items() if m in unchanged}
+        new_by_members = {m: g for g, m in new.items()}
+        for g in kept_ids:
+            self.assertEqual(new_by_members[old[g]], g)
+        self.assertEqual(
+            households_by_unit(after.pieces), {u.key: u.households for u in edited_units}
+        )
+        return after
+
+    def test_it_only_changes_the_recounted_buildings_compound(self):
+        target = CITY[len(CITY) // 2]
+        edited = []
+        for u in CITY:
+            if u.key[:3] == target.key[:3]:
+                u = Unit(*u.key, max(0, u.households - 7), u.floors, u.x, u.y)
+            edited.append(u)
+        self._check(edited, target.key[:2])
+
+    def test_it_only_changes_the_compound_of_an_added_building(self):
+        target = CITY[len(CITY) // 3]
+        same = [u for u in CITY if u.key[:2] == target.key[:2]]
+        x = max(u.x for u in same) + 30
+        y = sum(u.y for u in same) / len(same)
+        edited = list(CITY) + make_building(
+            target.community, target.compound, "新建99栋", [15, 15, 15], x=x, y=y
+        )
+        self._check(edited, target.key[:2])
+
+    def test_it_keeps_everything_when_nothing_changed(self):
+        after = divide(CITY, "chiyang", previous=self.before, with_metrics=False)
+        self.assertEqual(after.pieces, self.before.pieces)
+
+
+class PolicyTestCase(unittest.TestCase):
+    def test_it_accepts_a_profile_dict(self):
+        policy = Policy.from_dict(
+            {"name": "x", "division": {"target": 120, "min": 90, "max": 150, "other": 1}}
+        )
+        self.assertEqual((policy.target, policy.lower, policy.upper), (120, 90, 150))
+        division = divide(make_city_units(3000, seed=2), policy.to_dict())
+        self.assertEqual(division.policy.target, 120)
+
+    def test_it_rejects_an_unknown_policy_and_a_bad_band(self):
+        with self.assertRaises(ValueError):
+            divide(CITY[:5], "nowhere")
+        with self.assertRaises(ValueError):
+            Policy.from_dict({"target": 80, "lower": 90, "upper": 100})
+
+
+@st.composite
+def small_inputs(draw):
+    units = []
+    n_comm = draw(st.integers(1, 3))
+    for c in range(n_comm):
+        for k in range(draw(st.integers(1, 4))):
+            x0, y0 = c * 1000.0 + k * 150.0, draw(st.floats(0, 300))
+            for b in range(draw(st.integers(1, 5))):
+                floors = draw(st.integers(1, 33))
+                for u in range(draw(st.integers(1, 3))):
+                    units.append(
+                        Unit(
+                            f"社区{c}",
+                            f"小区{k}",
+                            f"{b}栋",
+                            f"{u}单元",
+                            draw(st.integers(0, 260)),
+                            floors,
+                            x0 + (b % 3) * 40 + u * 13,
+                            y0 + (b // 3) * 30,
+                        )
+                    )
+    return units
+
+
+class PropertyTestCase(unittest.TestCase):
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(small_inputs(), st.sampled_from(["chiyang", "changchun"]))
+    def test_it_places_every_household_once_within_its_community(self, units, policy):
+        division = divide(units, policy, workers=1)
+        self.assertEqual(households_by_unit(division.pieces), {u.key: u.households for u in units})
+        m = compute_metrics(units, division.pieces, policy)
+        self.assertEqual(m["grids_across_communities"], 0)
+        self.assertEqual(m["contiguous_pct"], 100.0)
+        self.assertEqual(m["units_floor_overlap"], 0)

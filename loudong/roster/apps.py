@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RosterConfig(AppConfig):
+    name = "loudong.roster"
+    verbose_name = "楼栋长队伍"
