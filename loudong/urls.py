@@ -12,6 +12,8 @@ urlpatterns = [
     path("grids/", include("loudong.grids.urls")),
     path("roster/", include("loudong.roster.urls")),
     path("documents/", include("loudong.documents.urls")),
+    # Residents' pages behind the QR codes of notice boards: no login.
+    path("r/", include("loudong.documents.resident_urls")),
     path("api/v1/", include("loudong.api.urls")),
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
 ]

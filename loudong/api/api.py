@@ -245,3 +245,7 @@ def get_resident(request, resident_id: int):
 from loudong.grids.api import router as grids_router  # noqa: E402
 
 api.add_router("", grids_router)
+
+from loudong.roster.api import router as roster_router  # noqa: E402
+
+api.add_router("", roster_router)

@@ -28,8 +28,25 @@ def build(*, households: int, seed: int, stdout) -> None:
     regions.update(
         build_registry(regions["subdistrict"], households=households, seed=seed, stdout=stdout)
     )
-    create_demo_users(regions)
+    users = {user.username: user for user in create_demo_users(regions)}
     stdout.write("已建立演示账号")
+    from django.conf import settings
+
+    from loudong.demo.grids import build_grids
+
+    stdout.write("划分网格：")
+    build_grids(
+        regions["subdistrict"],
+        approver=users["jiedao"],
+        profile_name=settings.LOUDONG_POLICY,
+        stdout=stdout,
+    )
+    try:
+        from loudong.demo.roster import build_roster
+    except ImportError:  # the roster step arrives with the roster app
+        return
+    stdout.write("选配楼栋长：")
+    build_roster(regions, seed=seed, stdout=stdout)
 
 
 def build_registry(subdistrict, *, households: int, seed: int, stdout) -> dict:
@@ -53,7 +70,9 @@ def build_registry(subdistrict, *, households: int, seed: int, stdout) -> dict:
     communities = []
     for community in city.communities:
         region, _ = Region.objects.get_or_create(
-            level=Region.Level.COMMUNITY, name=community.name, parent=subdistrict,
+            level=Region.Level.COMMUNITY,
+            name=community.name,
+            parent=subdistrict,
             defaults={"code": community.code, "office_phone": "0566-20210" + community.code[-2:]},
         )
         communities.append(region)

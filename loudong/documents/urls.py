@@ -1,5 +1,65 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from loudong.documents import views
 
 app_name = "documents"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("appointments/<int:appointment_id>/agreement/", views.agreement, name="agreement"),
+    path(
+        "appointments/<int:appointment_id>/agreement.docx",
+        views.agreement_docx,
+        name="agreement_docx",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/draw-up/",
+        views.agreement_draw_up,
+        name="agreement_draw_up",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/refresh/",
+        views.agreement_refresh,
+        name="agreement_refresh",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/sign/",
+        views.agreement_sign,
+        name="agreement_sign",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/scan/",
+        views.agreement_scan,
+        name="agreement_scan",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/consent/",
+        views.agreement_consent,
+        {"consents": True},
+        name="agreement_consent",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/withdraw-consent/",
+        views.agreement_consent,
+        {"consents": False},
+        name="agreement_withdraw_consent",
+    ),
+    path(
+        "appointments/<int:appointment_id>/agreement/terminate/",
+        views.agreement_terminate,
+        name="agreement_terminate",
+    ),
+    path("appointments/<int:appointment_id>/badge/", views.badge, name="badge"),
+    path("badges/<int:pk>/revoke/", views.badge_revoke, name="badge_revoke"),
+    path("badges/community/<int:pk>/", views.badges_community, name="badges_community"),
+    path("verify/<str:token>/", views.verify, name="verify"),
+    path("boards/compound/<int:pk>/", views.board_compound, name="board_compound"),
+    path("boards/building/<int:pk>/", views.board_building, name="board_building"),
+    path("boards/unit/<int:pk>/", views.board_unit, name="board_unit"),
+    # Until the root URLconf mounts resident_urls at /r/ (see README).
+    path("filings/adjusted-concurrent.xlsx", views.filing_adjusted, name="filing_adjusted"),
+    path("filings/leaders.xlsx", views.filing_leaders, name="filing_leaders"),
+    path("progress/", views.progress, name="progress"),
+    path("progress.xlsx", views.progress_xlsx, name="progress_xlsx"),
+    path("selections/<int:pk>/notice/", views.notice, name="notice"),
+]

@@ -25,15 +25,16 @@ class GridOut(Schema):
 
     @staticmethod
     def resolve_leader(obj):
-        # Hook: the roster app will return the person leading the grid; None until then.
-        return obj.leader_id()
+        return obj.leader_person_id
 
 
 @router.get("/grids", response=list[GridOut])
 @paginate(Pagination)
 def list_grids(request, community: str | None = None):
     """Grids of each community's division in force (its latest frozen version)."""
-    grids = Grid.objects.visible_to(request.user).in_force().select_related("community")
+    grids = (
+        Grid.objects.visible_to(request.user).in_force().select_related("community").with_leader()
+    )
     if community:
         grids = grids.filter(community=_community_by_code(request, community))
     return grids.order_by("community__code", "sequence", "id")

@@ -39,20 +39,29 @@ class Division(models.Model):
         Status.DISCARDED: set(),
     }
 
-    community = models.ForeignKey(Region, models.PROTECT, related_name="divisions",
-                                  verbose_name="社区")
+    community = models.ForeignKey(
+        Region, models.PROTECT, related_name="divisions", verbose_name="社区"
+    )
     profile_name = models.CharField("政策方案", max_length=40)
     # Version of the policy profile row used; null when the engine's built-in numbers were used.
     profile_version = models.PositiveIntegerField("方案版本", null=True, blank=True)
     # CJ/T 349 digits 1–6 (管理或服务对象代码), from the profile at proposal time.
     object_code = models.CharField("对象代码", max_length=6)
-    status = models.CharField("状态", max_length=16, choices=Status.choices,
-                              default=Status.DRAFT, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="生成人")
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="生成人"
+    )
     created = models.DateTimeField("生成时间", auto_now_add=True)
-    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name="批准人")
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="批准人",
+    )
     frozen_at = models.DateTimeField("批准时间", null=True, blank=True)
     effective_date = models.DateField("生效日期", null=True, blank=True)
     note = models.TextField("说明", blank=True)
@@ -97,8 +106,9 @@ class DivisionEvent(models.Model):
 
     division = models.ForeignKey(Division, models.CASCADE, related_name="events")
     kind = models.CharField("事件", max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                              verbose_name="操作人")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="操作人"
+    )
     created = models.DateTimeField("时间", auto_now_add=True)
     note = models.CharField("说明", max_length=300, blank=True)
 
@@ -119,6 +129,37 @@ class GridQuerySet(models.QuerySet):
 
     def in_force(self):
         return self.filter(division__status=Division.Status.FROZEN)
+
+    def with_leader(self):
+        """Annotate ``leader_person_id``: the grid's 楼栋长 in post, else its 网格长 (长春).
+
+        Looked up by grid code in the roster app (which stands above this one, hence
+        ``apps.get_model``), in the same query as the grids.
+        """
+        from django.apps import apps
+        from django.db.models import OuterRef, Q, Subquery
+        from django.db.models.functions import Coalesce
+
+        appointment = apps.get_model("roster", "Appointment")
+
+        def holder(kind):
+            return Subquery(
+                appointment.objects.filter(
+                    ~Q(post__grid_code=""),
+                    post__grid_code=OuterRef("code"),
+                    post__community=OuterRef("community"),
+                    post__kind=kind,
+                    post__active=True,
+                    status="active",
+                    is_legacy=False,
+                )
+                .order_by("start", "id")
+                .values("person_id")[:1]
+            )
+
+        return self.annotate(
+            leader_person_id=Coalesce(holder("building_leader"), holder("grid_head"))
+        )
 
 
 class Grid(models.Model):
@@ -154,23 +195,31 @@ class Grid(models.Model):
         return self.code or f"草稿网格 {self.number}"
 
     def leader_id(self):
-        """The person leading this grid (楼栋长 / 网格长), or None.
+        """The person leading this grid (楼栋长, else 网格长), or None.
 
-        Hook for the roster app: there is no roster yet, so always None. When roster lands,
-        look up the appointment in force for this grid code here (the code survives
-        re-divisions, so the leader follows the grid).
+        Posts are keyed by grid code, which survives re-divisions, so the leader follows
+        the grid. Lists use ``GridQuerySet.with_leader()`` instead (one query).
         """
-        return None
+        if hasattr(self, "leader_person_id"):
+            return self.leader_person_id
+        return (
+            Grid.objects.filter(pk=self.pk)
+            .with_leader()
+            .values_list("leader_person_id", flat=True)
+            .first()
+        )
 
 
 class GridPiece(models.Model):
     """A whole 单元 (floor_from=1, floor_to=floors) or a floor range of one, in one grid."""
 
     grid = models.ForeignKey(Grid, models.CASCADE, related_name="pieces")
-    unit = models.ForeignKey("territory.Unit", models.PROTECT, related_name="+",
-                             verbose_name="单元")
-    building = models.ForeignKey("territory.Building", models.PROTECT, related_name="+",
-                                 verbose_name="楼栋")
+    unit = models.ForeignKey(
+        "territory.Unit", models.PROTECT, related_name="+", verbose_name="单元"
+    )
+    building = models.ForeignKey(
+        "territory.Building", models.PROTECT, related_name="+", verbose_name="楼栋"
+    )
     floor_from = models.PositiveSmallIntegerField("起始层")
     floor_to = models.PositiveSmallIntegerField("终止层")
     households = models.PositiveIntegerField("户数")

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from loudong.policy import views
 
 app_name = "policy"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    # Before <slug:name>/ so that "holidays" is never read as a profile name.
+    path("holidays/", views.holidays, name="holidays"),
+    path("holidays/add/", views.holiday_add, name="holiday_add"),
+    path("holidays/<int:pk>/delete/", views.holiday_remove, name="holiday_remove"),
+    path("<slug:name>/", views.detail, name="detail"),
+    path("<slug:name>/edit/", views.edit, name="edit"),
+    path("<slug:name>/compare/", views.compare, name="compare"),
+    path("<slug:name>/v<int:version>/", views.version, name="version"),
+]

@@ -7,6 +7,8 @@ grids (兼任) has one appointment per grid. A *selection* is the workflow that 
 to an appointment.
 """
 
+import itertools
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -43,15 +45,27 @@ class Person(models.Model):
         "territory.Region", models.PROTECT, related_name="+", verbose_name="所属社区"
     )
     compound = models.ForeignKey(
-        "territory.Region", models.PROTECT, null=True, blank=True, related_name="+",
+        "territory.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="居住小区",
     )
     resident = models.ForeignKey(
-        "territory.Resident", models.SET_NULL, null=True, blank=True, related_name="+",
+        "territory.Resident",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="对应居民",
     )
     user = models.OneToOneField(
-        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="person",
+        "accounts.User",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
         verbose_name="登录账号",
     )
     name = models.CharField("姓名", max_length=50, db_index=True)
@@ -144,6 +158,11 @@ class Post(models.Model):
     title = models.CharField("称号", max_length=100, help_text="如 翠微小区3号楼楼栋长")
     active = models.BooleanField("有效", default=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Closed when its grid code left the division in force (sync_grid_posts): its leader's
+    # appointment ended with post_closed, and the grid is listed for a worker's attention.
+    closed_on = models.DateField("撤销日期", null=True, blank=True)
+    needs_attention = models.BooleanField("待处理", default=False)
+    attention_note = models.CharField("待处理说明", max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -158,7 +177,8 @@ class Post(models.Model):
                 name="post_unique_grid_post",
             ),
             models.UniqueConstraint(
-                fields=["kind", "unit"], condition=Q(active=True, unit__isnull=False),
+                fields=["kind", "unit"],
+                condition=Q(active=True, unit__isnull=False),
                 name="post_unique_unit_post",
             ),
         ]
@@ -171,6 +191,10 @@ class Post(models.Model):
 
     def current_appointment(self):
         return self.appointments.filter(status=Appointment.Status.ACTIVE).first()
+
+    @property
+    def is_grid_post(self) -> bool:
+        return bool(self.grid_code) and self.kind != self.Kind.ATTACHMENT
 
 
 class Appointment(models.Model):
@@ -205,9 +229,7 @@ class Appointment(models.Model):
     start = models.DateField("任职日期")
     term_end = models.DateField("任期至", null=True, blank=True)
     end = models.DateField("离任日期", null=True, blank=True)
-    end_reason = models.CharField(
-        "离任原因", max_length=20, choices=EndReason.choices, blank=True
-    )
+    end_reason = models.CharField("离任原因", max_length=20, choices=EndReason.choices, blank=True)
     # Seed 000 附件1 §五: "双方均可以随时解除本协议，但应提前告知对方".
     notice_date = models.DateField("提前告知日期", null=True, blank=True)
     end_note = models.CharField("离任说明", max_length=200, blank=True)
@@ -232,7 +254,8 @@ class Appointment(models.Model):
         ordering = ["-start", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["post"], condition=Q(status="active") & Q(is_legacy=False),
+                fields=["post"],
+                condition=Q(status="active") & Q(is_legacy=False),
                 name="appointment_one_active_per_post",
             ),
         ]
@@ -249,6 +272,48 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+OPEN_STEPS = (
+    "self_nomination",
+    "resident_nomination",
+    "community_recommendation",
+    "party_review",
+    "subdistrict_approval",
+    "public_notice",
+    "filed",
+)
+ENDINGS = {"rejected", "withdrawn"}
+# Where a case starts, by channel: 个人自荐 at self-nomination, 居民推选 at the residents'
+# nomination, 组织推荐 at the community's recommendation.
+CHANNEL_START = {
+    "self": "self_nomination",
+    "residents": "resident_nomination",
+    "organization": "community_recommendation",
+}
+
+
+def build_transitions(steps: list[str]) -> dict[str, set[str]]:
+    """The workflow table for a profile's ordered ``selection.steps``.
+
+    Each step moves to the next; the last (公示) moves to appointed, or back to 社区党组织审查
+    when an objection is raised; any open step may end as rejected or withdrawn. With no
+    steps (长春: channels + 备案) every channel's start moves to ``filed``, then appointed.
+    """
+    table: dict[str, set[str]] = {}
+    if steps:
+        for here, there in itertools.pairwise(steps):
+            table[here] = {there} | ENDINGS
+        table[steps[-1]] = {"appointed"} | ENDINGS
+        if "public_notice" in steps and "party_review" in steps:
+            table["public_notice"].add("party_review")
+    else:
+        for start in CHANNEL_START.values():
+            table[start] = {"filed"} | ENDINGS
+        table["filed"] = {"appointed"} | ENDINGS
+    for end in ("appointed", *ENDINGS):
+        table[end] = set()
+    return table
 
 
 class Selection(models.Model):
@@ -288,6 +353,8 @@ class Selection(models.Model):
     profile_version = models.PositiveIntegerField(null=True, blank=True)
     notice_start = models.DateField("公示开始", null=True, blank=True)
     notice_end = models.DateField("公示截止", null=True, blank=True)
+    # Working-day calendar warnings when 公示 was scheduled (e.g. a year past the known data).
+    notice_warnings = models.JSONField("日历提示", default=list, blank=True)
     eligibility = models.JSONField("资格检查", default=list, blank=True)
     override_reason = models.CharField("例外理由", max_length=300, blank=True)
     end_reason = models.CharField("结束原因", max_length=200, blank=True)
@@ -297,6 +364,18 @@ class Selection(models.Model):
     )
 
     objects = ScopedQuerySet.as_manager()
+
+    # The table for the chiyang steps; a selection uses its own profile's (``transitions()``).
+    TRANSITIONS = build_transitions(
+        [
+            "self_nomination",
+            "resident_nomination",
+            "community_recommendation",
+            "party_review",
+            "subdistrict_approval",
+            "public_notice",
+        ]
+    )
 
     class Meta:
         verbose_name = "选配"
@@ -312,7 +391,32 @@ class Selection(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (
-            self.Status.APPOINTED, self.Status.REJECTED, self.Status.WITHDRAWN
+            self.Status.APPOINTED,
+            self.Status.REJECTED,
+            self.Status.WITHDRAWN,
+        )
+
+    def transitions(self) -> dict[str, set[str]]:
+        from loudong.roster.policy import current_profile
+
+        return build_transitions(current_profile(self.profile_name).steps)
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.transitions().get(self.status, set())
+
+    def next_step(self) -> str | None:
+        """The forward move from here, or None (公示 ends only by appointment or objection)."""
+        if self.status == self.Status.PUBLIC_NOTICE:
+            return None
+        forward = self.transitions().get(self.status, set()) - ENDINGS - {"appointed"}
+        return next(iter(sorted(forward)), None)
+
+    def notice_over(self, today) -> bool:
+        """公示 finished: today is past its last day and no objection is open."""
+        return (
+            self.notice_end is not None
+            and today > self.notice_end
+            and not self.objections.filter(resolved__isnull=True).exists()
         )
 
 
@@ -332,6 +436,9 @@ class SelectionStep(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
+
 
 class Objection(models.Model):
     """An objection raised during 公示; it sends the case back to review."""
@@ -339,12 +446,18 @@ class Objection(models.Model):
     selection = models.ForeignKey(Selection, models.CASCADE, related_name="objections")
     text = models.TextField("异议内容")
     raised_by = models.CharField("反映人", max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     received = models.DateTimeField(default=timezone.now)
     resolution = models.TextField("处理结果", blank=True)
     resolved = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["received"]
+
+    def __str__(self):
+        return self.text[:40]
 
 
 class BallotToken(models.Model):
@@ -355,6 +468,7 @@ class BallotToken(models.Model):
     """
 
     selection_round = models.CharField(max_length=40, db_index=True)
+    post = models.ForeignKey(Post, models.CASCADE, null=True, blank=True, related_name="+")
     household = models.ForeignKey("territory.Household", models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64, unique=True)
     expires = models.DateTimeField()
@@ -367,6 +481,9 @@ class BallotToken(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"推选链接 {self.selection_round}"
+
 
 class Vote(models.Model):
     """An anonymous vote: it records the candidate and the round, never the household."""
@@ -375,3 +492,6 @@ class Vote(models.Model):
     selection = models.ForeignKey(Selection, models.CASCADE, related_name="votes")
     in_favour = models.BooleanField(default=True)
     cast = models.DateField(default=timezone.localdate)
+
+    def __str__(self):
+        return f"{self.selection_round} #{self.pk}"

@@ -176,6 +176,28 @@ def _page(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+class _SlicePage:
+    """A page without a total count: search results can be large, counting them is not free."""
+
+    def __init__(self, items, number, has_next):
+        self.object_list = items
+        self.number = number
+        self.has_next = has_next
+        self.has_previous = number > 1
+        self.previous_page_number = number - 1
+        self.next_page_number = number + 1
+
+
+def _slice_page(request, queryset):
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    items = list(queryset[start:start + PAGE_SIZE + 1])
+    return _SlicePage(items[:PAGE_SIZE], number, len(items) > PAGE_SIZE)
+
+
 def _people_counts(households) -> dict:
     ids = [h.pk for h in households]
     return dict(
@@ -194,10 +216,15 @@ def household_list(request):
         households = households.filter(_region_filter(region))
     if request.GET.get("occupied") in ("0", "1"):
         households = households.filter(occupied=request.GET["occupied"] == "1")
-    households = households.select_related("compound", "building", "unit").order_by("id")
-    page = _page(request, households)
-    counts = _people_counts(page.object_list)
-    rows = [(h, counts.get(h.pk, 0)) for h in page.object_list]
+    # Paginate ids in (community, id) order: an index-only walk of household_community_idx,
+    # so a deep page costs no table reads; then load the 50 rows.
+    page = _page(request, households.order_by("community_id", "id").values_list("id",
+                                                                                flat=True))
+    by_id = Household.objects.select_related("compound", "building", "unit").in_bulk(
+        list(page.object_list))
+    households = [by_id[pk] for pk in page.object_list if pk in by_id]
+    counts = _people_counts(households)
+    rows = [(h, counts.get(h.pk, 0)) for h in households]
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     return render(request, "territory/household_list.html", {
         "page": page, "rows": rows, "region": region, "query": query,
@@ -267,7 +294,7 @@ def search(request):
             ).select_related("parent")[:20]
         if not isinstance(residents, list):
             residents = residents.order_by("name", "id")
-    page = _page(request, residents) if residents is not None else None
+    page = _slice_page(request, residents) if residents is not None else None
     return render(request, "territory/search.html", {
         "form": form, "page": page, "kind": kind, "compounds": compounds,
         "query": urlencode({"q": request.GET.get("q", "")}),

@@ -890,6 +890,8 @@ def divide(
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
+        import scipy.spatial  # noqa: F401  (once, before forking, not once per worker)
+
         ctx = multiprocessing.get_context("fork")
         procs = []
         try:

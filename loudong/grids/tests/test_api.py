@@ -66,3 +66,26 @@ class GridsApiTestCase(GridTestCase):
     def test_it_needs_authentication(self):
         self.client.logout()
         self.assertEqual(self.client.get("/api/v1/grids").status_code, 401)
+
+
+class GridLeaderApiTestCase(GridTestCase):
+    def test_it_names_the_building_leader_in_post(self):
+        import datetime as dt
+
+        from loudong.roster.models import Appointment, Person, Post
+
+        division = self.freeze(self.propose())
+        grid = division.grids.order_by("sequence").first()
+        post = Post.objects.create(kind=Post.Kind.BUILDING_LEADER, community=self.community_a,
+                                   grid_code=grid.code, title="测试网格楼栋长")
+        person = Person.objects.create(community=self.community_a, name="陈德明")
+        Appointment.objects.create(person=person, post=post, community=self.community_a,
+                                   start=dt.date(2021, 9, 8))
+        self.login(self.shequ_a)
+        # Session, user, roles, scope, count, page: the leaders come in the page's query.
+        with self.assertNumQueries(9):
+            items = self.client.get("/api/v1/grids").json()["items"]
+        leaders = {i["id"]: i["leader"] for i in items}
+        self.assertEqual(leaders[grid.pk], person.pk)
+        self.assertEqual(sum(1 for v in leaders.values() if v is not None), 1)
+        self.assertEqual(grid.leader_id(), person.pk)

@@ -1,0 +1,87 @@
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+# Magic bytes of the only file types a signed scan may be.
+SCAN_TYPES = [
+    (b"%PDF-", "application/pdf", ("pdf",)),
+    (b"\xff\xd8\xff", "image/jpeg", ("jpg", "jpeg")),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ("png",)),
+]
+
+
+def sniff_scan(upload) -> str:
+    """The content type from the file's first bytes; raises ValidationError in Chinese."""
+    limit = settings.LOUDONG_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"文件太大（{upload.size / 1048576:.1f} MB），不能超过 {limit / 1048576:.0f} MB"
+        )
+    if upload.size == 0:
+        raise forms.ValidationError("文件是空的")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    for magic, content_type, extensions in SCAN_TYPES:
+        if head.startswith(magic):
+            if ext not in extensions:
+                raise forms.ValidationError("文件扩展名与内容不符，请上传 PDF、JPG 或 PNG 文件")
+            return content_type
+    raise forms.ValidationError("文件内容不是 PDF、JPG 或 PNG，请上传签字协议的扫描件或照片")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class SignForm(forms.Form):
+    signed_by_a_on = forms.DateField(label="甲方签字（盖章）日期", widget=DateInput())
+    signed_by_b_on = forms.DateField(label="乙方签字日期", widget=DateInput())
+    scan = forms.FileField(
+        label="签字协议扫描件",
+        help_text="PDF、JPG 或 PNG",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+    consents_to_publish_phone = forms.BooleanField(
+        label="乙方同意在公示牌上公布本人联系电话",
+        required=False,
+        help_text="不同意时，公示牌显示社区办公电话",
+    )
+
+    def clean_scan(self):
+        upload = self.cleaned_data["scan"]
+        self.scan_type = sniff_scan(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        for name in ("signed_by_a_on", "signed_by_b_on"):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, "签字日期不能晚于今天")
+        return data
+
+
+class TerminateForm(forms.Form):
+    on = forms.DateField(label="解除日期", widget=DateInput())
+    reason = forms.CharField(label="解除原因", max_length=200)
+
+
+class DateRangeForm(forms.Form):
+    since = forms.DateField(label="起始日期", widget=DateInput(), required=False)
+    until = forms.DateField(label="截止日期", widget=DateInput(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        data["since"] = data.get("since") or dt.date(today.year, 1, 1)
+        data["until"] = data.get("until") or today
+        if data["since"] > data["until"]:
+            raise forms.ValidationError("起始日期不能晚于截止日期")
+        return data

@@ -1,0 +1,105 @@
+import datetime as dt
+
+from django.utils import timezone
+
+from loudong.accounts.models import AuditEvent
+from loudong.documents.models import Badge
+from loudong.documents.tests.helpers import (
+    DocumentsTestCase,
+    make_appointment,
+    make_person,
+    make_post,
+)
+
+
+class BadgeTestCase(DocumentsTestCase):
+    def test_it_issues_a_badge_with_a_qr_code_once(self):
+        self.login(self.shequ_a)
+        r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.assertEqual(r.status_code, 200)
+        badge = Badge.objects.get(appointment=self.appointment)
+        self.assertEqual(badge.number, "341702001001-0001")
+        self.assertContains(r, "王建国")
+        self.assertContains(r, "翠微小区3号楼楼栋长")
+        self.assertContains(r, "data:image/svg+xml")
+        self.assertContains(r, "badge-photo-empty")
+        self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.assertEqual(Badge.objects.count(), 1)
+        self.assertEqual(AuditEvent.objects.filter(action="documents.badge.issue").count(), 1)
+
+    def test_it_verifies_a_valid_badge_without_login(self):
+        self.login(self.shequ_a)
+        self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.client.logout()
+        badge = Badge.objects.get()
+        r = self.client.get(f"/documents/verify/{badge.token}/")
+        self.assertContains(r, "有效")
+        self.assertNotContains(r, "已失效")
+        self.assertContains(r, "王建国")
+        self.assertContains(r, "秀山门社区")
+        self.assertContains(r, "139****5678")
+        self.assertNotContains(r, "13912345678")
+
+    def test_it_says_void_for_an_ended_appointment(self):
+        badge = Badge.objects.create(
+            appointment=self.appointment, community=self.community_a, number="X-1"
+        )
+        self.appointment.status = "ended"
+        self.appointment.end = timezone.localdate() - dt.timedelta(days=1)
+        self.appointment.end_reason = "resignation"
+        self.appointment.save()
+        r = self.client.get(f"/documents/verify/{badge.token}/")
+        self.assertContains(r, "已失效")
+        self.assertContains(r, "verify-state void")
+        # The printed badge of an ended appointment is stamped too, and no new one is issued.
+        self.login(self.shequ_a)
+        r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.assertContains(r, "badge-void")
+        self.assertEqual(Badge.objects.count(), 1)
+
+    def test_it_says_void_for_a_revoked_badge_and_issues_a_new_one(self):
+        self.login(self.shequ_a)
+        self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        old = Badge.objects.get()
+        r = self.client.post(f"/documents/badges/{old.pk}/revoke/")
+        self.assertEqual(r.status_code, 302)
+        self.client.get(r["Location"])
+        self.assertEqual(Badge.objects.count(), 2)
+        self.assertContains(self.client.get(f"/documents/verify/{old.token}/"), "已失效")
+
+    def test_it_404s_an_unknown_token(self):
+        self.assertEqual(self.client.get("/documents/verify/nope-not-a-token/").status_code, 404)
+
+    def test_it_prints_a_community_sheet(self):
+        other = make_person(self.community_a, "赵丽")
+        post = make_post(self.community_a, self.compound_a, "翠微小区4号楼楼栋长")
+        make_appointment(other, post)
+        self.login(self.shequ_a)
+        r = self.client.get(f"/documents/badges/community/{self.community_a.pk}/")
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "badge-card", count=2)
+        self.assertEqual(Badge.objects.filter(community=self.community_a).count(), 2)
+
+    def test_it_refuses_badges_out_of_scope(self):
+        self.login(self.shequ_b)
+        url = f"/documents/appointments/{self.appointment.pk}/badge/"
+        self.assertEqual(self.client.get(url).status_code, 404)
+        r = self.client.get(f"/documents/badges/community/{self.community_a.pk}/")
+        self.assertEqual(r.status_code, 404)
+        self.login(self.minzheng)
+        self.assertEqual(self.client.get(url).status_code, 403)
+        r = self.client.get(f"/documents/badges/community/{self.community_a.pk}/")
+        self.assertEqual(r.status_code, 403)
+        self.assertFalse(Badge.objects.exists())
+
+
+class BadgePhotoTestCase(DocumentsTestCase):
+    def test_it_inlines_the_persons_photo(self):
+        from django.core.files.base import ContentFile
+
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+        self.person.photo.save("p.png", ContentFile(png), save=True)
+        self.login(self.shequ_a)
+        r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.assertContains(r, "data:image/png;base64,")
+        self.assertNotContains(r, "badge-photo-empty")

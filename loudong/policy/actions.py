@@ -1,0 +1,89 @@
+"""Audited changes to policy: new profile versions and holiday calendar entries."""
+
+import copy
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from loudong.accounts.audit import record
+from loudong.policy.models import Holiday, PolicyProfile
+from loudong.policy.schema import diff, validate_profile
+
+
+@transaction.atomic
+def create_profile_version(
+    *, name: str, data: dict, note: str, acting_user, base_version: int | None = None
+) -> PolicyProfile:
+    """Add version N+1 of profile ``name``; never touches earlier versions.
+
+    Raises ``ValidationError`` (Chinese messages naming the field path) when ``data`` fails the
+    schema, when nothing changed, or when ``base_version`` is given and someone else has saved
+    a newer version meanwhile. ``acting_user`` None means the built-in file (load_profiles).
+    """
+    errors = validate_profile(data)
+    if errors:
+        raise ValidationError(errors)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(["修改说明：必须填写"])
+    current = (
+        PolicyProfile.objects.select_for_update().filter(name=name).order_by("-version").first()
+    )
+    if base_version is not None and current is not None and current.version != base_version:
+        raise ValidationError(
+            [
+                f"该方案已被修改为第 {current.version} 版（您编辑的是第 {base_version} 版），请刷新后重做"
+            ]
+        )
+    old_data = current.data if current else {}
+    old, new = diff(old_data, data)
+    if current is not None and not new and not old:
+        raise ValidationError(["参数没有任何改动，未新建版本"])
+    try:
+        with transaction.atomic():
+            profile = PolicyProfile.objects.create(
+                name=name,
+                version=(current.version + 1) if current else 1,
+                title=data["title"],
+                data=copy.deepcopy(data),
+                created_by=acting_user,
+                note=note,
+            )
+    except IntegrityError:
+        raise ValidationError(["该方案刚刚被他人修改，请刷新后重做"]) from None
+    record(
+        actor=acting_user,
+        actor_username="" if acting_user else "load_profiles",
+        action="policy.version",
+        target=profile,
+        old=old,
+        new=new,
+        reason=note,
+    )
+    return profile
+
+
+@transaction.atomic
+def add_holiday(*, date, kind: str, name: str, acting_user) -> Holiday:
+    if Holiday.objects.filter(date=date).exists():
+        raise ValidationError({"date": f"{date:%Y-%m-%d} 已有录入，请先删除原记录"})
+    holiday = Holiday.objects.create(date=date, kind=kind, name=name, created_by=acting_user)
+    record(
+        actor=acting_user,
+        action="policy.holiday_add",
+        target=holiday,
+        new={"date": date, "kind": kind, "name": name},
+    )
+    return holiday
+
+
+@transaction.atomic
+def remove_holiday(*, holiday: Holiday, acting_user) -> None:
+    old = {"date": holiday.date, "kind": holiday.kind, "name": holiday.name}
+    record(
+        actor=acting_user,
+        action="policy.holiday_remove",
+        target=holiday,
+        old=old,
+    )
+    holiday.delete()

@@ -1,0 +1,80 @@
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from loudong.roster.models import BallotToken, Vote
+from loudong.roster.tests.helpers import RosterTestCase, make_person, make_selection
+
+
+class BallotTestCase(RosterTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.sel_1 = make_selection(cls.post_a1, cls.person_a, status="resident_nomination")
+        cls.sel_2 = make_selection(
+            cls.post_a1, make_person(cls.community_a, "孙丽"), status="resident_nomination"
+        )
+
+    def issue(self):
+        self.login(self.shequ_a)
+        r = self.client.post(f"/roster/posts/{self.post_a1.pk}/ballots/")
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r["Cache-Control"], "no-store")
+        self.client.logout()
+        return re.findall(r"/roster/ballot/([\w-]+)/", r.content.decode())
+
+    def test_it_issues_one_token_per_occupied_household(self):
+        keys = self.issue()
+        self.assertEqual(len(set(keys)), 5)  # 6 households, one vacant
+        self.assertEqual(BallotToken.objects.count(), 5)
+        for key in keys:
+            self.assertFalse(BallotToken.objects.filter(key_hash=key).exists())
+
+    def test_it_records_one_anonymous_vote_and_refuses_a_second(self):
+        key = self.issue()[0]
+        r = self.client.get(f"/roster/ballot/{key}/")
+        self.assertContains(r, "推选 陈德明")
+        self.assertContains(r, "推选 孙丽")
+        r = self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_2.pk})
+        self.assertContains(r, "投票成功")
+        vote = Vote.objects.get()
+        self.assertEqual(vote.selection, self.sel_2)
+        self.assertFalse(hasattr(vote, "household_id"))
+        r = self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_1.pk})
+        self.assertContains(r, "本户已经投过票，每户只能投一次", status_code=409)
+        self.assertEqual(Vote.objects.count(), 1)
+
+    def test_it_refuses_an_expired_token(self):
+        key = self.issue()[0]
+        BallotToken.objects.update(expires=timezone.now() - dt.timedelta(minutes=1))
+        r = self.client.get(f"/roster/ballot/{key}/")
+        self.assertContains(r, "该推选链接已过期", status_code=410)
+        r = self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_1.pk})
+        self.assertEqual(r.status_code, 410)
+        self.assertFalse(Vote.objects.exists())
+
+    def test_it_refuses_an_unknown_token(self):
+        self.assertContains(
+            self.client.get("/roster/ballot/nonsense/"), "链接无效", status_code=410
+        )
+
+    def test_it_shows_counted_tallies_without_households(self):
+        keys = self.issue()
+        for key in keys[:3]:
+            self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_1.pk})
+        self.login(self.shequ_a)
+        r = self.client.get(f"/roster/selections/{self.sel_1.pk}/")
+        self.assertContains(r, "已投 3 户")
+        self.assertNotContains(r, "101室")
+
+    def test_it_refuses_issuing_to_read_only_roles(self):
+        self.login(self.leader)
+        self.assertEqual(
+            self.client.post(f"/roster/posts/{self.post_a1.pk}/ballots/").status_code, 403
+        )
+        self.login(self.shequ_b)
+        self.assertEqual(
+            self.client.post(f"/roster/posts/{self.post_a1.pk}/ballots/").status_code, 404
+        )
+        self.assertFalse(BallotToken.objects.exists())
