@@ -62,8 +62,11 @@ def get_region(request, region_id: int):
 
 def _community_by_code(request, code: str):
     """The caller's community with this code; 404 when unknown or out of scope."""
-    community = Region.objects.visible_to(request.user).filter(
-        level=Region.Level.COMMUNITY, code=code).first()
+    community = (
+        Region.objects.visible_to(request.user)
+        .filter(level=Region.Level.COMMUNITY, code=code)
+        .first()
+    )
     if community is None:
         raise Http404
     return community
@@ -186,8 +189,9 @@ def list_buildings(request, community: str | None = None, compound: int | None =
 
 @api.get("/buildings/{building_id}", response=BuildingOut, tags=["辖区"])
 def get_building(request, building_id: int):
-    return _visible_or_404(Building.objects.select_related("community", "compound"), request,
-                           building_id)
+    return _visible_or_404(
+        Building.objects.select_related("community", "compound"), request, building_id
+    )
 
 
 @api.get("/units", response=list[UnitOut], tags=["辖区"])
@@ -202,10 +206,16 @@ def list_units(request, community: str | None = None, building: int | None = Non
 
 @api.get("/households", response=list[HouseholdOut], tags=["台账"])
 @paginate(Pagination)
-def list_households(request, community: str | None = None, building: int | None = None,
-                    unit: int | None = None, occupied: bool | None = None):
+def list_households(
+    request,
+    community: str | None = None,
+    building: int | None = None,
+    unit: int | None = None,
+    occupied: bool | None = None,
+):
     households = Household.objects.visible_to(request.user).select_related(
-        "community", "compound", "building", "unit")
+        "community", "compound", "building", "unit"
+    )
     households = _by_community(households, request, community)
     if building is not None:
         households = households.filter(building_id=building)
@@ -220,19 +230,26 @@ def list_households(request, community: str | None = None, building: int | None 
 def get_household(request, household_id: int):
     return _visible_or_404(
         Household.objects.select_related("community", "compound", "building", "unit"),
-        request, household_id)
+        request,
+        household_id,
+    )
 
 
 @api.get("/residents", response=list[ResidentOut], tags=["台账"])
 @paginate(Pagination)
-def list_residents(request, household: int | None = None, community: str | None = None,
-                   include_moved_out: bool = False):
+def list_residents(
+    request,
+    household: int | None = None,
+    community: str | None = None,
+    include_moved_out: bool = False,
+):
     """Residents, masked (ID first 3 + last 4; phone first 3 + **** + last 4)."""
     residents = Resident.objects.visible_to(request.user)
     residents = _by_community(residents, request, community)
     if household is not None:
         residents = residents.filter(
-            household=_visible_or_404(Household.objects, request, household))
+            household=_visible_or_404(Household.objects, request, household)
+        )
     if not include_moved_out:
         residents = residents.filter(moved_out=False)
     return residents.order_by("id")
@@ -241,6 +258,7 @@ def list_residents(request, household: int | None = None, community: str | None 
 @api.get("/residents/{resident_id}", response=ResidentOut, tags=["台账"])
 def get_resident(request, resident_id: int):
     return _visible_or_404(Resident.objects, request, resident_id)
+
 
 from loudong.grids.api import router as grids_router  # noqa: E402
 

@@ -84,10 +84,14 @@ def registry_units(community) -> tuple[list[RegistryUnit], list[str]]:
     counts = {
         row["unit_id"]: row
         for row in Household.objects.filter(community=community, occupied=True)
-        .values("unit_id").annotate(n=Count("id"), top=Max("floor"))
+        .values("unit_id")
+        .annotate(n=Count("id"), top=Max("floor"))
     }
-    units = list(Unit.objects.filter(pk__in=list(counts)).select_related("building", "compound")
-                 .order_by("compound_id", "building_id", "id"))
+    units = list(
+        Unit.objects.filter(pk__in=list(counts))
+        .select_related("building", "compound")
+        .order_by("compound_id", "building_id", "id")
+    )
     known = [u.building for u in units if u.building.x is not None and u.building.y is not None]
     base_x = max((b.x for b in known), default=0.0) + 500.0
     base_y = max((b.y for b in known), default=0.0)
@@ -103,8 +107,10 @@ def registry_units(community) -> tuple[list[RegistryUnit], list[str]]:
         out.append(RegistryUnit(unit=u, households=row["n"], floors=max(1, floors), x=x, y=y))
     warnings = []
     if missing:
-        warnings.append(f"楼栋缺少坐标：{missing} 栋楼按小区排成方阵参与划分，地图位置仅为示意，"
-                        "请在台账中补充楼栋坐标后重新生成。")
+        warnings.append(
+            f"楼栋缺少坐标：{missing} 栋楼按小区排成方阵参与划分，地图位置仅为示意，"
+            "请在台账中补充楼栋坐标后重新生成。"
+        )
     return out, warnings
 
 
@@ -134,24 +140,44 @@ def _community_key(community) -> str:
 
 def _engine_unit(key: str, r: RegistryUnit) -> EngineUnit:
     u = r.unit
-    return EngineUnit(community=key, compound=str(u.compound_id), building=str(u.building_id),
-                      unit=str(u.pk), households=r.households, floors=r.floors, x=r.x, y=r.y)
+    return EngineUnit(
+        community=key,
+        compound=str(u.compound_id),
+        building=str(u.building_id),
+        unit=str(u.pk),
+        households=r.households,
+        floors=r.floors,
+        x=r.x,
+        y=r.y,
+    )
 
 
 def _previous_pieces(key: str, division: Division | None) -> list[Piece]:
     if division is None:
         return []
     pieces = GridPiece.objects.filter(grid__division=division).select_related("unit")
-    return [Piece(key, str(p.unit.compound_id), str(p.building_id), str(p.unit_id),
-                  p.floor_from, p.floor_to, p.households, f"prev-{p.grid_id}") for p in pieces]
+    return [
+        Piece(
+            key,
+            str(p.unit.compound_id),
+            str(p.building_id),
+            str(p.unit_id),
+            p.floor_from,
+            p.floor_to,
+            p.households,
+            f"prev-{p.grid_id}",
+        )
+        for p in pieces
+    ]
 
 
 def in_force(community) -> Division | None:
     return Division.objects.in_force().filter(community=community).order_by("-frozen_at").first()
 
 
-def propose_division(*, community, profile_name: str, acting_user, note: str = "",
-                     request=None) -> Division:
+def propose_division(
+    *, community, profile_name: str, acting_user, note: str = "", request=None
+) -> Division:
     """Run the engine on the community's registry and save the result as a draft."""
     _check_edit(acting_user, community)
     policy, version, object_code = division_policy(profile_name)
@@ -160,33 +186,67 @@ def propose_division(*, community, profile_name: str, acting_user, note: str = "
         raise ValidationError("该社区没有实际居住的住户，无法划分网格。")
     key = _community_key(community)
     previous = in_force(community)
-    result = divide([_engine_unit(key, r) for r in registry], policy,
-                    previous=_previous_pieces(key, previous) or None)
+    result = divide(
+        [_engine_unit(key, r) for r in registry],
+        policy,
+        previous=_previous_pieces(key, previous) or None,
+    )
     by_unit = {str(r.unit.pk): r for r in registry}
     with transaction.atomic():
         division = Division.objects.create(
-            community=community, profile_name=profile_name, profile_version=version,
-            object_code=object_code, created_by=acting_user, note=note,
+            community=community,
+            profile_name=profile_name,
+            profile_version=version,
+            object_code=object_code,
+            created_by=acting_user,
+            note=note,
             report={"policy": policy.to_dict(), "engine_warnings": reg_warnings + result.warnings},
         )
         grids = {}
         for number, g in enumerate(result.grids, start=1):
-            grids[g.id] = Grid(division=division, community=community, number=number,
-                               households=g.households, in_range=g.in_range, reason=g.reason_zh)
+            grids[g.id] = Grid(
+                division=division,
+                community=community,
+                number=number,
+                households=g.households,
+                in_range=g.in_range,
+                reason=g.reason_zh,
+            )
         Grid.objects.bulk_create(grids.values())
-        GridPiece.objects.bulk_create([
-            GridPiece(grid=grids[p.grid], unit_id=int(p.unit), building_id=int(p.building),
-                      floor_from=p.floor_from, floor_to=p.floor_to, households=p.households,
-                      x=by_unit[p.unit].x, y=by_unit[p.unit].y)
-            for p in result.pieces
-        ])
+        GridPiece.objects.bulk_create(
+            [
+                GridPiece(
+                    grid=grids[p.grid],
+                    unit_id=int(p.unit),
+                    building_id=int(p.building),
+                    floor_from=p.floor_from,
+                    floor_to=p.floor_to,
+                    households=p.households,
+                    x=by_unit[p.unit].x,
+                    y=by_unit[p.unit].y,
+                )
+                for p in result.pieces
+            ]
+        )
         refresh_division(division)
-        DivisionEvent.objects.create(division=division, kind=DivisionEvent.Kind.PROPOSED,
-                                     actor=acting_user,
-                                     note=f"{profile_name}，{len(grids)} 个网格")
-        record(actor=acting_user, action="grids.division.propose", target=division,
-               new={"profile": profile_name, "profile_version": version, "grids": len(grids),
-                    "households": sum(g.households for g in result.grids)}, request=request)
+        DivisionEvent.objects.create(
+            division=division,
+            kind=DivisionEvent.Kind.PROPOSED,
+            actor=acting_user,
+            note=f"{profile_name}，{len(grids)} 个网格",
+        )
+        record(
+            actor=acting_user,
+            action="grids.division.propose",
+            target=division,
+            new={
+                "profile": profile_name,
+                "profile_version": version,
+                "grids": len(grids),
+                "households": sum(g.households for g in result.grids),
+            },
+            request=request,
+        )
     return division
 
 
@@ -196,8 +256,11 @@ def refresh_division(division: Division) -> None:
 
     policy = Policy.from_dict(division.report["policy"])
     grids = list(division.grids.all())
-    pieces = list(GridPiece.objects.filter(grid__division=division)
-                  .select_related("building", "unit__compound").order_by("id"))
+    pieces = list(
+        GridPiece.objects.filter(grid__division=division)
+        .select_related("building", "unit__compound")
+        .order_by("id")
+    )
     by_grid: dict[int, list[GridPiece]] = defaultdict(list)
     for p in pieces:
         by_grid[p.grid_id].append(p)
@@ -211,8 +274,13 @@ def refresh_division(division: Division) -> None:
         centres[p.building_id].append((p.x, p.y))
     bld_ids = sorted(centres)
     index = {b: i for i, b in enumerate(bld_ids)}
-    points = [(sum(x for x, _ in centres[b]) / len(centres[b]),
-               sum(y for _, y in centres[b]) / len(centres[b])) for b in bld_ids]
+    points = [
+        (
+            sum(x for x, _ in centres[b]) / len(centres[b]),
+            sum(y for _, y in centres[b]) / len(centres[b]),
+        )
+        for b in bld_ids
+    ]
     adj = delaunay_neighbours(points)
     names = {p.building_id: str(p.building.number) for p in pieces}
     empty = []
@@ -224,8 +292,12 @@ def refresh_division(division: Division) -> None:
         h = sum(p.households for p in mine)
         g.households = h
         g.in_range = policy.in_range(h)
-        g.x = sum(p.x * max(p.households, 1) for p in mine) / sum(max(p.households, 1) for p in mine)
-        g.y = sum(p.y * max(p.households, 1) for p in mine) / sum(max(p.households, 1) for p in mine)
+        g.x = sum(p.x * max(p.households, 1) for p in mine) / sum(
+            max(p.households, 1) for p in mine
+        )
+        g.y = sum(p.y * max(p.households, 1) for p in mine) / sum(
+            max(p.households, 1) for p in mine
+        )
         warnings = []
         if not g.in_range:
             warnings.append(f"户数 {h} 不在 {policy.lower}–{policy.upper} 范围内")
@@ -247,17 +319,30 @@ def refresh_division(division: Division) -> None:
         u = units.setdefault(p.unit_id, [p.unit, 0, 1, p.x, p.y])
         u[1] += p.households
         u[2] = max(u[2], p.floor_to)
-        engine_pieces.append(Piece(key, str(p.unit.compound_id), str(p.building_id),
-                                   str(p.unit_id), p.floor_from, p.floor_to, p.households,
-                                   str(p.grid_id)))
-    engine_units = [EngineUnit(key, str(u.compound_id), str(u.building_id), str(u.pk), h, f, x, y)
-                    for u, h, f, x, y in units.values()]
+        engine_pieces.append(
+            Piece(
+                key,
+                str(p.unit.compound_id),
+                str(p.building_id),
+                str(p.unit_id),
+                p.floor_from,
+                p.floor_to,
+                p.households,
+                str(p.grid_id),
+            )
+        )
+    engine_units = [
+        EngineUnit(key, str(u.compound_id), str(u.building_id), str(u.pk), h, f, x, y)
+        for u, h, f, x, y in units.values()
+    ]
     report = dict(division.report)
     report["summary"] = compute_metrics(engine_units, engine_pieces, policy) if pieces else {}
     warnings = list(report.get("engine_warnings", []))
     if len(grids) > MAX_SEQUENCE:
-        warnings.append(f"本社区需要 {len(grids)} 个网格，超过 CJ/T 349 两位顺序码的上限 "
-                        f"{MAX_SEQUENCE} 个：第 {MAX_SEQUENCE + 1} 个起无法编码，请拆分社区或调整方案。")
+        warnings.append(
+            f"本社区需要 {len(grids)} 个网格，超过 CJ/T 349 两位顺序码的上限 "
+            f"{MAX_SEQUENCE} 个：第 {MAX_SEQUENCE + 1} 个起无法编码，请拆分社区或调整方案。"
+        )
     report["warnings"] = warnings
     report["grids"] = len(grids)
     report["households"] = sum(g.households for g in grids)
@@ -283,11 +368,17 @@ def move_pieces(*, pieces: list[GridPiece], to_grid: Grid, acting_user, request=
         Grid.objects.filter(pk__in=[*old, to_grid.pk]).update(reason="")
         refresh_division(division)
         note = f"{len(moved)} 处（{sum(p.households for p in moved)} 户）移到 {to_grid.label}"
-        DivisionEvent.objects.create(division=division, kind=DivisionEvent.Kind.MOVED,
-                                     actor=acting_user, note=note[:300])
-        record(actor=acting_user, action="grids.division.move", target=division,
-               old={"grids": old}, new={"grid": to_grid.pk, "pieces": [p.pk for p in moved]},
-               request=request)
+        DivisionEvent.objects.create(
+            division=division, kind=DivisionEvent.Kind.MOVED, actor=acting_user, note=note[:300]
+        )
+        record(
+            actor=acting_user,
+            action="grids.division.move",
+            target=division,
+            old={"grids": old},
+            new={"grid": to_grid.pk, "pieces": [p.pk for p in moved]},
+            request=request,
+        )
 
 
 def move_piece(*, piece: GridPiece, to_grid: Grid, acting_user, request=None) -> None:
@@ -321,12 +412,20 @@ def assign_codes(division: Division, previous: Division | None) -> list[str]:
     kept: dict[int, int] = {}
     if previous is not None:
         old_grids = {g.pk: g for g in previous.grids.all()}
-        overlap = _overlap(list(GridPiece.objects.filter(grid__division=division)),
-                           list(GridPiece.objects.filter(grid__division=previous)))
-        pairs = sorted(((-ov, new, old) for (new, old), ov in overlap.items()
-                        if old_grids[old].households
-                        and ov >= KEEP_SHARE * old_grids[old].households
-                        and old_grids[old].sequence), key=lambda t: t)
+        overlap = _overlap(
+            list(GridPiece.objects.filter(grid__division=division)),
+            list(GridPiece.objects.filter(grid__division=previous)),
+        )
+        pairs = sorted(
+            (
+                (-ov, new, old)
+                for (new, old), ov in overlap.items()
+                if old_grids[old].households
+                and ov >= KEEP_SHARE * old_grids[old].households
+                and old_grids[old].sequence
+            ),
+            key=lambda t: t,
+        )
         taken = set()
         for _ov, new, old in pairs:
             if new not in kept and old not in taken:
@@ -348,7 +447,9 @@ def assign_codes(division: Division, previous: Division | None) -> list[str]:
     Grid.objects.bulk_update(grids, ["sequence", "code"])
     over = [g for g in grids if not g.code]
     if over:
-        warnings.append(f"{len(over)} 个网格的顺序码超过 {MAX_SEQUENCE}，未能编码（CJ/T 349 顺序码只有两位）。")
+        warnings.append(
+            f"{len(over)} 个网格的顺序码超过 {MAX_SEQUENCE}，未能编码（CJ/T 349 顺序码只有两位）。"
+        )
     return warnings
 
 
@@ -370,22 +471,42 @@ def freeze_division(*, division: Division, acting_user, effective_date, request=
         if previous is not None:
             previous.status = Division.Status.SUPERSEDED
             previous.save(update_fields=["status"])
-            DivisionEvent.objects.create(division=previous, kind=DivisionEvent.Kind.SUPERSEDED,
-                                         actor=acting_user, note=f"被方案 #{division.pk} 替代")
+            DivisionEvent.objects.create(
+                division=previous,
+                kind=DivisionEvent.Kind.SUPERSEDED,
+                actor=acting_user,
+                note=f"被方案 #{division.pk} 替代",
+            )
         division.status = Division.Status.FROZEN
         division.frozen_by = acting_user
         division.frozen_at = timezone.now()
         division.effective_date = effective_date
-        division.report = {**division.report, "code_warnings": warnings,
-                           "warnings": division.report.get("warnings", []) + warnings}
-        division.save(update_fields=["status", "frozen_by", "frozen_at", "effective_date",
-                                     "report"])
-        DivisionEvent.objects.create(division=division, kind=DivisionEvent.Kind.FROZEN,
-                                     actor=acting_user, note=f"生效日期 {effective_date}")
-        record(actor=acting_user, action="grids.division.freeze", target=division,
-               old={"in_force": previous.pk if previous else None},
-               new={"status": division.status, "effective_date": effective_date,
-                    "grids": division.grids.count()}, request=request)
+        division.report = {
+            **division.report,
+            "code_warnings": warnings,
+            "warnings": division.report.get("warnings", []) + warnings,
+        }
+        division.save(
+            update_fields=["status", "frozen_by", "frozen_at", "effective_date", "report"]
+        )
+        DivisionEvent.objects.create(
+            division=division,
+            kind=DivisionEvent.Kind.FROZEN,
+            actor=acting_user,
+            note=f"生效日期 {effective_date}",
+        )
+        record(
+            actor=acting_user,
+            action="grids.division.freeze",
+            target=division,
+            old={"in_force": previous.pk if previous else None},
+            new={
+                "status": division.status,
+                "effective_date": effective_date,
+                "grids": division.grids.count(),
+            },
+            request=request,
+        )
     return division
 
 
@@ -396,14 +517,25 @@ def discard_draft(*, division: Division, acting_user, request=None) -> Division:
     with transaction.atomic():
         division.status = Division.Status.DISCARDED
         division.save(update_fields=["status"])
-        DivisionEvent.objects.create(division=division, kind=DivisionEvent.Kind.DISCARDED,
-                                     actor=acting_user)
-        record(actor=acting_user, action="grids.division.discard", target=division,
-               new={"status": division.status}, request=request)
+        DivisionEvent.objects.create(
+            division=division, kind=DivisionEvent.Kind.DISCARDED, actor=acting_user
+        )
+        record(
+            actor=acting_user,
+            action="grids.division.discard",
+            target=division,
+            new={"status": division.status},
+            request=request,
+        )
     return division
 
 
 def record_export(*, division: Division, rows: int, acting_user, request=None) -> None:
     with transaction.atomic():
-        record(actor=acting_user, action="grids.division.export", target=division,
-               new={"rows": rows}, request=request)
+        record(
+            actor=acting_user,
+            action="grids.division.export",
+            target=division,
+            new={"rows": rows},
+            request=request,
+        )

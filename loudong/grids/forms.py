@@ -4,10 +4,10 @@ from loudong.grids.actions import DEFAULT_PROFILE, PROFILE_CHOICES
 
 
 class ProposeForm(forms.Form):
-    profile_name = forms.ChoiceField(label="政策方案", choices=PROFILE_CHOICES,
-                                     initial=DEFAULT_PROFILE)
-    note = forms.CharField(label="说明", max_length=500, required=False,
-                           widget=forms.TextInput)
+    profile_name = forms.ChoiceField(
+        label="政策方案", choices=PROFILE_CHOICES, initial=DEFAULT_PROFILE
+    )
+    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.TextInput)
 
 
 class MoveForm(forms.Form):
@@ -17,5 +17,6 @@ class MoveForm(forms.Form):
 
 
 class FreezeForm(forms.Form):
-    effective_date = forms.DateField(label="生效日期",
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+    effective_date = forms.DateField(
+        label="生效日期", widget=forms.DateInput(attrs={"type": "date"})
+    )

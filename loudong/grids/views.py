@@ -35,19 +35,29 @@ def get_community_for_user(user, pk, *, write=False, request=None) -> Region:
 
 
 def _crumbs(user, community, *extra):
-    return [{"label": "网格划分", "url": "/grids/"},
-            *region_crumbs(user, community)[1:-1],
-            {"label": community.name, "url": f"/grids/community/{community.pk}/"}, *extra]
+    return [
+        {"label": "网格划分", "url": "/grids/"},
+        *region_crumbs(user, community)[1:-1],
+        {"label": community.name, "url": f"/grids/community/{community.pk}/"},
+        *extra,
+    ]
 
 
 @login_required
 def index(request):
     """Communities in scope with the division in force and any drafts."""
-    communities = list(Region.objects.visible_to(request.user)
-                       .filter(level=Region.Level.COMMUNITY).order_by("code", "name"))
-    divisions = (Division.objects.filter(community__in=communities,
-                                         status__in=[Division.Status.FROZEN, Division.Status.DRAFT])
-                 .select_related("frozen_by", "created_by").order_by("created", "id"))
+    communities = list(
+        Region.objects.visible_to(request.user)
+        .filter(level=Region.Level.COMMUNITY)
+        .order_by("code", "name")
+    )
+    divisions = (
+        Division.objects.filter(
+            community__in=communities, status__in=[Division.Status.FROZEN, Division.Status.DRAFT]
+        )
+        .select_related("frozen_by", "created_by")
+        .order_by("created", "id")
+    )
     in_force, drafts = {}, {}
     for d in divisions:
         if d.status == Division.Status.FROZEN:
@@ -61,15 +71,26 @@ def index(request):
 @login_required
 def community(request, pk):
     community = get_community_for_user(request.user, pk, request=request)
-    divisions = (Division.objects.filter(community=community)
-                 .select_related("created_by", "frozen_by").order_by("-created", "-id"))
+    divisions = (
+        Division.objects.filter(community=community)
+        .select_related("created_by", "frozen_by")
+        .order_by("-created", "-id")
+    )
     can_edit = _can_edit(request.user, community.pk)
-    return render(request, "grids/community.html", {
-        "community": community, "divisions": divisions, "can_edit": can_edit,
-        "form": ProposeForm() if can_edit else None,
-        "breadcrumb": [*_crumbs(request.user, community)[:-1],
-                       {"label": community.name, "url": ""}],
-    })
+    return render(
+        request,
+        "grids/community.html",
+        {
+            "community": community,
+            "divisions": divisions,
+            "can_edit": can_edit,
+            "form": ProposeForm() if can_edit else None,
+            "breadcrumb": [
+                *_crumbs(request.user, community)[:-1],
+                {"label": community.name, "url": ""},
+            ],
+        },
+    )
 
 
 @require_POST
@@ -81,20 +102,27 @@ def propose(request, pk):
         messages.error(request, "请选择政策方案。")
         return redirect("grids:community", pk=community.pk)
     try:
-        division = actions.propose_division(community=community, acting_user=request.user,
-                                            request=request, **form.cleaned_data)
+        division = actions.propose_division(
+            community=community, acting_user=request.user, request=request, **form.cleaned_data
+        )
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
         return redirect("grids:community", pk=community.pk)
-    messages.success(request, f"已生成划分方案（{division.report.get('grids', 0)} 个网格），请审核。")
+    messages.success(
+        request, f"已生成划分方案（{division.report.get('grids', 0)} 个网格），请审核。"
+    )
     return redirect(division)
 
 
 def _grids_with_pieces(division):
     pieces = GridPiece.objects.select_related("unit", "building__compound").order_by(
-        "building__compound_id", "building_id", "unit_id", "floor_from")
-    return list(division.grids.prefetch_related(Prefetch("pieces", queryset=pieces))
-                .order_by("sequence", "number"))
+        "building__compound_id", "building_id", "unit_id", "floor_from"
+    )
+    return list(
+        division.grids.prefetch_related(Prefetch("pieces", queryset=pieces)).order_by(
+            "sequence", "number"
+        )
+    )
 
 
 @login_required
@@ -107,20 +135,46 @@ def division(request, pk):
         g.building_count = len({p.building_id for p in g.piece_list})
     can_edit = division.is_draft and _can_edit(request.user, division.community_id)
     policy = division.report.get("policy", {})
-    return render(request, "grids/division.html", {
-        "division": division, "grids": grids, "can_edit": can_edit, "policy": policy,
-        "summary": division.report.get("summary", {}),
-        "freeze_form": FreezeForm(initial={"effective_date": dt.date.today()}) if can_edit else None,
-        "map_config": {"url": f"/grids/divisions/{division.pk}/map.json",
-                       "tiles": settings.MAP_TILE_URL},
-        "breadcrumb": _crumbs(request.user, division.community, {"label": f"方案 #{division.pk}",
-                                                                  "url": ""}),
-    })
+    return render(
+        request,
+        "grids/division.html",
+        {
+            "division": division,
+            "grids": grids,
+            "can_edit": can_edit,
+            "policy": policy,
+            "summary": division.report.get("summary", {}),
+            "freeze_form": FreezeForm(initial={"effective_date": dt.date.today()})
+            if can_edit
+            else None,
+            "map_config": {
+                "url": f"/grids/divisions/{division.pk}/map.json",
+                "tiles": settings.MAP_TILE_URL,
+            },
+            "breadcrumb": _crumbs(
+                request.user, division.community, {"label": f"方案 #{division.pk}", "url": ""}
+            ),
+        },
+    )
 
 
 # A fixed palette (colour-blind friendly first) cycled by grid order.
-PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
-           "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6", "#6a3d9a", "#b15928", "#33a02c"]
+PALETTE = [
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#1f78b4",
+    "#b2df8a",
+    "#fb9a99",
+    "#cab2d6",
+    "#6a3d9a",
+    "#b15928",
+    "#33a02c",
+]
 
 
 @login_required
@@ -131,17 +185,38 @@ def map_json(request, pk):
     out_grids, buildings = [], {}
     for k, g in enumerate(grids):
         colour = PALETTE[k % len(PALETTE)]
-        out_grids.append({"id": g.pk, "label": g.label, "households": g.households,
-                          "in_range": g.in_range, "colour": colour})
+        out_grids.append(
+            {
+                "id": g.pk,
+                "label": g.label,
+                "households": g.households,
+                "in_range": g.in_range,
+                "colour": colour,
+            }
+        )
         for p in g.pieces.all():
             b = p.building
-            entry = buildings.setdefault((b.pk, g.pk), {
-                "building": b.pk, "name": f"{b.compound.name}{b.number}", "grid": g.pk,
-                "grid_label": g.label, "colour": colour, "x": p.x, "y": p.y,
-                "lon": b.lon, "lat": b.lat, "units": [], "households": 0,
-            })
-            floors = "" if p.floor_from == 1 and p.floor_to >= (p.unit.floors or p.floor_to) \
+            entry = buildings.setdefault(
+                (b.pk, g.pk),
+                {
+                    "building": b.pk,
+                    "name": f"{b.compound.name}{b.number}",
+                    "grid": g.pk,
+                    "grid_label": g.label,
+                    "colour": colour,
+                    "x": p.x,
+                    "y": p.y,
+                    "lon": b.lon,
+                    "lat": b.lat,
+                    "units": [],
+                    "households": 0,
+                },
+            )
+            floors = (
+                ""
+                if p.floor_from == 1 and p.floor_to >= (p.unit.floors or p.floor_to)
                 else f" {p.floor_from}–{p.floor_to}层"
+            )
             entry["units"].append(f"{p.unit.number}{floors}")
             entry["households"] += p.households
     return JsonResponse({"grids": out_grids, "buildings": list(buildings.values())})
@@ -164,18 +239,25 @@ def move(request, pk):
             messages.error(request, "请选择要移入的网格。")
         return redirect(division)
     grids = {g.pk: g for g in division.grids.select_related("division__community")}
-    piece = GridPiece.objects.filter(grid__division=division, pk=form.cleaned_data["piece"]) \
-        .select_related("grid").first()
+    piece = (
+        GridPiece.objects.filter(grid__division=division, pk=form.cleaned_data["piece"])
+        .select_related("grid")
+        .first()
+    )
     to_grid = grids.get(form.cleaned_data["to_grid"])
     if piece is None or to_grid is None:
         raise Http404
     pieces = [piece]
     if form.cleaned_data["whole_building"]:
-        pieces = list(GridPiece.objects.filter(grid=piece.grid, building_id=piece.building_id)
-                      .select_related("grid"))
+        pieces = list(
+            GridPiece.objects.filter(grid=piece.grid, building_id=piece.building_id).select_related(
+                "grid"
+            )
+        )
     try:
-        actions.move_pieces(pieces=pieces, to_grid=to_grid, acting_user=request.user,
-                            request=request)
+        actions.move_pieces(
+            pieces=pieces, to_grid=to_grid, acting_user=request.user, request=request
+        )
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
         return redirect(division)
@@ -193,8 +275,9 @@ def freeze(request, pk):
         messages.error(request, "请填写生效日期。")
         return redirect(division)
     try:
-        actions.freeze_division(division=division, acting_user=request.user, request=request,
-                                **form.cleaned_data)
+        actions.freeze_division(
+            division=division, acting_user=request.user, request=request, **form.cleaned_data
+        )
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
         return redirect(division)
@@ -221,26 +304,36 @@ def export(request, pk):
     from loudong.lib.xlsx import response
 
     division = get_division_for_user(request.user, pk, request=request)
-    if not has_cap(request.user, Cap.EXPORT) or \
-            not scope_for(request.user, Cap.EXPORT).allows(division):
+    if not has_cap(request.user, Cap.EXPORT) or not scope_for(request.user, Cap.EXPORT).allows(
+        division
+    ):
         raise PermissionDenied("您没有导出名单的权限")
     grids = _grids_with_pieces(division)
     rows = []
     for g in grids:
         pieces = list(g.pieces.all())
-        rows.append([
-            g.code or f"草稿 {g.number}", division.community.name, g.households,
-            "是" if g.in_range else "否",
-            "、".join(sorted({p.building.compound.name for p in pieces})),
-            "、".join(dict.fromkeys(f"{p.building.compound.name}{p.building.number}"
-                                    for p in pieces)),
-            len({p.unit_id for p in pieces}),
-            "；".join(g.warnings),
-        ])
-    actions.record_export(division=division, rows=len(rows), acting_user=request.user,
-                          request=request)
-    resp = response("网格", ["网格编码", "社区", "户数", "在范围内", "小区", "楼栋", "单元数", "提示"],
-                    rows, filename=f"网格-{division.community.name}-{division.pk}.xlsx")
+        rows.append(
+            [
+                g.code or f"草稿 {g.number}",
+                division.community.name,
+                g.households,
+                "是" if g.in_range else "否",
+                "、".join(sorted({p.building.compound.name for p in pieces})),
+                "、".join(
+                    dict.fromkeys(f"{p.building.compound.name}{p.building.number}" for p in pieces)
+                ),
+                len({p.unit_id for p in pieces}),
+                "；".join(g.warnings),
+            ]
+        )
+    actions.record_export(
+        division=division, rows=len(rows), acting_user=request.user, request=request
+    )
+    resp = response(
+        "网格",
+        ["网格编码", "社区", "户数", "在范围内", "小区", "楼栋", "单元数", "提示"],
+        rows,
+        filename=f"网格-{division.community.name}-{division.pk}.xlsx",
+    )
     resp["Cache-Control"] = "no-store"
     return resp
-

@@ -21,6 +21,7 @@ from loudong.lib.idnumber import normalize_id_number
 from loudong.lib.masking import mask_address, mask_all, mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
 
+
 def _strip(value: str) -> str:
     return " ".join(str(value).split())
 

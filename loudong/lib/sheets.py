@@ -85,8 +85,9 @@ def check_xlsx(data: bytes) -> None:
 def read_book(data: bytes, filename: str, *, max_bytes: int = MAX_FILE_BYTES) -> list[Sheet]:
     """Every sheet of the file (a CSV is one sheet)."""
     if len(data) > max_bytes:
-        raise SheetError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限 "
-                         f"{max_bytes / 1024 / 1024:.0f} MB")
+        raise SheetError(
+            f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限 {max_bytes / 1024 / 1024:.0f} MB"
+        )
     if not data:
         raise SheetError("文件是空的")
     kind = kind_of(filename)
@@ -105,13 +106,16 @@ def read_book(data: bytes, filename: str, *, max_bytes: int = MAX_FILE_BYTES) ->
             sheet = book.get_sheet_by_name(name)
             merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
             # iter_rows streams from row 1, but from the first used column.
-            sheets.append(Sheet(name, sheet.iter_rows(), merged, sheet.start[1] if sheet.start
-                                else 0))
+            sheets.append(
+                Sheet(name, sheet.iter_rows(), merged, sheet.start[1] if sheet.start else 0)
+            )
         return sheets
     except SheetError:
         raise
     except Exception as exc:  # calamine raises its own types for broken files
-        raise SheetError(f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 另存后重试") from None
+        raise SheetError(
+            f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 另存后重试"
+        ) from None
 
 
 def _csv_rows(data: bytes) -> Iterator[list]:

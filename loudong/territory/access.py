@@ -5,13 +5,19 @@ from loudong.territory.models import Building, Household, Region, Resident
 
 
 def get_region_for_user(user, pk, *, write=False, request=None) -> Region:
-    return get_object_for_user(Region.objects.select_related("parent"), user, pk,
-                               write=write, request=request)
+    return get_object_for_user(
+        Region.objects.select_related("parent"), user, pk, write=write, request=request
+    )
 
 
 def get_building_for_user(user, pk, *, write=False, request=None) -> Building:
-    return get_object_for_user(Building.objects.select_related("compound", "community"), user,
-                               pk, write=write, request=request)
+    return get_object_for_user(
+        Building.objects.select_related("compound", "community"),
+        user,
+        pk,
+        write=write,
+        request=request,
+    )
 
 
 def get_household_for_user(user, pk, *, write=False, request=None) -> Household:
@@ -23,5 +29,6 @@ def get_resident_for_user(user, pk, *, write=False, capability=None, request=Non
     queryset = Resident.objects.select_related(
         "household__unit", "household__building", "compound", "community"
     )
-    return get_object_for_user(queryset, user, pk, write=write, capability=capability,
-                               request=request)
+    return get_object_for_user(
+        queryset, user, pk, write=write, capability=capability, request=request
+    )

@@ -84,8 +84,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loudong.territory.bench")
     parser.add_argument("--residents", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", default=tempfile.gettempdir(),
-                        help="where the generated registry is cached")
+    parser.add_argument(
+        "--keep", default=tempfile.gettempdir(), help="where the generated registry is cached"
+    )
     args = parser.parse_args(argv)
     households = max(1, round(args.residents / RESIDENTS_PER_HOUSEHOLD))
     cache = Path(args.keep) / f"loudong-bench-{households}-{args.seed}"
@@ -96,19 +97,41 @@ def main(argv=None) -> int:
         print(f"生成登记表：{households} 户……", flush=True)
         started = time.monotonic()
         with tempfile.TemporaryDirectory() as var:
-            run([*loudong, "generate_city", "--households", str(households), "--seed",
-                 str(args.seed), "--out", str(cache)], {**base_env, "LOUDONG_VAR_DIR": var})
+            run(
+                [
+                    *loudong,
+                    "generate_city",
+                    "--households",
+                    str(households),
+                    "--seed",
+                    str(args.seed),
+                    "--out",
+                    str(cache),
+                ],
+                {**base_env, "LOUDONG_VAR_DIR": var},
+            )
         print(f"  用时 {time.monotonic() - started:.0f} 秒", flush=True)
     results = {}
     with tempfile.TemporaryDirectory() as var:
         env = {**base_env, "LOUDONG_VAR_DIR": var, "AXES_ENABLED": "false"}
         run([*loudong, "migrate", "-v0"], env)
-        run([*loudong, "shell", "-c",
-             "from loudong.demo.build import build_regions; build_regions()"], env)
+        run(
+            [
+                *loudong,
+                "shell",
+                "-c",
+                "from loudong.demo.build import build_regions; build_regions()",
+            ],
+            env,
+        )
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.monotonic()
-        result = subprocess.run([*loudong, "import_registry", str(registry),
-                                 "--create-regions"], env=env, text=True, capture_output=True)
+        result = subprocess.run(
+            [*loudong, "import_registry", str(registry), "--create-regions"],
+            env=env,
+            text=True,
+            capture_output=True,
+        )
         seconds = time.monotonic() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         summary = [line for line in result.stdout.splitlines() if line.startswith(("居民", "导入"))]
@@ -130,8 +153,10 @@ def main(argv=None) -> int:
         ("住户列表 p95", results["list_p95"], PAGE_P95_MS, "毫秒"),
         ("搜索 p95", results["search_p95"], PAGE_P95_MS, "毫秒"),
     ]
-    print(f"居民 {args.residents}（{households} 户）；重复导入 {results['reimport_seconds']:.1f} 秒；"
-          f"列表中位数 {results['list_median']:.0f} 毫秒，搜索中位数 {results['search_median']:.0f} 毫秒")
+    print(
+        f"居民 {args.residents}（{households} 户）；重复导入 {results['reimport_seconds']:.1f} 秒；"
+        f"列表中位数 {results['list_median']:.0f} 毫秒，搜索中位数 {results['search_median']:.0f} 毫秒"
+    )
     ok = True
     for label, value, limit, unit in checks:
         passed = value <= limit

@@ -16,13 +16,19 @@ from loudong.territory.importer import (
 )
 from loudong.territory.models import Household, Resident
 
-NOTE = ("填表说明：第 2 行为表头，请勿修改；从第 3 行起每行一名居民，同户成员房号相同，户主的与户主关系填“本人”。"
-        "身份证号、联系电话两列已设为文本格式（请勿改为数字，否则末几位会丢失）。"
-        "空置房屋可只填地址并在居住类型填“空置”。街道列可留空（系统中只有一个街道时）。"
-        "“楼栋”工作表可填写楼栋层数和经纬度（WGS-84）。")
+NOTE = (
+    "填表说明：第 2 行为表头，请勿修改；从第 3 行起每行一名居民，同户成员房号相同，户主的与户主关系填“本人”。"
+    "身份证号、联系电话两列已设为文本格式（请勿改为数字，否则末几位会丢失）。"
+    "空置房屋可只填地址并在居住类型填“空置”。街道列可留空（系统中只有一个街道时）。"
+    "“楼栋”工作表可填写楼栋层数和经纬度（WGS-84）。"
+)
 TEXT_COLUMNS = ("身份证号", "联系电话", "房号", "单元", "楼栋")
-LISTS = {"性别": ["男", "女"], "居住类型": ["常住", "流动", "出租", "空置"],
-         "政治面貌": POLITICAL_STATUSES, "与户主关系": RELATIONS}
+LISTS = {
+    "性别": ["男", "女"],
+    "居住类型": ["常住", "流动", "出租", "空置"],
+    "政治面貌": POLITICAL_STATUSES,
+    "与户主关系": RELATIONS,
+}
 
 
 def _letter(index: int) -> str:
@@ -54,8 +60,12 @@ def template_workbook(rows: int = 2000) -> bytes:
             for row in range(3, rows + 3):
                 sheet[f"{letter}{row}"].number_format = "@"
         if name in LISTS:
-            validation = DataValidation(type="list", formula1='"' + ",".join(LISTS[name]) + '"',
-                                        allow_blank=True, showErrorMessage=name != "与户主关系")
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(LISTS[name]) + '"',
+                allow_blank=True,
+                showErrorMessage=name != "与户主关系",
+            )
             validation.error = f"请从列表中选择{name}"
             sheet.add_data_validation(validation)
             validation.add(f"{letter}3:{letter}{rows + 2}")
@@ -75,20 +85,32 @@ def export_rows(residents, *, reveal: bool):
     ).order_by("household_id", "-is_householder", "id")
     household_ids = residents.values("household_id")
     householders = dict(
-        Resident.objects.filter(household_id__in=household_ids, is_householder=True,
-                                moved_out=False).values_list("household_id", "name")
+        Resident.objects.filter(
+            household_id__in=household_ids, is_householder=True, moved_out=False
+        ).values_list("household_id", "name")
     )
     labels = dict(Household.Residence.choices)
     sexes = {"M": "男", "F": "女"}
     for r in residents.iterator(chunk_size=2000):
         h = r.household
-        yield [r.community.parent.name if r.community.parent_id else "", r.community.name,
-               r.compound.name, h.building.number, h.unit.number, h.room,
-               householders.get(h.pk, ""), r.name, r.relation,
-               r.id_number.reveal() if reveal else r.id_number.masked,
-               sexes.get(r.sex, ""), r.birth_date.isoformat() if r.birth_date else "",
-               r.phone.reveal() if reveal else r.phone.masked, labels.get(h.residence, ""),
-               r.political_status, r.notes]
+        yield [
+            r.community.parent.name if r.community.parent_id else "",
+            r.community.name,
+            r.compound.name,
+            h.building.number,
+            h.unit.number,
+            h.room,
+            householders.get(h.pk, ""),
+            r.name,
+            r.relation,
+            r.id_number.reveal() if reveal else r.id_number.masked,
+            sexes.get(r.sex, ""),
+            r.birth_date.isoformat() if r.birth_date else "",
+            r.phone.reveal() if reveal else r.phone.masked,
+            labels.get(h.residence, ""),
+            r.political_status,
+            r.notes,
+        ]
 
 
 def export_workbook(residents, *, reveal: bool) -> tuple[bytes, int]:
@@ -96,7 +118,9 @@ def export_workbook(residents, *, reveal: bool) -> tuple[bytes, int]:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("居民登记")
-    sheet.append([NOTE if reveal else "本表个人信息已脱敏（身份证号、联系电话），不能直接用于导入。"])
+    sheet.append(
+        [NOTE if reveal else "本表个人信息已脱敏（身份证号、联系电话），不能直接用于导入。"]
+    )
     sheet.append(ALL_HEADERS)
     count = 0
     for row in export_rows(residents, reveal=reveal):

@@ -10,37 +10,52 @@ from loudong.territory.models import Household, Resident
 
 class ResidentForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    relation = forms.CharField(label="与户主关系", max_length=20, required=False,
-                               widget=forms.TextInput(attrs={"list": "relations"}),
-                               help_text="如 " + "、".join(RELATIONS[:6]))
+    relation = forms.CharField(
+        label="与户主关系",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "relations"}),
+        help_text="如 " + "、".join(RELATIONS[:6]),
+    )
     is_householder = forms.BooleanField(label="户主", required=False)
     id_number = forms.CharField(label="身份证号", max_length=30, required=False)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    sex = forms.ChoiceField(label="性别", choices=[("", "按身份证号"), *Resident.Sex.choices],
-                            required=False)
-    birth_date = forms.DateField(label="出生日期", required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}),
-                                 help_text="留空则按身份证号")
+    sex = forms.ChoiceField(
+        label="性别", choices=[("", "按身份证号"), *Resident.Sex.choices], required=False
+    )
+    birth_date = forms.DateField(
+        label="出生日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="留空则按身份证号",
+    )
     political_status = forms.ChoiceField(
-        label="政治面貌", required=False,
-        choices=[("", "—"), *((s, s) for s in POLITICAL_STATUSES)])
+        label="政治面貌", required=False, choices=[("", "—"), *((s, s) for s in POLITICAL_STATUSES)]
+    )
     notes = forms.CharField(label="备注", max_length=200, required=False)
 
     def __init__(self, *args, resident: Resident | None = None, **kwargs):
         self.resident = resident
         if resident is not None and "data" not in kwargs and not args:
             kwargs["initial"] = {
-                "name": resident.name, "relation": resident.relation,
-                "is_householder": resident.is_householder, "sex": resident.sex,
-                "birth_date": resident.birth_date, "notes": resident.notes,
+                "name": resident.name,
+                "relation": resident.relation,
+                "is_householder": resident.is_householder,
+                "sex": resident.sex,
+                "birth_date": resident.birth_date,
+                "notes": resident.notes,
                 "political_status": resident.political_status,
             }
         super().__init__(*args, **kwargs)
         if resident is not None:
-            self.fields["id_number"].help_text = (
-                f"当前 {resident.id_number.masked or '未登记'}；留空表示不修改")
-            self.fields["phone"].help_text = (
-                f"当前 {resident.phone.masked or '未登记'}；留空表示不修改，填“无”表示清除")
+            self.fields[
+                "id_number"
+            ].help_text = f"当前 {resident.id_number.masked or '未登记'}；留空表示不修改"
+            self.fields[
+                "phone"
+            ].help_text = (
+                f"当前 {resident.phone.masked or '未登记'}；留空表示不修改，填“无”表示清除"
+            )
         else:
             self.fields["id_number"].required = True
 
@@ -71,8 +86,10 @@ class ResidentForm(forms.Form):
     def clean(self):
         data = super().clean()
         number = data.get("id_number") or (
-            self.resident.id_number.reveal() if self.resident is not None and
-            self.resident.id_number else "")
+            self.resident.id_number.reveal()
+            if self.resident is not None and self.resident.id_number
+            else ""
+        )
         if number:
             if data.get("sex") and data["sex"] != sex_of(number):
                 self.add_error("sex", "性别与身份证号不符")
@@ -96,8 +113,9 @@ class ResidentForm(forms.Form):
 
 
 class MoveOutForm(forms.Form):
-    on = forms.DateField(label="迁出日期", initial=dt.date.today,
-                         widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label="迁出日期", initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label="原因", max_length=200, required=False)
 
     def clean_on(self):
@@ -135,10 +153,12 @@ class HouseholdForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(label="登记表文件", help_text=".xlsx、.xls 或 .csv，按模板填写")
     dry_run = forms.BooleanField(label="仅校验，不写入", required=False, initial=True)
-    partial = forms.BooleanField(label="有错误时导入无误的行（默认：全部无误才导入）",
-                                 required=False)
-    create_regions = forms.BooleanField(label="新建表中没有的街道、社区（仅街道管理员）",
-                                        required=False)
+    partial = forms.BooleanField(
+        label="有错误时导入无误的行（默认：全部无误才导入）", required=False
+    )
+    create_regions = forms.BooleanField(
+        label="新建表中没有的街道、社区（仅街道管理员）", required=False
+    )
 
     def clean_file(self):
         from django.conf import settings
@@ -152,10 +172,15 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
         if upload.size > settings.LOUDONG_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"文件过大（上限 {settings.LOUDONG_MAX_UPLOAD_BYTES // 1024 // 1024} MB）")
+                f"文件过大（上限 {settings.LOUDONG_MAX_UPLOAD_BYTES // 1024 // 1024} MB）"
+            )
         return upload
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="搜索", max_length=50, required=False,
-                        help_text="姓名（前几个字）、身份证号、手机号、号码后 4 位，或小区名")
+    q = forms.CharField(
+        label="搜索",
+        max_length=50,
+        required=False,
+        help_text="姓名（前几个字）、身份证号、手机号、号码后 4 位，或小区名",
+    )

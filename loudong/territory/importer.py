@@ -74,7 +74,9 @@ RELATIONS = ["本人", "配偶", "子", "女", "儿媳", "女婿", "孙子", "�
              "租户", "其他"]  # fmt: skip
 MAX_LENGTHS = {"姓名": 50, "与户主关系": 20, "政治面貌": 20, "备注": 200, "小区": 100,
                "社区": 100, "街道": 100, "楼栋": 40, "单元": 40, "房号": 20}  # fmt: skip
-NUMERIC_ID_REASON = "身份证号列须设为文本格式（该单元格是数字，后几位已丢失），请将该列设为文本后重新填写"
+NUMERIC_ID_REASON = (
+    "身份证号列须设为文本格式（该单元格是数字，后几位已丢失），请将该列设为文本后重新填写"
+)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(?:\s.*)?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -127,8 +129,14 @@ class Record:
 
     @property
     def address(self):
-        return (self.subdistrict, self.community, self.compound, self.building_key,
-                self.unit_key, self.room)
+        return (
+            self.subdistrict,
+            self.community,
+            self.compound,
+            self.building_key,
+            self.unit_key,
+            self.room,
+        )
 
 
 @dataclass
@@ -145,6 +153,7 @@ class Report:
         self.created_count[kind] += 1
         if len(self.created[kind]) < 200:
             self.created[kind].append(name)
+
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     bad_rows: dict[int, list] = field(default_factory=dict)  # line → raw cells
     header: list[str] = field(default_factory=list)
@@ -166,8 +175,14 @@ class Report:
 
     def summary_lines(self) -> list[str]:
         """Human summary; never contains a row number (those belong to bad rows only)."""
-        labels = [("subdistrict", "街道"), ("community", "社区"), ("compound", "小区"),
-                  ("building", "楼栋"), ("unit", "单元"), ("household", "户")]
+        labels = [
+            ("subdistrict", "街道"),
+            ("community", "社区"),
+            ("compound", "小区"),
+            ("building", "楼栋"),
+            ("unit", "单元"),
+            ("household", "户"),
+        ]
         lines = []
         verb = "将新建" if self.dry_run or not self.written else "新建"
         for key, label in labels:
@@ -177,22 +192,32 @@ class Report:
                 shown = "、".join(names[:20]) + (f" 等 {total} 个" if total > 20 else "")
                 lines.append(f"{verb}{label} {total} 个：{shown}")
         c = self.counts
-        lines.append(f"居民：新增 {c['new']} 人，更新 {c['updated']} 人，未变 {c['unchanged']} 人；"
-                     f"户：新增 {c['households_new']}，更新 {c['households_updated']}")
+        lines.append(
+            f"居民：新增 {c['new']} 人，更新 {c['updated']} 人，未变 {c['unchanged']} 人；"
+            f"户：新增 {c['households_new']}，更新 {c['households_updated']}"
+        )
         return lines
 
     def as_json(self, limit: int = 2000) -> dict:
         """For storing on an ImportJob; personal values in bad rows are masked."""
         return {
-            "filename": self.filename, "rows": self.rows, "ok": self.ok,
-            "dry_run": self.dry_run, "partial": self.partial, "written": self.written,
+            "filename": self.filename,
+            "rows": self.rows,
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "partial": self.partial,
+            "written": self.written,
             "errors": [[e.line, e.column, e.reason] for e in self.errors[:limit]],
-            "error_count": len(self.errors), "bad_line_count": len(self.bad_lines),
-            "notices": self.notices, "created": dict(self.created_count),
-            "counts": dict(self.counts), "summary": self.summary_lines(),
+            "error_count": len(self.errors),
+            "bad_line_count": len(self.bad_lines),
+            "notices": self.notices,
+            "created": dict(self.created_count),
+            "counts": dict(self.counts),
+            "summary": self.summary_lines(),
             "header": self.header,
-            "bad_rows": {str(k): _mask_row(self.header, v)
-                         for k, v in list(self.bad_rows.items())[:limit]},
+            "bad_rows": {
+                str(k): _mask_row(self.header, v) for k, v in list(self.bad_rows.items())[:limit]
+            },
             "seconds": round(self.seconds, 1),
         }
 
@@ -210,6 +235,7 @@ def _mask_row(header, cells):
 
 
 # -- cell normalisation ------------------------------------------------------------------------
+
 
 def clean(value) -> str:
     """Text of a cell: NFKC (full-width → half-width), trimmed, inner runs of space collapsed."""
@@ -349,6 +375,7 @@ def parse_date(value) -> dt.date:
 
 # -- reading ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Layout:
     header_line: int
@@ -383,11 +410,20 @@ def find_header(rows, report: Report, scan: int = 30):
 
 # -- the importer ----------------------------------------------------------------------------
 
+
 class Importer:
     """One run over one file. ``user`` None means the command line (the whole database)."""
 
-    def __init__(self, *, dry_run=False, partial=False, create_regions=False, user=None,
-                 progress=None, max_bytes=None):
+    def __init__(
+        self,
+        *,
+        dry_run=False,
+        partial=False,
+        create_regions=False,
+        user=None,
+        progress=None,
+        max_bytes=None,
+    ):
         self.dry_run = dry_run
         self.partial = partial
         self.create_regions = create_regions
@@ -445,7 +481,9 @@ class Importer:
         col = layout.columns
         indexes = [col.get(name) for name in ALL_HEADERS]
         carry = [k for k, name in enumerate(ALL_HEADERS) if name in CARRY_DOWN]
-        unit_at, room_at, householder_at = (ALL_HEADERS.index(n) for n in ("单元", "房号", "户主姓名"))
+        unit_at, room_at, householder_at = (
+            ALL_HEADERS.index(n) for n in ("单元", "房号", "户主姓名")
+        )
         width = max(i for i in indexes if i is not None) + 1
         last = [""] * len(ALL_HEADERS)
         self.progress("校验数据", 0, 0)
@@ -461,12 +499,17 @@ class Importer:
                     values[k] = last[k]
             if merged:
                 for k, i in enumerate(indexes):
-                    if i is not None and (values[k] == "" or values[k] is None) and (
-                            (line, i) in merged):
+                    if (
+                        i is not None
+                        and (values[k] == "" or values[k] is None)
+                        and ((line, i) in merged)
+                    ):
                         values[k] = last[k]
             # Members listed under their householder often leave 单元/房号 blank.
             if values[room_at] in ("", None) and compact(values[householder_at]) in (
-                    "", compact(last[householder_at])):
+                "",
+                compact(last[householder_at]),
+            ):
                 values[unit_at] = values[unit_at] or last[unit_at]
                 values[room_at] = last[room_at]
             last = values
@@ -485,7 +528,7 @@ class Importer:
         if not report.rows:
             report.file_error("文件中没有数据行（表头下方是空的）")
         if self._sealing:
-            self._seal_ahead(records[len(records) - len(records) % SEAL_CHUNK:])
+            self._seal_ahead(records[len(records) - len(records) % SEAL_CHUNK :])
         records = self.check_against(records)
         self.progress("校验数据", report.rows, report.rows)
         return records
@@ -517,7 +560,11 @@ class Importer:
         if residence_text:
             residence = RESIDENCES.get(residence_text)
             if residence is None:
-                err(line, "居住类型", f"“{residence_text}”不是有效的居住类型（可填：常住、流动、出租、空置）")
+                err(
+                    line,
+                    "居住类型",
+                    f"“{residence_text}”不是有效的居住类型（可填：常住、流动、出租、空置）",
+                )
                 residence = Household.Residence.PERMANENT
         vacant = residence == Household.Residence.VACANT
         raw_id = cells["身份证号"]
@@ -552,23 +599,33 @@ class Importer:
                 try:
                     born = parse_date(cells["出生日期"])
                 except (ValueError, OverflowError):
-                    err(line, "出生日期", f"“{text['出生日期']}”不是有效日期（可写 1958-03-02、"
-                        "1958.03.02 或 1958年3月2日）")
+                    err(
+                        line,
+                        "出生日期",
+                        f"“{text['出生日期']}”不是有效日期（可写 1958-03-02、"
+                        "1958.03.02 或 1958年3月2日）",
+                    )
             if id_number:
                 id_sex, id_born = sex_of(id_number), birth_date(id_number)
                 if sex and sex != id_sex:
-                    err(line, "性别", f"性别“{text['性别']}”与身份证号不符（身份证号显示为"
-                        f"{'男' if id_sex == 'M' else '女'}）")
+                    err(
+                        line,
+                        "性别",
+                        f"性别“{text['性别']}”与身份证号不符（身份证号显示为"
+                        f"{'男' if id_sex == 'M' else '女'}）",
+                    )
                 if born and born != id_born:
-                    err(line, "出生日期", f"出生日期 {born:%Y-%m-%d} 与身份证号中的 "
-                        f"{id_born:%Y-%m-%d} 不符")
+                    err(
+                        line,
+                        "出生日期",
+                        f"出生日期 {born:%Y-%m-%d} 与身份证号中的 {id_born:%Y-%m-%d} 不符",
+                    )
                 sex, born = sex or id_sex, born or id_born
             raw_phone = cells["联系电话"]
             if isinstance(raw_phone, float):
                 raw_phone = int(raw_phone) if raw_phone.is_integer() else raw_phone
             try:
-                if raw_phone.__class__ is str and len(raw_phone) == 11 and _MOBILE.match(
-                        raw_phone):
+                if raw_phone.__class__ is str and len(raw_phone) == 11 and _MOBILE.match(raw_phone):
                     phone = raw_phone  # the common case, already normal
                 else:
                     phone = normalize_phone(clean(raw_phone))
@@ -577,13 +634,26 @@ class Importer:
         if len(self.report.errors) > errors_before:
             return None
         return Record(
-            line=line, subdistrict=text["街道"], community=text["社区"], compound=text["小区"],
-            building=building_label(text["楼栋"]), unit=compact(text["单元"]),
-            room=room_label(text["房号"]), householder=text["户主姓名"], name=name,
-            relation=text["与户主关系"], id_number=id_number, sex=sex, birth=born, phone=phone,
-            residence=residence, residence_given=bool(residence_text),
-            political_status=text["政治面貌"], notes=text["备注"],
-            building_key=_key(text["楼栋"]), unit_key=_key(text["单元"]),
+            line=line,
+            subdistrict=text["街道"],
+            community=text["社区"],
+            compound=text["小区"],
+            building=building_label(text["楼栋"]),
+            unit=compact(text["单元"]),
+            room=room_label(text["房号"]),
+            householder=text["户主姓名"],
+            name=name,
+            relation=text["与户主关系"],
+            id_number=id_number,
+            sex=sex,
+            birth=born,
+            phone=phone,
+            residence=residence,
+            residence_given=bool(residence_text),
+            political_status=text["政治面貌"],
+            notes=text["备注"],
+            building_key=_key(text["楼栋"]),
+            unit_key=_key(text["单元"]),
         )
 
     def _read_building_sheet(self, sheets) -> dict:
@@ -603,7 +673,9 @@ class Importer:
             if index > 10:
                 break
         if header is None:
-            self.report.notices.append("“楼栋”工作表没有表头（社区、小区、楼栋、层数、经度、纬度），已忽略")
+            self.report.notices.append(
+                "“楼栋”工作表没有表头（社区、小区、楼栋、层数、经度、纬度），已忽略"
+            )
             return info
         if gcj:
             self.report.notices.append("“楼栋”工作表的坐标为 GCJ-02，已转换为 WGS-84")
@@ -670,14 +742,23 @@ class Importer:
                     bad.add(r.line)
                     continue
                 else:
-                    err(r.line, "街道", "数据库中有多个街道，请在“街道”列填写街道名称"
-                        if all_subdistricts else "数据库中还没有街道（可使用 --create-regions 创建）")
+                    err(
+                        r.line,
+                        "街道",
+                        "数据库中有多个街道，请在“街道”列填写街道名称"
+                        if all_subdistricts
+                        else "数据库中还没有街道（可使用 --create-regions 创建）",
+                    )
                     bad.add(r.line)
                     continue
             sub = by_name.get(r.subdistrict)
             if sub is None:
                 if not self.create_regions:
-                    err(r.line, "街道", f"街道“{r.subdistrict}”不存在（可使用 --create-regions 创建）")
+                    err(
+                        r.line,
+                        "街道",
+                        f"街道“{r.subdistrict}”不存在（可使用 --create-regions 创建）",
+                    )
                     bad.add(r.line)
                     continue
                 if edit_scope is not None and not self._may_create_top():
@@ -724,11 +805,17 @@ class Importer:
         if sub is not None:
             match = None
             if re.fullmatch(r"\d{12}", name):
-                match = Region.objects.filter(level=Region.Level.COMMUNITY, code=name,
-                                              parent=sub).first()
-            match = match or Region.objects.filter(
-                level=Region.Level.COMMUNITY, parent=sub, name__in=[name, name + "社区"]
-            ).order_by("name").first()
+                match = Region.objects.filter(
+                    level=Region.Level.COMMUNITY, code=name, parent=sub
+                ).first()
+            match = (
+                match
+                or Region.objects.filter(
+                    level=Region.Level.COMMUNITY, parent=sub, name__in=[name, name + "社区"]
+                )
+                .order_by("name")
+                .first()
+            )
             if match is not None:
                 if edit_scope is not None and match.pk not in edit_scope.community_ids:
                     return f"社区“{name}”不在您的管辖范围内"
@@ -747,15 +834,19 @@ class Importer:
         self.compounds = {
             (c.parent_id, c.name): c
             for c in Region.objects.filter(
-                level=Region.Level.COMPOUND, parent_id__in=community_ids).select_related("parent")
+                level=Region.Level.COMPOUND, parent_id__in=community_ids
+            ).select_related("parent")
         }
         self.buildings = {
             (b.compound_id, b.number_key): b
             for b in Building.objects.filter(community_id__in=community_ids).select_related(
-                "compound__parent")
+                "compound__parent"
+            )
         }
-        self.units = {(u.building_id, u.number_key): u
-                      for u in Unit.objects.filter(community_id__in=community_ids)}
+        self.units = {
+            (u.building_id, u.number_key): u
+            for u in Unit.objects.filter(community_id__in=community_ids)
+        }
         self.households = {
             (unit_id, room): (pk, residence, floor)
             for unit_id, room, pk, residence, floor in Household.objects.filter(
@@ -778,8 +869,13 @@ class Importer:
         if unit is None:
             return community.pk, compound.pk, building.pk, None, None
         household = self.households.get((unit.pk, r.room))
-        return (community.pk, compound.pk, building.pk, unit.pk,
-                household[0] if household else None)
+        return (
+            community.pk,
+            compound.pk,
+            building.pk,
+            unit.pk,
+            household[0] if household else None,
+        )
 
     def _check_residents(self, records, bad):
         from loudong.accounts.access import scope_for
@@ -794,13 +890,24 @@ class Importer:
         self.index_of = index_of
         indexes = list(index_of.values())
         existing = {}
-        fields = ("id_number_index", "id", "household_id", "community_id", "name", "relation",
-                  "is_householder", "sex", "birth_date", "phone_index", "political_status",
-                  "notes")
+        fields = (
+            "id_number_index",
+            "id",
+            "household_id",
+            "community_id",
+            "name",
+            "relation",
+            "is_householder",
+            "sex",
+            "birth_date",
+            "phone_index",
+            "political_status",
+            "notes",
+        )
         chunk = 5000  # SQLite ≥ 3.32 allows 32766 parameters
         for start in range(0, len(indexes), chunk):
             for row in Resident.objects.filter(
-                moved_out=False, id_number_index__in=indexes[start:start + chunk]
+                moved_out=False, id_number_index__in=indexes[start : start + chunk]
             ).values_list(*fields):
                 existing[row[0]] = dict(zip(fields, row, strict=True))
         self.existing = existing
@@ -827,10 +934,15 @@ class Importer:
                 where = ""
                 if in_scope:
                     home = Household.objects.select_related("unit__building__compound").get(
-                        pk=current["household_id"])
+                        pk=current["household_id"]
+                    )
                     where = f"（{home}）"
-                err(r.line, "身份证号", f"该居民已在{'其他住址' if in_scope else '其他社区'}登记"
-                    f"{where}，请先办理迁出再导入")
+                err(
+                    r.line,
+                    "身份证号",
+                    f"该居民已在{'其他住址' if in_scope else '其他社区'}登记"
+                    f"{where}，请先办理迁出再导入",
+                )
                 bad.add(r.line)
 
     def _seal_ahead(self, chunk):
@@ -850,8 +962,9 @@ class Importer:
             except ValueError:
                 return
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        self._sealing.append(self._pool.submit(_seal_chunk, [(r.id_number, r.phone)
-                                                            for r in chunk]))
+        self._sealing.append(
+            self._pool.submit(_seal_chunk, [(r.id_number, r.phone) for r in chunk])
+        )
 
     def _sealed(self):
         """seq → (id token, id last4, phone token, phone index, phone last4), or None."""
@@ -868,8 +981,9 @@ class Importer:
     def _fill_bad_rows(self, data, filename, lines):
         """The raw cells of rows found bad by cross-row checks (a second, rare pass)."""
         try:
-            sheet = read_book(data, filename, **({"max_bytes": self.max_bytes}
-                                                 if self.max_bytes else {}))[0]
+            sheet = read_book(
+                data, filename, **({"max_bytes": self.max_bytes} if self.max_bytes else {})
+            )[0]
         except SheetError:
             return
         last = max(lines)
@@ -899,17 +1013,20 @@ class Importer:
         for name, sub in list(self.subdistricts.items()):
             if sub is None:
                 self.subdistricts[name] = Region.objects.create(
-                    level=Region.Level.SUBDISTRICT, name=name, parent=district)
+                    level=Region.Level.SUBDISTRICT, name=name, parent=district
+                )
         for (sub_name, name), community in list(self.communities.items()):
             if community is None:
                 self.communities[(sub_name, name)] = Region.objects.create(
-                    level=Region.Level.COMMUNITY, name=name, parent=self.subdistricts[sub_name])
+                    level=Region.Level.COMMUNITY, name=name, parent=self.subdistricts[sub_name]
+                )
         for r in records:
             community = self.communities[(r.subdistrict, r.community)]
             key = (community.pk, r.compound)
             if key not in self.compounds:
                 self.compounds[key] = Region.objects.create(
-                    level=Region.Level.COMPOUND, name=r.compound, parent=community)
+                    level=Region.Level.COMPOUND, name=r.compound, parent=community
+                )
                 report.add_created("compound", f"{community.name}{r.compound}")
 
     def _write_buildings(self, records):
@@ -923,15 +1040,18 @@ class Importer:
             floor = floor_of(r.room) or 0
             max_floor[key] = max(max_floor[key], floor)
             if key not in self.buildings and key not in new_buildings:
-                new_buildings[key] = Building(community=community, compound=compound,
-                                              number=r.building, number_key=key[1])
+                new_buildings[key] = Building(
+                    community=community, compound=compound, number=r.building, number_key=key[1]
+                )
                 report.add_created("building", f"{compound.name}{r.building}")
         changed = []
         for (compound_id, key), building in {**self.buildings, **new_buildings}.items():
             compound = building.compound
-            info = self.building_info.get(
-                (community_key(compound.parent.name), compound.name, key)
-            ) if self.building_info else None
+            info = (
+                self.building_info.get((community_key(compound.parent.name), compound.name, key))
+                if self.building_info
+                else None
+            )
             floors, lon, lat = info or (None, None, None)
             if building.pk is None:
                 floors = floors or max_floor.get((compound_id, key)) or None
@@ -945,8 +1065,9 @@ class Importer:
             if building.pk is not None and before != (building.floors, building.lon, building.lat):
                 changed.append(building)
         if changed:
-            Building.objects.bulk_update(changed, ["floors", "kind", "lon", "lat", "x", "y"],
-                                         batch_size=500)
+            Building.objects.bulk_update(
+                changed, ["floors", "kind", "lon", "lat", "x", "y"], batch_size=500
+            )
             report.counts["buildings_updated"] = len(changed)
         created = Building.objects.bulk_create(list(new_buildings.values()), batch_size=500)
         for b in created:
@@ -958,8 +1079,14 @@ class Importer:
             building = self.buildings[(compound.pk, r.building_key)]
             key = (building.pk, r.unit_key)
             if key not in self.units and key not in new_units:
-                new_units[key] = Unit(community=community, compound=compound, building=building,
-                                      number=r.unit, number_key=key[1], floors=building.floors)
+                new_units[key] = Unit(
+                    community=community,
+                    compound=compound,
+                    building=building,
+                    number=r.unit,
+                    number_key=key[1],
+                    floors=building.floors,
+                )
                 report.add_created("unit", f"{building}{r.unit}")
         for u in Unit.objects.bulk_create(list(new_units.values()), batch_size=500):
             self.units[(u.building_id, u.number_key)] = u
@@ -985,8 +1112,15 @@ class Importer:
             r.community_id, r.compound_id = community.pk, compound.pk
             entry = wanted.get(key)
             if entry is None:
-                entry = wanted[key] = [community.pk, compound.pk, building.pk, unit.pk, r.room,
-                                       floor_of(r.room), r.residence]
+                entry = wanted[key] = [
+                    community.pk,
+                    compound.pk,
+                    building.pk,
+                    unit.pk,
+                    r.room,
+                    floor_of(r.room),
+                    r.residence,
+                ]
                 labels[key] = f"{compound.name}{building.number}{unit.number}{r.room}"
             # The householder's row (or the first row that says so) sets 居住类型.
             if r.residence_given and (key not in given or r.is_householder):
@@ -1005,17 +1139,30 @@ class Importer:
         report.counts["households_new"] = len(new_rows)
         report.counts["households_updated"] = len(updates)
         vacant = Household.Residence.VACANT
-        _insert(Household, ["community_id", "compound_id", "building_id", "unit_id", "room",
-                            "floor", "residence", "occupied"],
-                ([*e, e[6] != vacant] for e in new_rows))
+        _insert(
+            Household,
+            [
+                "community_id",
+                "compound_id",
+                "building_id",
+                "unit_id",
+                "room",
+                "floor",
+                "residence",
+                "occupied",
+            ],
+            ([*e, e[6] != vacant] for e in new_rows),
+        )
         for residence in {r for _, r in updates}:
             Household.objects.filter(pk__in=[pk for pk, r in updates if r == residence]).update(
-                residence=residence, occupied=residence != vacant)
+                residence=residence, occupied=residence != vacant
+            )
         if new_rows:
             units = sorted({e[3] for e in new_rows})
             for start in range(0, len(units), 900):
                 for unit_id, room, pk in Household.objects.filter(
-                        unit_id__in=units[start:start + 900]).values_list("unit_id", "room", "id"):
+                    unit_id__in=units[start : start + 900]
+                ).values_list("unit_id", "room", "id"):
                     self.households.setdefault((unit_id, room), (pk, None, None))
         return new_rows
 
@@ -1042,37 +1189,92 @@ class Importer:
                 if current is None:
                     counts["new"] += 1
                     if seal is not None:
-                        yield (r.community_id, r.compound_id, household_id, r.name, r.relation,
-                               r.is_householder, seal[0], index, seal[1], seal[2], phone_index,
-                               seal[4], r.sex, date_value(r.birth), r.political_status,
-                               r.notes, False, None)
+                        yield (
+                            r.community_id,
+                            r.compound_id,
+                            household_id,
+                            r.name,
+                            r.relation,
+                            r.is_householder,
+                            seal[0],
+                            index,
+                            seal[1],
+                            seal[2],
+                            phone_index,
+                            seal[4],
+                            r.sex,
+                            date_value(r.birth),
+                            r.political_status,
+                            r.notes,
+                            False,
+                            None,
+                        )
                         continue
                     yield (
-                        r.community_id, r.compound_id, household_id, r.name, r.relation,
-                        r.is_householder, encrypt(r.id_number, "id_number"), index,
+                        r.community_id,
+                        r.compound_id,
+                        household_id,
+                        r.name,
+                        r.relation,
+                        r.is_householder,
+                        encrypt(r.id_number, "id_number"),
+                        index,
                         id_last4(r.id_number[-4:]),  # validated: 17 digits + digit/X
-                        encrypt(r.phone, "phone") if r.phone else "", phone_index,
+                        encrypt(r.phone, "phone") if r.phone else "",
+                        phone_index,
                         # normalised phones are digits and dashes (lib.protected.digits_tail)
                         phone_last4(r.phone.replace("-", "")[-4:]) if r.phone else "",
-                        r.sex, date_value(r.birth), r.political_status, r.notes, False, None,
+                        r.sex,
+                        date_value(r.birth),
+                        r.political_status,
+                        r.notes,
+                        False,
+                        None,
                     )
                     continue
-                values = {"household_id": household_id, "name": r.name,
-                          "relation": r.relation, "is_householder": r.is_householder,
-                          "sex": r.sex, "birth_date": r.birth,
-                          "political_status": r.political_status, "notes": r.notes}
+                values = {
+                    "household_id": household_id,
+                    "name": r.name,
+                    "relation": r.relation,
+                    "is_householder": r.is_householder,
+                    "sex": r.sex,
+                    "birth_date": r.birth,
+                    "political_status": r.political_status,
+                    "notes": r.notes,
+                }
                 if all(current[k] == v for k, v in values.items()) and (
-                        current["phone_index"] == phone_index):
+                    current["phone_index"] == phone_index
+                ):
                     counts["unchanged"] += 1
                 else:
                     changed.append((current["id"], values, r.phone))
 
         counts["new"] = counts["unchanged"] = 0
         rebuild = _drop_indexes_if_empty(Resident) if len(records) > 100_000 else []
-        _insert(Resident, ["community_id", "compound_id", "household_id", "name", "relation",
-                           "is_householder", "id_number", "id_number_index", "id_number_last4",
-                           "phone", "phone_index", "phone_last4", "sex", "birth_date",
-                           "political_status", "notes", "moved_out", "moved_out_on"], new_rows())
+        _insert(
+            Resident,
+            [
+                "community_id",
+                "compound_id",
+                "household_id",
+                "name",
+                "relation",
+                "is_householder",
+                "id_number",
+                "id_number_index",
+                "id_number_last4",
+                "phone",
+                "phone_index",
+                "phone_last4",
+                "sex",
+                "birth_date",
+                "political_status",
+                "notes",
+                "moved_out",
+                "moved_out_on",
+            ],
+            new_rows(),
+        )
         if rebuild:
             with connection.cursor() as cursor:
                 for sql in rebuild:
@@ -1091,7 +1293,8 @@ class Importer:
                 sync_indexes(obj)
                 objs.append(obj)
             Resident.objects.bulk_update(
-                objs, [*values.keys(), "phone", "phone_index", "phone_last4"], batch_size=500)
+                objs, [*values.keys(), "phone", "phone_index", "phone_last4"], batch_size=500
+            )
 
     # ---- audit
     def audit(self):
@@ -1105,14 +1308,22 @@ class Importer:
             action = "registry.import_failed"
         sub = next((s for s in getattr(self, "subdistricts", {}).values() if s is not None), None)
         with transaction.atomic():
-            record(actor=self.user, action=action, region=sub,
-                   actor_username="命令行" if self.user is None else "",
-                   target_repr=f"导入 {report.filename}",
-                   new={"file": report.filename, "rows": report.rows,
-                        "bad_rows": len(report.bad_lines), "partial": self.partial,
-                        "create_regions": self.create_regions,
-                        "created": dict(report.created_count),
-                        "counts": dict(report.counts)})
+            record(
+                actor=self.user,
+                action=action,
+                region=sub,
+                actor_username="命令行" if self.user is None else "",
+                target_repr=f"导入 {report.filename}",
+                new={
+                    "file": report.filename,
+                    "rows": report.rows,
+                    "bad_rows": len(report.bad_lines),
+                    "partial": self.partial,
+                    "create_regions": self.create_regions,
+                    "created": dict(report.created_count),
+                    "counts": dict(report.counts),
+                },
+            )
 
 
 class _DryRun(Exception):
@@ -1133,10 +1344,15 @@ def _seal_chunk(items):
         if not id_number:
             out.append(None)
             continue
-        out.append((encrypt(id_number, "id_number"), id_last4(id_number[-4:]),
-                    encrypt(phone, "phone") if phone else "",
-                    phone_hash(phone) if phone else "",
-                    phone_last4(phone.replace("-", "")[-4:]) if phone else ""))
+        out.append(
+            (
+                encrypt(id_number, "id_number"),
+                id_last4(id_number[-4:]),
+                encrypt(phone, "phone") if phone else "",
+                phone_hash(phone) if phone else "",
+                phone_last4(phone.replace("-", "")[-4:]) if phone else "",
+            )
+        )
     return out
 
 
@@ -1164,8 +1380,11 @@ def _drop_indexes_if_empty(model) -> list[str]:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
-                       "tbl_name = %s AND sql IS NOT NULL", [table])
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+            "tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -1176,8 +1395,10 @@ def _insert(model, columns, rows, batch=2000):
     """executemany INSERT: the ORM's per-object overhead dominates at 500k rows."""
     table = model._meta.db_table
     qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-           f"({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "
+        f"({', '.join(['%s'] * len(columns))})"
+    )
     buffer = []
     with connection.cursor() as cursor:
         for row in rows:
@@ -1226,15 +1447,16 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
 
     def offset(lon, lat):
         x, y = lon - 105.0, lat - 35.0
-        dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y
-                + 0.2 * math.sqrt(abs(x)))
+        dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
         dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
         dlat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2 / 3
         dlon += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2 / 3
         dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2 / 3
         dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2 / 3
         dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2 / 3
-        dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2 / 3
+        dlon += (
+            (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2 / 3
+        )
         rad = lat / 180.0 * math.pi
         magic = 1 - ee * math.sin(rad) ** 2
         sqrt_magic = math.sqrt(magic)
@@ -1261,9 +1483,14 @@ def error_workbook(header: list[str], bad_rows: dict, errors: list) -> bytes:
     by_line = defaultdict(list)
     for line, column, reason in errors:
         by_line[int(line)].append(f"{column}：{reason}" if column else reason)
-    rows = [[line if line else "", "；".join(reasons),
-             *(bad_rows.get(line) or bad_rows.get(str(line)) or [])]
-            for line, reasons in sorted(by_line.items())]
+    rows = [
+        [
+            line if line else "",
+            "；".join(reasons),
+            *(bad_rows.get(line) or bad_rows.get(str(line)) or []),
+        ]
+        for line, reasons in sorted(by_line.items())
+    ]
     return workbook_bytes([("错误报告", ["行号", "错误", *header], rows)])
 
 

@@ -54,9 +54,7 @@ class Region(models.Model):
         verbose_name_plural = "区域"
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["parent", "name"], name="region_unique_name_in_parent"
-            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
         ]
 
     def __str__(self):
@@ -73,7 +71,11 @@ class Region(models.Model):
         return reverse("territory:region", args=[self.pk])
 
     def clean(self):
-        if self.level == self.Level.COMMUNITY and self.code and not re.fullmatch(r"\d{12}", self.code):
+        if (
+            self.level == self.Level.COMMUNITY
+            and self.code
+            and not re.fullmatch(r"\d{12}", self.code)
+        ):
             raise ValidationError({"code": "社区代码应为 12 位统计用区划代码"})
         if self.parent and self.DEPTH[self.level] != self.DEPTH[self.parent.level] + 1:
             raise ValidationError({"parent": "上级区域的层级不对"})
@@ -101,8 +103,19 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(scope_for(user, capability).q())
 
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def _chinese_number(text: str) -> str:
@@ -175,7 +188,9 @@ class Building(models.Model):
 class Unit(models.Model):
     community = models.ForeignKey(Region, models.PROTECT, related_name="+")
     compound = models.ForeignKey(Region, models.PROTECT, related_name="+")
-    building = models.ForeignKey(Building, models.CASCADE, related_name="units", verbose_name="楼栋")
+    building = models.ForeignKey(
+        Building, models.CASCADE, related_name="units", verbose_name="楼栋"
+    )
     number = models.CharField("单元", max_length=40)
     number_key = models.CharField(max_length=40, editable=False)
     floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
@@ -325,15 +340,15 @@ class ImportJob(models.Model):
 
     created = models.DateTimeField("上传时间", auto_now_add=True)
     finished = models.DateTimeField("完成时间", null=True, blank=True)
-    created_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+",
-                                   verbose_name="上传人")
+    created_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, related_name="+", verbose_name="上传人"
+    )
     filename = models.CharField("文件名", max_length=200)
     sealed_file = models.TextField(blank=True, editable=False)
     dry_run = models.BooleanField("仅校验", default=False)
     partial = models.BooleanField("导入无误的行", default=False)
     create_regions = models.BooleanField("新建街道/社区", default=False)
-    status = models.CharField("状态", max_length=16, choices=Status.choices,
-                              default=Status.QUEUED)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField("阶段", max_length=40, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)

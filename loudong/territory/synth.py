@@ -25,9 +25,35 @@ SURNAMES = (
 )
 GIVEN_MALE = "伟强磊军洋勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳建国志海峰文"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀燕玲桂英华红梅琳莉萍婷雪慧颖倩洁琴云兰凤珍玉晶佳欣怡"
-MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150",
-                   "151", "152", "155", "156", "157", "158", "159", "177", "180", "181",
-                   "182", "183", "186", "187", "188", "189", "199"]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "177",
+    "180",
+    "181",
+    "182",
+    "183",
+    "186",
+    "187",
+    "188",
+    "189",
+    "199",
+]
 HEADERS = ["街道", *[
     "社区", "小区", "楼栋", "单元", "房号", "户主姓名", "姓名", "与户主关系", "身份证号", "性别",
     "出生日期", "联系电话", "居住类型", "政治面貌", "备注",
@@ -81,8 +107,15 @@ class People:
             spouse_born = born + dt.timedelta(days=rng.randint(-1500, 1500))
             if (TODAY - spouse_born).days < 20 * 365:
                 spouse_born = TODAY - dt.timedelta(days=20 * 365 + 30)
-            members.append((self.name(None, spouse_sex), "配偶", spouse_sex, spouse_born,
-                            self.phone() if rng.random() < 0.8 else ""))
+            members.append(
+                (
+                    self.name(None, spouse_sex),
+                    "配偶",
+                    spouse_sex,
+                    spouse_born,
+                    self.phone() if rng.random() < 0.8 else "",
+                )
+            )
         for _ in range(size - 2):
             if age >= 50 and rng.random() < 0.3:
                 child_sex = rng.choice("MF")
@@ -95,8 +128,15 @@ class People:
             if child_born >= TODAY:
                 child_born = TODAY - dt.timedelta(days=rng.randint(30, 3000))
             child_age = (TODAY - child_born).days // 365
-            members.append((self.name(surname, child_sex), relation, child_sex, child_born,
-                            self.phone() if child_age >= 16 and rng.random() < 0.7 else ""))
+            members.append(
+                (
+                    self.name(surname, child_sex),
+                    relation,
+                    child_sex,
+                    child_born,
+                    self.phone() if child_age >= 16 and rng.random() < 0.7 else "",
+                )
+            )
         rows = []
         for name, relation, member_sex, member_born, phone in members:
             member_age = (TODAY - member_born).days // 365
@@ -107,8 +147,17 @@ class People:
                 political = "中共党员"
             else:
                 political = "群众"
-            rows.append((name, relation, self.id_number(member_born, member_sex), member_sex,
-                         member_born, phone, political))
+            rows.append(
+                (
+                    name,
+                    relation,
+                    self.id_number(member_born, member_sex),
+                    member_sex,
+                    member_born,
+                    phone,
+                    political,
+                )
+            )
         return rows
 
 
@@ -126,14 +175,31 @@ def registry_rows(city: citygen.City, seed: int):
         family = people.family()
         householder = family[0][0]
         for name, relation, id_number, sex, born, phone, political in family:
-            yield [*place, householder, name, relation, id_number, "男" if sex == "M" else "女",
-                   born.strftime("%Y-%m-%d"), phone, residence, political, ""]
+            yield [
+                *place,
+                householder,
+                name,
+                relation,
+                id_number,
+                "男" if sex == "M" else "女",
+                born.strftime("%Y-%m-%d"),
+                phone,
+                residence,
+                political,
+                "",
+            ]
 
 
 def building_rows(city: citygen.City):
     for community, compound, building in city.buildings():
-        yield [community.name, compound.name, building.label, building.floors, building.lon,
-               building.lat]
+        yield [
+            community.name,
+            compound.name,
+            building.label,
+            building.floors,
+            building.lon,
+            building.lat,
+        ]
 
 
 def write_registry(city: citygen.City, path: Path, seed: int) -> int:

@@ -40,8 +40,7 @@ def region_crumbs(user, region, *extra):
     crumbs = [{"label": "辖区台账", "url": "/territory/"}]
     for r in [*region.ancestors(), region]:
         if r.level != Region.Level.DISTRICT:
-            crumbs.append({"label": r.name,
-                           "url": r.get_absolute_url() if scope.allows(r) else ""})
+            crumbs.append({"label": r.name, "url": r.get_absolute_url() if scope.allows(r) else ""})
     return crumbs + list(extra)
 
 
@@ -60,35 +59,53 @@ def index(request):
         .annotate(n=Count("id", filter=Q(occupied=True)))
     )
     rows = [(c, counts.get(c.pk, 0)) for c in communities]
-    return render(request, "territory/index.html", {
-        "rows": rows, "can_edit": has_cap(request.user, Cap.EDIT),
-        "can_export": has_cap(request.user, Cap.EXPORT),
-    })
+    return render(
+        request,
+        "territory/index.html",
+        {
+            "rows": rows,
+            "can_edit": has_cap(request.user, Cap.EDIT),
+            "can_export": has_cap(request.user, Cap.EXPORT),
+        },
+    )
 
 
 @login_required
 def region(request, pk):
     region = get_region_for_user(request.user, pk, request=request)
-    children = list(Region.objects.visible_to(request.user).filter(parent=region)
-                    .order_by("name"))
+    children = list(Region.objects.visible_to(request.user).filter(parent=region).order_by("name"))
     # 实际居民居住户数 per child: vacant households are not counted (seed 000).
     counts = {}
     if region.level == Region.Level.COMMUNITY:
-        counts = dict(Household.objects.filter(community=region, occupied=True)
-                      .values_list("compound_id").annotate(n=Count("id")).order_by())
+        counts = dict(
+            Household.objects.filter(community=region, occupied=True)
+            .values_list("compound_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
     elif region.level == Region.Level.SUBDISTRICT:
-        counts = dict(Household.objects.filter(community__in=children, occupied=True)
-                      .values_list("community_id").annotate(n=Count("id")).order_by())
+        counts = dict(
+            Household.objects.filter(community__in=children, occupied=True)
+            .values_list("community_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
     buildings = None
     if region.level == Region.Level.COMPOUND:
         buildings = Building.objects.filter(compound=region).annotate(
             occupied_count=Count("households", filter=Q(households__occupied=True))
         )
-    return render(request, "territory/region.html", {
-        "region": region, "children": [(c, counts.get(c.pk, 0)) for c in children],
-        "buildings": buildings, "breadcrumb": region_crumbs(request.user, region),
-        "can_export": scope_for(request.user, Cap.EXPORT).allows(region),
-    })
+    return render(
+        request,
+        "territory/region.html",
+        {
+            "region": region,
+            "children": [(c, counts.get(c.pk, 0)) for c in children],
+            "buildings": buildings,
+            "breadcrumb": region_crumbs(request.user, region),
+            "can_export": scope_for(request.user, Cap.EXPORT).allows(region),
+        },
+    )
 
 
 @login_required
@@ -100,50 +117,73 @@ def building(request, pk):
         .annotate(people=Count("residents", filter=Q(residents__moved_out=False)))
         .order_by("unit__number_key", "floor", "room")
     )
-    units = list(building.units.annotate(
-        n=Count("households", filter=Q(households__occupied=True))).order_by("number_key"))
-    return render(request, "territory/building.html", {
-        "building": building, "households": households,
-        "units": [(u, u.n) for u in units], "occupied": sum(u.n for u in units),
-        "can_edit": scope_for(request.user, Cap.EDIT).allows(building),
-        "breadcrumb": region_crumbs(request.user, building.compound, {"label": building.number}),
-    })
+    units = list(
+        building.units.annotate(
+            n=Count("households", filter=Q(households__occupied=True))
+        ).order_by("number_key")
+    )
+    return render(
+        request,
+        "territory/building.html",
+        {
+            "building": building,
+            "households": households,
+            "units": [(u, u.n) for u in units],
+            "occupied": sum(u.n for u in units),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(building),
+            "breadcrumb": region_crumbs(
+                request.user, building.compound, {"label": building.number}
+            ),
+        },
+    )
 
 
 @login_required
 def household(request, pk):
     household = get_household_for_user(request.user, pk, request=request)
-    return render(request, "territory/household.html", {
-        "household": household,
-        "residents": household.residents.order_by("moved_out", "-is_householder", "id"),
-        "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
-        "can_edit": scope_for(request.user, Cap.EDIT).allows(household),
-        "breadcrumb": region_crumbs(
-            request.user, household.compound,
-            {"label": household.building.number, "url": household.building.get_absolute_url()},
-            {"label": f"{household.unit.number} {household.room}室"},
-        ),
-    })
+    return render(
+        request,
+        "territory/household.html",
+        {
+            "household": household,
+            "residents": household.residents.order_by("moved_out", "-is_householder", "id"),
+            "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(household),
+            "breadcrumb": region_crumbs(
+                request.user,
+                household.compound,
+                {"label": household.building.number, "url": household.building.get_absolute_url()},
+                {"label": f"{household.unit.number} {household.room}室"},
+            ),
+        },
+    )
 
 
 @login_required
 def resident(request, pk):
     resident = get_resident_for_user(request.user, pk, request=request)
     household = resident.household
-    return render(request, "territory/resident.html", {
-        "resident": resident,
-        "reveal_form": ReasonForm(),
-        "move_out_form": MoveOutForm(),
-        "can_reveal": scope_for(request.user, Cap.REVEAL).allows(resident),
-        "can_edit": scope_for(request.user, Cap.EDIT).allows(resident),
-        "breadcrumb": region_crumbs(
-            request.user, resident.compound,
-            {"label": household.building.number, "url": household.building.get_absolute_url()},
-            {"label": f"{household.unit.number} {household.room}室",
-             "url": household.get_absolute_url()},
-            {"label": resident.name},
-        ),
-    })
+    return render(
+        request,
+        "territory/resident.html",
+        {
+            "resident": resident,
+            "reveal_form": ReasonForm(),
+            "move_out_form": MoveOutForm(),
+            "can_reveal": scope_for(request.user, Cap.REVEAL).allows(resident),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(resident),
+            "breadcrumb": region_crumbs(
+                request.user,
+                resident.compound,
+                {"label": household.building.number, "url": household.building.get_absolute_url()},
+                {
+                    "label": f"{household.unit.number} {household.room}室",
+                    "url": household.get_absolute_url(),
+                },
+                {"label": resident.name},
+            ),
+        },
+    )
 
 
 @require_POST
@@ -156,8 +196,11 @@ def resident_reveal(request, pk):
     if not form.is_valid():
         return render(request, "territory/resident.html", context, status=400)
     context["revealed"] = account_actions.reveal(
-        obj=resident, fields=["id_number", "phone"], reason=form.cleaned_data["reason"],
-        acting_user=request.user, request=request,
+        obj=resident,
+        fields=["id_number", "phone"],
+        reason=form.cleaned_data["reason"],
+        acting_user=request.user,
+        request=request,
     )
     response = render(request, "territory/resident.html", context)
     response["Cache-Control"] = "no-store"
@@ -194,7 +237,7 @@ def _slice_page(request, queryset):
     except ValueError:
         number = 1
     start = (number - 1) * PAGE_SIZE
-    items = list(queryset[start:start + PAGE_SIZE + 1])
+    items = list(queryset[start : start + PAGE_SIZE + 1])
     return _SlicePage(items[:PAGE_SIZE], number, len(items) > PAGE_SIZE)
 
 
@@ -202,7 +245,9 @@ def _people_counts(households) -> dict:
     ids = [h.pk for h in households]
     return dict(
         Resident.objects.filter(household_id__in=ids, moved_out=False)
-        .values_list("household_id").annotate(n=Count("id")).order_by()
+        .values_list("household_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 
@@ -218,19 +263,26 @@ def household_list(request):
         households = households.filter(occupied=request.GET["occupied"] == "1")
     # Paginate ids in (community, id) order: an index-only walk of household_community_idx,
     # so a deep page costs no table reads; then load the 50 rows.
-    page = _page(request, households.order_by("community_id", "id").values_list("id",
-                                                                                flat=True))
+    page = _page(request, households.order_by("community_id", "id").values_list("id", flat=True))
     by_id = Household.objects.select_related("compound", "building", "unit").in_bulk(
-        list(page.object_list))
+        list(page.object_list)
+    )
     households = [by_id[pk] for pk in page.object_list if pk in by_id]
     counts = _people_counts(households)
     rows = [(h, counts.get(h.pk, 0)) for h in households]
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
-    return render(request, "territory/household_list.html", {
-        "page": page, "rows": rows, "region": region, "query": query,
-        "can_export": has_cap(request.user, Cap.EXPORT),
-        "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "住户列表"}],
-    })
+    return render(
+        request,
+        "territory/household_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "region": region,
+            "query": query,
+            "can_export": has_cap(request.user, Cap.EXPORT),
+            "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "住户列表"}],
+        },
+    )
 
 
 def _region_filter(region) -> Q:
@@ -273,7 +325,8 @@ def search(request):
         q = form.cleaned_data["q"].strip()
         kind = classify_query(q)
         visible = Resident.objects.visible_to(request.user).select_related(
-            "household__unit", "household__building", "compound")
+            "household__unit", "household__building", "compound"
+        )
         if kind == "id":
             residents = visible.with_id_number(q)
         elif kind == "phone":
@@ -283,80 +336,126 @@ def search(request):
             residents = visible.search_last4(digits)
             if kind == "masked":
                 prefix = q.split("*", 1)[0]
-                residents = [r for r in residents[:500]
-                             if r.id_number.masked.startswith(prefix)
-                             or r.phone.masked.startswith(prefix)]
+                residents = [
+                    r
+                    for r in residents[:500]
+                    if r.id_number.masked.startswith(prefix) or r.phone.masked.startswith(prefix)
+                ]
         else:
             name = q.replace(" ", "")
             residents = visible.filter(name__gte=name, name__lt=name + "\U0010ffff")
-            compounds = Region.objects.visible_to(request.user).filter(
-                level=Region.Level.COMPOUND, name__gte=name, name__lt=name + "\U0010ffff"
-            ).select_related("parent")[:20]
+            compounds = (
+                Region.objects.visible_to(request.user)
+                .filter(level=Region.Level.COMPOUND, name__gte=name, name__lt=name + "\U0010ffff")
+                .select_related("parent")[:20]
+            )
         if not isinstance(residents, list):
             residents = residents.order_by("name", "id")
     page = _slice_page(request, residents) if residents is not None else None
-    return render(request, "territory/search.html", {
-        "form": form, "page": page, "kind": kind, "compounds": compounds,
-        "query": urlencode({"q": request.GET.get("q", "")}),
-        "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "搜索"}],
-    })
+    return render(
+        request,
+        "territory/search.html",
+        {
+            "form": form,
+            "page": page,
+            "kind": kind,
+            "compounds": compounds,
+            "query": urlencode({"q": request.GET.get("q", "")}),
+            "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "搜索"}],
+        },
+    )
 
 
 # -- editing ---------------------------------------------------------------------------------
 
+
 @login_required
 def household_create(request, unit_pk):
-    unit = get_object_for_user(Unit.objects.select_related("building", "compound"),
-                               request.user, unit_pk, write=True, request=request)
+    unit = get_object_for_user(
+        Unit.objects.select_related("building", "compound"),
+        request.user,
+        unit_pk,
+        write=True,
+        request=request,
+    )
     form = HouseholdForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
-        household = actions.create_household(unit=unit, acting_user=request.user,
-                                             request=request, **form.cleaned_data)
+        household = actions.create_household(
+            unit=unit, acting_user=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, f"已新增 {household}")
         return redirect(household)
-    return render(request, "territory/edit.html", {
-        "form": form, "title": f"{unit} 新增住户",
-        "breadcrumb": region_crumbs(request.user, unit.compound, {"label": unit.building.number,
-                                                    "url": unit.building.get_absolute_url()},
-                                    {"label": "新增住户"}),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "territory/edit.html",
+        {
+            "form": form,
+            "title": f"{unit} 新增住户",
+            "breadcrumb": region_crumbs(
+                request.user,
+                unit.compound,
+                {"label": unit.building.number, "url": unit.building.get_absolute_url()},
+                {"label": "新增住户"},
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 def household_edit(request, pk):
     household = get_household_for_user(request.user, pk, write=True, request=request)
-    initial = {"room": household.room, "floor": household.floor,
-               "residence": household.residence}
+    initial = {"room": household.room, "floor": household.floor, "residence": household.residence}
     form = HouseholdForm(request.POST or None, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
-        actions.update_household(household=household, acting_user=request.user,
-                                 request=request, **form.cleaned_data)
+        actions.update_household(
+            household=household, acting_user=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, "已保存")
         return redirect(household)
-    return render(request, "territory/edit.html", {
-        "form": form, "title": f"修改 {household}",
-        "breadcrumb": region_crumbs(request.user, household.compound, {"label": str(household),
-                                                         "url": household.get_absolute_url()},
-                                    {"label": "修改"}),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "territory/edit.html",
+        {
+            "form": form,
+            "title": f"修改 {household}",
+            "breadcrumb": region_crumbs(
+                request.user,
+                household.compound,
+                {"label": str(household), "url": household.get_absolute_url()},
+                {"label": "修改"},
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 def resident_create(request, household_pk):
-    household = get_household_for_user(request.user, household_pk, write=True,
-                                       request=request)
+    household = get_household_for_user(request.user, household_pk, write=True, request=request)
     form = ResidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        resident = actions.create_resident(household=household, acting_user=request.user,
-                                           request=request, **form.values())
+        resident = actions.create_resident(
+            household=household, acting_user=request.user, request=request, **form.values()
+        )
         messages.success(request, f"已登记居民 {resident.name}")
         return redirect(household)
-    return render(request, "territory/edit.html", {
-        "form": form, "title": f"{household} 登记居民", "datalist": RELATIONS,
-        "breadcrumb": region_crumbs(request.user, household.compound, {"label": str(household),
-                                                         "url": household.get_absolute_url()},
-                                    {"label": "登记居民"}),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "territory/edit.html",
+        {
+            "form": form,
+            "title": f"{household} 登记居民",
+            "datalist": RELATIONS,
+            "breadcrumb": region_crumbs(
+                request.user,
+                household.compound,
+                {"label": str(household), "url": household.get_absolute_url()},
+                {"label": "登记居民"},
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -364,16 +463,27 @@ def resident_edit(request, pk):
     resident = get_resident_for_user(request.user, pk, write=True, request=request)
     form = ResidentForm(request.POST or None, resident=resident)
     if request.method == "POST" and form.is_valid():
-        actions.update_resident(resident=resident, acting_user=request.user, request=request,
-                                **form.values())
+        actions.update_resident(
+            resident=resident, acting_user=request.user, request=request, **form.values()
+        )
         messages.success(request, "已保存")
         return redirect(resident)
-    return render(request, "territory/edit.html", {
-        "form": form, "title": f"修改 {resident.name}", "datalist": RELATIONS,
-        "breadcrumb": region_crumbs(request.user, resident.compound, {"label": resident.name,
-                                                        "url": resident.get_absolute_url()},
-                                    {"label": "修改"}),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "territory/edit.html",
+        {
+            "form": form,
+            "title": f"修改 {resident.name}",
+            "datalist": RELATIONS,
+            "breadcrumb": region_crumbs(
+                request.user,
+                resident.compound,
+                {"label": resident.name, "url": resident.get_absolute_url()},
+                {"label": "修改"},
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -385,13 +495,23 @@ def resident_move_out(request, pk):
         return redirect(resident)
     form = MoveOutForm(request.POST)
     if not form.is_valid():
-        return render(request, "territory/edit.html", {
-            "form": form, "title": f"{resident.name} 迁出",
-            "action": reverse("territory:resident_move_out", args=[resident.pk]),
-        }, status=400)
-    actions.move_out_resident(resident=resident, on=form.cleaned_data["on"],
-                              reason=form.cleaned_data["reason"], acting_user=request.user,
-                              request=request)
+        return render(
+            request,
+            "territory/edit.html",
+            {
+                "form": form,
+                "title": f"{resident.name} 迁出",
+                "action": reverse("territory:resident_move_out", args=[resident.pk]),
+            },
+            status=400,
+        )
+    actions.move_out_resident(
+        resident=resident,
+        on=form.cleaned_data["on"],
+        reason=form.cleaned_data["reason"],
+        acting_user=request.user,
+        request=request,
+    )
     messages.success(request, f"{resident.name} 已迁出（记录保留）")
     return redirect(resident)
 
@@ -405,17 +525,27 @@ def history(request, kind, pk):
     else:
         obj = get_household_for_user(request.user, pk, request=request)
         label = "territory.household"
-    events = AuditEvent.objects.filter(target_type=label, target_id=str(obj.pk)).order_by(
-        "-seq")[:200]
-    return render(request, "territory/history.html", {
-        "obj": obj, "events": events,
-        "breadcrumb": region_crumbs(request.user, obj.compound, {"label": str(obj),
-                                                   "url": obj.get_absolute_url()},
-                                    {"label": "变更记录"}),
-    })
+    events = AuditEvent.objects.filter(target_type=label, target_id=str(obj.pk)).order_by("-seq")[
+        :200
+    ]
+    return render(
+        request,
+        "territory/history.html",
+        {
+            "obj": obj,
+            "events": events,
+            "breadcrumb": region_crumbs(
+                request.user,
+                obj.compound,
+                {"label": str(obj), "url": obj.get_absolute_url()},
+                {"label": "变更记录"},
+            ),
+        },
+    )
 
 
 # -- import and export -----------------------------------------------------------------------
+
 
 @login_required
 def import_upload(request):
@@ -423,19 +553,28 @@ def import_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = ImportJob(created_by=request.user, filename=upload.name[:200],
-                        dry_run=form.cleaned_data["dry_run"],
-                        partial=form.cleaned_data["partial"],
-                        create_regions=form.cleaned_data["create_regions"])
+        job = ImportJob(
+            created_by=request.user,
+            filename=upload.name[:200],
+            dry_run=form.cleaned_data["dry_run"],
+            partial=form.cleaned_data["partial"],
+            create_regions=form.cleaned_data["create_regions"],
+        )
         job.seal(upload.read())
         job.save()
         run_import_job.enqueue(job.pk)
         return redirect(job)
     jobs = ImportJob.objects.filter(created_by=request.user).defer("sealed_file")[:10]
-    return render(request, "territory/import.html", {
-        "form": form, "jobs": jobs,
-        "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "导入登记表"}],
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "territory/import.html",
+        {
+            "form": form,
+            "jobs": jobs,
+            "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "导入登记表"}],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _get_job(request, pk) -> ImportJob:
@@ -450,21 +589,36 @@ def import_job(request, pk):
     job = _get_job(request, pk)
     report = job.report or {}
     errors = report.get("errors", [])
-    return render(request, "territory/import_job.html", {
-        "job": job, "report": report, "errors": errors[:1000],
-        "more_errors": max(0, len(errors) - 1000),
-        "breadcrumb": [{"label": "辖区台账", "url": "/territory/"},
-                       {"label": "导入登记表", "url": reverse("territory:import")},
-                       {"label": job.filename}],
-    })
+    return render(
+        request,
+        "territory/import_job.html",
+        {
+            "job": job,
+            "report": report,
+            "errors": errors[:1000],
+            "more_errors": max(0, len(errors) - 1000),
+            "breadcrumb": [
+                {"label": "辖区台账", "url": "/territory/"},
+                {"label": "导入登记表", "url": reverse("territory:import")},
+                {"label": job.filename},
+            ],
+        },
+    )
 
 
 @login_required
 def import_job_status(request, pk):
     job = _get_job(request, pk)
-    return JsonResponse({"status": job.status, "status_label": job.get_status_display(),
-                         "stage": job.stage, "done": job.done, "total": job.total,
-                         "finished": job.finished_running})
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "stage": job.stage,
+            "done": job.done,
+            "total": job.total,
+            "finished": job.finished_running,
+        }
+    )
 
 
 @login_required
@@ -476,8 +630,7 @@ def import_job_errors(request, pk):
     report = job.report or {}
     if not report.get("errors"):
         raise Http404
-    content = error_workbook(report.get("header", []), report.get("bad_rows", {}),
-                             report["errors"])
+    content = error_workbook(report.get("header", []), report.get("bad_rows", {}), report["errors"])
     return attachment(content, f"{Path(job.filename).stem}-错误报告.xlsx")
 
 
@@ -511,8 +664,14 @@ def export(request):
     communities = set(residents.values_list("community_id", flat=True).distinct())
     reveal = bool(communities) and communities <= set(reveal_scope.community_ids)
     content, rows = export_workbook(residents, reveal=reveal)
-    actions.record_export(what=f"居民名单 {region or '全部辖区'}", rows=rows, revealed=reveal,
-                          region=region, acting_user=request.user, request=request)
+    actions.record_export(
+        what=f"居民名单 {region or '全部辖区'}",
+        rows=rows,
+        revealed=reveal,
+        region=region,
+        acting_user=request.user,
+        request=request,
+    )
     response = attachment(content, f"居民名单-{region or '辖区'}.xlsx")
     response["Cache-Control"] = "no-store"
     return response

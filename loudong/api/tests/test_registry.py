@@ -25,8 +25,10 @@ class RegistryApiTestCase(BaseTestCase):
         self.assertEqual(data["count"], 2)
         self.assertEqual(len(data["items"]), 1)
         item = data["items"][0]
-        self.assertEqual(set(item) >= {"id", "community", "compound", "building", "unit", "room",
-                                       "occupied"}, True)
+        self.assertEqual(
+            set(item) >= {"id", "community", "compound", "building", "unit", "room", "occupied"},
+            True,
+        )
         self.assertEqual(item["community"], "341702001001")
         self.assertEqual(item["compound"], "翠微小区")
         self.assertEqual(item["room"], "301")
@@ -35,8 +37,9 @@ class RegistryApiTestCase(BaseTestCase):
     def test_it_returns_the_whole_scope_without_a_filter(self):
         self.login(self.shequ_a)
         _, data = self.get("/api/v1/households")
-        self.assertEqual(sorted(i["id"] for i in data["items"]),
-                         sorted([self.home_a.pk, self.home_a2.pk]))
+        self.assertEqual(
+            sorted(i["id"] for i in data["items"]), sorted([self.home_a.pk, self.home_a2.pk])
+        )
         self.login(self.jiedao)
         _, data = self.get("/api/v1/households")
         self.assertEqual(data["count"], 3)
@@ -49,12 +52,14 @@ class RegistryApiTestCase(BaseTestCase):
 
     def test_it_answers_404_out_of_scope(self):
         self.login(self.shequ_a)
-        for url in ("/api/v1/households?community=341702001002",
-                    f"/api/v1/households/{self.home_b.pk}",
-                    f"/api/v1/residents?household={self.home_b.pk}",
-                    f"/api/v1/residents/{self.person_b.pk}",
-                    f"/api/v1/buildings/{self.home_b.building_id}",
-                    f"/api/v1/regions/{self.community_b.pk}"):
+        for url in (
+            "/api/v1/households?community=341702001002",
+            f"/api/v1/households/{self.home_b.pk}",
+            f"/api/v1/residents?household={self.home_b.pk}",
+            f"/api/v1/residents/{self.person_b.pk}",
+            f"/api/v1/buildings/{self.home_b.building_id}",
+            f"/api/v1/regions/{self.community_b.pk}",
+        ):
             self.assertEqual(self.client.get(url).status_code, 404, url)
 
     def test_it_masks_residents(self):
@@ -78,9 +83,18 @@ class RegistryApiTestCase(BaseTestCase):
     def test_it_lists_regions_buildings_and_units(self):
         self.login(self.shequ_b)
         _, data = self.get("/api/v1/regions?level=community")
-        self.assertEqual(data["items"], [{"id": self.community_b.pk, "code": "341702001002",
-                                          "name": "杏花村社区", "level": "community",
-                                          "parent": self.subdistrict.pk}])
+        self.assertEqual(
+            data["items"],
+            [
+                {
+                    "id": self.community_b.pk,
+                    "code": "341702001002",
+                    "name": "杏花村社区",
+                    "level": "community",
+                    "parent": self.subdistrict.pk,
+                }
+            ],
+        )
         _, data = self.get("/api/v1/buildings?community=341702001002")
         self.assertEqual([b["id"] for b in data["items"]], [self.home_b.building_id])
         _, data = self.get(f"/api/v1/units?building={self.home_b.building_id}")
@@ -88,8 +102,9 @@ class RegistryApiTestCase(BaseTestCase):
 
     def test_it_accepts_a_bearer_token(self):
         key = "tok_" + "x" * 40
-        ApiToken.objects.create(user=self.shequ_b, name="测试", prefix=key[:8],
-                                key_hash=ApiToken.hash_key(key))
+        ApiToken.objects.create(
+            user=self.shequ_b, name="测试", prefix=key[:8], key_hash=ApiToken.hash_key(key)
+        )
         response, data = self.get("/api/v1/households", HTTP_AUTHORIZATION=f"Bearer {key}")
         self.assertEqual(response.status_code, 200)
         self.assertEqual([i["id"] for i in data["items"]], [self.home_b.pk])
@@ -120,6 +135,10 @@ class RegistryApiTestCase(BaseTestCase):
         response = self.client.get("/api/v1/openapi.json")
         self.assertEqual(response.status_code, 200)
         paths = json.loads(response.content)["paths"]
-        for path in ("/api/v1/households", "/api/v1/residents", "/api/v1/regions",
-                     "/api/v1/households/{household_id}"):
+        for path in (
+            "/api/v1/households",
+            "/api/v1/residents",
+            "/api/v1/regions",
+            "/api/v1/households/{household_id}",
+        ):
             self.assertIn(path, paths)

@@ -16,10 +16,18 @@ def add_households(unit, n, *, vacant=0, start=0):
     rows = []
     for k in range(start, start + n + vacant):
         floor = k // 5 + 1
-        rows.append(Household(community=unit.community, compound=unit.compound,
-                              building=unit.building, unit=unit, room=f"{floor}{k % 5 + 1:02d}",
-                              floor=floor, occupied=k < start + n,
-                              residence="permanent" if k < start + n else "vacant"))
+        rows.append(
+            Household(
+                community=unit.community,
+                compound=unit.compound,
+                building=unit.building,
+                unit=unit,
+                room=f"{floor}{k % 5 + 1:02d}",
+                floor=floor,
+                occupied=k < start + n,
+                residence="permanent" if k < start + n else "vacant",
+            )
+        )
     Household.objects.bulk_create(rows)
 
 
@@ -53,15 +61,13 @@ class GridTestCase(BaseTestCase):
     def propose(self, community=None, user=None, profile="chiyang"):
         community = community or self.community_a
         self.login(user or self.shequ_a)
-        r = self.client.post(f"/grids/community/{community.pk}/propose/",
-                             {"profile_name": profile})
+        r = self.client.post(f"/grids/community/{community.pk}/propose/", {"profile_name": profile})
         self.assertEqual(r.status_code, 302)
         return Division.objects.filter(community=community).latest("id")
 
     def freeze(self, division, user=None, date="2026-03-01"):
         self.login(user or self.shequ_a)
-        r = self.client.post(f"/grids/divisions/{division.pk}/freeze/",
-                             {"effective_date": date})
+        r = self.client.post(f"/grids/divisions/{division.pk}/freeze/", {"effective_date": date})
         self.assertEqual(r.status_code, 302)
         division.refresh_from_db()
         return division

@@ -4,8 +4,9 @@ from loudong.grids.tests.helpers import GridTestCase
 class GridsApiTestCase(GridTestCase):
     def setUp(self):
         self.a = self.freeze(self.propose())
-        self.b = self.freeze(self.propose(community=self.community_b, user=self.shequ_b),
-                             user=self.shequ_b)
+        self.b = self.freeze(
+            self.propose(community=self.community_b, user=self.shequ_b), user=self.shequ_b
+        )
         self.draft = self.propose()  # a newer draft is not in force
 
     def test_it_lists_grids_in_force_with_exact_fields(self):
@@ -22,8 +23,11 @@ class GridsApiTestCase(GridTestCase):
         self.assertEqual(item["households"], grid.households)
         self.assertIsNone(item["leader"])
         ids = {i["id"] for i in data["items"]}
-        self.assertEqual(ids, set(self.a.grids.values_list("pk", flat=True))
-                         | set(self.b.grids.values_list("pk", flat=True)))
+        self.assertEqual(
+            ids,
+            set(self.a.grids.values_list("pk", flat=True))
+            | set(self.b.grids.values_list("pk", flat=True)),
+        )
 
     def test_it_filters_by_community(self):
         self.login(self.jiedao)
@@ -52,8 +56,9 @@ class GridsApiTestCase(GridTestCase):
         self.freeze(self.draft)
         self.login(self.shequ_a)
         data = self.client.get(f"/api/v1/grids?community={self.community_a.code}").json()
-        self.assertEqual({i["id"] for i in data["items"]},
-                         set(self.draft.grids.values_list("pk", flat=True)))
+        self.assertEqual(
+            {i["id"] for i in data["items"]}, set(self.draft.grids.values_list("pk", flat=True))
+        )
 
     def test_it_shows_nothing_to_outsiders(self):
         for user in (self.outsider, self.xitong):
@@ -76,11 +81,16 @@ class GridLeaderApiTestCase(GridTestCase):
 
         division = self.freeze(self.propose())
         grid = division.grids.order_by("sequence").first()
-        post = Post.objects.create(kind=Post.Kind.BUILDING_LEADER, community=self.community_a,
-                                   grid_code=grid.code, title="测试网格楼栋长")
+        post = Post.objects.create(
+            kind=Post.Kind.BUILDING_LEADER,
+            community=self.community_a,
+            grid_code=grid.code,
+            title="测试网格楼栋长",
+        )
         person = Person.objects.create(community=self.community_a, name="陈德明")
-        Appointment.objects.create(person=person, post=post, community=self.community_a,
-                                   start=dt.date(2021, 9, 8))
+        Appointment.objects.create(
+            person=person, post=post, community=self.community_a, start=dt.date(2021, 9, 8)
+        )
         self.login(self.shequ_a)
         # Session, user, roles, scope, count, page: the leaders come in the page's query.
         with self.assertNumQueries(9):

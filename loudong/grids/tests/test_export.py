@@ -15,8 +15,9 @@ class ExportTestCase(GridTestCase):
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][:3], ("网格编码", "社区", "户数"))
         self.assertEqual(len(rows), 5)
-        self.assertEqual({row[0] for row in rows[1:]},
-                         set(division.grids.values_list("code", flat=True)))
+        self.assertEqual(
+            {row[0] for row in rows[1:]}, set(division.grids.values_list("code", flat=True))
+        )
         event = AuditEvent.objects.get(action="grids.division.export")
         self.assertEqual(event.actor, self.shequ_a)
         self.assertEqual(event.new["rows"], 4)

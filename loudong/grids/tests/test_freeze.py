@@ -51,8 +51,9 @@ class FreezeTestCase(GridTestCase):
 
     def test_it_makes_frozen_divisions_read_only(self):
         division = self.freeze(self.propose())
-        r = self.client.post(f"/grids/divisions/{division.pk}/freeze/",
-                             {"effective_date": "2026-05-01"}, follow=True)
+        r = self.client.post(
+            f"/grids/divisions/{division.pk}/freeze/", {"effective_date": "2026-05-01"}, follow=True
+        )
         self.assertContains(r, "只有草稿方案可以批准生效")
         r = self.client.get(division.get_absolute_url())
         self.assertNotContains(r, "移到网格")
@@ -64,8 +65,9 @@ class FreezeTestCase(GridTestCase):
         division = self.propose()
         for user in (self.minzheng, self.leader):
             self.login(user)
-            r = self.client.post(f"/grids/divisions/{division.pk}/freeze/",
-                                 {"effective_date": "2026-03-01"})
+            r = self.client.post(
+                f"/grids/divisions/{division.pk}/freeze/", {"effective_date": "2026-03-01"}
+            )
             self.assertEqual(r.status_code, 403)
         division.refresh_from_db()
         self.assertEqual(division.status, Division.Status.DRAFT)
@@ -75,8 +77,9 @@ class FreezeTestCase(GridTestCase):
         division = self.propose()
         for user in (self.shequ_b, self.outsider, self.xitong):
             self.login(user)
-            r = self.client.post(f"/grids/divisions/{division.pk}/freeze/",
-                                 {"effective_date": "2026-03-01"})
+            r = self.client.post(
+                f"/grids/divisions/{division.pk}/freeze/", {"effective_date": "2026-03-01"}
+            )
             self.assertEqual(r.status_code, 404)
         division.refresh_from_db()
         self.assertEqual(division.status, Division.Status.DRAFT)

@@ -6,8 +6,11 @@ from loudong.grids.tests.helpers import GridTestCase
 class MoveTestCase(GridTestCase):
     def setUp(self):
         self.division = self.propose()
-        self.piece = (GridPiece.objects.filter(grid__division=self.division, building=self.b1)
-                      .select_related("grid").first())
+        self.piece = (
+            GridPiece.objects.filter(grid__division=self.division, building=self.b1)
+            .select_related("grid")
+            .first()
+        )
         self.source = self.piece.grid
         self.target = self.division.grids.exclude(pk=self.source.pk).first()
         self.url = f"/grids/divisions/{self.division.pk}/move/"
@@ -15,8 +18,11 @@ class MoveTestCase(GridTestCase):
     def test_it_moves_a_unit_and_recounts(self):
         before_source, before_target = self.source.households, self.target.households
         r = self.client.post(self.url, {"piece": self.piece.pk, "to_grid": self.target.pk})
-        self.assertRedirects(r, f"{self.division.get_absolute_url()}#grid-{self.target.pk}",
-                             fetch_redirect_response=False)
+        self.assertRedirects(
+            r,
+            f"{self.division.get_absolute_url()}#grid-{self.target.pk}",
+            fetch_redirect_response=False,
+        )
         self.piece.refresh_from_db()
         self.source.refresh_from_db()
         self.target.refresh_from_db()
@@ -35,8 +41,9 @@ class MoveTestCase(GridTestCase):
         self.assertContains(r, "分属 2 个网格")
 
     def test_it_moves_a_whole_building(self):
-        self.client.post(self.url, {"piece": self.piece.pk, "to_grid": self.target.pk,
-                                     "whole_building": "1"})
+        self.client.post(
+            self.url, {"piece": self.piece.pk, "to_grid": self.target.pk, "whole_building": "1"}
+        )
         pieces = GridPiece.objects.filter(grid__division=self.division, building=self.b1)
         self.assertEqual({p.grid_id for p in pieces}, {self.target.pk})
         self.target.refresh_from_db()
@@ -51,8 +58,10 @@ class MoveTestCase(GridTestCase):
         division = self.propose()
         source = GridPiece.objects.filter(grid__division=division, building=self.b1).first().grid
         piece4 = GridPiece.objects.filter(grid__division=division, building=self.b4).first()
-        self.client.post(f"/grids/divisions/{division.pk}/move/",
-                         {"piece": piece4.pk, "to_grid": source.pk, "whole_building": "1"})
+        self.client.post(
+            f"/grids/divisions/{division.pk}/move/",
+            {"piece": piece4.pk, "to_grid": source.pk, "whole_building": "1"},
+        )
         source.refresh_from_db()
         self.assertIn("网格内楼栋不相邻（不连续）", source.warnings)
 
@@ -65,8 +74,7 @@ class MoveTestCase(GridTestCase):
     def test_it_refuses_grids_of_another_division(self):
         other = self.propose(community=self.community_b, user=self.jiedao)
         self.login(self.jiedao)
-        r = self.client.post(self.url, {"piece": self.piece.pk,
-                                        "to_grid": other.grids.first().pk})
+        r = self.client.post(self.url, {"piece": self.piece.pk, "to_grid": other.grids.first().pk})
         self.assertEqual(r.status_code, 404)
         self.piece.refresh_from_db()
         self.assertEqual(self.piece.grid_id, self.source.pk)

@@ -17,15 +17,15 @@ class IndexTestCase(GridTestCase):
 
     def test_it_does_not_grow_queries_with_communities(self):
         self.freeze(self.propose())
-        self.freeze(self.propose(community=self.community_b, user=self.shequ_b),
-                    user=self.shequ_b)
+        self.freeze(self.propose(community=self.community_b, user=self.shequ_b), user=self.shequ_b)
         self.login(self.jiedao)
         self.client.get("/grids/")  # warm caches (session, content types)
         with self.assertNumQueries(9):
             self.client.get("/grids/")
         for k in range(3):
-            community = make_region(Region.Level.COMMUNITY, f"新社区{k}", self.subdistrict,
-                                    f"34170200101{k}")
+            community = make_region(
+                Region.Level.COMMUNITY, f"新社区{k}", self.subdistrict, f"34170200101{k}"
+            )
             compound = make_region(Region.Level.COMPOUND, f"新小区{k}", community)
             make_block(compound, "1号楼", 0, 0)
             self.propose(community=community, user=self.jiedao)

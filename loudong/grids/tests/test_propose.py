@@ -18,11 +18,18 @@ class ProposeTestCase(GridTestCase):
         pieces = list(GridPiece.objects.filter(grid__division=division).select_related("unit"))
         # Never across communities: every piece is a unit of 社区 A.
         self.assertTrue(all(p.unit.community_id == self.community_a.pk for p in pieces))
-        self.assertTrue(all(g.community_id == self.community_a.pk
-                            for g in Grid.objects.filter(division=division)))
+        self.assertTrue(
+            all(
+                g.community_id == self.community_a.pk
+                for g in Grid.objects.filter(division=division)
+            )
+        )
         # Every occupied household exactly once (units whole or floor ranges that do not overlap).
-        occupied = Counter(Household.objects.filter(community=self.community_a, occupied=True)
-                           .values_list("unit_id", flat=True))
+        occupied = Counter(
+            Household.objects.filter(community=self.community_a, occupied=True).values_list(
+                "unit_id", flat=True
+            )
+        )
         covered = Counter()
         for p in pieces:
             covered[p.unit_id] += p.households
@@ -33,13 +40,17 @@ class ProposeTestCase(GridTestCase):
         self.assertEqual(division.report["households"], 320)
         self.assertTrue(all(g.code == "" for g in grids))
         self.assertTrue(DivisionEvent.objects.filter(division=division, kind="proposed").exists())
-        self.assertTrue(AuditEvent.objects.filter(action="grids.division.propose",
-                                                  target_id=str(division.pk)).exists())
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="grids.division.propose", target_id=str(division.pk)
+            ).exists()
+        )
 
     def test_it_redirects_to_the_review_page(self):
         self.login(self.shequ_a)
-        r = self.client.post(f"/grids/community/{self.community_a.pk}/propose/",
-                             {"profile_name": "chiyang"})
+        r = self.client.post(
+            f"/grids/community/{self.community_a.pk}/propose/", {"profile_name": "chiyang"}
+        )
         division = Division.objects.get()
         self.assertRedirects(r, division.get_absolute_url())
 
@@ -67,23 +78,28 @@ class ProposeTestCase(GridTestCase):
     def test_it_refuses_read_only_roles_with_403(self):
         for user in (self.minzheng, self.leader):
             self.login(user)
-            r = self.client.post(f"/grids/community/{self.community_a.pk}/propose/",
-                                 {"profile_name": "chiyang"})
+            r = self.client.post(
+                f"/grids/community/{self.community_a.pk}/propose/", {"profile_name": "chiyang"}
+            )
             self.assertEqual(r.status_code, 403, user)
         self.assertFalse(Division.objects.exists())
 
     def test_it_hides_other_communities(self):
         for user in (self.shequ_b, self.outsider, self.xitong):
             self.login(user)
-            r = self.client.post(f"/grids/community/{self.community_a.pk}/propose/",
-                                 {"profile_name": "chiyang"})
+            r = self.client.post(
+                f"/grids/community/{self.community_a.pk}/propose/", {"profile_name": "chiyang"}
+            )
             self.assertEqual(r.status_code, 404, user)
         self.assertFalse(Division.objects.exists())
 
     def test_it_refuses_an_empty_community(self):
         Household.objects.filter(community=self.community_b).update(occupied=False)
         self.login(self.shequ_b)
-        r = self.client.post(f"/grids/community/{self.community_b.pk}/propose/",
-                             {"profile_name": "chiyang"}, follow=True)
+        r = self.client.post(
+            f"/grids/community/{self.community_b.pk}/propose/",
+            {"profile_name": "chiyang"},
+            follow=True,
+        )
         self.assertContains(r, "没有实际居住的住户")
         self.assertFalse(Division.objects.exists())

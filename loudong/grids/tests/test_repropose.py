@@ -26,8 +26,9 @@ class ReproposeTestCase(GridTestCase):
         for code, units in old.items():
             total = sum(units.values())
             # The new grid holding ≥ 50 % of this old grid's households carries its code.
-            best = max(new.items(), key=lambda kv: sum(min(h, kv[1].get(u, 0))
-                                                       for u, h in units.items()))
+            best = max(
+                new.items(), key=lambda kv: sum(min(h, kv[1].get(u, 0)) for u, h in units.items())
+            )
             share = sum(min(h, best[1].get(u, 0)) for u, h in units.items()) / total
             if share >= 0.5:
                 self.assertEqual(best[0], code)

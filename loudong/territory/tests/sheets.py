@@ -6,11 +6,41 @@ from loudong.territory.importer import TEMPLATE_HEADERS
 from loudong.test import make_id
 
 
-def person(name="王秀英", *, community="秀山门社区", compound="翠微小区", building="1号楼",
-           unit="1单元", room="101", householder=None, relation="本人", id_number=None,
-           sex="", born="", phone="13912345678", residence="常住", political="群众", notes=""):
-    return [community, compound, building, unit, room, householder or name, name, relation,
-            id_number or make_id(), sex, born, phone, residence, political, notes]
+def person(
+    name="王秀英",
+    *,
+    community="秀山门社区",
+    compound="翠微小区",
+    building="1号楼",
+    unit="1单元",
+    room="101",
+    householder=None,
+    relation="本人",
+    id_number=None,
+    sex="",
+    born="",
+    phone="13912345678",
+    residence="常住",
+    political="群众",
+    notes="",
+):
+    return [
+        community,
+        compound,
+        building,
+        unit,
+        room,
+        householder or name,
+        name,
+        relation,
+        id_number or make_id(),
+        sex,
+        born,
+        phone,
+        residence,
+        political,
+        notes,
+    ]
 
 
 def xlsx_bytes(rows, *, header=TEMPLATE_HEADERS, title_rows=(), merges=(), extra_sheets=()):

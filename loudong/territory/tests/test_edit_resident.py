@@ -18,8 +18,10 @@ class EditResidentTestCase(BaseTestCase):
 
     def test_it_edits_and_audits_masked(self):
         self.login(self.shequ_a)
-        response = self.client.post(self.url(), {"name": "王大妈", "relation": "本人",
-                                                  "phone": "13700000000", "notes": "独居老人"})
+        response = self.client.post(
+            self.url(),
+            {"name": "王大妈", "relation": "本人", "phone": "13700000000", "notes": "独居老人"},
+        )
         self.assertRedirects(response, f"/territory/residents/{self.person.pk}/")
         self.person.refresh_from_db()
         self.assertEqual(self.person.phone.reveal(), "13700000000")
@@ -38,23 +40,25 @@ class EditResidentTestCase(BaseTestCase):
 
     def test_it_validates_the_id_number(self):
         self.login(self.shequ_a)
-        response = self.client.post(self.url(), {"name": "王大妈",
-                                                  "id_number": "341702196005041234"})
+        response = self.client.post(
+            self.url(), {"name": "王大妈", "id_number": "341702196005041234"}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "校验码错误", status_code=400)
 
     def test_it_rejects_a_sex_that_contradicts_the_id(self):
         self.login(self.shequ_a)
         number = make_id_number("341702", dt.date(1950, 1, 1), 11)  # odd: male
-        response = self.client.post(self.url(), {"name": "王大妈", "id_number": number,
-                                                  "sex": "F"})
+        response = self.client.post(self.url(), {"name": "王大妈", "id_number": number, "sex": "F"})
         self.assertContains(response, "性别与身份证号不符", status_code=400)
 
     def test_it_creates_a_resident(self):
         self.login(self.shequ_a)
         number = make_id_number("341702", dt.date(1990, 2, 3), 20)
-        response = self.client.post(f"/territory/households/{self.home_a.pk}/residents/new/",
-                                    {"name": "王小妹", "relation": "女", "id_number": number})
+        response = self.client.post(
+            f"/territory/households/{self.home_a.pk}/residents/new/",
+            {"name": "王小妹", "relation": "女", "id_number": number},
+        )
         self.assertRedirects(response, f"/territory/households/{self.home_a.pk}/")
         created = Resident.objects.with_id_number(number).get()
         self.assertEqual(created.sex, "F")
@@ -63,8 +67,10 @@ class EditResidentTestCase(BaseTestCase):
 
     def test_it_refuses_a_duplicate_id_number(self):
         self.login(self.shequ_a)
-        response = self.client.post(f"/territory/households/{self.home_a.pk}/residents/new/",
-                                    {"name": "重复", "id_number": self.person.id_number.reveal()})
+        response = self.client.post(
+            f"/territory/households/{self.home_a.pk}/residents/new/",
+            {"name": "重复", "id_number": self.person.id_number.reveal()},
+        )
         self.assertContains(response, "已登记在册", status_code=400)
 
     def test_it_refuses_read_only_roles_with_403(self):

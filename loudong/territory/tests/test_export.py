@@ -18,8 +18,13 @@ class ExportTestCase(BaseTestCase):
         super().setUpTestData()
         cls.home_a = make_household(cls.compound_a, "301")
         cls.home_b = make_household(cls.compound_b, "101")
-        cls.person_a = make_resident(cls.home_a, "=cmd|' /C calc'!A0", phone="13912345678",
-                                     relation="本人", is_householder=True)
+        cls.person_a = make_resident(
+            cls.home_a,
+            "=cmd|' /C calc'!A0",
+            phone="13912345678",
+            relation="本人",
+            is_householder=True,
+        )
         cls.person_b = make_resident(cls.home_b, "李大爷")
 
     def test_it_exports_the_scope_in_the_template_with_reveal(self):

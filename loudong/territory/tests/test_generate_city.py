@@ -16,8 +16,16 @@ class GenerateCityTestCase(BaseTestCase):
         from python_calamine import CalamineWorkbook
 
         with tempfile.TemporaryDirectory() as out:
-            call_command("generate_city", "--households", "400", "--seed", "3", "--out", out,
-                         stdout=io.StringIO())
+            call_command(
+                "generate_city",
+                "--households",
+                "400",
+                "--seed",
+                "3",
+                "--out",
+                out,
+                stdout=io.StringIO(),
+            )
             files = sorted(p.name for p in Path(out).iterdir())
             self.assertEqual(files, ["registry.xlsx", "units.csv"])
             book = CalamineWorkbook.from_path(str(Path(out) / "registry.xlsx"))
@@ -32,8 +40,12 @@ class GenerateCityTestCase(BaseTestCase):
                 units = list(csv.DictReader(fh))
             self.assertEqual(sum(int(u["households"]) for u in units), 400)
             out_text = io.StringIO()
-            call_command("import_registry", str(Path(out) / "registry.xlsx"),
-                         "--create-regions", stdout=out_text)
+            call_command(
+                "import_registry",
+                str(Path(out) / "registry.xlsx"),
+                "--create-regions",
+                stdout=out_text,
+            )
         self.assertEqual(Household.objects.filter(occupied=True).count(), 400)
         self.assertEqual(Resident.objects.count(), len(people))
         community = Region.objects.get(level="community", name=units[0]["community"])

@@ -34,8 +34,13 @@ class ImportTestCase(BaseTestCase):
         return code, out.getvalue()
 
     def counts(self):
-        return (Region.objects.count(), Building.objects.count(), Unit.objects.count(),
-                Household.objects.count(), Resident.objects.count())
+        return (
+            Region.objects.count(),
+            Building.objects.count(),
+            Unit.objects.count(),
+            Household.objects.count(),
+            Resident.objects.count(),
+        )
 
     def bad_lines(self, output):
         import re
@@ -47,13 +52,38 @@ class ImportValidTestCase(ImportTestCase):
     def test_it_imports_the_template(self):
         husband_id = make_id_number("341702", dt.date(1958, 3, 2), 11)
         rows = [
-            person("王建国", id_number=husband_id, phone="+86 139 1234 5678", sex="男",
-                   born="1958.03.02"),
-            person("李秀英", relation="配偶", householder="王建国", phone="0566-1234567",
-                   id_number=make_id_number("341721", dt.date(1960, 1, 9), 22)),
+            person(
+                "王建国",
+                id_number=husband_id,
+                phone="+86 139 1234 5678",
+                sex="男",
+                born="1958.03.02",
+            ),
+            person(
+                "李秀英",
+                relation="配偶",
+                householder="王建国",
+                phone="0566-1234567",
+                id_number=make_id_number("341721", dt.date(1960, 1, 9), 22),
+            ),
             person("王小明", room="302", building="1号楼", unit="2单元", phone=""),
-            ["秀山门社区", "翠微小区", "1号楼", "2单元", "401", "", "", "", "", "", "", "", "空置",
-             "", ""],
+            [
+                "秀山门社区",
+                "翠微小区",
+                "1号楼",
+                "2单元",
+                "401",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "空置",
+                "",
+                "",
+            ],
         ]
         code, output = self.run_import(xlsx_bytes(rows))
         self.assertEqual(code, 0, output)
@@ -79,8 +109,7 @@ class ImportValidTestCase(ImportTestCase):
 
     def test_it_keeps_no_plaintext_in_the_database(self):
         number = make_id_number("341702", dt.date(1970, 7, 7), 33)
-        code, output = self.run_import(xlsx_bytes([person(id_number=number,
-                                                          phone="13955556666")]))
+        code, output = self.run_import(xlsx_bytes([person(id_number=number, phone="13955556666")]))
         self.assertEqual(code, 0, output)
         with connection.cursor() as cursor:
             cursor.execute("SELECT * FROM territory_resident")
@@ -106,7 +135,8 @@ class ImportValidTestCase(ImportTestCase):
         number = make_id_number("341702", dt.date(1970, 7, 7), 33)
         self.run_import(xlsx_bytes([person("甲", id_number=number, phone="13900000000")]))
         code, output = self.run_import(
-            xlsx_bytes([person("甲", id_number=number, phone="13911111111", notes="独居")]))
+            xlsx_bytes([person("甲", id_number=number, phone="13911111111", notes="独居")])
+        )
         self.assertEqual(code, 0, output)
         resident = Resident.objects.get()
         self.assertEqual(resident.phone.reveal(), "13911111111")
@@ -125,19 +155,66 @@ class ImportValidTestCase(ImportTestCase):
     def test_it_reads_messy_real_world_sheets(self):
         born = dt.date(1958, 3, 2)
         full_width_id = make_id_number("341702", born, 51).translate(
-            str.maketrans("0123456789", "０１２３４５６７８９"))
+            str.maketrans("0123456789", "０１２３４５６７８９")
+        )
         rows = [
-            ["", *person("张 三", building="3号楼", room="１０１", id_number=full_width_id,
-                         born=21246.0, phone="139 1234 5678"), "多余"],
-            ["", "", "", "", "1单元", "102", "李四", "李四", "本人",
-             make_id_number("341702", born, 61), "", "1958年3月2日", "", "常住", "", "", ""],
-            ["", *person("王五", building="3#", room="201",
-                         id_number=make_id_number("341702", born, 71), born="19580302"), ""],
-            ["", *person("赵六", building="３栋", room="202", relation="本人",
-                         id_number=make_id_number("341702", born, 81)), ""],
+            [
+                "",
+                *person(
+                    "张 三",
+                    building="3号楼",
+                    room="１０１",
+                    id_number=full_width_id,
+                    born=21246.0,
+                    phone="139 1234 5678",
+                ),
+                "多余",
+            ],
+            [
+                "",
+                "",
+                "",
+                "",
+                "1单元",
+                "102",
+                "李四",
+                "李四",
+                "本人",
+                make_id_number("341702", born, 61),
+                "",
+                "1958年3月2日",
+                "",
+                "常住",
+                "",
+                "",
+                "",
+            ],
+            [
+                "",
+                *person(
+                    "王五",
+                    building="3#",
+                    room="201",
+                    id_number=make_id_number("341702", born, 71),
+                    born="19580302",
+                ),
+                "",
+            ],
+            [
+                "",
+                *person(
+                    "赵六",
+                    building="３栋",
+                    room="202",
+                    relation="本人",
+                    id_number=make_id_number("341702", born, 81),
+                ),
+                "",
+            ],
         ]
         content = xlsx_bytes(
-            rows, header=["序号", *TEMPLATE_HEADERS, "联系人"],
+            rows,
+            header=["序号", *TEMPLATE_HEADERS, "联系人"],
             title_rows=[["秀山门社区居民花名册"], ["填报日期：2026年6月"]],
             merges=["B4:B5", "C4:C5", "D4:D5"],
         )
@@ -155,17 +232,24 @@ class ImportValidTestCase(ImportTestCase):
 
     def test_it_reads_csv_in_utf8_with_bom_and_gbk(self):
         for index, encoding in enumerate(["utf-8-sig", "gbk"]):
-            content = csv_bytes([person(f"居民{index}", room=f"{index + 1}01")],
-                                encoding=encoding)
+            content = csv_bytes([person(f"居民{index}", room=f"{index + 1}01")], encoding=encoding)
             code, output = self.run_import(content, name=f"表{index}.csv")
             self.assertEqual(code, 0, output)
         self.assertEqual(Resident.objects.count(), 2)
 
     def test_it_reads_floors_and_positions_from_the_building_sheet(self):
-        content = xlsx_bytes([person(building="5栋")], extra_sheets=[("楼栋", [
-            ["社区", "小区", "楼栋", "层数", "经度", "纬度"],
-            ["秀山门社区", "翠微小区", "5号楼", 6, 117.4812, 30.6621],
-        ])])
+        content = xlsx_bytes(
+            [person(building="5栋")],
+            extra_sheets=[
+                (
+                    "楼栋",
+                    [
+                        ["社区", "小区", "楼栋", "层数", "经度", "纬度"],
+                        ["秀山门社区", "翠微小区", "5号楼", 6, 117.4812, 30.6621],
+                    ],
+                )
+            ],
+        )
         code, output = self.run_import(content)
         self.assertEqual(code, 0, output)
         building = Building.objects.get()
@@ -185,8 +269,9 @@ class ImportInvalidTestCase(ImportTestCase):
             person("乙", room="102", id_number=bad_checksum),
             person("丙", room="103", phone="139123"),
             person("丁", room="104", id_number=make_id_number("341702", born, 7), sex="女"),
-            person("戊", room="105", id_number=make_id_number("341702", born, 9),
-                   born="1961-01-01"),
+            person(
+                "戊", room="105", id_number=make_id_number("341702", born, 9), born="1961-01-01"
+            ),
             person("己", room="106", id_number=good),
             person("庚", room="107", residence="寄住"),
             person("", room="108"),
@@ -244,7 +329,8 @@ class ImportInvalidTestCase(ImportTestCase):
         home = make_household(self.compound_b)
         existing = make_resident(home, "老住户")
         code, output = self.run_import(
-            xlsx_bytes([person("老住户", id_number=existing.id_number.reveal())]))
+            xlsx_bytes([person("老住户", id_number=existing.id_number.reveal())])
+        )
         self.assertEqual(code, 1)
         self.assertIn("第2行 身份证号：该居民已在其他住址登记", output)
         self.assertEqual(Resident.objects.count(), 1)
@@ -291,7 +377,8 @@ class ImportInvalidTestCase(ImportTestCase):
         self.assertIn("压缩炸弹", output)
 
     def test_it_needs_the_required_columns(self):
-        code, output = self.run_import(xlsx_bytes([["秀山门社区", "张三"]],
-                                                  header=["社区", "姓名", "小区", "楼栋"]))
+        code, output = self.run_import(
+            xlsx_bytes([["秀山门社区", "张三"]], header=["社区", "姓名", "小区", "楼栋"])
+        )
         self.assertEqual(code, 2)
         self.assertIn("表头缺少必填列：房号、身份证号", output)

@@ -18,8 +18,9 @@ class UploadTestCase(BaseTestCase):
 
     def test_it_checks_a_file_without_writing(self):
         self.login(self.shequ_a)
-        response = self.upload(xlsx_bytes([person(), person("李四", room="102", phone="1")]),
-                               dry_run=True)
+        response = self.upload(
+            xlsx_bytes([person(), person("李四", room="102", phone="1")]), dry_run=True
+        )
         job = ImportJob.objects.get()
         self.assertRedirects(response, f"/territory/import/{job.pk}/")
         self.assertEqual(job.status, ImportJob.Status.FAILED)
@@ -62,8 +63,12 @@ class UploadTestCase(BaseTestCase):
 
     def test_it_never_answers_500_to_a_broken_file(self):
         self.login(self.shequ_a)
-        for name, content in (("a.xlsx", b"PK\x03\x04garbage"), ("b.xls", b"\xd0\xcf\x11\xe0xx"),
-                              ("c.csv", b"\xff\xfe\x00\x00\x00"), ("d.xlsx", b"")):
+        for name, content in (
+            ("a.xlsx", b"PK\x03\x04garbage"),
+            ("b.xls", b"\xd0\xcf\x11\xe0xx"),
+            ("c.csv", b"\xff\xfe\x00\x00\x00"),
+            ("d.xlsx", b""),
+        ):
             response = self.upload(content, name=name)
             self.assertIn(response.status_code, (302, 400), name)
         for job in ImportJob.objects.all():

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         city = result["city"]
         self.stdout.write(
             f"{city.name}：{len(city.communities)} 个社区，{city.households} 户，"
-            f"{result['residents']} 名居民")
+            f"{result['residents']} 名居民"
+        )
         self.stdout.write(f"登记表：{result['registry']}")
         self.stdout.write(f"单元表：{result['units']}")

@@ -19,10 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
         parser.add_argument("--partial", action="store_true", help="导入无误的行，报告其余行")
-        parser.add_argument("--create-regions", action="store_true",
-                            help="新建表中出现但数据库中没有的街道、社区")
-        parser.add_argument("--error-report", default=None,
-                            help="错误报告 .xlsx 的路径（默认：与导入文件同目录的 <文件名>.错误报告.xlsx）")
+        parser.add_argument(
+            "--create-regions", action="store_true", help="新建表中出现但数据库中没有的街道、社区"
+        )
+        parser.add_argument(
+            "--error-report",
+            default=None,
+            help="错误报告 .xlsx 的路径（默认：与导入文件同目录的 <文件名>.错误报告.xlsx）",
+        )
 
     def handle(self, *args, file, dry_run, partial, create_regions, error_report, **options):
         path = Path(file)
@@ -30,13 +34,16 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}：{exc.strerror}", returncode=2) from None
-        importer = Importer(dry_run=dry_run, partial=partial, create_regions=create_regions,
-                            progress=self._progress)
+        importer = Importer(
+            dry_run=dry_run, partial=partial, create_regions=create_regions, progress=self._progress
+        )
         report = importer.run(data, path.name)
         self._end_progress()
         out = self.stdout
         if report.header_line:
-            out.write(f"读取 {path.name}：{report.rows} 行数据（表头位于行号 {report.header_line}）")
+            out.write(
+                f"读取 {path.name}：{report.rows} 行数据（表头位于行号 {report.header_line}）"
+            )
         for notice in report.notices:
             out.write(f"提示：{notice}")
         if report.written or dry_run or report.ok:
@@ -56,11 +63,13 @@ class Command(BaseCommand):
             out.write(self.style.ERROR(f"有 {len(report.bad_lines)} 行数据有误："))
             for error in sorted(row_errors, key=lambda e: e.line):
                 out.write(str(error))
-            target = Path(error_report) if error_report else path.with_name(
-                f"{path.stem}.错误报告.xlsx")
+            target = (
+                Path(error_report) if error_report else path.with_name(f"{path.stem}.错误报告.xlsx")
+            )
             try:
-                target.write_bytes(error_workbook(report.header, report.bad_rows,
-                                                  report_errors(report)))
+                target.write_bytes(
+                    error_workbook(report.header, report.bad_rows, report_errors(report))
+                )
                 out.write(f"错误报告已保存到 {target}")
             except OSError as exc:
                 out.write(f"错误报告无法保存到 {target}：{exc.strerror}")
