@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from loudong.accounts.models import RoleAssignment, User
 from loudong.accounts.roles import ROLE_LEVELS, Role
+from loudong.lib.widgets import DateInput
 
 
 class LoginForm(AuthenticationForm):
@@ -102,9 +103,5 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label="操作", required=False)
     actor = forms.CharField(label="操作人", required=False)
     target = forms.CharField(label="对象", required=False)
-    since = forms.DateField(
-        label="起", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="止", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label="起", required=False, widget=DateInput())
+    until = forms.DateField(label="止", required=False, widget=DateInput())

@@ -41,12 +41,14 @@ def build(*, households: int, seed: int, stdout) -> None:
         profile_name=settings.LOUDONG_POLICY,
         stdout=stdout,
     )
-    try:
-        from loudong.demo.roster import build_roster
-    except ImportError:  # the roster step arrives with the roster app
-        return
+    from loudong.demo.roster import build_roster
+
     stdout.write("选配楼栋长：")
     build_roster(regions, seed=seed, stdout=stdout)
+    from loudong.demo.documents import build_documents
+
+    stdout.write("协议书与胸牌：")
+    build_documents(acting_user=users["jiedao"], seed=seed, stdout=stdout)
 
 
 def build_registry(subdistrict, *, households: int, seed: int, stdout) -> dict:

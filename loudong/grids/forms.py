@@ -1,6 +1,7 @@
 from django import forms
 
 from loudong.grids.actions import DEFAULT_PROFILE, PROFILE_CHOICES
+from loudong.lib.widgets import DateInput
 
 
 class ProposeForm(forms.Form):
@@ -17,6 +18,4 @@ class MoveForm(forms.Form):
 
 
 class FreezeForm(forms.Form):
-    effective_date = forms.DateField(
-        label="生效日期", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_date = forms.DateField(label="生效日期", widget=DateInput())

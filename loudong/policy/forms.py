@@ -3,6 +3,7 @@ import json
 
 from django import forms
 
+from loudong.lib.widgets import DateInput
 from loudong.policy.models import Holiday
 from loudong.policy.schema import label, validate_profile
 
@@ -148,7 +149,7 @@ class HolidayForm(forms.ModelForm):
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": DateInput()}
         help_texts = {"name": "例如：2027 年春节；调休上班日可写“春节调休”"}
 
     def validate_unique(self):

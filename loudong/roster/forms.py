@@ -2,9 +2,10 @@ from django import forms
 
 from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
 from loudong.lib.phones import PhoneError, normalize_phone
+from loudong.lib.widgets import DateInput
 from loudong.roster.models import Person, Post, Selection
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class PersonForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from django import forms
 
 from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
 from loudong.lib.phones import PhoneError, normalize_phone
+from loudong.lib.widgets import DateInput
 from loudong.territory.importer import POLITICAL_STATUSES, RELATIONS
 from loudong.territory.models import Household, Resident
 
@@ -26,7 +27,7 @@ class ResidentForm(forms.Form):
     birth_date = forms.DateField(
         label="出生日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="留空则按身份证号",
     )
     political_status = forms.ChoiceField(
@@ -113,9 +114,7 @@ class ResidentForm(forms.Form):
 
 
 class MoveOutForm(forms.Form):
-    on = forms.DateField(
-        label="迁出日期", initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label="迁出日期", initial=dt.date.today, widget=DateInput())
     reason = forms.CharField(label="原因", max_length=200, required=False)
 
     def clean_on(self):

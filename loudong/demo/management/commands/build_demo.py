@@ -1,6 +1,6 @@
 """Build the demo subdistrict when the database has none; always print the accounts."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from loudong.demo import accounts, build
 from loudong.territory.models import Region
@@ -14,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2021)
 
     def handle(self, *args, households, seed, **options):
+        if households < 6000:
+            # Communities hold 1,500–5,000 households; the demo needs 社区 A and B.
+            raise CommandError("演示街道至少需要两个社区：--households 请设为 6000 或以上")
         if Region.objects.filter(level=Region.Level.SUBDISTRICT).exists():
             self.stdout.write("数据库中已有街道数据，跳过构建。")
         else:
