@@ -43,6 +43,7 @@ loudong/static/vendor/.installed: package.json package-lock.json
 ## demo: build the demo subdistrict when the database is empty, then serve it.
 demo: setup
 	$(BIN)/loudong migrate --noinput -v0
+	$(BIN)/loudong collectstatic --noinput -v0
 	$(BIN)/loudong build_demo
 	@echo "演示地址: http://127.0.0.1:$(PORT)/  （Ctrl+C 停止）"
 	DEBUG=$${DEBUG:-0} SECURE_COOKIES=0 $(BIN)/loudong runserver --noreload 127.0.0.1:$(PORT)

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -93,9 +94,11 @@ class AppointmentOut(Schema):
         return obj.post.grid_code or None
 
     @staticmethod
-    def resolve_agreement_docx(obj):
-        # Built by the documents app (志愿服务协议书 filled from this appointment).
-        return f"/documents/appointments/{obj.pk}/agreement.docx"
+    def resolve_agreement_docx(obj, context):
+        # Built by the documents app (志愿服务协议书 filled from this appointment); absolute,
+        # so that a script can fetch it as it is.
+        path = reverse("documents:agreement_docx", args=[obj.pk])
+        return context["request"].build_absolute_uri(path)
 
 
 class SelectionOut(Schema):

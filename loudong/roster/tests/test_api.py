@@ -25,7 +25,7 @@ class ApiTestCase(RosterTestCase):
                     "grid": self.code_a1,
                     "start": "2022-01-01",
                     "end": None,
-                    "agreement_docx": f"/documents/appointments/{a.pk}/agreement.docx",
+                    "agreement_docx": f"http://testserver/documents/appointments/{a.pk}/agreement.docx",
                 }
             ],
         )
