@@ -233,8 +233,16 @@ def _next_badge_number(community) -> str:
     return f"{prefix}-{n:04d}"
 
 
+BADGE_ENDED = "该任职已结束，不能制作新的工作胸牌"
+
+
 def issue_badge(*, appointment, acting_user, request=None) -> Badge:
-    """The appointment's live badge, issued on first call (idempotent)."""
+    """The appointment's live badge, issued on first call (idempotent).
+
+    An ended appointment gets no new badge, so no new QR code vouches for someone out of post.
+    """
+    if not appointment.is_active:
+        raise ValidationError(BADGE_ENDED)
     live = Badge.objects.filter(appointment=appointment, revoked__isnull=True).first()
     if live:
         return live

@@ -300,7 +300,12 @@ def badge(request, appointment_id):
     else:  # an ended appointment gets no new badge; its last one prints as 已失效
         badge = appointment.badges.order_by("-pk").first()
         if badge is None:
-            raise Http404
+            return render(
+                request,
+                "errors/error.html",
+                {"title": "不能制作胸牌", "message": f"{actions.BADGE_ENDED}。"},
+                status=409,
+            )
     return render(
         request,
         "documents/badges.html",
@@ -308,6 +313,7 @@ def badge(request, appointment_id):
             "cards": [_badge_card(request, badge)],
             "title": f"工作胸牌 · {appointment.person.name}",
             "single": badge,
+            "refusal": "" if appointment.is_active else f"{actions.BADGE_ENDED}，原胸牌已失效。",
         },
     )
 

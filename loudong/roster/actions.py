@@ -33,6 +33,7 @@ from loudong.roster.models import (
     Selection,
     SelectionStep,
     Vote,
+    status_label,
 )
 from loudong.roster.policy import Profile, current_profile, notice_period
 
@@ -484,7 +485,7 @@ def move_selection(
         _deny(acting_user, f"无权办理“{label}”环节", selection, request)
     if not selection.can_move_to(to_status):
         raise Refused(
-            f"当前环节为“{selection.get_status_display()}”，不能直接转到“{_label(to_status)}”"
+            f"当前环节为“{selection.get_status_display()}”，不能直接转到“{status_label(to_status)}”"
         )
     if to_status == "party_review" and selection.status == "public_notice":
         raise Refused("公示期间退回审查须登记异议")
@@ -542,13 +543,6 @@ def move_selection(
             request=request,
         )
     return selection
-
-
-def _label(status: str) -> str:
-    try:
-        return Selection.Status(status).label
-    except ValueError:
-        return status
 
 
 def record_objection(

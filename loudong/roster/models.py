@@ -437,7 +437,23 @@ class SelectionStep(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.from_status or '—'} → {self.to_status}"
+        return f"{self.from_label} → {self.to_label}"
+
+    @property
+    def from_label(self) -> str:
+        return status_label(self.from_status) if self.from_status else "—"
+
+    @property
+    def to_label(self) -> str:
+        return status_label(self.to_status)
+
+
+def status_label(status: str) -> str:
+    """The Chinese name of a step, for pages; an unknown code is shown as is."""
+    try:
+        return Selection.Status(status).label
+    except ValueError:
+        return status
 
 
 class Objection(models.Model):

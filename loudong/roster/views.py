@@ -437,6 +437,7 @@ def _appointment_context(request, appointment, **extra):
     context = {
         "appointment": appointment,
         "can_edit": actions.can_edit(request.user, appointment),
+        "can_reveal": scope_for(request.user, Cap.REVEAL).allows(appointment),
         "resign_form": ResignForm(initial={"notice_date": timezone.localdate()}),
         "adjust_form": AdjustForm(),
         "breadcrumb": _crumbs(
@@ -656,5 +657,7 @@ def ballot(request, key):
         status=status,
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token URL must not leak to other sites, but the vote's own POST needs its Origin:
+    # under "no-referrer" Chromium sends "Origin: null" and the CSRF check refuses every vote.
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -103,3 +103,84 @@ def login(page, username):
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def logout(page):
+    """Log out through the nav's 退出 button (page forms use ``main button[type=submit]``)."""
+    page.click("header form[action$='/logout/'] button, nav form[action$='/logout/'] button")
+    page.wait_for_load_state()
+
+
+def switch_user(page, username):
+    logout(page)
+    login(page, username)
+
+
+@pytest.fixture
+def selection_registry(transactional_db):
+    """社区 A with a frozen division of three grids (one per building, 60 households each) and
+    its 楼栋长 posts; a 两委 社区工作者, the 街道管理员 and the 区民政局 viewer; two serving
+    楼栋长: 王建国 (grid 02) and 刘芳, who already holds five grids (grid 03 and four more)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from loudong.accounts.roles import Role
+    from loudong.grids.actions import freeze_division, propose_division
+    from loudong.grids.tests.helpers import make_block
+    from loudong.roster.actions import sync_grid_posts
+    from loudong.roster.models import Appointment, Person, Post
+    from loudong.territory.models import Region
+    from loudong.test import make_id, make_region, make_user
+
+    district = make_region(Region.Level.DISTRICT, "贵池区", code="341702")
+    subdistrict = make_region(Region.Level.SUBDISTRICT, "池阳街道", district, "341702001")
+    community = make_region(Region.Level.COMMUNITY, "秀山门社区", subdistrict, "341702001001")
+    community.leader_name, community.office_phone = "李主任", "0566-2021234"
+    community.save()
+    compound = make_region(Region.Level.COMPOUND, "翠微小区", community)
+    for number, x in (("1号楼", 0), ("2号楼", 600), ("3号楼", 1200)):
+        make_block(compound, number, x, 0, per_unit=30)
+    shequ = make_user("shequ_a", Role.COMMUNITY_WORKER, community)
+    shequ.role_assignments.update(is_committee=True)
+    jiedao = make_user("jiedao", Role.SUBDISTRICT_ADMIN, subdistrict)
+    make_user("minzheng", Role.CIVIL_AFFAIRS, district)
+
+    today = timezone.localdate()
+    division = propose_division(community=community, profile_name="chiyang", acting_user=shequ)
+    freeze_division(division=division, acting_user=jiedao, effective_date=today)
+    sync_grid_posts(community=community, acting_user=shequ)
+    posts = list(Post.objects.filter(community=community).order_by("grid_code"))
+    assert len(posts) == 3, [p.title for p in posts]
+
+    def person(name, born):
+        return Person.objects.create(
+            community=community,
+            compound=compound,
+            name=name,
+            birth_date=born,
+            id_number=make_id(born),
+            phone="13800001111",
+            education="senior",
+            pool="retired",
+        )
+
+    def serve(who, post, **fields):
+        return Appointment.objects.create(
+            person=who, post=post, community=community, start=dt.date(2025, 1, 1), **fields
+        )
+
+    wang = person("王建国", dt.date(1966, 8, 1))
+    serve(wang, posts[1])
+    liu = person("刘芳", dt.date(1968, 2, 3))
+    serve(liu, posts[2])
+    for k in range(4):
+        extra = Post.objects.create(
+            kind=Post.Kind.BUILDING_LEADER,
+            community=community,
+            compound=compound,
+            grid_code=f"000000{community.code}9{k}",
+            title=f"翠微小区临时网格{k + 1}楼栋长",
+        )
+        serve(liu, extra, is_concurrent=True, concurrent_reason="配备困难", concurrent_consent=True)
+    return {"community": community, "compound": compound, "posts": posts, "wang": wang, "liu": liu}

@@ -56,6 +56,30 @@ class BadgeTestCase(DocumentsTestCase):
         r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
         self.assertContains(r, "badge-void")
         self.assertEqual(Badge.objects.count(), 1)
+        self.assertContains(r, "该任职已结束，不能制作新的工作胸牌")
+        self.assertNotContains(r, "作废此胸牌")
+
+    def test_it_refuses_a_first_badge_for_an_ended_appointment(self):
+        self.appointment.status = "ended"
+        self.appointment.end = timezone.localdate()
+        self.appointment.end_reason = "resignation"
+        self.appointment.save()
+        self.login(self.shequ_a)
+        r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.assertContains(r, "该任职已结束，不能制作新的工作胸牌", status_code=409)
+        self.assertFalse(Badge.objects.exists())
+        self.assertFalse(AuditEvent.objects.filter(action="documents.badge.issue").exists())
+
+    def test_it_refuses_issuing_for_an_ended_appointment_in_the_action(self):
+        from django.core.exceptions import ValidationError
+
+        from loudong.documents.actions import issue_badge
+
+        self.appointment.status = "ended"
+        self.appointment.save()
+        with self.assertRaisesMessage(ValidationError, "该任职已结束"):
+            issue_badge(appointment=self.appointment, acting_user=self.shequ_a)
+        self.assertFalse(Badge.objects.exists())
 
     def test_it_says_void_for_a_revoked_badge_and_issues_a_new_one(self):
         self.login(self.shequ_a)

@@ -45,6 +45,13 @@ class BallotTestCase(RosterTestCase):
         self.assertContains(r, "本户已经投过票，每户只能投一次", status_code=409)
         self.assertEqual(Vote.objects.count(), 1)
 
+    def test_it_keeps_the_token_url_on_site_but_lets_the_vote_post_its_origin(self):
+        # "no-referrer" made Chromium send "Origin: null" and the CSRF check refused every vote.
+        key = self.issue()[0]
+        r = self.client.get(f"/roster/ballot/{key}/")
+        self.assertEqual(r["Referrer-Policy"], "same-origin")
+        self.assertEqual(r["Cache-Control"], "no-store")
+
     def test_it_refuses_an_expired_token(self):
         key = self.issue()[0]
         BallotToken.objects.update(expires=timezone.now() - dt.timedelta(minutes=1))
