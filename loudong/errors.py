@@ -38,11 +38,11 @@ def server_error(request):
 
 
 def csrf_failure(request, reason=""):
-    from loudong.accounts.audit import record
+    from loudong.accounts.audit import AuditAction, record
 
     record(
         actor=getattr(request, "user", None),
-        action="security.csrf_failure",
+        action=AuditAction.CSRF_FAILURE,
         target_repr=f"{request.method} {request.path}"[:200],
         reason=reason[:200],
         request=request,

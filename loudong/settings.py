@@ -107,7 +107,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LOUDONG_TEST_SQLITE")}
+    # A file, not :memory: — threads in the concurrency tests need real (WAL) locking, which
+    # SQLite's shared in-memory cache replaces by table locks that never wait.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("LOUDONG_TEST_SQLITE") or str(VAR_DIR / "test.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -167,6 +171,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LOUDONG_MAX_UPLOAD_BYTES = envint("LOUDONG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Date windows for every date typed in (lib/dates.py): nothing before the records begin,
+# nothing more than ten years ahead.
+LOUDONG_DATE_FLOOR = os.environ.get("LOUDONG_DATE_FLOOR", "2000-01-01")
+LOUDONG_MAX_FUTURE_DAYS = envint("LOUDONG_MAX_FUTURE_DAYS", 3660)
+# Photos (badges, incidents): a phone photo is 2–8 MB; larger is refused with a message.
+LOUDONG_MAX_PHOTO_BYTES = envint("LOUDONG_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 
 # Content Security Policy: no inline script, no third-party origin.
 from csp.constants import NONE, SELF  # noqa: E402
@@ -201,6 +211,15 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+
+# The database cache: shared by every app node (rate limits, the worker's heartbeat), no extra
+# service to run. Created by ``loudong createcachetable`` (make demo; tests create it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "loudong_cache",
+    }
+}
 
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

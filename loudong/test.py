@@ -1,7 +1,8 @@
 """BaseTestCase with the fixed cast of users, and plain make_* helpers.
 
 The cast (STYLE.md item 11): ``jiedao`` subdistrict admin of 池阳街道; ``shequ_a`` and
-``shequ_b`` community workers of 社区 A and B; ``leader`` a 楼栋长 in A; ``minzheng``
+``shequ_b`` community workers of 社区 A and B; ``dangwei_a`` a community worker of A who is a
+member of its party organisation (does 社区党组织审查); ``leader`` a 楼栋长 in A; ``minzheng``
 the district civil-affairs viewer; ``outsider`` with no role; and the three admins
 ``xitong``, ``anquan``, ``shenji`` (TOTP enrolled; use :meth:`login_admin`).
 """
@@ -96,6 +97,8 @@ class BaseTestCase(TestCase):
         cls.jiedao = make_user("jiedao", Role.SUBDISTRICT_ADMIN, cls.subdistrict)
         cls.shequ_a = make_user("shequ_a", Role.COMMUNITY_WORKER, cls.community_a)
         cls.shequ_b = make_user("shequ_b", Role.COMMUNITY_WORKER, cls.community_b)
+        cls.dangwei_a = make_user("dangwei_a", Role.COMMUNITY_WORKER, cls.community_a)
+        cls.dangwei_a.role_assignments.update(is_party_org=True, is_committee=True)
         cls.leader = make_user("loudongzhang", Role.BUILDING_LEADER, cls.community_a)
         cls.minzheng = make_user("minzheng", Role.CIVIL_AFFAIRS, cls.district)
         cls.outsider = make_user("outsider")

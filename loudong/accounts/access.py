@@ -11,7 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from loudong.accounts.models import RoleAssignment
 from loudong.accounts.roles import ROLE_CAPS, Cap
+
+# Region levels (territory.Region.Level values) that scopes are computed from.
+COMMUNITY, COMPOUND = "community", "compound"
 
 
 @dataclass(frozen=True)
@@ -57,21 +61,21 @@ def scope_for(user, capability: str = Cap.VIEW) -> Scope:
     cache = user.__dict__.setdefault("_scope_cache", {})
     if capability in cache:
         return cache[capability]
-    from loudong.territory.models import Region
-
     regions = [
         a.region for a in user.active_roles() if a.region_id and capability in ROLE_CAPS[a.role]
     ]
     paths = tuple(sorted({r.path for r in regions}))
-    compound_ids = frozenset(r.pk for r in regions if r.level == Region.Level.COMPOUND)
-    wide = [r.path for r in regions if r.level != Region.Level.COMPOUND]
+    compound_ids = frozenset(r.pk for r in regions if r.level == COMPOUND)
+    wide = [r.path for r in regions if r.level != COMPOUND]
     community_ids = frozenset()
     if wide:
         q = Q(pk__in=[])
         for path in wide:
             q |= Q(path__startswith=path)
+        # The region model through the role's foreign key: accounts never imports territory.
+        region_model = RoleAssignment._meta.get_field("region").related_model
         community_ids = frozenset(
-            Region.objects.filter(q, level=Region.Level.COMMUNITY).values_list("pk", flat=True)
+            region_model.objects.filter(q, level=COMMUNITY).values_list("pk", flat=True)
         )
     scope = Scope(paths=paths, community_ids=community_ids, compound_ids=compound_ids)
     cache[capability] = scope
@@ -108,11 +112,11 @@ def get_object_for_user(queryset, user, pk, *, write=False, capability=None, req
 
 
 def _audit_refusal(user, request, what: str) -> None:
-    from loudong.accounts.audit import record
+    from loudong.accounts.audit import AuditAction, record
 
     record(
         actor=user,
-        action="access.out_of_scope",
+        action=AuditAction.OUT_OF_SCOPE,
         target_repr=(f"{what} {request.path}" if request else what)[:200],
         request=request,
     )

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.models import RoleAssignment, User
 
 
@@ -13,7 +13,7 @@ def create_user(*, username: str, full_name: str, password: str, acting_user, re
     user.save()
     record(
         actor=acting_user,
-        action="user.create",
+        action=AuditAction.USER_CREATE,
         target=user,
         new={"username": username, "full_name": full_name},
         request=request,
@@ -23,17 +23,29 @@ def create_user(*, username: str, full_name: str, password: str, acting_user, re
 
 @transaction.atomic
 def assign_role(
-    *, user: User, role: str, region=None, is_committee=False, acting_user, request=None
+    *,
+    user: User,
+    role: str,
+    region=None,
+    is_committee=False,
+    is_party_org=False,
+    acting_user,
+    request=None,
 ) -> RoleAssignment:
     assignment = RoleAssignment.objects.create(
-        user=user, role=role, region=region, is_committee=is_committee
+        user=user, role=role, region=region, is_committee=is_committee, is_party_org=is_party_org
     )
     record(
         actor=acting_user,
-        action="role.assign",
+        action=AuditAction.ROLE_ASSIGN,
         target=user,
         region=region,
-        new={"role": role, "region": region.pk if region else None, "is_committee": is_committee},
+        new={
+            "role": role,
+            "region": region.pk if region else None,
+            "is_committee": is_committee,
+            "is_party_org": is_party_org,
+        },
         request=request,
     )
     return assignment
@@ -45,7 +57,7 @@ def end_role(*, assignment: RoleAssignment, acting_user, request=None) -> None:
     assignment.save(update_fields=["active"])
     record(
         actor=acting_user,
-        action="role.end",
+        action=AuditAction.ROLE_END,
         target=assignment.user,
         region=assignment.region,
         old={"role": assignment.role, "region": assignment.region_id},
@@ -60,7 +72,7 @@ def set_user_active(*, user: User, active: bool, acting_user, request=None) -> N
     user.save(update_fields=["is_active"])
     record(
         actor=acting_user,
-        action="user.activate" if active else "user.deactivate",
+        action=AuditAction.USER_ACTIVATE if active else "user.deactivate",
         target=user,
         old={"is_active": old},
         new={"is_active": active},
@@ -72,7 +84,7 @@ def set_user_active(*, user: User, active: bool, acting_user, request=None) -> N
 def reset_password(*, user: User, password: str, acting_user, request=None) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
-    record(actor=acting_user, action="user.reset_password", target=user, request=request)
+    record(actor=acting_user, action=AuditAction.USER_RESET_PASSWORD, target=user, request=request)
 
 
 @transaction.atomic
@@ -82,7 +94,7 @@ def unlock_user(*, username: str, acting_user, request=None) -> int:
     count, _ = AccessAttempt.objects.filter(username=username).delete()
     record(
         actor=acting_user,
-        action="security.unlock",
+        action=AuditAction.SECURITY_UNLOCK,
         target_repr=username,
         new={"attempts_cleared": count},
         request=request,
@@ -97,7 +109,7 @@ def reset_two_factor(*, user: User, acting_user, request=None) -> int:
     count, _ = TOTPDevice.objects.filter(user=user).delete()
     record(
         actor=acting_user,
-        action="security.reset_2fa",
+        action=AuditAction.SECURITY_RESET_2FA,
         target=user,
         new={"devices_removed": count},
         request=request,
@@ -114,7 +126,7 @@ def reveal(*, obj, fields: list[str], reason: str, acting_user, request=None) ->
     with transaction.atomic():
         record(
             actor=acting_user,
-            action="personal_data.reveal",
+            action=AuditAction.REVEAL,
             target=obj,
             reason=reason,
             new={"fields": fields},

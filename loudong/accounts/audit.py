@@ -7,8 +7,12 @@ import uuid
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from loudong.accounts.audit_actions import AuditAction
 from loudong.accounts.models import AuditEvent
+from loudong.lib.http import client_ip
 from loudong.lib.protected import Protected
+
+__all__ = ["AuditAction", "client_ip", "record", "safe_value", "verify_chain"]
 
 GENESIS = "0" * 64
 # Any constant: the advisory lock that serialises appends on PostgreSQL.
@@ -34,18 +38,6 @@ def safe_value(value):
     if isinstance(value, float):
         return str(value)
     return value
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    from django.conf import settings
-
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _region_of(target):
@@ -74,15 +66,17 @@ def record(
     """Append one audit row to the chain; returns it.
 
     Runs in its own atomic block (a savepoint inside the caller's transaction), so
-    the row commits or rolls back together with the change it describes.
+    the row commits or rolls back together with the change it describes. ``action`` must be
+    an :class:`AuditAction` (or its value): one list of event names, shown in Chinese.
     """
+    action = AuditAction(action)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     event = AuditEvent(
         created=timezone.now(),
         actor=actor,
         actor_username=(actor.get_username() if actor else actor_username)[:150],
-        action=action,
+        action=action.value,
         reason=reason[:200],
         old=safe_value(old or {}),
         new=safe_value(new or {}),

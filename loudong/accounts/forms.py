@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from loudong.accounts.audit_actions import AuditAction
 from loudong.accounts.models import RoleAssignment, User
 from loudong.accounts.roles import ROLE_LEVELS, Role
 from loudong.lib.widgets import DateInput
@@ -58,14 +59,14 @@ class UserCreateForm(forms.ModelForm):
 class RoleAssignmentForm(forms.ModelForm):
     class Meta:
         model = RoleAssignment
-        fields = ["role", "region", "is_committee"]
+        fields = ["role", "region", "is_committee", "is_party_org"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from loudong.territory.models import Region
-
-        self.fields["region"].queryset = Region.objects.exclude(level=Region.Level.COMPOUND)
-        self.fields["region"].required = False
+        region = self.fields["region"]
+        region.queryset = region.queryset.exclude(level="compound")
+        region.required = False
+        self._level_labels = dict(region.queryset.model.Level.choices)
 
     def clean(self):
         cleaned = super().clean()
@@ -75,15 +76,9 @@ class RoleAssignmentForm(forms.ModelForm):
             if levels is None and region:
                 self.add_error("region", "系统、安全、审计管理员不按区域分配，请留空。")
             elif levels is not None and (region is None or region.level not in levels):
-                names = "、".join(dict(_level_labels()).get(lv, lv) for lv in sorted(levels))
+                names = "、".join(self._level_labels.get(lv, lv) for lv in sorted(levels))
                 self.add_error("region", f"该角色须分配到{names}。")
         return cleaned
-
-
-def _level_labels():
-    from loudong.territory.models import Region
-
-    return Region.Level.choices
 
 
 class PasswordResetByAdminForm(forms.Form):
@@ -100,7 +95,9 @@ class PasswordResetByAdminForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label="操作", required=False)
+    action = forms.ChoiceField(
+        label="操作", required=False, choices=[("", "全部"), *AuditAction.choices]
+    )
     actor = forms.CharField(label="操作人", required=False)
     target = forms.CharField(label="对象", required=False)
     since = forms.DateField(label="起", required=False, widget=DateInput())

@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 
 # Paths an admin without a verified second factor may still open.
 # The API answers 401 itself (api.auth.ScopedSessionAuth) rather than redirecting.
@@ -47,7 +47,7 @@ class AuditRefusalMiddleware:
         if isinstance(exception, PermissionDenied):
             record(
                 actor=request.user,
-                action="access.denied",
+                action=AuditAction.DENIED,
                 target_repr=f"{request.method} {request.path}"[:200],
                 reason=str(exception)[:200],
                 request=request,

@@ -52,6 +52,9 @@ class RoleAssignment(models.Model):
     )
     # 两委 member: 网格长 are "一般由两委成员兼任" (seed 004, 二.2).
     is_committee = models.BooleanField("两委成员", default=False)
+    # Member of the community's party organisation: does 社区党组织审查 (seed 000 §三.3), never
+    # on a case they recommended. Meaningful for 社区工作者 only.
+    is_party_org = models.BooleanField("社区党组织成员", default=False)
     active = models.BooleanField("有效", default=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -146,6 +149,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计日志只能追加，不能删除")
+
+    @property
+    def action_label(self) -> str:
+        from loudong.accounts.audit_actions import action_label
+
+        return action_label(self.action)
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) as a reader sees them, for the log page and its export."""
+        from loudong.accounts.audit_actions import readable_key, readable_value
+
+        keys = list(dict.fromkeys([*self.old, *self.new]))
+        return [
+            (
+                readable_key(k),
+                readable_value(self.old.get(k)) if k in self.old else "",
+                readable_value(self.new.get(k)) if k in self.new else "",
+            )
+            for k in keys
+        ]
 
     def canonical(self) -> str:
         body = {

@@ -8,18 +8,18 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
-    record(actor=user, action="auth.login", target=user, request=request)
+    record(actor=user, action=AuditAction.LOGIN, target=user, request=request)
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        record(actor=user, action="auth.logout", target=user, request=request)
+        record(actor=user, action=AuditAction.LOGOUT, target=user, request=request)
 
 
 @receiver(user_login_failed)
@@ -27,7 +27,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     record(
         actor=None,
-        action="auth.login_failed",
+        action=AuditAction.LOGIN_FAILED,
         actor_username=username,
         target_repr=username,
         request=request,
@@ -38,7 +38,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
 def audit_locked_out(sender, request, username=None, ip_address=None, **kwargs):
     record(
         actor=None,
-        action="auth.locked_out",
+        action=AuditAction.LOCKED_OUT,
         actor_username=str(username or "")[:150],
         target_repr=str(username or ""),
         request=request,

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loudong.accounts import actions
 from loudong.accounts.access import require_cap
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.forms import (
     AuditFilterForm,
     LoginForm,
@@ -39,7 +39,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         record(
             actor=self.request.user,
-            action="auth.password_change",
+            action=AuditAction.PASSWORD_CHANGE,
             target=self.request.user,
             request=self.request,
         )
@@ -69,16 +69,24 @@ def two_factor(request):
                 device.save(update_fields=["confirmed"])
                 record(
                     actor=request.user,
-                    action="security.2fa_enrolled",
+                    action=AuditAction.SECURITY_2FA_ENROLLED,
                     target=request.user,
                     request=request,
                 )
             otp_login(request, device)
             record(
-                actor=request.user, action="auth.2fa_verified", target=request.user, request=request
+                actor=request.user,
+                action=AuditAction.TWO_FACTOR_VERIFIED,
+                target=request.user,
+                request=request,
             )
             return redirect(_safe_next(request))
-        record(actor=request.user, action="auth.2fa_failed", target=request.user, request=request)
+        record(
+            actor=request.user,
+            action=AuditAction.TWO_FACTOR_FAILED,
+            target=request.user,
+            request=request,
+        )
         form.add_error("token", "验证码不正确或已过期，请重新输入手机验证器上的 6 位数字。")
     context = {"form": form, "setting_up": not device.confirmed, "next": _safe_next(request)}
     if not device.confirmed:
@@ -282,7 +290,7 @@ def _filtered_audit(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["action"]:
-            events = events.filter(action__icontains=data["action"])
+            events = events.filter(action=data["action"])
         if data["actor"]:
             events = events.filter(actor_username__icontains=data["actor"])
         if data["target"]:
@@ -317,6 +325,7 @@ def audit_export(request):
         "时间",
         "操作人",
         "操作",
+        "操作代码",
         "对象类型",
         "对象编号",
         "对象",
@@ -332,6 +341,7 @@ def audit_export(request):
             e.seq,
             e.created,
             e.actor_username,
+            e.action_label,
             e.action,
             e.target_type,
             e.target_id,
@@ -347,7 +357,7 @@ def audit_export(request):
     )
     record(
         actor=request.user,
-        action="audit.export",
+        action=AuditAction.AUDIT_EXPORT,
         request=request,
         new={"filters": request.GET.dict()},
     )

@@ -11,16 +11,19 @@ from loudong.accounts.roles import ADMIN_ROLES, Role
 
 DEFAULT_PASSWORD = "Loudong-demo-2026"
 
-# username, full name, role, which region ("subdistrict", "district", "A", "B"), 两委
+# username, full name, role, which region ("subdistrict", "district", "A", "B"),
+# 两委 member, member of the community party organisation (does 社区党组织审查).
 DEMO_USERS = [
-    ("jiedao", "周建国", Role.SUBDISTRICT_ADMIN, "subdistrict", False),
-    ("shequ_a", "王秀兰", Role.COMMUNITY_WORKER, "A", True),
-    ("shequ_b", "李海燕", Role.COMMUNITY_WORKER, "B", True),
-    ("loudongzhang", "陈德明", Role.BUILDING_LEADER, "A", False),
-    ("minzheng", "刘志强", Role.CIVIL_AFFAIRS, "district", False),
-    ("xitong", "系统管理员", Role.SYSTEM_ADMIN, None, False),
-    ("anquan", "安全管理员", Role.SECURITY_ADMIN, None, False),
-    ("shenji", "审计管理员", Role.AUDIT_ADMIN, None, False),
+    ("jiedao", "周建国", Role.SUBDISTRICT_ADMIN, "subdistrict", False, False),
+    ("shequ_a", "王秀兰", Role.COMMUNITY_WORKER, "A", True, False),
+    ("dangwei_a", "赵立军", Role.COMMUNITY_WORKER, "A", True, True),
+    ("shequ_b", "李海燕", Role.COMMUNITY_WORKER, "B", True, False),
+    ("dangwei_b", "孙桂芳", Role.COMMUNITY_WORKER, "B", True, True),
+    ("loudongzhang", "陈德明", Role.BUILDING_LEADER, "A", False, False),
+    ("minzheng", "刘志强", Role.CIVIL_AFFAIRS, "district", False, False),
+    ("xitong", "系统管理员", Role.SYSTEM_ADMIN, None, False, False),
+    ("anquan", "安全管理员", Role.SECURITY_ADMIN, None, False, False),
+    ("shenji", "审计管理员", Role.AUDIT_ADMIN, None, False, False),
 ]
 
 
@@ -33,7 +36,7 @@ def create_demo_users(regions: dict) -> list[User]:
     """``regions`` maps "district", "subdistrict", "A", "B" to Region rows."""
     password = demo_password()
     users = []
-    for username, full_name, role, where, committee in DEMO_USERS:
+    for username, full_name, role, where, committee, party_org in DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
         user.set_password(password)
         user.save()
@@ -41,7 +44,7 @@ def create_demo_users(regions: dict) -> list[User]:
             user=user,
             role=role,
             region=regions.get(where) if where else None,
-            defaults={"is_committee": committee},
+            defaults={"is_committee": committee, "is_party_org": party_org},
         )
         if role in ADMIN_ROLES:
             TOTPDevice.objects.get_or_create(
@@ -53,7 +56,7 @@ def create_demo_users(regions: dict) -> list[User]:
 
 def describe_demo_users() -> list[str]:
     lines = []
-    for username, full_name, role, _, _ in DEMO_USERS:
+    for username, full_name, role, *_ in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             continue

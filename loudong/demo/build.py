@@ -30,17 +30,10 @@ def build(*, households: int, seed: int, stdout) -> None:
     )
     users = {user.username: user for user in create_demo_users(regions)}
     stdout.write("已建立演示账号")
-    from django.conf import settings
-
     from loudong.demo.grids import build_grids
 
     stdout.write("划分网格：")
-    build_grids(
-        regions["subdistrict"],
-        approver=users["jiedao"],
-        profile_name=settings.LOUDONG_POLICY,
-        stdout=stdout,
-    )
+    build_grids(regions["subdistrict"], approver=users["jiedao"], stdout=stdout)
     from loudong.demo.roster import build_roster
 
     stdout.write("选配楼栋长：")

@@ -6,7 +6,7 @@ from loudong.grids.actions import freeze_division, in_force, propose_division
 from loudong.territory.models import Region
 
 
-def build_grids(subdistrict, *, approver, profile_name: str, stdout) -> None:
+def build_grids(subdistrict, *, approver, stdout) -> None:
     communities = Region.objects.filter(parent=subdistrict, level=Region.Level.COMMUNITY)
     effective = dt.date(2021, 9, 8)  # seed 000: "9 月 8 号前全面完成整合任务"
     for community in communities.order_by("code", "name"):
@@ -14,9 +14,8 @@ def build_grids(subdistrict, *, approver, profile_name: str, stdout) -> None:
             continue
         draft = propose_division(
             community=community,
-            profile_name=profile_name,
             acting_user=approver,
-            note="演示数据：按池阳街道方案自动划分",
+            note="演示数据：按本街道政策方案自动划分",
         )
         division = freeze_division(division=draft, acting_user=approver, effective_date=effective)
         grids = division.grids.count()

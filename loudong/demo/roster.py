@@ -16,9 +16,11 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.models import User
-from loudong.roster.actions import sync_grid_posts
+from loudong.policy.profile import profile_for
+from loudong.policy.workdays import notice_end
+from loudong.roster.actions.posts import sync_grid_posts
 from loudong.roster.models import (
     Appointment,
     Objection,
@@ -27,7 +29,6 @@ from loudong.roster.models import (
     Selection,
     SelectionStep,
 )
-from loudong.roster.policy import CHIYANG_STEPS, current_profile, notice_period
 from loudong.territory.models import Region, Resident
 
 INTEGRATION = dt.date(2021, 9, 8)  # seed 000 §四.2: "9 月 8 号前全面完成整合任务"
@@ -66,7 +67,7 @@ def build_roster(regions: dict, *, seed: int, stdout) -> None:
             summary = _build_community(
                 community, rng, today, actor, state, link_user=community == regions.get("A")
             )
-            record(actor=actor, action="roster.demo_build", target=community, new=summary)
+            record(actor=actor, action=AuditAction.ROSTER_DEMO_BUILD, target=community, new=summary)
         stdout.write(
             f"  {community.name}：{summary['posts']} 个岗位，任命 {summary['staffed']} 个，"
             f"空缺 {summary['vacant']} 个，兼任 {summary['concurrent']} 个"
@@ -182,6 +183,9 @@ def _build_community(community, rng, today, actor, state, link_user: bool) -> di
                 created_by=actor,
             )
         )
+    pinned = profile_for(community, on=INTEGRATION)
+    for appointment in appointments:  # bulk_create skips save(), which pins the profile
+        appointment.profile_name, appointment.profile_version = pinned.name, pinned.version
     Appointment.objects.bulk_create(appointments)
     _selections(community, vacant, spare or leaders, rng, today, actor, state)
     if link_user:
@@ -196,8 +200,10 @@ def _build_community(community, rng, today, actor, state, link_user: bool) -> di
 
 def _selections(community, vacant, people, rng, today, actor, state):
     """Vacancies with cases at different steps; one in 公示 from today, one objected to."""
-    profile = current_profile()
-    steps = profile.steps or CHIYANG_STEPS
+    profile = profile_for(community, on=today)
+    steps = list(profile.selection.steps)
+    if not steps:
+        return
     for i, post in enumerate(vacant[: len(steps)]):
         status = steps[min(i, len(steps) - 1)]
         if status == "public_notice" and state["notice_done"]:
@@ -206,7 +212,7 @@ def _selections(community, vacant, people, rng, today, actor, state):
         person = people[i % len(people)]
         fields = {}
         if status == "public_notice":
-            end, warnings = notice_period(today, profile)
+            end, warnings = notice_end(today, profile.notice_working_days)
             fields = {"notice_start": today, "notice_end": end, "notice_warnings": warnings}
             state["notice_done"] = True
         selection = Selection.objects.create(

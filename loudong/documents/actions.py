@@ -6,14 +6,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.documents.models import (
     Agreement,
     AgreementEvent,
     Badge,
     BoardToken,
-    subsidy_amounts,
 )
+from loudong.lib import sealed_files
+
+SCAN_PURPOSE = "agreement_scan"
+
+
+def read_scan(agreement) -> bytes:
+    return sealed_files.read_sealed(agreement.signed_scan, purpose=SCAN_PURPOSE)
 
 
 def _event(agreement, *, from_status, what, acting_user):
@@ -26,37 +32,128 @@ def _event(agreement, *, from_status, what, acting_user):
     )
 
 
+class Refused(ValidationError):
+    """A documents rule refuses the move; the message says why, in Chinese."""
+
+
+def agreement_title(appointment) -> tuple[str, str]:
+    """(title, grid note) as Attachment 1 writes it: 「X小区X号楼楼栋长」, the grid on its own line.
+
+    A grid post names its compound(s) and buildings from the division in force; a building or
+    unit post (长春) its own. The grid's number and CJ/T 349 code go on the second line.
+    """
+    from loudong.grids.models import GridPiece
+
+    post = appointment.post
+    kind = post.get_kind_display()
+    if post.unit_id:
+        unit = post.unit
+        return f"{unit.compound.name}{unit.building.number}{unit.number}{kind}", ""
+    if post.building_id:
+        building = post.building
+        return f"{building.compound.name}{building.number}{kind}", ""
+    if not post.grid_code:
+        return post.title, ""
+    places: dict[str, list[str]] = {}
+    for compound, number in (
+        GridPiece.objects.filter(
+            grid__code=post.grid_code,
+            grid__division__status="frozen",
+            grid__community_id=post.community_id,
+        )
+        .order_by("building__compound__name", "building__number_key")
+        .values_list("building__compound__name", "building__number")
+        .distinct()
+    ):
+        numbers = places.setdefault(compound, [])
+        if number not in numbers:
+            numbers.append(number)
+    where = "、".join(f"{c}{'、'.join(n)}" for c, n in places.items()) or post.community.name
+    return f"{where}{kind}"[:100], f"网格 {post.grid_code[-2:]}（编码 {post.grid_code}）"
+
+
+def _party_b_address(person) -> str:
+    """家庭住址: the person's recorded address, else their registry household's."""
+    address = person.address.reveal() if person.address else ""
+    if address or person.resident_id is None:
+        return address
+    from loudong.roster.actions.persons import household_address
+
+    return household_address(person.resident.household)
+
+
+def _snapshot_fields(appointment) -> dict:
+    """The parties, term, title and money of the agreement, read from the record now."""
+    person, community = appointment.person, appointment.community
+    profile = appointment.profile()
+    title, grid_note = agreement_title(appointment)
+    grids = max(
+        1, appointment.person.active_appointments().filter(post__kind=appointment.post.kind).count()
+    )
+    subsidy = profile.subsidy
+    return {
+        "party_a_name": community.name,
+        "party_a_leader": community.leader_name,
+        "party_a_phone": community.office_phone,
+        "party_b_name": person.name,
+        "party_b_id_number": person.id_number,
+        "party_b_address": _party_b_address(person),
+        "party_b_phone": person.phone,
+        "term_start": appointment.start,
+        "term_end": appointment.term_end,
+        "title": title,
+        "grid_note": grid_note,
+        "form": profile.documents.agreement,
+        "concurrent_grids": grids if subsidy.per_concurrent_grid else 1,
+        "subsidy_monthly": subsidy.per_grid_monthly,
+        "subsidy_paid_monthly": subsidy.paid_monthly,
+        "subsidy_year_end": subsidy.year_end_accrued,
+        "duties": [d.label for d in profile.duties],
+        "allowances": {k: str(v) for k, v in subsidy.allowances.items()},
+    }
+
+
+def preview_agreement(appointment) -> Agreement:
+    """The agreement as it would be drawn up now, unsaved (the .docx of a GET never writes)."""
+    existing = Agreement.objects.filter(appointment=appointment).first()
+    if existing:
+        return existing
+    _require_form(appointment)
+    return Agreement(
+        appointment=appointment,
+        community=appointment.community,
+        compound=appointment.compound,
+        **_snapshot_fields(appointment),
+    )
+
+
+def _require_form(appointment) -> None:
+    if not appointment.profile().documents.has_agreement:
+        raise Refused("本街道的政策方案不签订志愿服务协议书（documents.agreement 为“不签协议”）")
+    if appointment.post.kind == "attachment":
+        raise Refused("一格多员由所在单位派驻，不签订志愿服务协议书")
+
+
 def draw_up_agreement(*, appointment, acting_user, request=None) -> Agreement:
     """The appointment's agreement, drawn up from the record on first call (idempotent).
 
-    甲方 is the community (name, 负责人, office phone); 乙方 the person, read from the
-    Person's protected fields now — a snapshot, so later edits do not change it.
+    甲方 is the community (name, 负责人, office phone); 乙方 the person — a snapshot, so later
+    edits do not change it. The text is the profile's (``documents.agreement``).
     """
     existing = Agreement.objects.filter(appointment=appointment).first()
     if existing:
         return existing
-    person, community = appointment.person, appointment.community
-    amounts = subsidy_amounts()
+    _require_form(appointment)
+    if not appointment.is_active:
+        raise Refused("该任职已结束，不能再起草协议书")
     with transaction.atomic():
         agreement = Agreement(
             appointment=appointment,
-            community=community,
+            community=appointment.community,
             compound=appointment.compound,
-            party_a_name=community.name,
-            party_a_leader=community.leader_name,
-            party_a_phone=community.office_phone,
-            party_b_name=person.name,
-            party_b_id_number=person.id_number,
-            party_b_address=person.address,
-            party_b_phone=person.phone,
-            term_start=appointment.start,
-            term_end=appointment.term_end,
-            title=appointment.post.title,
-            subsidy_monthly=amounts["monthly"],
-            subsidy_paid_monthly=amounts["paid_monthly"],
-            subsidy_year_end=amounts["year_end"],
-            consents_to_publish_phone=person.consents_to_publish_phone,
+            consents_to_publish_phone=appointment.person.consents_to_publish_phone,
             created_by=acting_user,
+            **_snapshot_fields(appointment),
         )
         try:
             with transaction.atomic():
@@ -66,50 +163,85 @@ def draw_up_agreement(*, appointment, acting_user, request=None) -> Agreement:
         _event(agreement, from_status="", what="起草", acting_user=acting_user)
         record(
             actor=acting_user,
-            action="documents.agreement.create",
+            action=AuditAction.AGREEMENT_CREATE,
             target=agreement,
-            new={"appointment": appointment.pk, "title": agreement.title},
+            new={"appointment": appointment.pk, "title": agreement.title, "form": agreement.form},
             request=request,
         )
     return agreement
 
 
 def refresh_agreement(*, agreement, acting_user, request=None) -> Agreement:
-    """Re-read the parties and term from the record; only while unsigned."""
+    """Re-read the parties, term and title from the record; only while unsigned."""
     if agreement.status != Agreement.Status.DRAFT:
         raise ValidationError("协议已签订或解除，不能再按档案更新")
-    appointment = agreement.appointment
-    person, community = appointment.person, appointment.community
     with transaction.atomic():
-        agreement.party_a_name = community.name
-        agreement.party_a_leader = community.leader_name
-        agreement.party_a_phone = community.office_phone
-        agreement.party_b_name = person.name
-        agreement.party_b_id_number = person.id_number
-        agreement.party_b_address = person.address
-        agreement.party_b_phone = person.phone
-        agreement.term_start = appointment.start
-        agreement.term_end = appointment.term_end
-        agreement.title = appointment.post.title
+        for name, value in _snapshot_fields(agreement.appointment).items():
+            setattr(agreement, name, value)
         agreement.save()
         _event(agreement, from_status=agreement.status, what="按档案更新", acting_user=acting_user)
         record(
             actor=acting_user,
-            action="documents.agreement.refresh",
+            action=AuditAction.AGREEMENT_REFRESH,
             target=agreement,
             request=request,
         )
     return agreement
 
 
-def record_download(*, agreement, acting_user, request=None) -> None:
-    """The .docx holds the full ID number and address: each download is an audited export."""
+def end_with_appointment(appointment) -> None:
+    """roster hook ``appointment_ended``: the agreement is 已解除 on the appointment's last day.
+
+    附件1 §五 "双方均可以随时解除本协议，但应提前告知对方": the notice the roster recorded is
+    written beside it.
+    """
+    agreement = Agreement.objects.filter(appointment=appointment).first()
+    if agreement is None or agreement.status == Agreement.Status.TERMINATED:
+        return
+    old = agreement.status
+    agreement.status = Agreement.Status.TERMINATED
+    agreement.terminated_on = appointment.end
+    notice = f"（{appointment.notice_date:%Y-%m-%d} 告知）" if appointment.notice_date else ""
+    agreement.termination_reason = f"{appointment.get_end_reason_display()}{notice}"[:200]
+    agreement.save(update_fields=["status", "terminated_on", "termination_reason"])
+    _event(agreement, from_status=old, what="任职结束，协议解除", acting_user=None)
+
+
+def extend_with_appointment(appointment, old_term_end) -> None:
+    """roster hook ``appointment_renewed``: the agreement's term follows the renewal."""
+    agreement = Agreement.objects.filter(appointment=appointment).first()
+    if agreement is None or agreement.status == Agreement.Status.TERMINATED:
+        return
+    agreement.term_end = appointment.term_end
+    agreement.save(update_fields=["term_end"])
+    _event(
+        agreement,
+        from_status=agreement.status,
+        what=f"续期至 {appointment.term_end:%Y-%m-%d}",
+        acting_user=None,
+    )
+
+
+def signed_appointment_ids(appointment_ids) -> set[int]:
+    """roster hook ``signed_agreements``."""
+    return set(
+        Agreement.objects.filter(
+            appointment_id__in=list(appointment_ids), status=Agreement.Status.SIGNED
+        ).values_list("appointment_id", flat=True)
+    )
+
+
+def record_download(*, agreement, appointment, acting_user, request=None) -> None:
+    """The .docx holds the full ID number and address: each download is an audited export.
+
+    The target is the agreement once drawn up, else the appointment it was rendered from.
+    """
     with transaction.atomic():
         record(
             actor=acting_user,
-            action="documents.agreement.export",
-            target=agreement,
-            new={"format": "docx", "revealed": True},
+            action=AuditAction.AGREEMENT_EXPORT,
+            target=agreement if agreement.pk else appointment,
+            new={"format": "docx", "revealed": True, "drawn_up": bool(agreement.pk)},
             request=request,
         )
 
@@ -130,11 +262,16 @@ def record_signature(
     if not agreement.can_move_to(Agreement.Status.SIGNED):
         raise ValidationError(f"协议{agreement.get_status_display()}，不能登记签字")
     old = {"status": agreement.status}
+    data = scan.read()
+    ext = scan.name.rsplit(".", 1)[-1].lower()[:10] if "." in scan.name else "bin"
     with transaction.atomic():
         agreement.signed_by_a_on = signed_by_a_on
         agreement.signed_by_b_on = signed_by_b_on
         agreement.effective_on = Agreement.effective_date(signed_by_a_on, signed_by_b_on)
-        agreement.signed_scan.save(scan.name, scan, save=False)
+        agreement.signed_scan = sealed_files.save_sealed(
+            data, purpose=SCAN_PURPOSE, folder=f"agreements/{timezone.localdate():%Y}"
+        )
+        agreement.signed_scan_ext = ext
         agreement.signed_scan_type = scan_type
         agreement.signed_scan_uploaded = timezone.now()
         agreement.status = Agreement.Status.SIGNED
@@ -142,7 +279,7 @@ def record_signature(
         _event(agreement, from_status=old["status"], what="签字生效", acting_user=acting_user)
         record(
             actor=acting_user,
-            action="documents.agreement.sign",
+            action=AuditAction.AGREEMENT_SIGN,
             target=agreement,
             old=old,
             new={
@@ -187,7 +324,7 @@ def _set_consent(agreement, consents: bool, acting_user, request) -> None:
     )
     record(
         actor=acting_user,
-        action="documents.agreement.phone_consent",
+        action=AuditAction.AGREEMENT_PHONE_CONSENT,
         target=agreement,
         old=old,
         new={"consents_to_publish_phone": consents},
@@ -211,7 +348,7 @@ def terminate_agreement(
         _event(agreement, from_status=old["status"], what="解除", acting_user=acting_user)
         record(
             actor=acting_user,
-            action="documents.agreement.terminate",
+            action=AuditAction.AGREEMENT_TERMINATE,
             target=agreement,
             old=old,
             new={"status": agreement.status, "terminated_on": on},
@@ -256,7 +393,7 @@ def issue_badge(*, appointment, acting_user, request=None) -> Badge:
         )
         record(
             actor=acting_user,
-            action="documents.badge.issue",
+            action=AuditAction.BADGE_ISSUE,
             target=badge,
             new={"appointment": appointment.pk, "number": badge.number},
             request=request,
@@ -273,7 +410,7 @@ def revoke_badge(*, badge, acting_user, reason: str = "", request=None) -> Badge
         badge.save(update_fields=["revoked"])
         record(
             actor=acting_user,
-            action="documents.badge.revoke",
+            action=AuditAction.BADGE_REVOKE,
             target=badge,
             reason=reason,
             request=request,
@@ -315,7 +452,7 @@ def record_export(
     with transaction.atomic():
         record(
             actor=acting_user,
-            action="documents.export",
+            action=AuditAction.DOCUMENTS_EXPORT,
             region=region,
             target_repr=what,
             new={"rows": rows, "revealed": revealed},

@@ -8,22 +8,20 @@ community office's phone stands in (PRODUCT.md "Decisions").
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-# Seed 000 §三.4: "社区楼栋长承担政策宣传员、信息采集员、民事调解员、文明创建员、为民服务员的职责".
-CHIYANG_DUTIES = ["政策宣传员", "信息采集员", "民事调解员", "文明创建员", "为民服务员"]
-# Seed 004 §二 (items 4–8).
-CHANGCHUN_DUTIES = ["收集民情信息", "宣传政策法规", "调处纠纷矛盾", "开展便民服务", "实施有效监督"]
-DUTIES = {"chiyang": CHIYANG_DUTIES, "changchun": CHANGCHUN_DUTIES}
+from loudong.policy.profile import profile_for
+
 LEADER_KINDS = ("grid_head", "building_leader", "unit_leader")
 KIND_ORDER = {kind: i for i, kind in enumerate(LEADER_KINDS)}
 
 
-def duties() -> list[str]:
-    return DUTIES.get(getattr(settings, "LOUDONG_POLICY", "chiyang"), CHIYANG_DUTIES)
+def duties(community) -> list[str]:
+    """The leaders' duties as the profile names them: 000 §三.4 "社区楼栋长承担政策宣传员、
+    信息采集员、民事调解员、文明创建员、为民服务员的职责"; 004 §二.4–8 for the 三长."""
+    return [d.label for d in profile_for(community).duties]
 
 
 @dataclass
@@ -57,11 +55,9 @@ class Board:
 
 
 def _grid_codes(**piece_filter) -> list[str]:
-    """Codes of the grids in force covering the area; [] when the grids app has none."""
-    try:
-        from loudong.grids.models import GridPiece
-    except ImportError:  # grids app not installed in this deployment
-        return []
+    """Codes of the grids in force covering the area."""
+    from loudong.grids.models import GridPiece
+
     return sorted(
         set(
             GridPiece.objects.filter(grid__division__status="frozen", **piece_filter)
@@ -124,7 +120,7 @@ def compound_board(compound) -> Board:
         compound=compound,
         households=Household.objects.filter(compound=compound, occupied=True).count(),
         leaders=leaders_for(q, community),
-        duties=duties(),
+        duties=duties(community),
         office_phone=community.office_phone,
     )
 
@@ -145,7 +141,7 @@ def building_board(building) -> Board:
         compound=building.compound,
         households=Household.objects.filter(building=building, occupied=True).count(),
         leaders=leaders_for(q, community),
-        duties=duties(),
+        duties=duties(community),
         office_phone=community.office_phone,
     )
 
@@ -166,7 +162,7 @@ def unit_board(unit) -> Board:
         compound=unit.compound,
         households=Household.objects.filter(unit=unit, occupied=True).count(),
         leaders=leaders_for(q, community),
-        duties=duties(),
+        duties=duties(community),
         office_phone=community.office_phone,
     )
 

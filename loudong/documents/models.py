@@ -6,8 +6,6 @@ Seed 000 附件1 is the agreement's wording; §三.5 "社区要统一制作工�
 """
 
 import secrets
-import uuid
-from decimal import Decimal
 
 from django.db import models
 from django.urls import reverse
@@ -28,18 +26,25 @@ def new_token() -> str:
 
 
 def scan_upload_to(instance, filename: str) -> str:
-    # A random name: the original file name may carry the leader's name or ID number.
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"agreements/{timezone.localdate():%Y}/{uuid.uuid4().hex}.{ext}"
+    """Referenced by migration 0001 only: scans are sealed files now (lib.sealed_files)."""
+    return f"agreements/{filename}"
 
 
 class Agreement(models.Model):
-    """社区楼栋长志愿服务协议书: one per appointment (PRODUCT.md "Decisions").
+    """A volunteer agreement: one per appointment (PRODUCT.md "Decisions").
 
+    Which text it has is the profile's ``documents.agreement``: 池阳's 附件1《社区楼栋长志愿服务
+    协议书》 verbatim, or the “三长” agreement whose duties are 004 §二's and whose allowances are
+    the profile's (004 has no form of its own; it never gets 池阳's 300-yuan text).
     The parties, term, title and subsidy are a *snapshot* taken when the agreement is drawn
     up, so a later change to the person's record or to the policy does not rewrite a signed
-    document. 乙方's ID number, address and phone stay encrypted (ProtectedField).
+    document. 乙方's ID number, address and phone stay encrypted (ProtectedField), and the
+    signed scan is sealed at rest (lib.sealed_files).
     """
+
+    class Form(models.TextChoices):
+        ATTACHMENT1 = "attachment1", "社区楼栋长志愿服务协议书（池阳附件1）"
+        THREE_LEADERS = "three_leaders", "“三长”志愿服务协议书"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "待签订"
@@ -69,10 +74,17 @@ class Agreement(models.Model):
     party_b_id_number = ProtectedField("身份证号码", kind="id_number")
     party_b_address = ProtectedField("家庭住址", kind="address")
     party_b_phone = ProtectedField("乙方联系电话", kind="phone")
-    # 一、乙方工作期限; 二、乙方工作称号.
+    form = models.CharField("文本", max_length=20, choices=Form.choices, default=Form.ATTACHMENT1)
+    # 一、乙方工作期限; 二、乙方工作称号 (「X小区X号楼楼栋长」, the grid on its own line).
     term_start = models.DateField("工作期限自")
     term_end = models.DateField("工作期限至", null=True, blank=True)
     title = models.CharField("工作称号", max_length=100)
+    grid_note = models.CharField("所在网格", max_length=100, blank=True)
+    # 兼任 (000 §三.1 "按兼任楼栋网格数发放工作补贴（300×楼栋网格数）"): grids held when drawn up.
+    concurrent_grids = models.PositiveSmallIntegerField("兼任网格数", default=1)
+    # The “三长” text: duties and allowances taken from the profile when drawn up.
+    duties = models.JSONField("工作职责", default=list, blank=True)
+    allowances = models.JSONField("工作补贴（元/月）", default=dict, blank=True)
     # 四、工作补贴 (seed 000: 300 = 200 按月发放 + 100 年终一次性发放).
     subsidy_monthly = models.DecimalField("每月补贴总额", max_digits=8, decimal_places=2)
     subsidy_paid_monthly = models.DecimalField("按月发放", max_digits=8, decimal_places=2)
@@ -84,7 +96,9 @@ class Agreement(models.Model):
     signed_by_b_on = models.DateField("乙方签字日期", null=True, blank=True)
     # "经双方签字（盖章）确认后生效": the later signature; the subsidy starts that day.
     effective_on = models.DateField("生效日期", null=True, blank=True)
-    signed_scan = models.FileField("签字扫描件", upload_to=scan_upload_to, blank=True)
+    # The sealed scan's storage name (lib.sealed_files), or "".
+    signed_scan = models.CharField("签字扫描件", max_length=200, blank=True, editable=False)
+    signed_scan_ext = models.CharField(max_length=10, blank=True)
     signed_scan_type = models.CharField(max_length=40, blank=True)
     signed_scan_uploaded = models.DateTimeField("扫描件上传时间", null=True, blank=True)
     # Consent to publish the phone on notice boards (PRODUCT.md "Decisions").
@@ -125,6 +139,21 @@ class Agreement(models.Model):
         from loudong.documents.agreement_docx import render_agreement
 
         return render_agreement(self)
+
+    @property
+    def document_title(self) -> str:
+        return (
+            "社区楼栋长志愿服务协议书"
+            if self.form == self.Form.ATTACHMENT1
+            else "“三长”志愿服务协议书"
+        )
+
+    def term_expired(self, today) -> bool:
+        return (
+            self.status == self.Status.SIGNED
+            and self.term_end is not None
+            and self.term_end < today
+        )
 
 
 class AgreementEvent(models.Model):
@@ -238,40 +267,6 @@ class BoardToken(models.Model):
     def resident_path(self) -> str:
         """``/r/<token>/``: short, because residents may type it from a printed board."""
         return reverse("resident:board", args=[self.token])
-
-
-def subsidy_amounts() -> dict[str, Decimal]:
-    """Monthly subsidy per grid from the policy profile in force.
-
-    Falls back to seed 000 附件1 §四.2 ("每月总额 300 元工作补贴。其中 200 元按月发放，另 100 元
-    根据对乙方工作的评议情况年终一次性发放") when the policy app or its row is missing.
-    """
-    from django.conf import settings
-    from django.db import DatabaseError, transaction
-
-    amounts = {
-        "monthly": Decimal("300.00"),
-        "paid_monthly": Decimal("200.00"),
-        "year_end": Decimal("100.00"),
-    }
-    try:
-        from loudong.policy.models import PolicyProfile
-    except ImportError:  # the policy app has no models yet: the seed's numbers stand
-        return amounts
-    try:
-        # A savepoint: on PostgreSQL a failed query would otherwise abort the caller's transaction.
-        with transaction.atomic():
-            row = PolicyProfile.current(getattr(settings, "LOUDONG_POLICY", "chiyang"))
-        subsidy = ((row.data or {}).get("subsidy") or {}) if row is not None else {}
-        if subsidy.get("per_grid_monthly"):
-            amounts = {
-                "monthly": Decimal(str(subsidy["per_grid_monthly"])),
-                "paid_monthly": Decimal(str(subsidy.get("paid_monthly", "200.00"))),
-                "year_end": Decimal(str(subsidy.get("year_end_accrued", "100.00"))),
-            }
-    except (DatabaseError, AttributeError, ArithmeticError, TypeError, ValueError):
-        pass  # no row / malformed profile: the seed's numbers stand
-    return amounts
 
 
 def subsidy_start(appointment):

@@ -50,6 +50,7 @@ urlpatterns = [
         name="agreement_terminate",
     ),
     path("appointments/<int:appointment_id>/badge/", views.badge, name="badge"),
+    path("appointments/<int:appointment_id>/badge/issue/", views.badge_issue, name="badge_issue"),
     path("badges/<int:pk>/revoke/", views.badge_revoke, name="badge_revoke"),
     path("badges/community/<int:pk>/", views.badges_community, name="badges_community"),
     path("verify/<str:token>/", views.verify, name="verify"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -80,26 +80,32 @@ def index(request):
 # -- agreement ---------------------------------------------------------------------------------
 
 
+def _agreement_context(request, appointment, agreement, **extra):
+    context = {
+        "appointment": appointment,
+        "agreement": agreement,
+        "sign_form": SignForm(
+            initial={"consents_to_publish_phone": appointment.person.consents_to_publish_phone}
+        ),
+        "terminate_form": TerminateForm(initial={"on": timezone.localdate()}),
+        "can_reveal": scope_for(request.user, Cap.REVEAL).allows(appointment),
+        "has_form": appointment.profile().documents.has_agreement,
+        "term_expired": agreement.term_expired(timezone.localdate()) if agreement else False,
+        "breadcrumb": [
+            {"label": "文书与公示", "url": "/documents/"},
+            {"label": f"{appointment.person.name} 协议书"},
+        ],
+    }
+    context.update(extra)
+    return context
+
+
 @login_required
 def agreement(request, appointment_id):
     appointment = _appointment(request, appointment_id, Cap.EDIT)
     agreement = Agreement.objects.filter(appointment=appointment).first()
     return render(
-        request,
-        "documents/agreement.html",
-        {
-            "appointment": appointment,
-            "agreement": agreement,
-            "sign_form": SignForm(
-                initial={"consents_to_publish_phone": appointment.person.consents_to_publish_phone}
-            ),
-            "terminate_form": TerminateForm(initial={"on": timezone.localdate()}),
-            "can_reveal": scope_for(request.user, Cap.REVEAL).allows(appointment),
-            "breadcrumb": [
-                {"label": "文书与公示", "url": "/documents/"},
-                {"label": f"{appointment.person.name} 协议书"},
-            ],
-        },
+        request, "documents/agreement.html", _agreement_context(request, appointment, agreement)
     )
 
 
@@ -107,7 +113,13 @@ def agreement(request, appointment_id):
 @login_required
 def agreement_draw_up(request, appointment_id):
     appointment = _appointment(request, appointment_id, Cap.EDIT)
-    actions.draw_up_agreement(appointment=appointment, acting_user=request.user, request=request)
+    try:
+        agreement = actions.draw_up_agreement(
+            appointment=appointment, acting_user=request.user, request=request
+        )
+        messages.success(request, f"已起草《{agreement.document_title}》，请打印后双方签字")
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
     return redirect("documents:agreement", appointment.pk)
 
 
@@ -126,14 +138,21 @@ def agreement_refresh(request, appointment_id):
 
 @login_required
 def agreement_docx(request, appointment_id):
-    """The filled 协议书 with the full ID number and address: Cap.REVEAL only, audited."""
+    """The filled 协议书 with the full ID number and address: Cap.REVEAL only, audited.
+
+    A GET changes nothing: an agreement not yet drawn up is rendered from the record as it
+    would be drawn up now (the API's ``agreement_docx`` link works for every appointment).
+    """
     appointment = _appointment(request, appointment_id, Cap.REVEAL)
-    agreement = actions.draw_up_agreement(
-        appointment=appointment, acting_user=request.user, request=request
-    )
+    try:
+        agreement = actions.preview_agreement(appointment)
+    except ValidationError as e:
+        raise Http404(e.messages[0]) from None
     content = agreement.docx_bytes()
-    actions.record_download(agreement=agreement, acting_user=request.user, request=request)
-    name = f"社区楼栋长志愿服务协议书-{agreement.party_b_name}-{agreement.title}.docx"
+    actions.record_download(
+        agreement=agreement, appointment=appointment, acting_user=request.user, request=request
+    )
+    name = f"{agreement.document_title}-{agreement.party_b_name}-{agreement.title}.docx"
     return _no_store(attachment(content, name, content_type=DOCX_TYPE))
 
 
@@ -141,17 +160,15 @@ def agreement_docx(request, appointment_id):
 @login_required
 def agreement_sign(request, appointment_id):
     appointment = _appointment(request, appointment_id, Cap.EDIT)
-    agreement = actions.draw_up_agreement(
-        appointment=appointment, acting_user=request.user, request=request
-    )
+    try:
+        agreement = actions.draw_up_agreement(
+            appointment=appointment, acting_user=request.user, request=request
+        )
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+        return redirect("documents:agreement", appointment.pk)
     form = SignForm(request.POST, request.FILES)
-    context = {
-        "appointment": appointment,
-        "agreement": agreement,
-        "sign_form": form,
-        "terminate_form": TerminateForm(initial={"on": timezone.localdate()}),
-        "can_reveal": scope_for(request.user, Cap.REVEAL).allows(appointment),
-    }
+    context = _agreement_context(request, appointment, agreement, sign_form=form)
     if not form.is_valid():
         _audit_rejected_upload(request, agreement, form)
         return render(request, "documents/agreement.html", context, status=400)
@@ -176,12 +193,12 @@ def agreement_sign(request, appointment_id):
 def _audit_rejected_upload(request, agreement, form):
     if "scan" not in form.errors:
         return
-    from loudong.accounts.audit import record
+    from loudong.accounts.audit import AuditAction, record
 
     upload = request.FILES.get("scan")
     record(
         actor=request.user,
-        action="documents.agreement.upload_refused",
+        action=AuditAction.AGREEMENT_UPLOAD_REFUSED,
         target=agreement,
         new={
             "filename_ext": (upload.name.rsplit(".", 1)[-1] if upload else ""),
@@ -198,20 +215,18 @@ def agreement_scan(request, appointment_id):
     agreement = get_object_or_404(Agreement, appointment=appointment)
     if not agreement.signed_scan:
         raise Http404
-    from loudong.accounts.audit import record
+    from loudong.accounts.audit import AuditAction, record
 
     record(
         actor=request.user,
-        action="documents.agreement.scan_download",
+        action=AuditAction.AGREEMENT_SCAN_DOWNLOAD,
         target=agreement,
         request=request,
     )
-    ext = agreement.signed_scan.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        agreement.signed_scan.open("rb"),
-        content_type=agreement.signed_scan_type,
-        as_attachment=True,
-        filename=f"协议书签字件-{agreement.party_b_name}.{ext}",
+    response = attachment(
+        actions.read_scan(agreement),
+        f"协议书签字件-{agreement.party_b_name}.{agreement.signed_scan_ext or 'bin'}",
+        content_type=agreement.signed_scan_type or "application/octet-stream",
     )
     return _no_store(response)
 
@@ -240,18 +255,14 @@ def agreement_terminate(request, appointment_id):
         return render(
             request,
             "documents/agreement.html",
-            {
-                "appointment": appointment,
-                "agreement": agreement,
-                "terminate_form": form,
-                "sign_form": SignForm(),
-            },
+            _agreement_context(request, appointment, agreement, terminate_form=form),
             status=400,
         )
     try:
         actions.terminate_agreement(
             agreement=agreement, acting_user=request.user, request=request, **form.cleaned_data
         )
+        messages.success(request, f"协议已解除（{form.cleaned_data['on']:%Y-%m-%d}）")
     except ValidationError as e:
         messages.error(request, e.messages[0])
     return redirect("documents:agreement", appointment.pk)
@@ -261,18 +272,12 @@ def agreement_terminate(request, appointment_id):
 
 
 def _photo_data_uri(person) -> str:
-    """The photo inline (img-src allows data:), so printing needs no media server."""
+    """The sealed photo inline (img-src allows data:), so printing needs no media server."""
     if not person.photo:
         return ""
-    try:
-        with person.photo.open("rb") as f:
-            data = f.read(5 * 1024 * 1024)
-    except (OSError, ValueError):
-        return ""
-    for magic, content_type in ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png")):
-        if data.startswith(magic):
-            return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
-    return ""
+    from loudong.roster.actions.persons import read_photo
+
+    return f"data:image/jpeg;base64,{base64.b64encode(read_photo(person)).decode()}"
 
 
 def _badge_card(request, badge) -> dict:
@@ -291,21 +296,26 @@ def _badge_card(request, badge) -> dict:
 
 @login_required
 def badge(request, appointment_id):
-    """One badge (胸牌), issued on first view; print it on A4."""
+    """One badge (胸牌) to print on A4; a GET shows it, making one is a POST."""
     appointment = _appointment(request, appointment_id, Cap.EDIT)
-    if appointment.is_active:
-        badge = actions.issue_badge(
-            appointment=appointment, acting_user=request.user, request=request
+    badge = (
+        Badge.objects.filter(appointment=appointment, revoked__isnull=True).first()
+        or appointment.badges.order_by("-pk").first()
+    )
+    if badge is None:
+        return render(
+            request,
+            "documents/badge_missing.html",
+            {
+                "appointment": appointment,
+                "refusal": "" if appointment.is_active else f"{actions.BADGE_ENDED}。",
+                "breadcrumb": [
+                    {"label": "文书与公示", "url": "/documents/"},
+                    {"label": f"{appointment.person.name} 工作胸牌"},
+                ],
+            },
+            status=200 if appointment.is_active else 409,
         )
-    else:  # an ended appointment gets no new badge; its last one prints as 已失效
-        badge = appointment.badges.order_by("-pk").first()
-        if badge is None:
-            return render(
-                request,
-                "errors/error.html",
-                {"title": "不能制作胸牌", "message": f"{actions.BADGE_ENDED}。"},
-                status=409,
-            )
     return render(
         request,
         "documents/badges.html",
@@ -316,6 +326,20 @@ def badge(request, appointment_id):
             "refusal": "" if appointment.is_active else f"{actions.BADGE_ENDED}，原胸牌已失效。",
         },
     )
+
+
+@require_POST
+@login_required
+def badge_issue(request, appointment_id):
+    appointment = _appointment(request, appointment_id, Cap.EDIT)
+    try:
+        badge = actions.issue_badge(
+            appointment=appointment, acting_user=request.user, request=request
+        )
+        messages.success(request, f"已制作工作胸牌 {badge.number}")
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    return redirect("documents:badge", appointment.pk)
 
 
 @login_required
@@ -334,12 +358,23 @@ def badges_community(request, pk):
         .select_related("person", "post", "community")
         .order_by("post__kind", "post__title")
     )
-    cards = []
-    for appointment in appointments:
-        badge = actions.issue_badge(
-            appointment=appointment, acting_user=request.user, request=request
-        )
-        cards.append(_badge_card(request, badge))
+    if request.method == "POST":
+        made = 0
+        for appointment in appointments:
+            if not appointment.badges.filter(revoked__isnull=True).exists():
+                actions.issue_badge(
+                    appointment=appointment, acting_user=request.user, request=request
+                )
+                made += 1
+        messages.success(request, f"已为 {made} 名在任人员制作工作胸牌")
+        return redirect("documents:badges_community", community.pk)
+    live = {
+        b.appointment_id: b
+        for b in Badge.objects.filter(
+            appointment__in=appointments, revoked__isnull=True
+        ).select_related("appointment__person", "appointment__post")
+    }
+    cards = [_badge_card(request, live[a.pk]) for a in appointments if a.pk in live]
     return render(
         request,
         "documents/badges.html",
@@ -347,6 +382,7 @@ def badges_community(request, pk):
             "cards": cards,
             "title": f"工作胸牌 · {community.name}",
             "community": community,
+            "missing": sum(1 for a in appointments if a.pk not in live),
         },
     )
 

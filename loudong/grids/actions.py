@@ -5,30 +5,25 @@ audit row inside it. Proposing runs the engine synchronously: a community of ~5k
 divides in well under a second, so no background task is needed.
 """
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from loudong.accounts.access import scope_for
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.roles import Cap
-from loudong.grids.division import POLICIES, Piece, Policy, divide
+from loudong.grids.division import Piece, Policy, divide
 from loudong.grids.division import Unit as EngineUnit
 from loudong.grids.division.geometry import connected, delaunay_neighbours
 from loudong.grids.models import Division, DivisionEvent, Grid, GridPiece
-from loudong.territory.models import Household, Unit
+from loudong.policy.profile import profile_for
+from loudong.territory.models import Household, Resident, Unit
 
-DEFAULT_PROFILE = "chiyang"
-PROFILE_CHOICES = [
-    ("chiyang", "池阳街道：每网格约 80 户（60–100）"),
-    ("changchun", "长春市：每网格 400–700 户"),
-]
-# CJ/T 349 digits 1–6 when the profile does not give a 管理或服务对象代码.
-DEFAULT_OBJECT_CODE = "000000"
 MAX_SEQUENCE = 99
 # Grids are numbered in rows of this height (metres), north → south, west → east within a row.
 ROW_BAND_M = 150.0
@@ -38,26 +33,10 @@ KEEP_SHARE = 0.5
 _PITCH_M = 40.0
 
 
-def division_policy(profile_name: str) -> tuple[Policy, int | None, str]:
-    """(engine Policy, profile version or None, 6-digit object code) for a profile name.
-
-    Uses the current ``policy.PolicyProfile`` row when the policy app provides one, else the
-    engine's built-in numbers (version None) and :data:`DEFAULT_OBJECT_CODE`.
-    """
-    try:
-        from loudong.policy.models import PolicyProfile
-
-        row = PolicyProfile.current(profile_name)
-    except (ImportError, LookupError, AttributeError, ObjectDoesNotExist):
-        row = None  # the policy app is not there yet, or has no row for this name
-    if row is not None and isinstance(getattr(row, "data", None), dict):
-        data = row.data
-        policy = Policy.from_dict({**data, "name": profile_name})
-        code = str((data.get("grid_code") or {}).get("object_code") or DEFAULT_OBJECT_CODE)
-        return policy, row.version, code
-    if profile_name not in POLICIES:
-        raise ValidationError(f"未知的政策方案：{profile_name}")
-    return POLICIES[profile_name], None, DEFAULT_OBJECT_CODE
+def division_policy(community, *, on: dt.date | None = None):
+    """(engine Policy, the profile version in force) for the community's 街道 on ``on``."""
+    profile = profile_for(community, on=on or timezone.localdate())
+    return Policy.from_dict(profile.division.engine_dict(profile.name)), profile
 
 
 def _check_edit(user, community) -> None:
@@ -74,19 +53,26 @@ class RegistryUnit:
     y: float
 
 
-def registry_units(community) -> tuple[list[RegistryUnit], list[str]]:
-    """The community's units with occupied households (实际居民居住户数), floors and position.
+def registry_units(community, division_rules) -> tuple[list[RegistryUnit], list[str]]:
+    """The community's units with their households, floors and position.
 
+    Households: 实际居民居住户数 (seed 000 §三.1) — occupied only, unless the profile counts
+    all (``division.count``); weighted by 居民结构 when the profile says so
+    (``division.weight_by_structure``: elderly living alone, floating population).
     Floors: the unit's, else the building's, else the highest household floor, else 1.
     Buildings without coordinates are laid out in a square per compound, east of the others,
     so the engine still works; a warning says so.
     """
+    households = Household.objects.filter(community=community)
+    if division_rules.counts_occupied_only:
+        households = households.filter(occupied=True)
     counts = {
         row["unit_id"]: row
-        for row in Household.objects.filter(community=community, occupied=True)
-        .values("unit_id")
-        .annotate(n=Count("id"), top=Max("floor"))
+        for row in households.values("unit_id").annotate(n=Count("id"), top=Max("floor"))
     }
+    extra = (
+        _structure_extra(households, division_rules) if division_rules.weight_by_structure else {}
+    )
     units = list(
         Unit.objects.filter(pk__in=list(counts))
         .select_related("building", "compound")
@@ -104,14 +90,47 @@ def registry_units(community) -> tuple[list[RegistryUnit], list[str]]:
         x, y = (b.x, b.y) if b.pk not in layout else layout[b.pk]
         row = counts[u.pk]
         floors = u.floors or b.floors or row["top"] or 1
-        out.append(RegistryUnit(unit=u, households=row["n"], floors=max(1, floors), x=x, y=y))
+        weighted = round(row["n"] + extra.get(u.pk, 0.0))
+        out.append(RegistryUnit(unit=u, households=weighted, floors=max(1, floors), x=x, y=y))
     warnings = []
+    if extra:
+        warnings.append("户数已按居民结构加权（独居老人户、流动人口户），网格户数为加权后的数字。")
     if missing:
         warnings.append(
             f"楼栋缺少坐标：{missing} 栋楼按小区排成方阵参与划分，地图位置仅为示意，"
             "请在台账中补充楼栋坐标后重新生成。"
         )
     return out, warnings
+
+
+ELDERLY_AGE = 60  # 老年人: 60 周岁以上 (《老年人权益保障法》第二条)
+
+
+def _structure_extra(households, rules) -> dict[int, float]:
+    """Per unit, what the weights add: Σ (weight − 1) over elderly-alone and floating homes."""
+    weights = rules.structure_weights
+    extra: dict[int, float] = defaultdict(float)
+    floating = weights.get("floating")
+    if floating:
+        for unit_id, n in (
+            households.filter(residence=Household.Residence.FLOATING)
+            .values_list("unit_id")
+            .annotate(n=Count("id"))
+        ):
+            extra[unit_id] += n * (floating - 1)
+    elderly = weights.get("elderly_alone")
+    if elderly:
+        today = timezone.localdate()
+        born_by = today.replace(year=today.year - ELDERLY_AGE)
+        alone = (
+            Resident.objects.filter(household__in=households, moved_out=False)
+            .values("household_id", "household__unit_id")
+            .annotate(n=Count("id"), old=Count("id", filter=Q(birth_date__lte=born_by)))
+            .filter(n=1, old=1)
+        )
+        for row in alone:
+            extra[row["household__unit_id"]] += elderly - 1
+    return extra
 
 
 def _layout(units, compounds, base_x, base_y) -> dict[int, tuple[float, float]]:
@@ -176,12 +195,15 @@ def in_force(community) -> Division | None:
 
 
 def propose_division(
-    *, community, profile_name: str, acting_user, note: str = "", request=None
+    *, community, acting_user, note: str = "", today: dt.date | None = None, request=None
 ) -> Division:
-    """Run the engine on the community's registry and save the result as a draft."""
+    """Run the engine on the community's registry under its 街道's profile; save a draft.
+
+    The draft pins the profile version it was made under; freezing keeps that version.
+    """
     _check_edit(acting_user, community)
-    policy, version, object_code = division_policy(profile_name)
-    registry, reg_warnings = registry_units(community)
+    policy, profile = division_policy(community, on=today)
+    registry, reg_warnings = registry_units(community, profile.division)
     if not registry:
         raise ValidationError("该社区没有实际居住的住户，无法划分网格。")
     key = _community_key(community)
@@ -195,9 +217,9 @@ def propose_division(
     with transaction.atomic():
         division = Division.objects.create(
             community=community,
-            profile_name=profile_name,
-            profile_version=version,
-            object_code=object_code,
+            profile_name=profile.name,
+            profile_version=profile.version,
+            object_code=profile.grid_object_code,
             created_by=acting_user,
             note=note,
             report={"policy": policy.to_dict(), "engine_warnings": reg_warnings + result.warnings},
@@ -233,15 +255,15 @@ def propose_division(
             division=division,
             kind=DivisionEvent.Kind.PROPOSED,
             actor=acting_user,
-            note=f"{profile_name}，{len(grids)} 个网格",
+            note=f"{profile.title}第 {profile.version} 版，{len(grids)} 个网格",
         )
         record(
             actor=acting_user,
-            action="grids.division.propose",
+            action=AuditAction.DIVISION_PROPOSE,
             target=division,
             new={
-                "profile": profile_name,
-                "profile_version": version,
+                "profile": profile.name,
+                "profile_version": profile.version,
                 "grids": len(grids),
                 "households": sum(g.households for g in result.grids),
             },
@@ -373,7 +395,7 @@ def move_pieces(*, pieces: list[GridPiece], to_grid: Grid, acting_user, request=
         )
         record(
             actor=acting_user,
-            action="grids.division.move",
+            action=AuditAction.DIVISION_MOVE,
             target=division,
             old={"grids": old},
             new={"grid": to_grid.pk, "pieces": [p.pk for p in moved]},
@@ -497,7 +519,7 @@ def freeze_division(*, division: Division, acting_user, effective_date, request=
         )
         record(
             actor=acting_user,
-            action="grids.division.freeze",
+            action=AuditAction.DIVISION_FREEZE,
             target=division,
             old={"in_force": previous.pk if previous else None},
             new={
@@ -522,7 +544,7 @@ def discard_draft(*, division: Division, acting_user, request=None) -> Division:
         )
         record(
             actor=acting_user,
-            action="grids.division.discard",
+            action=AuditAction.DIVISION_DISCARD,
             target=division,
             new={"status": division.status},
             request=request,
@@ -534,7 +556,7 @@ def record_export(*, division: Division, rows: int, acting_user, request=None) -
     with transaction.atomic():
         record(
             actor=acting_user,
-            action="grids.division.export",
+            action=AuditAction.DIVISION_EXPORT,
             target=division,
             new={"rows": rows},
             request=request,

@@ -6,8 +6,9 @@ Mounted into ``loudong.api.api`` with ``api.add_router("", router)``.
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from loudong.api.api import Pagination, _community_by_code
 from loudong.grids.models import Grid
+from loudong.lib.api import Pagination
+from loudong.territory.access import community_by_code
 
 router = Router(tags=["网格"])
 
@@ -36,5 +37,5 @@ def list_grids(request, community: str | None = None):
         Grid.objects.visible_to(request.user).in_force().select_related("community").with_leader()
     )
     if community:
-        grids = grids.filter(community=_community_by_code(request, community))
+        grids = grids.filter(community=community_by_code(request.user, community))
     return grids.order_by("community__code", "sequence", "id")

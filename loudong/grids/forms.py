@@ -1,13 +1,11 @@
 from django import forms
 
-from loudong.grids.actions import DEFAULT_PROFILE, PROFILE_CHOICES
 from loudong.lib.widgets import DateInput
 
 
 class ProposeForm(forms.Form):
-    profile_name = forms.ChoiceField(
-        label="政策方案", choices=PROFILE_CHOICES, initial=DEFAULT_PROFILE
-    )
+    """The profile is the 街道's (policy.profile.profile_for), not a worker's choice."""
+
     note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.TextInput)
 
 

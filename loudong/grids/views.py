@@ -99,7 +99,7 @@ def propose(request, pk):
     community = get_community_for_user(request.user, pk, write=True, request=request)
     form = ProposeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择政策方案。")
+        messages.error(request, "说明过长（最多 500 字）。")
         return redirect("grids:community", pk=community.pk)
     try:
         division = actions.propose_division(

@@ -1,21 +1,31 @@
 """Audited changes to policy: new profile versions and holiday calendar entries."""
 
 import copy
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.policy.models import Holiday, PolicyProfile
 from loudong.policy.schema import diff, validate_profile
 
 
 @transaction.atomic
 def create_profile_version(
-    *, name: str, data: dict, note: str, acting_user, base_version: int | None = None
+    *,
+    name: str,
+    data: dict,
+    note: str,
+    acting_user,
+    base_version: int | None = None,
+    effective_from: dt.date | None = None,
 ) -> PolicyProfile:
     """Add version N+1 of profile ``name``; never touches earlier versions.
 
+    The version applies from ``effective_from`` (default today), never earlier than today nor
+    than the current version's start: a past month keeps the numbers it was paid under.
     Raises ``ValidationError`` (Chinese messages naming the field path) when ``data`` fails the
     schema, when nothing changed, or when ``base_version`` is given and someone else has saved
     a newer version meanwhile. ``acting_user`` None means the built-in file (load_profiles).
@@ -35,6 +45,16 @@ def create_profile_version(
                 f"该方案已被修改为第 {current.version} 版（您编辑的是第 {base_version} 版），请刷新后重做"
             ]
         )
+    today = timezone.localdate()
+    effective_from = effective_from or today
+    if effective_from < today:
+        raise ValidationError(["生效日期：不能早于今天（已发生的补贴和评议按当时的版本计算）"])
+    if current is not None and effective_from < current.effective_from:
+        raise ValidationError(
+            [
+                f"生效日期：不能早于当前第 {current.version} 版的生效日期 {current.effective_from:%Y-%m-%d}"
+            ]
+        )
     old_data = current.data if current else {}
     old, new = diff(old_data, data)
     if current is not None and not new and not old:
@@ -46,6 +66,7 @@ def create_profile_version(
                 version=(current.version + 1) if current else 1,
                 title=data["title"],
                 data=copy.deepcopy(data),
+                effective_from=effective_from,
                 created_by=acting_user,
                 note=note,
             )
@@ -54,11 +75,11 @@ def create_profile_version(
     record(
         actor=acting_user,
         actor_username="" if acting_user else "load_profiles",
-        action="policy.version",
+        action=AuditAction.POLICY_VERSION,
         target=profile,
         old=old,
         new=new,
-        reason=note,
+        reason=f"{note}（{effective_from:%Y-%m-%d} 起生效）"[:200],
     )
     return profile
 
@@ -70,7 +91,7 @@ def add_holiday(*, date, kind: str, name: str, acting_user) -> Holiday:
     holiday = Holiday.objects.create(date=date, kind=kind, name=name, created_by=acting_user)
     record(
         actor=acting_user,
-        action="policy.holiday_add",
+        action=AuditAction.POLICY_HOLIDAY_ADD,
         target=holiday,
         new={"date": date, "kind": kind, "name": name},
     )
@@ -82,7 +103,7 @@ def remove_holiday(*, holiday: Holiday, acting_user) -> None:
     old = {"date": holiday.date, "kind": holiday.kind, "name": holiday.name}
     record(
         actor=acting_user,
-        action="policy.holiday_remove",
+        action=AuditAction.POLICY_HOLIDAY_REMOVE,
         target=holiday,
         old=old,
     )

@@ -3,6 +3,7 @@ import json
 
 from django import forms
 
+from loudong.lib.fields import DateField
 from loudong.lib.widgets import DateInput
 from loudong.policy.models import Holiday
 from loudong.policy.schema import label, validate_profile
@@ -56,6 +57,10 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 24, "class": "mono", "spellcheck": "false"}),
         help_text='高级：可直接修改任何参数。上面改动过的常用参数以上面的为准。金额用带引号的文字，如 "300.00"。',
     )
+    effective_from = DateField(
+        label="生效日期",
+        help_text="新版本自这一天起适用；进行中的选配、已开始的补贴期和评议仍按原版本。",
+    )
     note = forms.CharField(
         label="修改说明",
         max_length=500,
@@ -66,7 +71,10 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, profile, **kwargs):
         self.profile = profile
         data = profile.data
+        from django.utils import timezone
+
         initial = {
+            "effective_from": timezone.localdate(),
             "base_version": profile.version,
             "profile_json": json.dumps(data, ensure_ascii=False, indent=2),
         }

@@ -15,6 +15,9 @@ class PolicyProfile(models.Model):
     version = models.PositiveIntegerField("版本")
     title = models.CharField("方案名称", max_length=100)
     data = models.JSONField("参数")
+    # The day this version starts to apply: ``policy.profile.profile_for(…, on=day)`` picks the
+    # newest version in force on a day, so a payroll for last month keeps last month's numbers.
+    effective_from = models.DateField("生效日期")
     created = models.DateTimeField("创建时间", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,13 +50,11 @@ class PolicyProfile(models.Model):
 
     @classmethod
     def current(cls, name: str) -> "PolicyProfile | None":
-        """The latest version of ``name``, or None when there is none."""
-        return cls.objects.filter(name=name).order_by("-version").first()
+        """The latest version of ``name`` (the one an edit builds on), or None when there is none.
 
-    @classmethod
-    def at(cls, name: str, version: int) -> "PolicyProfile":
-        """The version other records point at; raises ``PolicyProfile.DoesNotExist``."""
-        return cls.objects.get(name=name, version=version)
+        Rules are read through ``loudong.policy.profile``, never from this row directly.
+        """
+        return cls.objects.filter(name=name).order_by("-version").first()
 
     @property
     def is_builtin(self) -> bool:

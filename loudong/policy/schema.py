@@ -88,6 +88,8 @@ def _message(error) -> str:
             return '必须是以元为单位、最多两位小数的金额（如 "300.00"）'
         if kind_name == "factor":
             return '必须是 0 到 1 之间、最多两位小数的系数（如 "0.50"）'
+        if kind_name == "date":
+            return '必须是“年-月-日”格式的日期（如 "2021-09-08"）'
         if error.path and error.path[-1] == "object_code":
             return "必须是 6 位数字"
         return "格式不正确（只能用小写英文字母、数字和下划线，以字母开头）"
@@ -150,6 +152,15 @@ def _money(value):
     try:
         return Decimal(value) if isinstance(value, str) else None
     except ArithmeticError:
+        return None
+
+
+def _iso_date(value):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 
@@ -245,6 +256,23 @@ def _cross_field_errors(data: dict) -> list[str]:
             "rotation.handover_required：不轮值（rotation.unit_leader_monthly）时无须交接"
         )
 
+    campaign = _get(data, "campaign")
+    if isinstance(campaign, dict):
+        start, deadline = (_iso_date(campaign.get(k)) for k in ("start", "deadline"))
+        for key, value in (("start", start), ("deadline", deadline)):
+            if isinstance(campaign.get(key), str) and value is None:
+                errors.append(f"campaign.{key}：不是有效的日期")
+        if start and deadline and deadline < start:
+            errors.append("campaign.deadline：不能早于 campaign.start")
+    items = _get(data, "duties.items")
+    if isinstance(items, list):
+        seen = set()
+        for i, item in enumerate(items):
+            value = item.get("code") if isinstance(item, dict) else None
+            if value in seen:
+                errors.append(f"duties.items[{i}].code：职责代码“{value}”重复")
+            seen.add(value)
+
     defaults = _get(data, "defaults")
     if isinstance(defaults, list):
         known = set(leaf_paths())
@@ -288,6 +316,12 @@ def field_schema(dotted: str) -> dict:
     for key in dotted.split("."):
         node = node.get("properties", {}).get(key, {})
     return _resolve(node)
+
+
+def enum_labels(dotted: str) -> dict[str, str]:
+    """The Chinese names of an enum parameter's values (``x-labels``), e.g. the pools."""
+    node = field_schema(dotted)
+    return dict(node.get("x-labels") or (node.get("items") or {}).get("x-labels") or {})
 
 
 def label(dotted: str) -> str:

@@ -147,6 +147,7 @@ def edit(request, name):
                     note=form.cleaned_data["note"],
                     acting_user=request.user,
                     base_version=form.cleaned_data["base_version"],
+                    effective_from=form.cleaned_data["effective_from"],
                 )
             except ValidationError as exc:
                 for message in exc.messages:

@@ -84,3 +84,16 @@ def known_years() -> tuple[int, int]:
         d.year for d in chinese_calendar.workdays
     }
     return min(years), max(years)
+
+
+def notice_end(start: dt.date, working_days: int) -> tuple[dt.date, list[str]]:
+    """The last day of a 公示 of ``working_days`` starting on ``start``, and warnings.
+
+    The start day counts as the first working day: "5 个工作日" beginning on a Monday ends on
+    Friday; a start on a holiday ends on the 5th working day after it.
+    """
+    calendar = _Calendar()
+    working = calendar.is_working_day(start)
+    n = working_days - 1 if working and working_days else working_days
+    end, more = add_working_days(start, n)
+    return end, list(dict.fromkeys(calendar.warnings + more))

@@ -15,9 +15,12 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from loudong.api.api import Pagination, _community_by_code
-from loudong.roster import actions
+from loudong.lib.api import Pagination, visible_or_404
+from loudong.roster.actions import appointments as appointment_actions
+from loudong.roster.actions import selections as selection_actions
+from loudong.roster.actions.common import Refused
 from loudong.roster.models import Appointment, Person, Post, Selection
+from loudong.territory.access import community_by_code
 
 router = Router(tags=["楼栋长队伍"])
 
@@ -137,7 +140,7 @@ class SelectionOut(Schema):
 def _scoped(queryset, request, community):
     queryset = queryset.visible_to(request.user)
     if community:
-        queryset = queryset.filter(community=_community_by_code(request, community))
+        queryset = queryset.filter(community=community_by_code(request.user, community))
     return queryset
 
 
@@ -224,7 +227,7 @@ class AppointIn(Schema):
 def _run(verb, **kwargs):
     try:
         return verb(**kwargs)
-    except actions.Refused as exc:
+    except Refused as exc:
         raise HttpError(400, exc.message) from None
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "无权操作") from None
@@ -234,7 +237,7 @@ def _run(verb, **kwargs):
 def move_selection(request, selection_id: int, payload: MoveIn):
     selection = _selection(request, selection_id)
     return _run(
-        actions.move_selection,
+        selection_actions.move_selection,
         selection=selection,
         acting_user=request.user,
         request=request,
@@ -246,9 +249,45 @@ def move_selection(request, selection_id: int, payload: MoveIn):
 def appoint(request, selection_id: int, payload: AppointIn):
     selection = _selection(request, selection_id)
     return _run(
-        actions.appoint,
+        appointment_actions.appoint,
         selection=selection,
         acting_user=request.user,
         request=request,
         **payload.dict(),
     )
+
+
+class TakeOverIn(Schema):
+    person: int
+    start: dt.date
+    term_end: dt.date | None = None
+    reason: str = ""
+    consent: bool = False
+    override_reason: str = ""
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.post(
+    "/posts/{post_id}/take-over",
+    response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def take_over(request, post_id: int, payload: TakeOverIn):
+    """An existing 楼栋长 takes over a vacant grid (兼任, 000 §三.1); no 公示 of its own.
+
+    201 with the appointment; 400 with the Chinese refusal (limit of grids, post already
+    held, missing reason or consent, dates); 404 for a post or person outside your scope.
+    """
+    post = visible_or_404(Post.objects.select_related("community"), request, post_id)
+    person = visible_or_404(Person.objects, request, payload.person)
+    appointment = _run(
+        appointment_actions.take_over,
+        post=post,
+        person=person,
+        acting_user=request.user,
+        request=request,
+        **payload.dict(exclude={"person"}),
+    )
+    return 201, appointment

@@ -8,51 +8,14 @@
 
 from django.utils import timezone
 
+from loudong.policy.profile import profile_for
+from loudong.roster import hooks
 from loudong.roster.models import Appointment, Person, Post
-from loudong.roster.policy import current_profile
 
 
-def signed_agreement_ids(appointment_ids) -> set[int]:
-    """Hook: ids of appointments whose 协议书 is signed by both parties.
-
-    Uses ``loudong.documents.models.Agreement`` (``appointment`` FK, ``status == "signed"``)
-    once the documents app provides it; until then none is signed.
-    """
-    try:
-        from loudong.documents.models import Agreement
-    except ImportError:
-        return set()
-    try:
-        return set(
-            Agreement.objects.filter(
-                appointment_id__in=list(appointment_ids), status="signed"
-            ).values_list("appointment_id", flat=True)
-        )
-    except Exception:
-        return set()
-
-
-def insured_person_ids(person_ids) -> set[int]:
-    """Hook: persons covered by accident insurance today (seed 000 附件1 §四.3:
-    "甲方为乙方购买意外伤害商业保险"). No insurance app yet: none are."""
-    try:
-        from loudong.evaluation.models import InsurancePolicy  # type: ignore[import-not-found]
-    except ImportError:
-        return set()
-    today = timezone.localdate()
-    try:
-        return set(
-            InsurancePolicy.objects.filter(
-                person_id__in=list(person_ids), start__lte=today, end__gte=today
-            ).values_list("person_id", flat=True)
-        )
-    except Exception:
-        return set()
-
-
-def report(user) -> dict:
-    profile = current_profile()
-    today = timezone.localdate()
+def report(user, today=None) -> dict:
+    today = today or timezone.localdate()
+    profile = profile_for(_home_region(user), on=today)
     active = list(
         Appointment.objects.visible_to(user)
         .filter(status="active")
@@ -61,7 +24,7 @@ def report(user) -> dict:
     )
     leader_ids = {a.person_id for a in active if a.post.kind == Post.Kind.BUILDING_LEADER}
     group_leaders = []
-    if profile.party_group_leader_must_be_leader:
+    if profile.eligibility.party_group_leader_must_be_leader:
         group_leaders = [
             p
             for p in Person.objects.visible_to(user)
@@ -70,8 +33,13 @@ def report(user) -> dict:
             if p.pk not in leader_ids
         ]
     over_age = []
-    if profile.max_age:
-        over_age = [a for a in active if (a.person.age_on(today) or 0) > profile.max_age]
+    max_age = profile.eligibility.max_age
+    if max_age:
+        over_age = [
+            a
+            for a in active
+            if a.post.kind != Post.Kind.ATTACHMENT and (a.person.age_on(today) or 0) > max_age
+        ]
     vacant = list(
         Post.objects.visible_to(user)
         .filter(active=True)
@@ -83,10 +51,14 @@ def report(user) -> dict:
     attention = list(
         Post.objects.visible_to(user).filter(needs_attention=True).select_related("community")
     )
-    signed = signed_agreement_ids(a.pk for a in active)
-    insured = insured_person_ids({a.person_id for a in active})
-    unsigned = [a for a in active if a.pk not in signed]
-    uninsured = [a for a in active if a.person_id not in insured]
+    leaders = [a for a in active if a.post.kind != Post.Kind.ATTACHMENT]
+    signed = hooks.signed_agreements([a.pk for a in leaders])
+    insured = hooks.insured_persons({a.person_id for a in leaders}, today)
+    unsigned = [a for a in leaders if a.pk not in signed] if profile.documents.has_agreement else []
+    uninsured = (
+        [a for a in leaders if a.person_id not in insured] if profile.insurance.accident else []
+    )
+    expired = [a for a in leaders if a.term_expired(today)]
     not_committee = [
         a for a in active if a.post.kind == Post.Kind.GRID_HEAD and not a.person.is_committee
     ]
@@ -98,5 +70,13 @@ def report(user) -> dict:
         "unsigned": unsigned,
         "uninsured": uninsured,
         "not_committee": not_committee,
-        "max_age": profile.max_age,
+        "expired": expired,
+        "max_age": max_age,
+        "profile": profile,
     }
+
+
+def _home_region(user):
+    """The first region of the user's roles: whose profile the page applies."""
+    roles = [a for a in user.active_roles() if a.region_id]
+    return roles[0].region if roles else None

@@ -1,11 +1,9 @@
 from django import forms
 
+from loudong.lib.fields import BIRTH_EARLIEST, DateField
 from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
 from loudong.lib.phones import PhoneError, normalize_phone
-from loudong.lib.widgets import DateInput
 from loudong.roster.models import Person, Post, Selection
-
-DATE = DateInput()
 
 
 class PersonForm(forms.ModelForm):
@@ -31,6 +29,7 @@ class PersonForm(forms.ModelForm):
             "is_party_member",
             "is_party_group_leader",
             "is_committee",
+            "is_community_worker",
             "education",
             "pool",
             "employer",
@@ -38,9 +37,12 @@ class PersonForm(forms.ModelForm):
             "consents_to_publish_phone",
             "notes",
         ]
-        widgets = {"birth_date": DATE}
 
     SEALED = ("id_number", "phone", "address", "health_note")
+
+    birth_date = DateField(
+        label="出生日期", required=False, past_only=True, earliest=BIRTH_EARLIEST
+    )
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,17 +106,21 @@ class StartSelectionForm(forms.Form):
     channel = forms.ChoiceField(label="推选方式", choices=Selection.Channel.choices)
     notes = forms.CharField(label="说明", required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, persons=None, **kwargs):
+    def __init__(self, *args, persons=None, channels=(), **kwargs):
         super().__init__(*args, **kwargs)
         if persons is not None:
             self.fields["candidate"].queryset = persons
+        # The profile's channels (池阳 records how a candidate came forward; 长春 starts there).
+        self.fields["channel"].choices = [
+            (c, Selection.Channel(c).label) for c in channels
+        ] or Selection.Channel.choices
 
 
 class MoveForm(forms.Form):
     to_status = forms.ChoiceField(choices=Selection.Status.choices, widget=forms.HiddenInput)
     outcome = forms.CharField(label="结果", max_length=200, required=False)
     notes = forms.CharField(label="意见", required=False, widget=forms.Textarea)
-    notice_start = forms.DateField(label="公示开始日期", required=False, widget=DATE)
+    notice_start = DateField(label="公示开始日期", required=False)
     override_reason = forms.CharField(
         label="例外理由（审批人书面说明）", max_length=300, required=False
     )
@@ -126,8 +132,8 @@ class ObjectionForm(forms.Form):
 
 
 class AppointForm(forms.Form):
-    start = forms.DateField(label="任职日期", widget=DATE)
-    term_end = forms.DateField(label="任期至", required=False, widget=DATE)
+    start = DateField(label="任职日期")
+    term_end = DateField(label="任期至", required=False)
     override_reason = forms.CharField(label="例外理由", max_length=300, required=False)
     concurrent_reason = forms.CharField(label="兼任原因", max_length=200, required=False)
     concurrent_consent = forms.BooleanField(label="本人同意兼任", required=False)
@@ -135,9 +141,9 @@ class AppointForm(forms.Form):
 
 class TakeOverForm(forms.Form):
     person = forms.ModelChoiceField(label="兼任的现任楼栋长", queryset=Person.objects.none())
-    start = forms.DateField(label="兼任日期", widget=DATE)
-    term_end = forms.DateField(label="任期至", required=False, widget=DATE)
-    reason = forms.CharField(label="兼任原因", max_length=200)
+    start = DateField(label="兼任日期")
+    term_end = DateField(label="任期至", required=False)
+    reason = forms.CharField(label="兼任原因", max_length=200, required=False)
     consent = forms.BooleanField(label="本人同意兼任", required=False)
     override_reason = forms.CharField(label="例外理由", max_length=300, required=False)
 
@@ -148,15 +154,59 @@ class TakeOverForm(forms.Form):
 
 
 class ResignForm(forms.Form):
-    notice_date = forms.DateField(label="提前告知日期", widget=DATE)
-    end = forms.DateField(label="离任日期", widget=DATE)
+    notice_date = DateField(label="提前告知日期")
+    end = DateField(label="离任日期")
     note = forms.CharField(label="说明", max_length=200, required=False)
 
 
 class AdjustForm(forms.Form):
-    end = forms.DateField(label="离任日期", widget=DATE)
+    notice_date = DateField(label="告知本人日期", help_text="协议书第五条：应提前告知对方")
+    end = DateField(label="离任日期")
     reason = forms.CharField(label="调整原因", max_length=200)
     after_evaluation = forms.BooleanField(label="因年度评议不满意", required=False)
+
+
+class RenewForm(forms.Form):
+    term_end = DateField(label="新任期至")
+
+
+class MeetingResultForm(forms.Form):
+    """居民推选 by a 楼栋居民会议: the show of hands, counted by household."""
+
+    date = DateField(label="会议日期", past_only=True)
+    households = forms.IntegerField(label="应到户数", min_value=1, max_value=100000)
+    attendance = forms.IntegerField(label="实到户数", min_value=0, max_value=100000)
+    votes_for = forms.IntegerField(label="赞成（户）", min_value=0, max_value=100000)
+    votes_against = forms.IntegerField(label="反对（户）", min_value=0, max_value=100000)
+    abstentions = forms.IntegerField(label="弃权（户）", min_value=0, max_value=100000)
+    notes = forms.CharField(label="会议记录", required=False, widget=forms.Textarea)
+
+
+class ResidentObjectionForm(forms.Form):
+    """A resident's objection during 公示 (no account; name and contact optional)."""
+
+    text = forms.CharField(label="异议内容", max_length=2000, widget=forms.Textarea)
+    name = forms.CharField(label="您的称呼（可不填）", max_length=50, required=False)
+    contact = forms.CharField(
+        label="联系方式（可不填，便于社区回复）", max_length=50, required=False
+    )
+
+
+class AttachStaffForm(forms.Form):
+    """一格多员 (004 §一.1): staff an organisation sends into the grid."""
+
+    category = forms.ChoiceField(label="类别", choices=Post.Attachment.choices)
+    organisation = forms.CharField(label="所在单位", max_length=100)
+    name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    start = DateField(label="进网格日期")
+    end = DateField(label="至", required=False)
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class AcknowledgeForm(forms.Form):

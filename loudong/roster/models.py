@@ -85,14 +85,17 @@ class Person(models.Model):
     education = models.CharField("文化程度", max_length=16, choices=Education.choices, blank=True)
     pool = models.CharField("人员来源", max_length=16, choices=Pool.choices, blank=True)
     employer = models.CharField("工作单位/原单位", max_length=100, blank=True)
-    # 两委 member (seed 004 §二.2: 网格长 "一般由两委成员兼任").
+    # 两委 member, or another community worker (seed 004 §一.2: 网格长 "一般由“两委”成员兼任，
+    # “两委”成员不足的可由其他社区工作者担任").
     is_committee = models.BooleanField("两委成员", default=False)
+    is_community_worker = models.BooleanField("社区工作者", default=False)
     # 党小组长 (seed 000 §三.2: "党小组长须兼任楼栋长").
     is_party_group_leader = models.BooleanField("党小组长", default=False)
     # Consent to publish the phone on notice boards (PRODUCT.md "Decisions"); withdrawn → office phone.
     consents_to_publish_phone = models.BooleanField("同意公示电话", default=False)
     consent_changed_on = models.DateField("同意/撤回日期", null=True, blank=True)
-    photo = models.FileField("照片", upload_to="photos/%Y/", blank=True)
+    # The badge photo, sealed at rest (lib.sealed_files); the storage name, or "".
+    photo = models.CharField("照片", max_length=200, blank=True, editable=False)
     notes = models.CharField("备注", max_length=200, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -196,6 +199,36 @@ class Post(models.Model):
     def is_grid_post(self) -> bool:
         return bool(self.grid_code) and self.kind != self.Kind.ATTACHMENT
 
+    def households(self, *, occupied_only: bool = True):
+        """The households this post serves: its unit, its building, or its grid in force.
+
+        A grid's households are those of its pieces (whole units, or floor ranges of a unit
+        cut by floors); a household with no floor recorded belongs to every piece of its unit.
+        One query for the pieces, then one filtered queryset.
+        """
+        from loudong.territory.models import Household
+
+        households = Household.objects.filter(community_id=self.community_id)
+        if occupied_only:
+            households = households.filter(occupied=True)
+        if self.unit_id:
+            return households.filter(unit_id=self.unit_id)
+        if self.building_id:
+            return households.filter(building_id=self.building_id)
+        if not self.grid_code:
+            return households.none()
+        from loudong.grids.models import GridPiece
+
+        pieces = GridPiece.objects.filter(
+            grid__code=self.grid_code,
+            grid__division__status="frozen",
+            grid__community_id=self.community_id,
+        ).values_list("unit_id", "floor_from", "floor_to")
+        q = Q(pk__in=[])
+        for unit_id, low, high in pieces:
+            q |= Q(unit_id=unit_id) & (Q(floor__isnull=True) | Q(floor__gte=low, floor__lte=high))
+        return households.filter(q)
+
 
 class Appointment(models.Model):
     """One person in one post, from ``start`` until ended.
@@ -241,6 +274,9 @@ class Appointment(models.Model):
     override_reason = models.CharField("例外理由", max_length=300, blank=True)
     # Leaders in post before the integration campaign (调查摸底), for Attachment 2.
     is_legacy = models.BooleanField("整合前原配备", default=False)
+    # The policy version the appointment started under (its subsidy and duties keep it).
+    profile_name = models.CharField("政策方案", max_length=40)
+    profile_version = models.PositiveIntegerField("方案版本")
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+"
@@ -263,8 +299,18 @@ class Appointment(models.Model):
     def __str__(self):
         return f"{self.person} · {self.post}"
 
+    def save(self, *args, **kwargs):
+        if not self.profile_name or self.profile_version is None:
+            pin_profile(self, self.community, self.start)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("roster:appointment", args=[self.pk])
+
+    def profile(self):
+        from loudong.policy.profile import profile_at
+
+        return profile_at(self.profile_name, self.profile_version)
 
     def in_force_on(self, day) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -272,6 +318,18 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def term_expired(self, today) -> bool:
+        """Past its term but still in post: the leader serves on until renewed or ended."""
+        return self.is_active and self.term_end is not None and self.term_end < today
+
+
+def pin_profile(record, where, on) -> None:
+    """Set ``profile_name``/``profile_version`` to the version in force at ``where`` on ``on``."""
+    from loudong.policy.profile import profile_for
+
+    profile = profile_for(where, on=on)
+    record.profile_name, record.profile_version = profile.name, profile.version
 
 
 OPEN_STEPS = (
@@ -349,10 +407,22 @@ class Selection(models.Model):
     )
     channel = models.CharField("推选方式", max_length=16, choices=Channel.choices)
     status = models.CharField("当前环节", max_length=32, choices=Status.choices)
+    # The version the case started under: its steps never change with a later edit.
     profile_name = models.CharField(max_length=32)
-    profile_version = models.PositiveIntegerField(null=True, blank=True)
+    profile_version = models.PositiveIntegerField()
     notice_start = models.DateField("公示开始", null=True, blank=True)
     notice_end = models.DateField("公示截止", null=True, blank=True)
+    # Printed on the 公示 notice as a QR code: residents object through it without an account.
+    notice_token = models.CharField(max_length=40, blank=True, db_index=True)
+    # 居民推选 closed by a 楼栋居民会议's show of hands (instead of, or beside, the ballots).
+    meeting_question = models.ForeignKey(
+        "territory.ResidentsMeetingQuestion",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="居民会议表决",
+    )
     # Working-day calendar warnings when 公示 was scheduled (e.g. a year past the known data).
     notice_warnings = models.JSONField("日历提示", default=list, blank=True)
     eligibility = models.JSONField("资格检查", default=list, blank=True)
@@ -376,6 +446,8 @@ class Selection(models.Model):
             "public_notice",
         ]
     )
+    # 000 §三.3: 社区推荐 (居委会), 社区党组织审查, 街道党工委审批 — three bodies, so three people.
+    BODY_STEPS = ("community_recommendation", "party_review", "subdistrict_approval")
 
     class Meta:
         verbose_name = "选配"
@@ -384,6 +456,11 @@ class Selection(models.Model):
 
     def __str__(self):
         return f"{self.post} · {self.candidate}（{self.get_status_display()}）"
+
+    def save(self, *args, **kwargs):
+        if not self.profile_name or self.profile_version is None:
+            pin_profile(self, self.community, timezone.localdate())
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("roster:selection", args=[self.pk])
@@ -396,10 +473,22 @@ class Selection(models.Model):
             self.Status.WITHDRAWN,
         )
 
-    def transitions(self) -> dict[str, set[str]]:
-        from loudong.roster.policy import current_profile
+    def profile(self):
+        """The pinned version: editing the profile never changes an open case's steps."""
+        from loudong.policy.profile import profile_at
 
-        return build_transitions(current_profile(self.profile_name).steps)
+        return profile_at(self.profile_name, self.profile_version)
+
+    def transitions(self) -> dict[str, set[str]]:
+        return build_transitions(list(self.profile().selection.steps))
+
+    def completed_by(self) -> dict[str, int]:
+        """Step → the user who completed it (moved it forward), from the history."""
+        return {
+            s.from_status: s.actor_id
+            for s in self.steps.all()
+            if s.from_status and s.to_status not in ENDINGS and s.actor_id
+        }
 
     def can_move_to(self, status: str) -> bool:
         return status in self.transitions().get(self.status, set())
@@ -462,6 +551,8 @@ class Objection(models.Model):
     selection = models.ForeignKey(Selection, models.CASCADE, related_name="objections")
     text = models.TextField("异议内容")
     raised_by = models.CharField("反映人", max_length=50, blank=True)
+    # A resident's optional way back (phone or other), sealed like other personal data.
+    contact = ProtectedField("联系方式", kind="text")
     recorded_by = models.ForeignKey(
         "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -502,11 +593,16 @@ class BallotToken(models.Model):
 
 
 class Vote(models.Model):
-    """An anonymous vote: it records the candidate and the round, never the household."""
+    """An anonymous vote: it records the candidate, the round and the choice, never the household."""
+
+    class Choice(models.TextChoices):
+        FOR = "for", "赞成"
+        AGAINST = "against", "反对"
+        ABSTAIN = "abstain", "弃权"
 
     selection_round = models.CharField(max_length=40, db_index=True)
     selection = models.ForeignKey(Selection, models.CASCADE, related_name="votes")
-    in_favour = models.BooleanField(default=True)
+    choice = models.CharField("表决", max_length=8, choices=Choice.choices, default=Choice.FOR)
     cast = models.DateField(default=timezone.localdate)
 
     def __str__(self):

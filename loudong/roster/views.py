@@ -1,12 +1,13 @@
 """Pages of the roster: thin functions — a form validates, the access helper fetches, one action
 does the work, then redirect (STYLE.md item 7). Refusals from actions re-render with the reason."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,21 +16,33 @@ from django.views.decorators.http import require_POST
 from loudong.accounts import actions as account_actions
 from loudong.accounts.access import get_object_for_user, has_cap, scope_for
 from loudong.accounts.roles import Cap
-from loudong.roster import actions, compliance
+from loudong.lib.throttle import resident_throttled
+from loudong.policy.profile import profile_for
+from loudong.roster import compliance
+from loudong.roster.actions import appointments as appointment_actions
+from loudong.roster.actions import ballots as ballot_actions
+from loudong.roster.actions import persons as person_actions
+from loudong.roster.actions import posts as post_actions
+from loudong.roster.actions import selections as selection_actions
+from loudong.roster.actions.common import Refused, can_edit
 from loudong.roster.forms import (
     AcknowledgeForm,
     AdjustForm,
     AppointForm,
+    AttachStaffForm,
+    MeetingResultForm,
     MoveForm,
     ObjectionForm,
     PersonForm,
     PostFilterForm,
     ReasonForm,
+    RenewForm,
+    ResidentObjectionForm,
     ResignForm,
     StartSelectionForm,
     TakeOverForm,
 )
-from loudong.roster.models import Appointment, Person, Post, Selection
+from loudong.roster.models import Appointment, Person, Post, Selection, Vote
 from loudong.territory.models import Region
 
 PAGE_SIZE = 50
@@ -115,10 +128,10 @@ def sync_posts(request, pk):
         request=request,
     )
     try:
-        result = actions.sync_grid_posts(
+        result = post_actions.sync_grid_posts(
             community=community, acting_user=request.user, request=request
         )
-    except actions.Refused as exc:
+    except Refused as exc:
         messages.error(request, exc.message)
         return redirect("roster:index")
     messages.success(
@@ -144,7 +157,7 @@ def _post(request, pk, **kw):
 
 
 def _post_context(request, post, **extra):
-    can_edit = actions.can_edit(request.user, post)
+    editable = can_edit(request.user, post)
     holders = (
         Person.objects.visible_to(request.user, Cap.EDIT)
         .filter(appointments__status="active", appointments__post__kind=post.kind)
@@ -155,15 +168,16 @@ def _post_context(request, post, **extra):
         "current": post.current_appointment(),
         "history": post.appointments.select_related("person").order_by("-start", "-id"),
         "selections": post.selections.select_related("candidate").order_by("-created"),
-        "can_edit": can_edit,
+        "can_edit": editable,
         "start_form": StartSelectionForm(
             persons=Person.objects.visible_to(request.user, Cap.EDIT).filter(
                 community=post.community
-            )
+            ),
+            channels=profile_for(post.community).selection.channels,
         ),
         "take_over_form": TakeOverForm(persons=holders.filter(community=post.community)),
         "ack_form": AcknowledgeForm(),
-        "tallies": actions.tallies(post),
+        "tallies": ballot_actions.tallies(post),
         "breadcrumb": _crumbs({"label": post.title}),
     }
     context.update(extra)
@@ -176,29 +190,90 @@ def post_detail(request, pk):
     return render(request, "roster/post.html", _post_context(request, post))
 
 
-@login_required
-def grid_history(request, code):
-    """Every post (open or closed) that carried this grid code, and their leaders."""
+def _grid_context(request, code, **extra):
     posts = list(
-        Post.objects.visible_to(request.user).filter(grid_code=code).order_by("-active", "-created")
+        Post.objects.visible_to(request.user)
+        .filter(grid_code=code)
+        .select_related("community")
+        .order_by("-active", "kind", "-created")
     )
     if not posts:
         raise Http404
+    community = posts[0].community
     appointments = (
         Appointment.objects.filter(post__in=posts)
         .select_related("person", "post")
         .order_by("-start", "-id")
     )
-    return render(
-        request,
-        "roster/grid_history.html",
-        {
-            "code": code,
-            "posts": posts,
-            "appointments": appointments,
-            "breadcrumb": _crumbs({"label": f"网格 {code}"}),
-        },
-    )
+    staff = [a for a in appointments if a.post.kind == Post.Kind.ATTACHMENT]
+    profile = profile_for(community)
+    context = {
+        "code": code,
+        "community": community,
+        "posts": [p for p in posts if p.kind != Post.Kind.ATTACHMENT],
+        "appointments": [a for a in appointments if a.post.kind != Post.Kind.ATTACHMENT],
+        "staff": staff,
+        "multi_staff": profile.posts.multi_staff,
+        "can_edit": can_edit(request.user, community),
+        "attach_form": AttachStaffForm(initial={"start": timezone.localdate()}),
+        "breadcrumb": _crumbs({"label": f"网格 {code}"}),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def grid_history(request, code):
+    """A grid's posts (open or closed), their leaders, and its 一格多员 staff."""
+    return render(request, "roster/grid_history.html", _grid_context(request, code))
+
+
+@require_POST
+@login_required
+def attach_staff(request, code):
+    context = _grid_context(request, code)
+    community = context["community"]
+    if not context["can_edit"]:
+        raise PermissionDenied("您在该社区只能查看")
+    form = AttachStaffForm(request.POST)
+    if form.is_valid():
+        try:
+            appointment = post_actions.attach_staff(
+                community=community,
+                grid_code=code,
+                acting_user=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(
+                request,
+                f"已登记{appointment.post.get_attachment_display()}{appointment.person.name}进网格",
+            )
+            return redirect("roster:grid_history", code=code)
+        except Refused as exc:
+            form.add_error(None, exc.message)
+    context["attach_form"] = form
+    return render(request, "roster/grid_history.html", context, status=400)
+
+
+@require_POST
+@login_required
+def detach_staff(request, pk):
+    appointment = _appointment(request, pk, write=True)
+    form = RenewForm({"term_end": request.POST.get("end", "")})
+    try:
+        if not form.is_valid():
+            raise Refused(form.errors["term_end"][0])
+        post_actions.detach_staff(
+            appointment=appointment,
+            end=form.cleaned_data["term_end"],
+            acting_user=request.user,
+            request=request,
+        )
+        messages.success(request, f"{appointment.person.name}已离开网格")
+    except Refused as exc:
+        messages.error(request, exc.message)
+    return redirect("roster:grid_history", code=appointment.post.grid_code)
 
 
 @require_POST
@@ -208,14 +283,15 @@ def start_selection(request, pk):
     form = StartSelectionForm(
         request.POST,
         persons=Person.objects.visible_to(request.user, Cap.EDIT).filter(community=post.community),
+        channels=profile_for(post.community).selection.channels,
     )
     if form.is_valid():
         try:
-            selection = actions.start_selection(
+            selection = selection_actions.start_selection(
                 post=post, acting_user=request.user, request=request, **form.cleaned_data
             )
             return redirect(selection)
-        except actions.Refused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
     return render(
         request, "roster/post.html", _post_context(request, post, start_form=form), status=400
@@ -230,12 +306,12 @@ def take_over(request, pk):
     form = TakeOverForm(request.POST, persons=persons)
     if form.is_valid():
         try:
-            appointment = actions.take_over(
+            appointment = appointment_actions.take_over(
                 post=post, acting_user=request.user, request=request, **form.cleaned_data
             )
             messages.success(request, f"{appointment.person.name}已兼任该岗位")
             return redirect(post)
-        except actions.Refused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
     return render(
         request, "roster/post.html", _post_context(request, post, take_over_form=form), status=400
@@ -251,7 +327,7 @@ def acknowledge(request, pk):
         return render(
             request, "roster/post.html", _post_context(request, post, ack_form=form), status=400
         )
-    actions.acknowledge_post(
+    post_actions.acknowledge_post(
         post=post, note=form.cleaned_data["note"], acting_user=request.user, request=request
     )
     return redirect(post)
@@ -265,8 +341,10 @@ def issue_ballots(request, pk):
 
     post = _post(request, pk, write=True)
     try:
-        issued = actions.issue_ballot_tokens(post=post, acting_user=request.user, request=request)
-    except actions.Refused as exc:
+        issued = ballot_actions.issue_ballot_tokens(
+            post=post, acting_user=request.user, request=request
+        )
+    except Refused as exc:
         messages.error(request, exc.message)
         return redirect(post)
     rows = []
@@ -308,9 +386,10 @@ def _selection(request, pk, **kw):
 
 
 def _selection_context(request, selection, **extra):
-    moves = actions.allowed_moves(request.user, selection)
+    moves = selection_actions.allowed_moves(request.user, selection)
     buttons = [{"status": s, "label": _move_label(selection, s)} for s in moves]
-    tallies = actions.tallies(selection.post)
+    tallies = ballot_actions.tallies(selection.post)
+    editable = can_edit(request.user, selection)
     context = {
         "selection": selection,
         "steps": selection.steps.select_related("actor"),
@@ -319,12 +398,16 @@ def _selection_context(request, selection, **extra):
         "move_form": MoveForm(),
         "objection_form": ObjectionForm(),
         "appoint_form": AppointForm(initial={"start": timezone.localdate()}),
-        "can_edit": actions.can_edit(request.user, selection),
-        "can_appoint": actions.can_edit(request.user, selection)
-        and selection.can_move_to(Selection.Status.APPOINTED),
+        "can_edit": editable,
+        "can_appoint": editable and selection.can_move_to(Selection.Status.APPOINTED),
         "notice_over": selection.notice_over(timezone.localdate()),
-        "votes": tallies["votes"].get(selection.pk, 0),
+        "votes": tallies["votes"].get(selection.pk, {}),
         "tallies": tallies,
+        "resident_result": selection_actions.resident_result(selection),
+        "meeting_form": extra.pop("meeting_form", None)
+        or MeetingResultForm(initial={"date": timezone.localdate()}),
+        "body_conflict": selection_actions.body_conflict(request.user, selection),
+        "min_turnout": selection.profile().selection.min_turnout_pct,
         "breadcrumb": _crumbs(
             {"label": selection.post.title, "url": selection.post.get_absolute_url()},
             {"label": f"选配：{selection.candidate.name}"},
@@ -362,11 +445,11 @@ def move(request, pk):
     form = MoveForm(request.POST)
     if form.is_valid():
         try:
-            actions.move_selection(
+            selection_actions.move_selection(
                 selection=selection, acting_user=request.user, request=request, **form.cleaned_data
             )
             return redirect(selection)
-        except actions.Refused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
     return render(
         request,
@@ -378,17 +461,40 @@ def move(request, pk):
 
 @require_POST
 @login_required
+def meeting_result(request, pk):
+    """居民推选 by a 楼栋居民会议: its tallies recorded on the case."""
+    selection = _selection(request, pk, write=True)
+    form = MeetingResultForm(request.POST)
+    if form.is_valid():
+        try:
+            result = selection_actions.record_meeting_result(
+                selection=selection, acting_user=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, f"已登记居民会议结果：{result.summary()}")
+            return redirect(selection)
+        except (Refused, ValidationError) as exc:
+            form.add_error(None, exc.messages[0])
+    return render(
+        request,
+        "roster/selection.html",
+        _selection_context(request, selection, meeting_form=form),
+        status=400,
+    )
+
+
+@require_POST
+@login_required
 def objection(request, pk):
     selection = _selection(request, pk, write=True)
     form = ObjectionForm(request.POST)
     if form.is_valid():
         try:
-            actions.record_objection(
+            selection_actions.record_objection(
                 selection=selection, acting_user=request.user, request=request, **form.cleaned_data
             )
             messages.warning(request, "异议已登记，案件退回社区党组织审查")
             return redirect(selection)
-        except actions.Refused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
     return render(
         request,
@@ -405,12 +511,12 @@ def appoint(request, pk):
     form = AppointForm(request.POST)
     if form.is_valid():
         try:
-            appointment = actions.appoint(
+            appointment = appointment_actions.appoint(
                 selection=selection, acting_user=request.user, request=request, **form.cleaned_data
             )
             messages.success(request, f"已任命{appointment.person.name}")
             return redirect(appointment.post)
-        except actions.Refused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
     return render(
         request,
@@ -436,10 +542,12 @@ def _appointment(request, pk, **kw):
 def _appointment_context(request, appointment, **extra):
     context = {
         "appointment": appointment,
-        "can_edit": actions.can_edit(request.user, appointment),
+        "can_edit": can_edit(request.user, appointment),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(appointment),
         "resign_form": ResignForm(initial={"notice_date": timezone.localdate()}),
-        "adjust_form": AdjustForm(),
+        "adjust_form": AdjustForm(initial={"notice_date": timezone.localdate()}),
+        "renew_form": RenewForm(),
+        "term_expired": appointment.term_expired(timezone.localdate()),
         "breadcrumb": _crumbs(
             {"label": appointment.post.title, "url": appointment.post.get_absolute_url()},
             {"label": appointment.person.name},
@@ -466,9 +574,13 @@ def _end_view(request, pk, form_class, verb, context_key):
                 request=request,
                 **form.cleaned_data,
             )
-            messages.success(request, "已办理离任，岗位现为空缺，可发起新的选配")
+            messages.success(
+                request,
+                f"已办理{appointment.person.name}离任（{form.cleaned_data['end']:%Y-%m-%d}），"
+                "协议书同时解除；岗位现为空缺，可发起新的选配",
+            )
             return redirect(appointment.post)
-        except actions.Refused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
     return render(
         request,
@@ -481,13 +593,40 @@ def _end_view(request, pk, form_class, verb, context_key):
 @require_POST
 @login_required
 def resign(request, pk):
-    return _end_view(request, pk, ResignForm, actions.resign, "resign_form")
+    return _end_view(request, pk, ResignForm, appointment_actions.resign, "resign_form")
 
 
 @require_POST
 @login_required
 def adjust(request, pk):
-    return _end_view(request, pk, AdjustForm, actions.adjust, "adjust_form")
+    return _end_view(request, pk, AdjustForm, appointment_actions.adjust, "adjust_form")
+
+
+@require_POST
+@login_required
+def renew(request, pk):
+    appointment = _appointment(request, pk, write=True)
+    form = RenewForm(request.POST)
+    if form.is_valid():
+        try:
+            appointment_actions.renew(
+                appointment=appointment,
+                acting_user=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(
+                request, f"已续任至 {form.cleaned_data['term_end']:%Y-%m-%d}，请重新签订协议书"
+            )
+            return redirect(appointment)
+        except Refused as exc:
+            form.add_error(None, exc.message)
+    return render(
+        request,
+        "roster/appointment.html",
+        _appointment_context(request, appointment, renew_form=form),
+        status=400,
+    )
 
 
 # -- people -----------------------------------------------------------------------------------
@@ -526,7 +665,7 @@ def _person_context(request, person, **extra):
         "selections": person.selections.select_related("post").order_by("-created"),
         "reveal_form": ReasonForm(),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(person),
-        "can_edit": actions.can_edit(request.user, person),
+        "can_edit": can_edit(request.user, person),
         "breadcrumb": _crumbs(
             {"label": "人员", "url": reverse("roster:persons")}, {"label": person.name}
         ),
@@ -567,6 +706,37 @@ def person_reveal(request, pk):
     return response
 
 
+@require_POST
+@login_required
+def person_photo(request, pk):
+    """Upload (or take on a phone) the badge photo: checked, cropped to 3:4, sealed."""
+    person = _person(request, pk, write=True)
+    upload = request.FILES.get("photo")
+    try:
+        if upload is None:
+            raise Refused("请选择照片")
+        if upload.size > settings.LOUDONG_MAX_PHOTO_BYTES:
+            raise Refused(f"照片不能超过 {settings.LOUDONG_MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+        person_actions.set_photo(
+            person=person, data=upload.read(), acting_user=request.user, request=request
+        )
+        messages.success(request, "照片已保存，将印在工作胸牌上")
+    except Refused as exc:
+        messages.error(request, exc.message)
+    return redirect(person)
+
+
+@login_required
+def person_photo_image(request, pk):
+    """The photo itself, for the person's page and the badge; never cached by the browser."""
+    person = _person(request, pk)
+    if not person.photo:
+        raise Http404
+    response = HttpResponse(person_actions.read_photo(person), content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _person_form(request, person):
     communities = _communities(request.user, Cap.EDIT)
     if request.method == "POST":
@@ -574,9 +744,9 @@ def _person_form(request, person):
         if form.is_valid():
             person = form.save(commit=False)
             person.compound = person.compound if person.compound_id else None
-            if not actions.can_edit(request.user, person):
+            if not can_edit(request.user, person):
                 raise PermissionDenied("无权在该社区登记人员")
-            actions.save_person(person=person, acting_user=request.user, request=request)
+            person_actions.save_person(person=person, acting_user=request.user, request=request)
             return redirect(person)
         status = 400
     else:
@@ -629,19 +799,25 @@ def compliance_page(request):
 
 
 def ballot(request, key):
-    """Residents' nomination by token: mobile-first, one anonymous vote per household."""
+    """Residents' nomination by token: mobile-first, one anonymous ballot per household."""
     try:
-        token = actions.ballot_token(key)
-    except actions.BallotError as exc:
+        token = ballot_actions.ballot_token(key)
+    except ballot_actions.BallotError as exc:
         return render(request, "roster/ballot.html", {"error": str(exc)}, status=410)
+    candidates = list(ballot_actions.ballot_candidates(token))
     error = done = None
     status = 200
     if request.method == "POST":
+        choices = {}
+        for selection in candidates:
+            value = request.POST.get(f"choice_{selection.pk}", "")
+            if value:
+                choices[selection.pk] = value
         try:
-            actions.cast_vote(key=key, selection_id=int(request.POST.get("selection") or 0))
+            ballot_actions.cast_ballot(key=key, choices=choices)
             done = "投票成功，感谢您参与楼栋长推选！"
-        except (actions.BallotError, ValueError) as exc:
-            error, status = str(exc), 409
+        except ballot_actions.BallotError as exc:
+            error, status = str(exc), 409 if "投过票" in str(exc) else 400
     elif token.used:
         error = "本户已经投过票，每户只能投一次。"
     response = render(
@@ -650,7 +826,8 @@ def ballot(request, key):
         {
             "token": token,
             "post": token.post,
-            "candidates": actions.ballot_candidates(token),
+            "candidates": candidates,
+            "choices": Vote.Choice.choices,
             "error": error,
             "done": done,
         },
@@ -659,5 +836,50 @@ def ballot(request, key):
     response["Cache-Control"] = "no-store"
     # The token URL must not leak to other sites, but the vote's own POST needs its Origin:
     # under "no-referrer" Chromium sends "Origin: null" and the CSRF check refuses every vote.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def notice_objection(request, token):
+    """A resident raises an objection during 公示, from the QR code on the printed notice."""
+    selection = selection_actions.selection_by_notice_token(token)
+    if selection is None:
+        return render(request, "roster/notice_objection.html", {"error": "链接无效。"}, status=404)
+    today = timezone.localdate()
+    open_now = (
+        selection.status == Selection.Status.PUBLIC_NOTICE
+        and selection.notice_start <= today <= selection.notice_end
+    )
+    form = ResidentObjectionForm(request.POST or None)
+    done = False
+    status = 200
+    if request.method == "POST":
+        if resident_throttled(request, f"objection:{token}"):
+            form.add_error(None, "提交过于频繁，请稍后再试。")
+            status = 429
+        elif form.is_valid():
+            try:
+                selection_actions.record_objection(
+                    selection=selection,
+                    text=form.cleaned_data["text"],
+                    raised_by=form.cleaned_data["name"],
+                    contact=form.cleaned_data["contact"],
+                    acting_user=None,
+                    today=today,
+                    request=request,
+                )
+                done = True
+            except Refused as exc:
+                form.add_error(None, exc.message)
+                status = 400
+        else:
+            status = 400
+    response = render(
+        request,
+        "roster/notice_objection.html",
+        {"selection": selection, "form": form, "open_now": open_now, "done": done},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"
     return response

@@ -1,5 +1,7 @@
 """Fetching one register object for a user: 404 outside scope, 403 read-only."""
 
+from django.http import Http404
+
 from loudong.accounts.access import get_object_for_user
 from loudong.territory.models import Building, Household, Region, Resident
 
@@ -32,3 +34,13 @@ def get_resident_for_user(user, pk, *, write=False, capability=None, request=Non
     return get_object_for_user(
         queryset, user, pk, write=write, capability=capability, request=request
     )
+
+
+def community_by_code(user, code: str) -> Region:
+    """The user's community with this 12-digit code; 404 when unknown or out of scope."""
+    community = (
+        Region.objects.visible_to(user).filter(level=Region.Level.COMMUNITY, code=code).first()
+    )
+    if community is None:
+        raise Http404
+    return community

@@ -2,10 +2,20 @@
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from loudong.accounts.audit import record
-from loudong.territory.models import Household, Resident
+from loudong.accounts.access import scope_for
+from loudong.accounts.audit import AuditAction, record
+from loudong.accounts.roles import Cap
+from loudong.lib.dates import DateOutOfRange, check_window
+from loudong.territory.models import (
+    Household,
+    Resident,
+    ResidentsMeeting,
+    ResidentsMeetingQuestion,
+)
 
 RESIDENT_FIELDS = [
     "name",
@@ -41,7 +51,7 @@ def create_household(
     household.save()
     record(
         actor=acting_user,
-        action="household.create",
+        action=AuditAction.HOUSEHOLD_CREATE,
         target=household,
         new={"unit": unit.pk, "room": room, "floor": floor, "residence": residence},
         request=request,
@@ -59,7 +69,7 @@ def update_household(*, household: Household, acting_user, request=None, **value
     if changed:
         record(
             actor=acting_user,
-            action="household.update",
+            action=AuditAction.HOUSEHOLD_UPDATE,
             target=household,
             old={k: old[k] for k in changed},
             new=changed,
@@ -79,7 +89,7 @@ def create_resident(*, household: Household, acting_user, request=None, **values
     resident.save()
     record(
         actor=acting_user,
-        action="resident.create",
+        action=AuditAction.RESIDENT_CREATE,
         target=resident,
         new=_snapshot(resident),
         request=request,
@@ -103,7 +113,7 @@ def update_resident(*, resident: Resident, acting_user, request=None, **values) 
     resident.save(update_fields=[*changed, *index_fields])
     record(
         actor=acting_user,
-        action="resident.update",
+        action=AuditAction.RESIDENT_UPDATE,
         target=resident,
         old={k: before[k] for k in changed},
         new={k: after[k] for k in changed},
@@ -122,7 +132,7 @@ def move_out_resident(
     resident.save(update_fields=["moved_out", "moved_out_on"])
     record(
         actor=acting_user,
-        action="resident.move_out",
+        action=AuditAction.RESIDENT_MOVE_OUT,
         target=resident,
         reason=reason,
         new={"moved_out_on": on},
@@ -137,9 +147,91 @@ def record_export(
     with transaction.atomic():
         record(
             actor=acting_user,
-            action="registry.export",
+            action=AuditAction.REGISTRY_EXPORT,
             region=region,
             target_repr=what,
             new={"rows": rows, "revealed": revealed},
             request=request,
         )
+
+
+def record_residents_meeting(
+    *,
+    community,
+    date: dt.date,
+    title: str,
+    households: int,
+    attendance: int,
+    questions: list[tuple[str, int, int, int]],
+    acting_user,
+    compound=None,
+    building=None,
+    agenda: str = "",
+    notes: str = "",
+    today: dt.date | None = None,
+    request=None,
+) -> ResidentsMeeting:
+    """A 楼栋居民会议 with its tallies: ``questions`` are (text, for, against, abstain).
+
+    Refused (``ValidationError`` with a Chinese reason, nothing written): a date in the future
+    or outside the records' window, attendance above the households, a tally that counts more
+    households than attended, a question without text.
+    """
+    if community.pk not in scope_for(acting_user, Cap.EDIT).community_ids:
+        raise PermissionDenied("您不能为该社区登记居民会议")
+    today = today or timezone.localdate()
+    try:
+        check_window(date, "会议日期", not_after=today, today=today)
+    except DateOutOfRange as exc:
+        raise ValidationError(str(exc)) from None
+    if households < 1:
+        raise ValidationError("应到户数至少为 1")
+    if attendance > households:
+        raise ValidationError(f"实到户数（{attendance}）不能多于应到户数（{households}）")
+    if not questions:
+        raise ValidationError("请至少填写一项表决事项")
+    for text, yes, no, abstain in questions:
+        if not text.strip():
+            raise ValidationError("表决事项不能为空")
+        if min(yes, no, abstain) < 0:
+            raise ValidationError(f"“{text}”的票数不能为负数")
+        if yes + no + abstain > attendance:
+            raise ValidationError(
+                f"“{text}”的赞成、反对、弃权合计 {yes + no + abstain} 户，多于实到 {attendance} 户"
+            )
+    with transaction.atomic():
+        meeting = ResidentsMeeting.objects.create(
+            community=community,
+            compound=compound or (building.compound if building else None),
+            building=building,
+            date=date,
+            title=title[:100],
+            agenda=agenda,
+            households=households,
+            attendance=attendance,
+            notes=notes,
+            recorded_by=acting_user,
+        )
+        ResidentsMeetingQuestion.objects.bulk_create(
+            ResidentsMeetingQuestion(
+                meeting=meeting,
+                text=text.strip()[:200],
+                votes_for=yes,
+                votes_against=no,
+                abstentions=abstain,
+            )
+            for text, yes, no, abstain in questions
+        )
+        record(
+            actor=acting_user,
+            action=AuditAction.RESIDENTS_MEETING,
+            target=meeting,
+            new={
+                "date": date,
+                "households": households,
+                "attendance": attendance,
+                "questions": [list(q) for q in questions],
+            },
+            request=request,
+        )
+    return meeting

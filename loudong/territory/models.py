@@ -46,6 +46,8 @@ class Region(models.Model):
     path = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
     office_phone = models.CharField("办公电话", max_length=32, blank=True)
     leader_name = models.CharField("负责人", max_length=50, blank=True)
+    # 街道 only: the policy profile it runs (loudong/policy/profiles/); blank = the deployment's.
+    policy_name = models.SlugField("政策方案", max_length=40, blank=True)
 
     objects = RegionQuerySet.as_manager()
 
@@ -382,3 +384,77 @@ class ImportJob(models.Model):
         from loudong.lib import crypto
 
         return base64.b64decode(crypto.decrypt(self.sealed_file, "upload"))
+
+
+class ResidentsMeeting(models.Model):
+    """A 楼栋居民会议 (or 小区 meeting) of the households of a building or compound.
+
+    Seed 000 §三.6: "评议采取召开楼栋居民会议或问卷调查等方式结合进行"; §三.3's 居民推选 may be
+    held the same way. One model for every use — the residents' result of a selection, the
+    yearly evaluation, the 三长's consultation with residents — each question tallied by a show
+    of hands (for / against / abstain). ``households`` is how many households the area has
+    (应到), ``attendance`` how many were represented (实到): turnout is always shown.
+    """
+
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name="社区")
+    compound = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="小区"
+    )
+    building = models.ForeignKey(
+        Building, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="楼栋"
+    )
+    date = models.DateField("会议日期")
+    title = models.CharField("会议名称", max_length=100)
+    agenda = models.TextField("议程", blank=True)
+    households = models.PositiveIntegerField("应到户数")
+    attendance = models.PositiveIntegerField("实到户数")
+    notes = models.TextField("会议记录", blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, related_name="+", verbose_name="登记人"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "居民会议"
+        verbose_name_plural = "居民会议"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("territory:meeting", args=[self.pk])
+
+    @property
+    def place(self) -> str:
+        if self.building_id:
+            return f"{self.building.compound.name}{self.building.number}"
+        return self.compound.name if self.compound_id else self.community.name
+
+    @property
+    def turnout_pct(self) -> float:
+        return round(100 * self.attendance / self.households, 1) if self.households else 0.0
+
+
+class ResidentsMeetingQuestion(models.Model):
+    """One question put to a residents' meeting, with its show-of-hands tally (by household)."""
+
+    meeting = models.ForeignKey(ResidentsMeeting, models.CASCADE, related_name="questions")
+    text = models.CharField("表决事项", max_length=200)
+    votes_for = models.PositiveIntegerField("赞成")
+    votes_against = models.PositiveIntegerField("反对")
+    abstentions = models.PositiveIntegerField("弃权")
+
+    class Meta:
+        verbose_name = "居民会议表决事项"
+        verbose_name_plural = "居民会议表决事项"
+        ordering = ["meeting_id", "id"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def passed(self) -> bool:
+        return self.votes_for > self.votes_against

@@ -11,6 +11,18 @@ import pytest
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.fixture(autouse=True)
+def policy_profiles(transactional_db):
+    """The live server's tests flush the database between tests, and the built-in profiles
+    with it: load them again (every rule is read from them, there is no fallback)."""
+    from django.core.management import call_command
+
+    from loudong.policy.models import PolicyProfile
+
+    if not PolicyProfile.objects.exists():
+        call_command("load_profiles", verbosity=0)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -128,7 +140,7 @@ def selection_registry(transactional_db):
     from loudong.accounts.roles import Role
     from loudong.grids.actions import freeze_division, propose_division
     from loudong.grids.tests.helpers import make_block
-    from loudong.roster.actions import sync_grid_posts
+    from loudong.roster.actions.posts import sync_grid_posts
     from loudong.roster.models import Appointment, Person, Post
     from loudong.territory.models import Region
     from loudong.test import make_id, make_region, make_user
@@ -143,11 +155,14 @@ def selection_registry(transactional_db):
         make_block(compound, number, x, 0, per_unit=30)
     shequ = make_user("shequ_a", Role.COMMUNITY_WORKER, community)
     shequ.role_assignments.update(is_committee=True)
+    # A member of the community's party organisation: does 社区党组织审查 (000 §三.3).
+    dangwei = make_user("dangwei_a", Role.COMMUNITY_WORKER, community)
+    dangwei.role_assignments.update(is_committee=True, is_party_org=True)
     jiedao = make_user("jiedao", Role.SUBDISTRICT_ADMIN, subdistrict)
     make_user("minzheng", Role.CIVIL_AFFAIRS, district)
 
     today = timezone.localdate()
-    division = propose_division(community=community, profile_name="chiyang", acting_user=shequ)
+    division = propose_division(community=community, acting_user=shequ)
     freeze_division(division=division, acting_user=jiedao, effective_date=today)
     sync_grid_posts(community=community, acting_user=shequ)
     posts = list(Post.objects.filter(community=community).order_by("grid_code"))

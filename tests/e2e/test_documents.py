@@ -62,6 +62,7 @@ def leaders(cast):
 def test_it_prints_badges_and_a_board_on_a4(page, cast, leaders):
     login(page, "shequ_a")
     page.goto(page.base + f"/documents/badges/community/{leaders['community'].pk}/")
+    page.get_by_role("button", name="为其余 2 名在任人员制作胸牌").click()
     assert page.locator(".badge-card").count() == 2
     text = pdf_text(page, "documents-badges")
     for expected in ("王建国", "赵丽", "楼栋长工作牌", "秀山门社区", "翠微小区3号楼楼栋长"):

@@ -135,23 +135,28 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
     ballot = resident.new_page()
     for link in links[:2]:
         ballot.goto(link)
+        ballot.check("fieldset:has-text('陈德明') input[value=for]")
         with ballot.expect_navigation():
-            ballot.click("button:has-text('推选 陈德明')")
+            ballot.click("button:has-text('提交')")
         assert "投票成功" in ballot.inner_text("main")
     shot(ballot, "ballot-done")
     ballot.goto(links[0])  # the same household again
     assert "本户已经投过票，每户只能投一次。" in ballot.inner_text("main")
-    assert ballot.locator("button:has-text('推选')").count() == 0
+    assert ballot.locator("button:has-text('提交')").count() == 0
     resident.close()
     assert Vote.objects.filter(selection=selection).count() == 2
     assert BallotToken.objects.filter(post=post, used__isnull=False).count() == 2
 
     page.goto(page.base + selection.get_absolute_url())
-    assert re.search(r"居民推选票数\s*2", main_text(page))
+    assert "赞成 2，反对 0，弃权 0；参与 2/60 户（3.3%）" in main_text(page)
     move(page, "居民推选完成", notes="2 户推选")
     move(page, "社区推荐完成", notes="社区居委会推荐")
     selection.refresh_from_db()
     assert selection.status == "party_review"
+    # The 居委会's worker who recommended may not also review for the 社区党组织.
+    assert "社区党组织审查完成" not in main_text(page)
+    switch_user(page, "dangwei_a")
+    page.goto(page.base + selection.get_absolute_url())
 
     # -- out of order: 审查 straight to 公示 is refused, nothing written ---------------------------
     steps = selection.steps.count()
@@ -163,6 +168,8 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
     move(page, "社区党组织审查完成", notes="政治可靠，热心公益，审查通过")
     selection.refresh_from_db()
     assert selection.status == "subdistrict_approval"
+    switch_user(page, "shequ_a")
+    page.goto(page.base + selection.get_absolute_url())
 
     # -- wrong role: the community may not approve for the 街道党工委 ------------------------------
     text = main_text(page)
@@ -194,6 +201,8 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
     assert selection.status == "party_review"
     objection = selection.objections.get()
     assert objection.resolved is None
+    switch_user(page, "dangwei_a")
+    page.goto(page.base + selection.get_absolute_url())
     move(page, "社区党组织审查完成", notes="经走访核实，本人常住本小区，异议不成立")
     objection.refresh_from_db()
     assert objection.resolved and "异议不成立" in objection.resolution
@@ -250,8 +259,9 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
     for expected in ("社区楼栋长志愿服务协议书", "陈德明", id_number, "每月总额 300 元"):
         assert expected in words, expected
 
-    # -- the badge, printed; its QR code's URL verifies ---------------------------------------------
+    # -- the badge, made and printed; its QR code's URL verifies -------------------------------------
     page.click("main a:has-text('工作胸牌')")
+    submit(page, "form[action$='/badge/issue/']")
     text = printed_text(page, "badge")
     assert "陈德明" in text and "楼栋长工作牌" in text
     shot(page, "badge")
@@ -280,7 +290,7 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
     page.fill(f"{resign} [name=end]", TODAY.isoformat())
     page.fill(f"{resign} [name=note]", "家中有事，本人提前一个月提出辞任")
     submit(page, resign)
-    assert "已办理离任" in main_text(page) and "空缺" in main_text(page)
+    assert "已办理陈德明离任" in main_text(page) and "空缺" in main_text(page)
     appointment.refresh_from_db()
     assert appointment.status == "ended" and appointment.end_reason == "resignation"
     assert appointment.notice_date == TODAY - dt.timedelta(days=30)
@@ -300,7 +310,7 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
     page.goto(page.base + post.get_absolute_url())
     take = "form[action$='/take-over/']"
     page.select_option(f"{take} [name=person]", label="刘芳")
-    page.fill(f"{take} [name=start]", TODAY.isoformat())
+    page.fill(f"{take} [name=start]", (TODAY + dt.timedelta(days=1)).isoformat())
     page.fill(f"{take} [name=reason]", "该网格配备困难")
     page.check(f"{take} [name=consent]")
     submit(page, take)
@@ -310,10 +320,10 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
 
     page.goto(page.base + post.get_absolute_url())
     page.select_option(f"{take} [name=person]", label="王建国")
-    page.fill(f"{take} [name=start]", TODAY.isoformat())
+    page.fill(f"{take} [name=start]", (TODAY + dt.timedelta(days=1)).isoformat())
     page.fill(f"{take} [name=reason]", "原楼栋长辞任，该网格一时配备困难，由相邻网格楼栋长兼任")
     submit(page, take)
-    assert "兼任须填写兼任原因并经本人同意" in main_text(page)  # no consent yet
+    assert "兼任须本人自愿：请确认已征得本人同意" in main_text(page)  # no consent yet
     assert not Appointment.objects.filter(post=post, status="active").exists()
     page.check(f"{take} [name=consent]")
     submit(page, take)

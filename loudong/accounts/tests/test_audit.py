@@ -3,7 +3,7 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.models import AuditEvent
 from loudong.test import BaseTestCase
 
@@ -11,7 +11,7 @@ from loudong.test import BaseTestCase
 class AuditChainTestCase(BaseTestCase):
     def make_events(self, n=5):
         return [
-            record(actor=self.shequ_a, action="test.event", new={"i": i, "x": "值"})
+            record(actor=self.shequ_a, action=AuditAction.AUDIT_EXPORT, new={"i": i, "x": "值"})
             for i in range(n)
         ]
 
@@ -61,12 +61,37 @@ class AuditChainTestCase(BaseTestCase):
             AuditEvent.objects.all().delete()
         with self.assertRaises(PermissionError):
             AuditEvent.objects.update(action="x")
-        self.assertEqual(AuditEvent.objects.get().action, "test.event")
+        self.assertEqual(AuditEvent.objects.get().action, "audit.export")
 
     def test_it_masks_protected_values(self):
         from loudong.lib.protected import Protected
 
         event = record(
-            actor=None, action="t", new={"phone": Protected.seal("phone", "13912345678")}
+            actor=None,
+            action=AuditAction.AUDIT_EXPORT,
+            new={"phone": Protected.seal("phone", "13912345678")},
         )
         self.assertEqual(event.new, {"phone": "139****5678"})
+
+
+class AuditActionTestCase(BaseTestCase):
+    def test_it_refuses_an_action_outside_the_enum(self):
+        with self.assertRaises(ValueError):
+            record(actor=None, action="made.up")
+        self.assertFalse(AuditEvent.objects.exists())
+
+    def test_it_shows_actions_and_changes_in_chinese(self):
+        record(
+            actor=self.shequ_a,
+            action=AuditAction.ROSTER_APPOINT,
+            old={"status": "active", "is_concurrent": False},
+            new={"status": "ended", "is_concurrent": True, "fields": ["phone", "id_number"]},
+        )
+        self.login_admin(self.shenji)
+        r = self.client.get("/accounts/audit/")
+        self.assertContains(r, "<td>任命</td>")
+        self.assertContains(r, "兼任")
+        self.assertContains(r, "否 → 是")
+        self.assertContains(r, "phone、id_number")
+        self.assertNotContains(r, "<code>")
+        self.assertNotContains(r, "{&#x27;")

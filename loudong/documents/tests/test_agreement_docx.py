@@ -56,6 +56,11 @@ class AgreementDocxTestCase(DocumentsTestCase):
             "年  月  日",
         ]:
             self.assertIn(expected, text)
+        self.assertNotIn("兼任", text)
+        # A GET writes nothing; drawing it up is a POST.
+        self.assertFalse(Agreement.objects.exists())
+        r = self.client.post(f"/documents/appointments/{self.appointment.pk}/agreement/draw-up/")
+        self.assertEqual(r.status_code, 302)
         agreement = Agreement.objects.get(appointment=self.appointment)
         self.assertEqual(agreement.status, Agreement.Status.DRAFT)
         self.assertEqual(agreement.party_b_id_number.reveal(), ID_NUMBER)
@@ -68,9 +73,11 @@ class AgreementDocxTestCase(DocumentsTestCase):
         exports = AuditEvent.objects.filter(action="documents.agreement.export")
         self.assertEqual(exports.count(), 2)
         self.assertEqual(exports.first().actor, self.shequ_a)
-        self.assertEqual(exports.first().new, {"format": "docx", "revealed": True})
-        # Drawn up once; the ID number never lands in the audit log.
-        self.assertEqual(AuditEvent.objects.filter(action="documents.agreement.create").count(), 1)
+        self.assertEqual(
+            exports.first().new, {"format": "docx", "revealed": True, "drawn_up": False}
+        )
+        # A download draws nothing up; the ID number never lands in the audit log.
+        self.assertEqual(AuditEvent.objects.filter(action="documents.agreement.create").count(), 0)
         for event in AuditEvent.objects.all():
             self.assertNotIn(ID_NUMBER, str(event.new) + str(event.old) + event.target_repr)
 
@@ -99,7 +106,7 @@ class AgreementDocxTestCase(DocumentsTestCase):
 
     def test_it_keeps_the_snapshot_after_the_person_changes(self):
         self.login(self.shequ_a)
-        self.client.get(self.url())
+        self.client.post(f"/documents/appointments/{self.appointment.pk}/agreement/draw-up/")
         self.person.phone = "13700009999"
         self.person.save()
         text = docx_text(self.client.get(self.url()).content)

@@ -34,10 +34,15 @@ class AgreementSignTestCase(DocumentsTestCase):
         self.assertEqual(agreement.signed_by_a_on, dt.date(2026, 2, 3))
         self.assertEqual(agreement.effective_on, dt.date(2026, 2, 5))
         self.assertEqual(agreement.signed_scan_type, "application/pdf")
-        self.assertTrue(agreement.signed_scan.name.endswith(".pdf"))
-        self.assertNotIn("协议", agreement.signed_scan.name)
-        with agreement.signed_scan.open("rb") as f:
-            self.assertEqual(f.read(), PDF)
+        self.assertEqual(agreement.signed_scan_ext, "pdf")
+        self.assertNotIn("协议", agreement.signed_scan)
+        from django.core.files.storage import default_storage
+
+        from loudong.documents.actions import read_scan
+
+        with default_storage.open(agreement.signed_scan, "rb") as f:
+            self.assertNotIn(PDF[:8], f.read())  # sealed at rest
+        self.assertEqual(read_scan(agreement), PDF)
         self.assertEqual(subsidy_start(self.appointment), dt.date(2026, 2, 5))
         self.assertTrue(agreement.consents_to_publish_phone)
         self.person.refresh_from_db()
@@ -57,7 +62,8 @@ class AgreementSignTestCase(DocumentsTestCase):
         self.sign()
         r = self.client.get(f"/documents/appointments/{self.appointment.pk}/agreement/scan/")
         self.assertEqual(r.status_code, 200)
-        self.assertEqual(b"".join(r.streaming_content), PDF)
+        self.assertEqual(r.content, PDF)
+        self.assertEqual(r["Cache-Control"], "no-store")
         self.assertTrue(
             AuditEvent.objects.filter(action="documents.agreement.scan_download").exists()
         )

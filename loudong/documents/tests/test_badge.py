@@ -13,23 +13,29 @@ from loudong.documents.tests.helpers import (
 
 
 class BadgeTestCase(DocumentsTestCase):
+    def issue(self):
+        return self.client.post(f"/documents/appointments/{self.appointment.pk}/badge/issue/")
+
     def test_it_issues_a_badge_with_a_qr_code_once(self):
         self.login(self.shequ_a)
         r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
-        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "制作胸牌")
+        self.assertFalse(Badge.objects.exists())  # a GET makes nothing
+        self.assertRedirects(self.issue(), f"/documents/appointments/{self.appointment.pk}/badge/")
+        r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
         badge = Badge.objects.get(appointment=self.appointment)
         self.assertEqual(badge.number, "341702001001-0001")
         self.assertContains(r, "王建国")
         self.assertContains(r, "翠微小区3号楼楼栋长")
         self.assertContains(r, "data:image/svg+xml")
         self.assertContains(r, "badge-photo-empty")
-        self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.issue()
         self.assertEqual(Badge.objects.count(), 1)
         self.assertEqual(AuditEvent.objects.filter(action="documents.badge.issue").count(), 1)
 
     def test_it_verifies_a_valid_badge_without_login(self):
         self.login(self.shequ_a)
-        self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.issue()
         self.client.logout()
         badge = Badge.objects.get()
         r = self.client.get(f"/documents/verify/{badge.token}/")
@@ -83,11 +89,13 @@ class BadgeTestCase(DocumentsTestCase):
 
     def test_it_says_void_for_a_revoked_badge_and_issues_a_new_one(self):
         self.login(self.shequ_a)
-        self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
+        self.issue()
         old = Badge.objects.get()
         r = self.client.post(f"/documents/badges/{old.pk}/revoke/")
         self.assertEqual(r.status_code, 302)
         self.client.get(r["Location"])
+        self.assertEqual(Badge.objects.count(), 1)  # viewing makes none
+        self.issue()
         self.assertEqual(Badge.objects.count(), 2)
         self.assertContains(self.client.get(f"/documents/verify/{old.token}/"), "已失效")
 
@@ -99,8 +107,12 @@ class BadgeTestCase(DocumentsTestCase):
         post = make_post(self.community_a, self.compound_a, "翠微小区4号楼楼栋长")
         make_appointment(other, post)
         self.login(self.shequ_a)
-        r = self.client.get(f"/documents/badges/community/{self.community_a.pk}/")
-        self.assertEqual(r.status_code, 200)
+        url = f"/documents/badges/community/{self.community_a.pk}/"
+        r = self.client.get(url)
+        self.assertContains(r, "为其余 2 名在任人员制作胸牌")
+        self.assertFalse(Badge.objects.exists())
+        self.assertRedirects(self.client.post(url), url)
+        r = self.client.get(url)
         self.assertContains(r, "badge-card", count=2)
         self.assertEqual(Badge.objects.filter(community=self.community_a).count(), 2)
 
@@ -117,13 +129,78 @@ class BadgeTestCase(DocumentsTestCase):
         self.assertFalse(Badge.objects.exists())
 
 
-class BadgePhotoTestCase(DocumentsTestCase):
-    def test_it_inlines_the_persons_photo(self):
-        from django.core.files.base import ContentFile
+def photo_bytes(fmt="JPEG", size=(900, 600)) -> bytes:
+    import io
 
-        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-        self.person.photo.save("p.png", ContentFile(png), save=True)
-        self.login(self.shequ_a)
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 120, 80))
+    exif = Image.Exif()
+    exif[0x010F] = "某品牌手机"  # Make
+    image.save(out, fmt, exif=exif) if fmt == "JPEG" else image.save(out, fmt)
+    return out.getvalue()
+
+
+class BadgePhotoTestCase(DocumentsTestCase):
+    def upload(self, data, name="me.jpg", user=None):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        self.login(user or self.shequ_a)
+        return self.client.post(
+            f"/roster/persons/{self.person.pk}/photo/",
+            {"photo": SimpleUploadedFile(name, data, content_type="image/jpeg")},
+        )
+
+    def test_it_crops_seals_and_prints_the_photo_on_the_badge(self):
+        import io
+
+        from PIL import Image
+
+        from loudong.lib.sealed_files import MAGIC
+
+        r = self.upload(photo_bytes())
+        self.assertEqual(r.status_code, 302)
+        self.person.refresh_from_db()
+        self.assertTrue(self.person.photo)
+        from django.core.files.storage import default_storage
+
+        with default_storage.open(self.person.photo, "rb") as f:
+            stored = f.read()
+        self.assertTrue(stored.startswith(MAGIC))  # sealed at rest, not a JPEG on disk
+        self.assertNotIn(b"\xff\xd8\xff", stored[:20])
+        image = Image.open(
+            io.BytesIO(self.client.get(f"/roster/persons/{self.person.pk}/photo.jpg").content)
+        )
+        self.assertAlmostEqual(image.width / image.height, 0.75, places=2)
+        self.assertNotIn(0x010F, image.getexif())  # EXIF dropped
+        self.client.post(f"/documents/appointments/{self.appointment.pk}/badge/issue/")
         r = self.client.get(f"/documents/appointments/{self.appointment.pk}/badge/")
-        self.assertContains(r, "data:image/png;base64,")
+        self.assertContains(r, "data:image/jpeg;base64,")
         self.assertNotContains(r, "badge-photo-empty")
+        self.assertTrue(AuditEvent.objects.filter(action="roster.person_photo").exists())
+
+    def test_it_refuses_a_file_that_is_not_an_image(self):
+        r = self.upload(b"MZ\x90\x00 not a photo", name="photo.jpg")
+        self.assertEqual(r.status_code, 302)
+        self.person.refresh_from_db()
+        self.assertEqual(self.person.photo, "")
+        messages = [m.message for m in r.wsgi_request._messages]
+        self.assertIn("无法识别的图片", next(iter(messages)))
+
+    def test_it_refuses_an_oversized_photo(self):
+        with self.settings(LOUDONG_MAX_PHOTO_BYTES=1000):
+            r = self.upload(photo_bytes())
+        self.person.refresh_from_db()
+        self.assertEqual(self.person.photo, "")
+        self.assertIn("照片不能超过", next(m.message for m in r.wsgi_request._messages))
+
+    def test_it_refuses_other_communities_and_read_only_roles(self):
+        self.assertEqual(self.upload(photo_bytes(), user=self.shequ_b).status_code, 404)
+        self.assertEqual(self.upload(photo_bytes(), user=self.minzheng).status_code, 403)
+        self.person.refresh_from_db()
+        self.assertEqual(self.person.photo, "")
+        self.login(self.shequ_b)
+        self.assertEqual(
+            self.client.get(f"/roster/persons/{self.person.pk}/photo.jpg").status_code, 404
+        )

@@ -58,10 +58,10 @@ class GridTestCase(BaseTestCase):
             return self.login_admin(user)
         return super().login(user)
 
-    def propose(self, community=None, user=None, profile="chiyang"):
+    def propose(self, community=None, user=None):
         community = community or self.community_a
         self.login(user or self.shequ_a)
-        r = self.client.post(f"/grids/community/{community.pk}/propose/", {"profile_name": profile})
+        r = self.client.post(f"/grids/community/{community.pk}/propose/", {"note": ""})
         self.assertEqual(r.status_code, 302)
         return Division.objects.filter(community=community).latest("id")
 

@@ -12,8 +12,8 @@ class ProposeTestCase(GridTestCase):
         division = self.propose()
         self.assertEqual(division.status, Division.Status.DRAFT)
         self.assertEqual(division.profile_name, "chiyang")
-        # None until the policy app provides a profile row; then that row's version.
-        self.assertEqual(division.profile_version, division_policy("chiyang")[1])
+        # The version in force for the community's 街道, pinned on the draft.
+        self.assertEqual(division.profile_version, division_policy(self.community_a)[1].version)
         self.assertEqual(division.created_by, self.shequ_a)
         pieces = list(GridPiece.objects.filter(grid__division=division).select_related("unit"))
         # Never across communities: every piece is a unit of 社区 A.
@@ -54,10 +54,44 @@ class ProposeTestCase(GridTestCase):
         division = Division.objects.get()
         self.assertRedirects(r, division.get_absolute_url())
 
-    def test_it_uses_the_changchun_profile(self):
-        division = self.propose(profile="changchun")
+    def test_it_uses_the_profile_of_the_communitys_subdistrict(self):
+        self.subdistrict.policy_name = "changchun"
+        self.subdistrict.save()
+        division = self.propose()
         self.assertEqual(division.profile_name, "changchun")
         self.assertEqual(division.report["policy"]["lower"], 400)
+
+    def test_it_counts_every_household_when_the_profile_says_so(self):
+        from loudong.policy.actions import create_profile_version
+        from loudong.policy.schema import read_builtin
+
+        Household.objects.filter(community=self.community_a).update(
+            residence="vacant", occupied=False
+        )
+        data = read_builtin("chiyang")
+        data["division"]["count"] = "all_households"
+        create_profile_version(
+            name="chiyang", data=data, note="按全部户数", acting_user=self.jiedao
+        )
+        division = self.propose()
+        everyone = Household.objects.filter(community=self.community_a).count()
+        self.assertEqual(division.report["households"], everyone)
+
+    def test_it_weights_households_by_structure_when_switched_on(self):
+        from loudong.policy.actions import create_profile_version
+        from loudong.policy.schema import read_builtin
+
+        plain = self.propose().report["households"]
+        Household.objects.filter(community=self.community_a).update(residence="floating")
+        data = read_builtin("chiyang")
+        data["division"]["weight_by_structure"] = True
+        data["division"]["structure_weights"] = {"floating": 1.5}
+        create_profile_version(
+            name="chiyang", data=data, note="按居民结构加权", acting_user=self.jiedao
+        )
+        weighted = self.propose()
+        self.assertAlmostEqual(weighted.report["households"], plain * 1.5, delta=10)
+        self.assertTrue(any("加权" in w for w in weighted.warnings))
 
     def test_it_warns_about_buildings_without_coordinates(self):
         type(self.b1).objects.filter(pk=self.b1.pk).update(x=None, y=None)

@@ -2,6 +2,7 @@
 
 from loudong.policy.actions import create_profile_version
 from loudong.policy.models import PolicyProfile
+from loudong.policy.profile import profile_at
 from loudong.policy.schema import read_builtin
 from loudong.test import BaseTestCase
 
@@ -63,4 +64,4 @@ class PagesTestCase(BaseTestCase):
     def test_it_gives_other_apps_the_current_version(self):
         self._version_2()
         self.assertEqual(PolicyProfile.current("chiyang").version, 2)
-        self.assertEqual(PolicyProfile.at("chiyang", 1).data["division"]["upper"], 100)
+        self.assertEqual(profile_at("chiyang", 1).data["division"]["upper"], 100)

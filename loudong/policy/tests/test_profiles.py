@@ -3,6 +3,7 @@
 import copy
 
 from loudong.policy.models import PolicyProfile
+from loudong.policy.profile import ProfileMissing, profile_at
 from loudong.policy.schema import leaf_paths, read_builtin, validate_profile
 from loudong.test import BaseTestCase
 
@@ -21,7 +22,7 @@ class BuiltinProfilesTestCase(BaseTestCase):
             self.assertIsNone(profile.created_by)
             self.assertEqual(profile.data, read_builtin(name))
             self.assertEqual(validate_profile(profile.data), [])
-            self.assertEqual(PolicyProfile.at(name, 1), profile)
+            self.assertEqual(profile_at(name, 1).data, profile.data)
 
     def test_it_has_the_numbers_of_the_seeds(self):
         chiyang = PolicyProfile.current("chiyang").data
@@ -66,8 +67,8 @@ class BuiltinProfilesTestCase(BaseTestCase):
 
     def test_it_answers_none_for_an_unknown_profile(self):
         self.assertIsNone(PolicyProfile.current("shanghai"))
-        with self.assertRaises(PolicyProfile.DoesNotExist):
-            PolicyProfile.at("chiyang", 99)
+        with self.assertRaises(ProfileMissing):
+            profile_at("chiyang", 99)
 
 
 class SchemaMessagesTestCase(BaseTestCase):

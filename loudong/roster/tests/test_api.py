@@ -1,5 +1,6 @@
 import datetime as dt
 
+import time_machine
 from django.utils import timezone
 
 from loudong.roster.models import Selection
@@ -50,6 +51,7 @@ class ApiTestCase(RosterTestCase):
             {self.code_a1: self.person_a.pk, self.code_a2: None},
         )
 
+    @time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), tick=False)
     def test_it_moves_a_selection_with_the_page_guards(self):
         selection = make_selection(self.post_a1, self.person_a, status="subdistrict_approval")
         url = f"/api/v1/selections/{selection.pk}/move"

@@ -98,7 +98,7 @@ class AppointTestCase(RosterTestCase):
         self.login(self.shequ_a)
         self.assertContains(
             self.appoint(selection, concurrent_reason="无人愿任"),
-            "兼任须填写兼任原因并经本人同意",
+            "兼任须填写本人自愿兼任的确认",
             status_code=400,
         )
         r = self.appoint(selection, concurrent_reason="无人愿任", concurrent_consent="on")
@@ -130,3 +130,67 @@ class AppointTestCase(RosterTestCase):
             self.login(user)
             self.assertEqual(self.appoint(selection).status_code, 404)
         self.assertFalse(Appointment.objects.exists())
+
+    def test_it_refuses_a_start_before_the_notice_ends_or_far_away(self):
+        selection = finished(self.post_a1, self.person_a)
+        self.login(self.shequ_a)
+        for start in (
+            "2019-01-01",
+            (selection.notice_end).isoformat(),
+            "0001-01-01",
+            (TODAY + dt.timedelta(days=400)).isoformat(),
+        ):
+            r = self.appoint(selection, start=start)
+            self.assertEqual(r.status_code, 400, start)
+        self.assertContains(
+            self.appoint(selection, start=selection.notice_end.isoformat()),
+            "任职日期不能早于",
+            status_code=400,
+        )
+        self.assertFalse(Appointment.objects.exists())
+        r = self.appoint(selection, start=TODAY.isoformat(), term_end="9999-12-31")
+        self.assertEqual(r.status_code, 400)
+        self.assertFalse(Appointment.objects.exists())
+
+    def test_it_pins_the_profile_version_the_appointment_started_under(self):
+        selection = finished(self.post_a1, self.person_a)
+        self.login(self.shequ_a)
+        self.appoint(selection)
+        appointment = Appointment.objects.get()
+        self.assertEqual((appointment.profile_name, appointment.profile_version), ("chiyang", 1))
+
+
+class ProfileEditMidSelectionTestCase(RosterTestCase):
+    def test_an_open_case_keeps_the_steps_it_started_under(self):
+        from loudong.policy.actions import create_profile_version
+        from loudong.policy.schema import read_builtin
+
+        selection = make_selection(self.post_a1, self.person_a, status="community_recommendation")
+        data = read_builtin("chiyang")
+        # The 街道 drops 居民推选 and 社区党组织审查 from new cases.
+        data["selection"]["steps"] = [
+            "self_nomination",
+            "community_recommendation",
+            "subdistrict_approval",
+            "public_notice",
+        ]
+        create_profile_version(name="chiyang", data=data, note="简化程序", acting_user=self.jiedao)
+        self.login(self.shequ_a)
+        r = self.client.post(
+            f"/roster/selections/{selection.pk}/move/", {"to_status": "subdistrict_approval"}
+        )
+        self.assertContains(r, "不能直接转到", status_code=400)
+        r = self.client.post(
+            f"/roster/selections/{selection.pk}/move/", {"to_status": "party_review"}
+        )
+        self.assertEqual(r.status_code, 302)
+        selection.refresh_from_db()
+        self.assertEqual((selection.status, selection.profile_version), ("party_review", 1))
+        # A new case starts under version 2 and skips the dropped steps.
+        self.client.post(
+            f"/roster/posts/{self.post_a2.pk}/select/",
+            {"candidate": self.person_a.pk, "channel": "self"},
+        )
+        new = Selection.objects.get(post=self.post_a2)
+        self.assertEqual(new.profile_version, 2)
+        self.assertEqual(new.next_step(), "community_recommendation")

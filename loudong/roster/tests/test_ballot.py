@@ -31,19 +31,36 @@ class BallotTestCase(RosterTestCase):
         for key in keys:
             self.assertFalse(BallotToken.objects.filter(key_hash=key).exists())
 
-    def test_it_records_one_anonymous_vote_and_refuses_a_second(self):
+    def vote(self, key, first="for", second="against"):
+        return self.client.post(
+            f"/roster/ballot/{key}/",
+            {f"choice_{self.sel_1.pk}": first, f"choice_{self.sel_2.pk}": second},
+        )
+
+    def test_it_records_one_anonymous_ballot_and_refuses_a_second(self):
         key = self.issue()[0]
         r = self.client.get(f"/roster/ballot/{key}/")
-        self.assertContains(r, "推选 陈德明")
-        self.assertContains(r, "推选 孙丽")
-        r = self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_2.pk})
+        self.assertContains(r, "陈德明")
+        self.assertContains(r, "孙丽")
+        self.assertContains(r, "反对")
+        self.assertContains(r, "弃权")
+        r = self.vote(key, "for", "abstain")
         self.assertContains(r, "投票成功")
-        vote = Vote.objects.get()
-        self.assertEqual(vote.selection, self.sel_2)
-        self.assertFalse(hasattr(vote, "household_id"))
-        r = self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_1.pk})
+        choices = dict(Vote.objects.values_list("selection_id", "choice"))
+        self.assertEqual(choices, {self.sel_1.pk: "for", self.sel_2.pk: "abstain"})
+        self.assertFalse(hasattr(Vote.objects.first(), "household_id"))
+        r = self.vote(key, "against", "against")
         self.assertContains(r, "本户已经投过票，每户只能投一次", status_code=409)
-        self.assertEqual(Vote.objects.count(), 1)
+        self.assertEqual(Vote.objects.count(), 2)
+
+    def test_it_needs_a_choice_for_every_candidate(self):
+        key = self.issue()[0]
+        r = self.client.post(f"/roster/ballot/{key}/", {f"choice_{self.sel_1.pk}": "for"})
+        self.assertContains(r, "请对每位候选人选择", status_code=400)
+        r = self.vote(key, "yes", "no")
+        self.assertContains(r, "表决选项无效", status_code=400)
+        self.assertFalse(Vote.objects.exists())
+        self.assertFalse(BallotToken.objects.filter(used__isnull=False).exists())
 
     def test_it_keeps_the_token_url_on_site_but_lets_the_vote_post_its_origin(self):
         # "no-referrer" made Chromium send "Origin: null" and the CSRF check refused every vote.
@@ -57,8 +74,7 @@ class BallotTestCase(RosterTestCase):
         BallotToken.objects.update(expires=timezone.now() - dt.timedelta(minutes=1))
         r = self.client.get(f"/roster/ballot/{key}/")
         self.assertContains(r, "该推选链接已过期", status_code=410)
-        r = self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_1.pk})
-        self.assertEqual(r.status_code, 410)
+        self.assertEqual(self.vote(key).status_code, 410)
         self.assertFalse(Vote.objects.exists())
 
     def test_it_refuses_an_unknown_token(self):
@@ -66,14 +82,19 @@ class BallotTestCase(RosterTestCase):
             self.client.get("/roster/ballot/nonsense/"), "链接无效", status_code=410
         )
 
-    def test_it_shows_counted_tallies_without_households(self):
+    def test_it_shows_counted_tallies_with_turnout_without_households(self):
         keys = self.issue()
         for key in keys[:3]:
-            self.client.post(f"/roster/ballot/{key}/", {"selection": self.sel_1.pk})
+            self.vote(key)
         self.login(self.shequ_a)
         r = self.client.get(f"/roster/selections/{self.sel_1.pk}/")
-        self.assertContains(r, "已投 3 户")
+        self.assertContains(r, "赞成 3，反对 0，弃权 0；参与 3/5 户（60.0%）")
         self.assertNotContains(r, "101室")
+        # Enough for: the case may leave 居民推选; the other candidate has 3 against.
+        r = self.client.post(
+            f"/roster/selections/{self.sel_2.pk}/move/", {"to_status": "community_recommendation"}
+        )
+        self.assertContains(r, "赞成未多于反对", status_code=400)
 
     def test_it_refuses_issuing_to_read_only_roles(self):
         self.login(self.leader)

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from loudong.accounts.models import AuditEvent
-from loudong.roster.actions import sync_grid_posts
+from loudong.roster.actions.posts import sync_grid_posts
 from loudong.roster.models import Appointment, Post, Selection
 from loudong.roster.tests.helpers import RosterTestCase, make_person
 
@@ -78,6 +78,22 @@ class ChangchunTestCase(RosterTestCase):
             self.assertEqual(selection.profile_name, "changchun")
             # Not filed yet: no appointment.
             self.assertContains(self.appoint(selection), "尚不能任命", status_code=400)
+            if channel == "residents":
+                # 居民推选 needs the residents' recorded result before filing.
+                self.assertContains(
+                    self.move(selection, "filed"), "居民推选尚无结果", status_code=400
+                )
+                self.client.post(
+                    f"/roster/selections/{selection.pk}/meeting/",
+                    {
+                        "date": TODAY.isoformat(),
+                        "households": 20,
+                        "attendance": 15,
+                        "votes_for": 12,
+                        "votes_against": 1,
+                        "abstentions": 2,
+                    },
+                )
             r = self.client.get(f"/roster/selections/{selection.pk}/")
             self.assertContains(r, "转入“报社区党组织备案”")
             self.assertEqual(
@@ -105,17 +121,38 @@ class ChangchunTestCase(RosterTestCase):
         self.assertEqual(selection.status, "self_nomination")
         self.assertEqual(selection.steps.count(), 1)
 
-    def test_it_flags_a_grid_head_who_is_not_a_committee_member(self):
-        outsider = self.person("钱进")
+    def test_it_takes_grid_heads_from_the_committee_or_other_workers_with_a_reason(self):
+        # 004 §一.2: "一般由“两委”成员兼任，“两委”成员不足的可由其他社区工作者担任".
+        volunteer = self.person("钱进")
+        worker = self.person("孙洁", is_community_worker=True)
         member = self.person("周敏", is_committee=True)
-        for post, person in ((self.heads[0], outsider), (self.heads[1], member)):
-            selection = self.start(post, person, "organization")
-            self.move(selection, "filed", notes="备案")
-            self.assertEqual(self.appoint(selection).status_code, 302)
+        refused = self.start(self.heads[0], volunteer, "organization")
+        self.move(refused, "filed", notes="备案")
+        self.assertContains(
+            self.appoint(refused), "须由“两委”成员或其他社区工作者担任", status_code=400
+        )
+        self.move(refused, "withdrawn", notes="改选")
+        selection = self.start(self.heads[0], worker, "organization")
+        self.move(selection, "filed", notes="备案")
+        self.assertContains(self.appoint(selection), "两委”成员不足", status_code=400)
+        r = self.appoint(selection, override_reason="本社区两委成员仅 5 人，不足")
+        self.assertEqual(r.status_code, 302)
+        selection = self.start(self.heads[1], member, "organization")
+        self.move(selection, "filed", notes="备案")
+        self.assertEqual(self.appoint(selection).status_code, 302)
         r = self.client.get("/roster/compliance/")
         self.assertContains(r, "网格长非两委成员 1")
         flagged = r.context["not_committee"]
-        self.assertEqual([a.person for a in flagged], [outsider])
+        self.assertEqual([a.person for a in flagged], [worker])
+
+    def test_it_sets_no_education_or_health_condition(self):
+        # 004 sets no conditions beyond 有热情、有意愿、有能力: nothing to override.
+        person = self.person("吴强", education="", health_note="高血压")
+        post = Post.objects.filter(community=self.community_a, kind="unit_leader").first()
+        selection = self.start(post, person, "self")
+        self.assertEqual([f for f in selection.eligibility if f["level"] != "info"], [])
+        self.move(selection, "filed", notes="备案")
+        self.assertEqual(self.appoint(selection).status_code, 302)
 
     def test_it_allows_one_grid_per_person(self):
         head = self.person("周敏", is_committee=True)

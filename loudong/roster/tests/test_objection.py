@@ -33,6 +33,7 @@ class ObjectionTestCase(RosterTestCase):
         step = selection.steps.get()
         self.assertEqual((step.from_status, step.to_status), ("public_notice", "party_review"))
         # The review's opinion resolves the objection when the case moves on.
+        self.login(self.dangwei_a)
         r = self.client.post(
             f"/roster/selections/{selection.pk}/move/",
             {"to_status": "subdistrict_approval", "notes": "经核实，实际居住"},

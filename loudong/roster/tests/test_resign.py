@@ -1,3 +1,7 @@
+import datetime as dt
+
+import time_machine
+
 from loudong.accounts.models import AuditEvent
 from loudong.roster.models import Appointment
 from loudong.roster.tests.helpers import RosterTestCase, make_appointment, make_person
@@ -37,9 +41,33 @@ class ResignTestCase(RosterTestCase):
             f"/roster/appointments/{appointment.pk}/adjust/",
             {"end": "2026-12-31", "reason": "年度评议不满意", "after_evaluation": "on"},
         )
+        # 附件1 §五 "应提前告知对方": the community records when it told the leader.
+        self.assertContains(r, "告知本人日期", status_code=400)
+        r = self.client.post(
+            f"/roster/appointments/{appointment.pk}/adjust/",
+            {
+                "end": "2026-12-31",
+                "notice_date": "2026-12-01",
+                "reason": "年度评议不满意",
+                "after_evaluation": "on",
+            },
+        )
         self.assertEqual(r.status_code, 302)
         appointment.refresh_from_db()
         self.assertEqual(appointment.end_reason, "evaluation")
+        self.assertEqual(appointment.notice_date, dt.date(2026, 12, 1))
+
+    def test_it_refuses_an_end_date_out_of_range(self):
+        appointment = make_appointment(self.person_a, self.post_a1)
+        self.login(self.shequ_a)
+        for end in ("9999-12-31", "2021-12-31"):
+            r = self.client.post(
+                f"/roster/appointments/{appointment.pk}/resign/",
+                {"notice_date": "2021-12-01", "end": end},
+            )
+            self.assertEqual(r.status_code, 400, end)
+        appointment.refresh_from_db()
+        self.assertTrue(appointment.is_active)
 
     def test_it_refuses_read_only_and_other_roles(self):
         appointment = make_appointment(self.person_a, self.post_a1)
@@ -58,6 +86,7 @@ class ResignTestCase(RosterTestCase):
         self.assertTrue(appointment.is_active)
 
 
+@time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), tick=False)
 class TakeOverTestCase(RosterTestCase):
     def take_over(self, person, **data):
         self.login(self.shequ_a)
@@ -83,3 +112,23 @@ class TakeOverTestCase(RosterTestCase):
         other = make_person(self.community_a, "周平")
         self.assertEqual(self.take_over(other, consent="on").status_code, 400)
         self.assertFalse(Appointment.objects.filter(post=self.post_a2).exists())
+
+    def test_it_refuses_a_start_far_in_the_past_or_future(self):
+        make_appointment(self.person_a, self.post_a1)
+        for start in ("0001-01-01", "2025-12-01", "2030-01-01"):
+            r = self.take_over(self.person_a, consent="on", start=start)
+            self.assertEqual(r.status_code, 400, start)
+        self.assertFalse(Appointment.objects.filter(post=self.post_a2).exists())
+
+    def test_it_follows_the_profiles_takeover_requirements(self):
+        from loudong.policy.actions import create_profile_version
+        from loudong.policy.schema import read_builtin
+
+        make_appointment(self.person_a, self.post_a1)
+        data = read_builtin("chiyang")
+        data["concurrency"]["takeover_requires"] = ["existing_leader"]
+        create_profile_version(name="chiyang", data=data, note="不要求", acting_user=self.jiedao)
+        # Consent no longer required by this profile version.
+        r = self.take_over(self.person_a, reason="", start="2026-03-02")
+        self.assertEqual(r.status_code, 302)
+        self.assertTrue(Appointment.objects.filter(post=self.post_a2).exists())

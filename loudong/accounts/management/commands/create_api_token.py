@@ -2,7 +2,7 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.models import ApiToken, User
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
         record(
             actor=None,
-            action="api_token.create",
+            action=AuditAction.API_TOKEN_CREATE,
             actor_username="(命令行)",
             target=user,
             new={"token": str(token)},

@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from loudong.accounts.audit import record
+from loudong.accounts.audit import AuditAction, record
 from loudong.lib import crypto
 from loudong.lib.protected import BlindIndexField, Protected, ProtectedField
 
@@ -62,7 +62,7 @@ class Command(BaseCommand):
             total += changed
         record(
             actor=None,
-            action="security.rotate_data_key",
+            action=AuditAction.SECURITY_ROTATE_DATA_KEY,
             actor_username="(命令行)",
             new={"key_id": kid, "rows": total, "reindex": reindex},
         )

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loudong.roster.actions import LegacyRow, import_legacy_leaders
+from loudong.roster.actions.legacy import LegacyRow, import_legacy_leaders
 
 
 def _date(text):

@@ -1,0 +1,186 @@
+"""Every audit action, in one enum, with the Chinese name the log shows.
+
+zulip's ``AuditLogEventType`` is the model: one list of event names, so that the audit admin
+can filter by a readable name and a typo is an error, not a new kind of event. Values are
+dotted ``<area>.<verb>`` strings, stored as they are in ``AuditEvent.action``; a stored value
+that is no longer a member still shows (as its raw value).
+
+Each app's actions are grouped under a comment; add new members to your app's group.
+"""
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    # -- sign-in and access -------------------------------------------------------------------
+    LOGIN = "auth.login", "登录"
+    LOGOUT = "auth.logout", "退出登录"
+    LOGIN_FAILED = "auth.login_failed", "登录失败"
+    LOCKED_OUT = "auth.locked_out", "登录被锁定"
+    PASSWORD_CHANGE = "auth.password_change", "修改密码"
+    TWO_FACTOR_VERIFIED = "auth.2fa_verified", "双因素验证通过"
+    TWO_FACTOR_FAILED = "auth.2fa_failed", "双因素验证失败"
+    OUT_OF_SCOPE = "access.out_of_scope", "越权访问（已拦截）"
+    DENIED = "access.denied", "无权操作（已拦截）"
+    CSRF_FAILURE = "security.csrf_failure", "请求校验失败（CSRF）"
+
+    # -- users, roles and security (系统 / 安全管理员) ----------------------------------------
+    USER_CREATE = "user.create", "创建用户"
+    USER_ACTIVATE = "user.activate", "启用账号"
+    USER_DEACTIVATE = "user.deactivate", "停用账号"
+    USER_RESET_PASSWORD = "user.reset_password", "重置密码"
+    ROLE_ASSIGN = "role.assign", "分配角色"
+    ROLE_END = "role.end", "撤销角色"
+    API_TOKEN_CREATE = "api_token.create", "创建 API 令牌"
+    SECURITY_UNLOCK = "security.unlock", "解除登录锁定"
+    SECURITY_RESET_2FA = "security.reset_2fa", "重置双因素认证"
+    SECURITY_2FA_ENROLLED = "security.2fa_enrolled", "绑定双因素认证"
+    SECURITY_ROTATE_DATA_KEY = "security.rotate_data_key", "更换数据加密密钥"
+
+    # -- personal data and the audit log itself -------------------------------------------------
+    REVEAL = "personal_data.reveal", "查看完整个人信息"
+    AUDIT_EXPORT = "audit.export", "导出审计日志"
+
+    # -- policy ----------------------------------------------------------------------------------
+    POLICY_VERSION = "policy.version", "新建政策方案版本"
+    POLICY_HOLIDAY_ADD = "policy.holiday_add", "录入节假日调整"
+    POLICY_HOLIDAY_REMOVE = "policy.holiday_remove", "删除节假日调整"
+    POLICY_HOLIDAY_YEAR = "policy.holiday_year", "录入全年节假日安排"
+
+    # -- territory (registry) --------------------------------------------------------------------
+    REGION_UPDATE = "region.update", "修改区域信息"
+    RESIDENT_CREATE = "resident.create", "新增居民"
+    RESIDENT_UPDATE = "resident.update", "修改居民信息"
+    RESIDENT_MOVE_OUT = "resident.move_out", "居民迁出"
+    HOUSEHOLD_CREATE = "household.create", "新增住户"
+    HOUSEHOLD_UPDATE = "household.update", "修改住户信息"
+    REGISTRY_EXPORT = "registry.export", "导出居民台账"
+    REGISTRY_IMPORT = "registry.import", "导入居民台账"
+    REGISTRY_IMPORT_FAILED = "registry.import_failed", "导入居民台账（未通过校验）"
+    REGISTRY_IMPORT_DRY_RUN = "registry.import_dry_run", "试导入居民台账"
+    RESIDENTS_MEETING = "territory.residents_meeting", "登记居民会议"
+
+    # -- grids -----------------------------------------------------------------------------------
+    DIVISION_PROPOSE = "grids.division.propose", "生成网格划分方案"
+    DIVISION_MOVE = "grids.division.move", "调整网格划分"
+    DIVISION_FREEZE = "grids.division.freeze", "冻结网格划分"
+    DIVISION_DISCARD = "grids.division.discard", "放弃网格划分方案"
+    DIVISION_EXPORT = "grids.division.export", "导出网格划分"
+
+    # -- roster ----------------------------------------------------------------------------------
+    ROSTER_REFUSED = "roster.refused", "楼栋长队伍操作被拒绝"
+    ROSTER_SYNC_POSTS = "roster.sync_posts", "同步网格岗位"
+    ROSTER_POST_CREATE = "roster.post_create", "新增岗位"
+    ROSTER_POST_ACKNOWLEDGE = "roster.post_acknowledge", "处理撤销网格的待办"
+    ROSTER_ATTACH = "roster.attach", "登记一格多员"
+    ROSTER_DETACH = "roster.detach", "结束一格多员"
+    ROSTER_PERSON_CREATE = "roster.person_create", "新增人员"
+    ROSTER_PERSON_UPDATE = "roster.person_update", "修改人员信息"
+    ROSTER_PERSON_PHOTO = "roster.person_photo", "上传人员照片"
+    ROSTER_SELECTION_START = "roster.selection_start", "发起选配"
+    ROSTER_SELECTION_MOVE = "roster.selection_move", "办理选配环节"
+    ROSTER_OBJECTION = "roster.objection", "登记公示异议"
+    ROSTER_BALLOT_ISSUE = "roster.ballot_issue", "生成居民推选链接"
+    ROSTER_RESIDENT_RESULT = "roster.resident_result", "登记居民推选结果"
+    ROSTER_APPOINT = "roster.appoint", "任命"
+    ROSTER_TAKE_OVER = "roster.take_over", "安排兼任"
+    ROSTER_RESIGN = "roster.resign", "办理辞任"
+    ROSTER_ADJUST = "roster.adjust", "办理调整"
+    ROSTER_RENEW = "roster.renew", "续任"
+    ROSTER_LEGACY_IMPORT = "roster.legacy_import", "导入整合前楼栋长"
+    ROSTER_DEMO_BUILD = "roster.demo_build", "生成演示数据"
+
+    # -- documents -------------------------------------------------------------------------------
+    DOCUMENTS_EXPORT = "documents.export", "导出名单"
+    AGREEMENT_CREATE = "documents.agreement.create", "起草协议书"
+    AGREEMENT_REFRESH = "documents.agreement.refresh", "按档案更新协议书"
+    AGREEMENT_SIGN = "documents.agreement.sign", "登记协议书签订"
+    AGREEMENT_TERMINATE = "documents.agreement.terminate", "解除协议书"
+    AGREEMENT_EXPORT = "documents.agreement.export", "下载协议书"
+    AGREEMENT_SCAN_DOWNLOAD = "documents.agreement.scan_download", "下载协议书扫描件"
+    AGREEMENT_UPLOAD_REFUSED = "documents.agreement.upload_refused", "协议书扫描件被拒收"
+    AGREEMENT_PHONE_CONSENT = "documents.agreement.phone_consent", "修改公示电话同意"
+    BADGE_ISSUE = "documents.badge.issue", "制作工作胸牌"
+    BADGE_REVOKE = "documents.badge.revoke", "作废工作胸牌"
+
+    # -- field work (fieldwork app) --------------------------------------------------------------
+
+    # -- evaluation and payroll ------------------------------------------------------------------
+
+    # -- community life (community app) ----------------------------------------------------------
+
+    # -- operations ------------------------------------------------------------------------------
+
+
+def action_label(value: str) -> str:
+    """The Chinese name of a stored action; an unknown (retired) value shows as it is."""
+    try:
+        return AuditAction(value).label
+    except ValueError:
+        return value
+
+
+# Field names that appear in old/new values, as the audit admin reads them.
+KEY_LABELS = {
+    "status": "状态",
+    "start": "开始日期",
+    "end": "结束日期",
+    "term_end": "任期至",
+    "end_reason": "离任原因",
+    "person": "人员",
+    "post": "岗位",
+    "role": "角色",
+    "region": "区域",
+    "is_committee": "两委成员",
+    "is_party_org": "社区党组织成员",
+    "is_active": "有效",
+    "username": "用户名",
+    "full_name": "姓名",
+    "name": "姓名",
+    "phone": "电话",
+    "id_number": "身份证号",
+    "address": "住址",
+    "birth_date": "出生日期",
+    "reason": "事由",
+    "outcome": "结果",
+    "notice_start": "公示开始",
+    "notice_end": "公示截止",
+    "override_reason": "例外理由",
+    "is_concurrent": "兼任",
+    "is_legacy": "整合前原配备",
+    "channel": "推选方式",
+    "candidate": "候选人",
+    "fields": "字段",
+    "filters": "筛选条件",
+    "file": "文件",
+    "rows": "行数",
+    "bad_rows": "错误行数",
+    "created": "新增",
+    "kept": "保留",
+    "closed": "撤销",
+    "division": "划分方案",
+    "room": "房号",
+    "occupied": "实际居住",
+    "residence": "居住类型",
+    "moved_out_on": "迁出日期",
+    "date": "日期",
+    "kind": "类型",
+    "title": "名称",
+}
+
+
+def readable_key(key: str) -> str:
+    return KEY_LABELS.get(key, key)
+
+
+def readable_value(value) -> str:
+    """A stored old/new value in plain Chinese: 是/否, lists joined, nested values spelled out."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(readable_value(v) for v in value) if value else "（无）"
+    if isinstance(value, dict):
+        return "；".join(f"{readable_key(k)}：{readable_value(v)}" for k, v in value.items())
+    return str(value)

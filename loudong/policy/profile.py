@@ -1,0 +1,450 @@
+"""The one reader of the rules in force: a typed view of a policy profile version.
+
+Every other app asks here, and only here, what the rules are (STYLE.md item 17):
+
+    from loudong.policy.profile import profile_for, profile_at
+
+    profile = profile_for(community, on=today)   # the version in force there on that day
+    profile.concurrency.max_grids                # 5 (seed 000 §三.1)
+    profile_at(selection.profile_name, selection.profile_version)   # a pinned version
+
+Which profile a place runs is its 街道's ``Region.policy_name``, else the deployment's
+``settings.LOUDONG_POLICY``. Which *version* is in force on a day is the newest whose
+``effective_from`` is on or before it (the first version before any). A record that lives
+across an edit — a Selection, a Division, an Appointment, a payroll period, an evaluation
+round — stores ``(profile_name, profile_version)`` when it starts and reads ``profile_at``
+afterwards, so an edit never changes its steps or its money.
+
+There are no defaults here: every value comes from the profile's JSON, which the schema
+(``schema.json``) has checked before it was stored. A missing profile is an error, never a
+silent fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ProfileMissing(ImproperlyConfigured):
+    """No version of the named profile is stored (run ``loudong migrate`` / ``load_profiles``)."""
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Division:
+    target: int
+    lower: int
+    upper: int
+    count: str  # occupied_households | all_households
+    cross_compound: str  # when_needed | never | allowed
+    split_building: str
+    split_unit_by_floor: str
+    weight_by_structure: bool
+    structure_weights: dict
+    raw: dict  # the whole section, for the engine's own parameters
+
+    @property
+    def counts_occupied_only(self) -> bool:
+        """Seed 000 §三.1: "按实际居民居住户数" — vacant homes are not counted."""
+        return self.count == "occupied_households"
+
+    def engine_dict(self, name: str) -> dict:
+        """The engine's parameters (``grids.division.Policy.from_dict``).
+
+        ``cross_compound: never`` is the engine's crossing penalties raised beyond any gain, so
+        a compound below the band stays its own grid (and is explained in the report).
+        """
+        values = {**self.raw, "name": name}
+        if self.cross_compound == "never":
+            values["compound_cross_penalty"] = 1e9
+            values["tiny_compound_cross_penalty"] = 1e9
+            values["compound_cross_budget_pct"] = 0.0
+        return values
+
+    def in_band(self, households: int) -> bool:
+        return self.lower <= households <= self.upper
+
+
+@dataclass(frozen=True)
+class Posts:
+    building_leader_per: str  # grid | building
+    grid_head: bool
+    grid_head_from_committee: bool
+    unit_leader: bool
+    multi_staff: bool
+
+    @property
+    def grid_post_kind(self) -> str:
+        """池阳: one 楼栋长 per grid (000 §三.1). 长春: one 网格长 per grid (004 §一.2)."""
+        return "grid_head" if self.grid_head else "building_leader"
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    max_grids: int
+    max_grids_is_hard: bool
+    takeover_requires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    max_age: int | None
+    max_age_is_soft: bool
+    must_live_in_building: bool
+    conditions: tuple[str, ...]  # health, education: checks the seed names as conditions
+    preferred_pools: tuple[str, ...]
+    party_group_leader_must_be_leader: bool
+    cross_appoint_party_branch: bool
+
+
+@dataclass(frozen=True)
+class Selection:
+    steps: tuple[str, ...]
+    channels: tuple[str, ...]
+    min_turnout_pct: int | None
+
+    @property
+    def uses_filing(self) -> bool:
+        """长春 (004 §一.2): no steps — a channel, then 报社区党组织备案."""
+        return not self.steps
+
+
+@dataclass(frozen=True)
+class Filing:
+    leaders: tuple[str, ...]
+    to: str
+
+
+@dataclass(frozen=True)
+class Subsidy:
+    per_grid_monthly: Decimal
+    paid_monthly: Decimal
+    year_end_accrued: Decimal
+    per_concurrent_grid: bool
+    allowances: dict[str, Decimal]
+    rewards_in_lieu: bool
+
+
+@dataclass(frozen=True)
+class Grade:
+    code: str
+    label: str
+    factor: Decimal
+    adjust_leader: bool
+
+
+@dataclass(frozen=True)
+class Award:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    methods: tuple[str, ...]
+    grades: tuple[Grade, ...]
+    awards: tuple[Award, ...]
+    raw: dict
+
+    def grade(self, code: str) -> Grade:
+        for grade in self.grades:
+            if grade.code == code:
+                return grade
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class Insurance:
+    accident: bool
+    protective_supplies: bool
+
+
+@dataclass(frozen=True)
+class Rotation:
+    unit_leader_monthly: bool
+    handover_required: bool
+
+
+@dataclass(frozen=True)
+class Proration:
+    method: str
+    rounding: str
+
+
+@dataclass(frozen=True)
+class Duty:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The 优化整合 campaign of seed 000 §四.2 ("9 月 8 号前全面完成整合任务")."""
+
+    title: str
+    start: dt.date
+    deadline: dt.date
+
+
+@dataclass(frozen=True)
+class Documents:
+    agreement: str  # attachment1 | three_leaders | none
+
+    @property
+    def has_agreement(self) -> bool:
+        return self.agreement != "none"
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+# -- the profile ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One stored version of a city's profile, read through typed sections.
+
+    ``data`` is the JSON as stored; sections are parsed on first use. Frozen: a version is
+    never edited (``policy.models.PolicyProfile.save``).
+    """
+
+    name: str
+    version: int
+    title: str
+    effective_from: dt.date
+    data: dict
+
+    def __hash__(self):
+        return hash((self.name, self.version))
+
+    def __eq__(self, other):
+        return isinstance(other, Profile) and (self.name, self.version) == (
+            other.name,
+            other.version,
+        )
+
+    def _section(self, key: str) -> dict:
+        return self.data[key]
+
+    @cached_property
+    def division(self) -> Division:
+        d = self._section("division")
+        return Division(
+            target=d["target"],
+            lower=d["lower"],
+            upper=d["upper"],
+            count=d["count"],
+            cross_compound=d["cross_compound"],
+            split_building=d["split_building"],
+            split_unit_by_floor=d["split_unit_by_floor"],
+            weight_by_structure=d["weight_by_structure"],
+            structure_weights=dict(d["structure_weights"]),
+            raw=dict(d),
+        )
+
+    @cached_property
+    def grid_object_code(self) -> str:
+        """CJ/T 349 digits 1–6, the 管理或服务对象代码 (CJ/T 348)."""
+        return self._section("grid_code")["object_code"]
+
+    @cached_property
+    def posts(self) -> Posts:
+        return Posts(**self._section("posts"))
+
+    @cached_property
+    def concurrency(self) -> Concurrency:
+        d = self._section("concurrency")
+        return Concurrency(
+            max_grids=d["max_grids"],
+            max_grids_is_hard=d["max_grids_is_hard"],
+            takeover_requires=tuple(d["takeover_requires"]),
+        )
+
+    @cached_property
+    def eligibility(self) -> Eligibility:
+        d = self._section("eligibility")
+        return Eligibility(
+            max_age=d["max_age"],
+            max_age_is_soft=d["max_age_is_soft"],
+            must_live_in_building=d["must_live_in_building"],
+            conditions=tuple(d["conditions"]),
+            preferred_pools=tuple(d["preferred_pools"]),
+            party_group_leader_must_be_leader=d["party_group_leader_must_be_leader"],
+            cross_appoint_party_branch=d["cross_appoint_party_branch"],
+        )
+
+    @cached_property
+    def selection(self) -> Selection:
+        d = self._section("selection")
+        return Selection(
+            steps=tuple(d["steps"]),
+            channels=tuple(d["channels"]),
+            min_turnout_pct=d["min_turnout_pct"],
+        )
+
+    @cached_property
+    def notice_working_days(self) -> int:
+        """公示期 in working days (PRODUCT.md: 5 working days, *default*); 0: no 公示."""
+        return self._section("public_notice")["working_days"]
+
+    @cached_property
+    def filing(self) -> Filing:
+        d = self._section("filing")
+        return Filing(leaders=tuple(d["leaders"]), to=d["to"])
+
+    @cached_property
+    def subsidy(self) -> Subsidy:
+        d = self._section("subsidy")
+        return Subsidy(
+            per_grid_monthly=_money(d["per_grid_monthly"]),
+            paid_monthly=_money(d["paid_monthly"]),
+            year_end_accrued=_money(d["year_end_accrued"]),
+            per_concurrent_grid=d["per_concurrent_grid"],
+            allowances={k: _money(v) for k, v in d["allowances"].items()},
+            rewards_in_lieu=d["rewards_in_lieu"],
+        )
+
+    @cached_property
+    def evaluation(self) -> Evaluation:
+        d = self._section("evaluation")
+        return Evaluation(
+            methods=tuple(d["methods"]),
+            grades=tuple(
+                Grade(g["code"], g["label"], Decimal(g["factor"]), g["adjust_leader"])
+                for g in d["grades"]
+            ),
+            awards=tuple(Award(a["code"], a["label"]) for a in d["awards"]),
+            raw=dict(d),
+        )
+
+    @cached_property
+    def insurance(self) -> Insurance:
+        return Insurance(**self._section("insurance"))
+
+    @cached_property
+    def rotation(self) -> Rotation:
+        return Rotation(**self._section("rotation"))
+
+    @cached_property
+    def proration(self) -> Proration:
+        return Proration(**self._section("proration"))
+
+    @cached_property
+    def duties(self) -> tuple[Duty, ...]:
+        """The leaders' duties: 000 §三.4's five roles, or 004 §二's five duties."""
+        return tuple(Duty(d["code"], d["label"]) for d in self._section("duties")["items"])
+
+    @cached_property
+    def campaign(self) -> Campaign | None:
+        d = self.data["campaign"]
+        if d is None:
+            return None
+        return Campaign(title=d["title"], start=_date(d["start"]), deadline=_date(d["deadline"]))
+
+    @cached_property
+    def documents(self) -> Documents:
+        return Documents(**self._section("documents"))
+
+    def source(self, dotted: str) -> str:
+        """The seed sentence a parameter comes from, for docstrings and pages."""
+        return self.data.get("sources", {}).get(dotted, "")
+
+
+# -- lookup ---------------------------------------------------------------------------------------
+
+
+def deployment_profile_name() -> str:
+    """The profile a 街道 runs when its ``policy_name`` is blank (``LOUDONG_POLICY``)."""
+    return settings.LOUDONG_POLICY
+
+
+def profile_name_for(where) -> str:
+    """The profile name of the 街道 that ``where`` lies in.
+
+    ``where``: a territory ``Region`` of any level, an object with a ``community`` (or
+    ``community_id``), or None (the deployment's profile). Costs at most one query.
+    """
+    region = _region_of(where)
+    if region is None:
+        return deployment_profile_name()
+    subdistrict = _subdistrict(region)
+    name = getattr(subdistrict, "policy_name", "") if subdistrict is not None else ""
+    return name or deployment_profile_name()
+
+
+def _region_of(where):
+    if where is None:
+        return None
+    if hasattr(where, "path") and hasattr(where, "level"):
+        return where
+    community = getattr(where, "community", None)
+    if community is not None:
+        return community
+    return None
+
+
+def _subdistrict(region):
+    """The 街道 on or above ``region``, found by its materialised path (one query at most)."""
+    if region.level == "subdistrict":
+        return region
+    if region.level == "district":
+        return None
+    ids = [int(i) for i in region.path.strip("/").split("/") if i]
+    model = type(region)
+    return model.objects.filter(pk__in=ids, level="subdistrict").first()
+
+
+def _row_to_profile(row) -> Profile:
+    return Profile(
+        name=row.name,
+        version=row.version,
+        title=row.title,
+        effective_from=row.effective_from,
+        data=row.data,
+    )
+
+
+def profile_for(where=None, *, on: dt.date | None = None) -> Profile:
+    """The version of ``where``'s profile in force on ``on`` (default: today).
+
+    The newest version whose ``effective_from`` is on or before ``on``; for a day before the
+    first version's, the first version. Raises :class:`ProfileMissing` when none is stored.
+    """
+    from django.utils import timezone
+
+    from loudong.policy.models import PolicyProfile
+
+    name = profile_name_for(where)
+    on = on or timezone.localdate()
+    rows = PolicyProfile.objects.filter(name=name)
+    row = (
+        rows.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
+        or rows.order_by("version").first()
+    )
+    if row is None:
+        raise ProfileMissing(f"没有政策方案“{name}”：请先运行 loudong migrate 或 load_profiles")
+    return _row_to_profile(row)
+
+
+def profile_at(name: str, version: int) -> Profile:
+    """A pinned version, for records that started under it."""
+    from loudong.policy.models import PolicyProfile
+
+    row = PolicyProfile.objects.filter(name=name, version=version).first()
+    if row is None:
+        raise ProfileMissing(f"政策方案“{name}”没有第 {version} 版")
+    return _row_to_profile(row)
