@@ -10,7 +10,6 @@ Chinese reason and nothing written. Only the 公示 dates are moved in the datab
 
 import datetime as dt
 import io
-import re
 import subprocess
 from pathlib import Path
 
