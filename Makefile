@@ -40,16 +40,21 @@ loudong/static/vendor/.installed: package.json package-lock.json
 	  node_modules/leaflet/dist/images loudong/static/vendor/leaflet/
 	@touch $@
 
-## demo: build the demo subdistrict when the database is empty, then serve it.
+## demo: build the demo subdistrict when the database is empty, then serve it with the
+## background worker (imports, overdue sweeps, reminders) running beside the server.
 demo: setup
 	$(BIN)/loudong migrate --noinput -v0
+	$(BIN)/loudong createcachetable
 	$(BIN)/loudong collectstatic --noinput -v0
 	$(BIN)/loudong build_demo
-	@echo "演示地址: http://127.0.0.1:$(PORT)/  （Ctrl+C 停止）"
-	DEBUG=$${DEBUG:-0} SECURE_COOKIES=0 $(BIN)/loudong runserver --noreload 127.0.0.1:$(PORT)
+	@echo "演示地址: http://127.0.0.1:$(PORT)/  （Ctrl+C 停止；后台任务日志 var/worker.log）"
+	@mkdir -p var; $(BIN)/loudong worker >var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=$${DEBUG:-0} SECURE_COOKIES=0 $(BIN)/loudong runserver --noreload 127.0.0.1:$(PORT)
 
 run: setup
 	$(BIN)/loudong migrate --noinput -v0
+	$(BIN)/loudong createcachetable
 	DEBUG=1 SECURE_COOKIES=0 $(BIN)/loudong runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite on SQLite, on a throw-away PostgreSQL, then in Chromium.

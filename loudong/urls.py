@@ -1,8 +1,8 @@
-from django.http import HttpResponse
 from django.urls import include, path
 
 from loudong import errors
 from loudong.accounts import views as account_views
+from loudong.ops import views as ops_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -15,7 +15,7 @@ urlpatterns = [
     # Residents' pages behind the QR codes of notice boards: no login.
     path("r/", include("loudong.documents.resident_urls")),
     path("api/v1/", include("loudong.api.urls")),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
+    path("healthz", ops_views.healthz, name="healthz"),
 ]
 
 handler400 = errors.bad_request

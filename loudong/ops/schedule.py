@@ -1,0 +1,29 @@
+"""Every scheduled job, in one place (issue: overdue sweep, reminders, retention purges,
+nightly statistics, audit checkpoints, backups).
+
+Each entry names a django-tasks task (``module.path:function`` decorated with ``@task()``) and
+how often it runs. ``loudong worker`` enqueues each job when due — exactly once across all
+worker processes and nodes (``ops.models.ScheduledJob``, a compare-and-set on the last run) —
+and runs the queue. To run a job by hand, call its management command (listed beside it).
+Add your app's jobs here.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str  # "loudong.app.tasks:function"
+    every_s: int
+    command: str  # the same work by hand (cron, or an operator)
+    label: str
+
+
+SCHEDULE: list[Job] = [
+    # -- accounts ----------------------------------------------------------------------------
+    # -- fieldwork ---------------------------------------------------------------------------
+    # -- evaluation and payroll --------------------------------------------------------------
+    # -- community ---------------------------------------------------------------------------
+    # -- operations --------------------------------------------------------------------------
+]
