@@ -35,7 +35,7 @@ class Command(BaseCommand):
                     close_old_connections()
                     beat(worker_id)
                     enqueue_due()
-                except Exception:  # noqa: BLE001 - keep scheduling; the error is logged
+                except Exception:
                     import logging
 
                     logging.getLogger(__name__).exception("scheduler tick failed")
