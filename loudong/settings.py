@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "loudong.grids",
     "loudong.roster",
     "loudong.documents",
+    "loudong.fieldwork",
     "loudong.ops",
     "loudong.demo",
 ]
