@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -641,6 +642,11 @@ def notice(request, pk):
         request=request,
     )
     today = timezone.localdate()
+    objection_url = ""
+    if selection.notice_token:
+        objection_url = request.build_absolute_uri(
+            reverse("roster:notice_objection", args=[selection.notice_token])
+        )
     return render(
         request,
         "documents/notice.html",
@@ -651,6 +657,22 @@ def notice(request, pk):
             "community": selection.community,
             "age": selection.candidate.age_on(selection.notice_start or today),
             "issued_on": selection.notice_start or today,
+            "steps_done": _steps_done(selection),
+            "objection_url": objection_url,
+            "objection_qr": _qr(objection_url, scale=3) if objection_url else "",
             "title": f"公示 · {selection.candidate.name}",
         },
     )
+
+
+def _steps_done(selection) -> str:
+    """ "个人自荐、居民推选、社区推荐、社区党组织审查、街道党工委审批": each step the case completed."""
+    from loudong.roster.models import status_label
+
+    done = []
+    for step in selection.steps.order_by("at", "id"):
+        if step.from_status and step.to_status not in ("rejected", "withdrawn"):
+            label = status_label(step.from_status)
+            if step.from_status != "public_notice" and label not in done:
+                done.append(label)
+    return "、".join(done)

@@ -272,7 +272,7 @@ def freeze(request, pk):
     division = get_division_for_user(request.user, pk, write=True, request=request)
     form = FreezeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写生效日期。")
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(division)
     try:
         actions.freeze_division(

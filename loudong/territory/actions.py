@@ -235,3 +235,22 @@ def record_residents_meeting(
             request=request,
         )
     return meeting
+
+
+@transaction.atomic
+def update_community_contact(
+    *, community, leader_name: str, office_phone: str, acting_user, request=None
+):
+    """The community's 负责人 and office phone (Attachment 1's 甲方 负责人 and 联系电话)."""
+    old = {"leader_name": community.leader_name, "office_phone": community.office_phone}
+    community.leader_name, community.office_phone = leader_name, office_phone
+    community.save(update_fields=["leader_name", "office_phone"])
+    record(
+        actor=acting_user,
+        action=AuditAction.REGION_UPDATE,
+        target=community,
+        old=old,
+        new={"leader_name": leader_name, "office_phone": office_phone},
+        request=request,
+    )
+    return community

@@ -3,7 +3,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,14 +24,24 @@ from loudong.territory.access import (
     get_resident_for_user,
 )
 from loudong.territory.forms import (
+    CommunityContactForm,
     HouseholdForm,
     MoveOutForm,
     ResidentForm,
+    ResidentsMeetingForm,
     SearchForm,
     UploadForm,
 )
 from loudong.territory.importer import RELATIONS
-from loudong.territory.models import Building, Household, ImportJob, Region, Resident, Unit
+from loudong.territory.models import (
+    Building,
+    Household,
+    ImportJob,
+    Region,
+    Resident,
+    ResidentsMeeting,
+    Unit,
+)
 from loudong.territory.tasks import run_import_job
 
 
@@ -104,6 +115,7 @@ def region(request, pk):
             "buildings": buildings,
             "breadcrumb": region_crumbs(request.user, region),
             "can_export": scope_for(request.user, Cap.EXPORT).allows(region),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(region),
         },
     )
 
@@ -675,3 +687,118 @@ def export(request):
     response = attachment(content, f"居民名单-{region or '辖区'}.xlsx")
     response["Cache-Control"] = "no-store"
     return response
+
+
+# -- the community's contact (甲方 of the agreements) -------------------------------------------
+
+
+@login_required
+def community_contact(request, pk):
+    """负责人 and office phone of a community: 甲方 of Attachment 1, and the boards' stand-in."""
+    community = get_region_for_user(request.user, pk, write=True, request=request)
+    if community.level != Region.Level.COMMUNITY:
+        raise Http404
+    form = CommunityContactForm(
+        request.POST or None,
+        initial={"leader_name": community.leader_name, "office_phone": community.office_phone},
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.update_community_contact(
+            community=community, acting_user=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(request, "已保存负责人和办公电话；新起草的协议书和公示牌将使用新信息。")
+        return redirect(community)
+    return render(
+        request,
+        "territory/community_contact.html",
+        {
+            "community": community,
+            "form": form,
+            "breadcrumb": region_crumbs(request.user, community, {"label": "负责人与办公电话"}),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -- residents' meetings (楼栋居民会议) ---------------------------------------------------------
+
+
+@login_required
+def meetings(request, pk):
+    community = get_region_for_user(request.user, pk, request=request)
+    if community.level != Region.Level.COMMUNITY:
+        raise Http404
+    rows = (
+        ResidentsMeeting.objects.filter(community=community)
+        .select_related("building__compound", "compound", "recorded_by")
+        .prefetch_related("questions")
+    )
+    return render(
+        request,
+        "territory/meetings.html",
+        {
+            "community": community,
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(community),
+            "breadcrumb": region_crumbs(request.user, community, {"label": "居民会议"}),
+        },
+    )
+
+
+@login_required
+def meeting_create(request, pk):
+    community = get_region_for_user(request.user, pk, write=True, request=request)
+    if community.level != Region.Level.COMMUNITY:
+        raise Http404
+    form = ResidentsMeetingForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = actions.record_residents_meeting(
+                community=community,
+                compound=data["compound"],
+                building=data["building"],
+                date=data["date"],
+                title=data["title"],
+                agenda=data["agenda"],
+                households=data["households"],
+                attendance=data["attendance"],
+                notes=data["notes"],
+                questions=form.questions(),
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, f"已登记居民会议：{meeting.title}")
+            return redirect(meeting)
+    return render(
+        request,
+        "territory/meeting_form.html",
+        {
+            "community": community,
+            "form": form,
+            "breadcrumb": region_crumbs(request.user, community, {"label": "登记居民会议"}),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def meeting(request, pk):
+    meeting = get_object_for_user(
+        ResidentsMeeting.objects.select_related("community", "building__compound", "compound"),
+        request.user,
+        pk,
+        request=request,
+    )
+    return render(
+        request,
+        "territory/meeting.html",
+        {
+            "meeting": meeting,
+            "questions": meeting.questions.all(),
+            "breadcrumb": region_crumbs(request.user, meeting.community, {"label": str(meeting)}),
+        },
+    )
