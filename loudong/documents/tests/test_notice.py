@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 
 from loudong.documents.tests.helpers import DocumentsTestCase
 from loudong.roster.models import Selection, SelectionStep
@@ -28,7 +29,7 @@ class NoticeTestCase(DocumentsTestCase):
             "public_notice",
         ]
         SelectionStep.objects.create(selection=cls.selection, from_status="", to_status=chain[0])
-        for here, there in zip(chain, chain[1:], strict=False):
+        for here, there in itertools.pairwise(chain):
             SelectionStep.objects.create(selection=cls.selection, from_status=here, to_status=there)
 
     def test_it_prints_the_notice(self):
