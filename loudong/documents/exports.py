@@ -61,8 +61,10 @@ def adjusted_and_concurrent_rows(appointments, *, reveal: bool, since=None, unti
     from loudong.roster.models import Appointment
 
     today = timezone.localdate()
-    appointments = appointments.filter(post__kind="building_leader", is_legacy=False)
-    concurrent = appointments.filter(is_concurrent=True)
+    appointments = appointments.filter(post__kind="building_leader")
+    # 兼任 are new appointments; 调整 includes the leaders replaced by the integration itself
+    # (legacy appointments the campaign ended), as 000 §三.3 asks to file them.
+    concurrent = appointments.filter(is_concurrent=True, is_legacy=False)
     adjusted = appointments.filter(end_reason__in=ADJUSTED_REASONS, end__isnull=False)
     if since:
         concurrent = concurrent.filter(start__gte=since)
@@ -80,7 +82,12 @@ def adjusted_and_concurrent_rows(appointments, *, reveal: bool, since=None, unti
     entries = [
         (a, "兼任", a.start, a.concurrent_reason) for a in concurrent.select_related(*related)
     ] + [
-        (a, "调整", a.end, " ".join(filter(None, [a.get_end_reason_display(), a.end_note])))
+        (
+            a,
+            "调整（优化整合）" if a.is_legacy else "调整",
+            a.end,
+            " ".join(filter(None, [a.get_end_reason_display(), a.end_note])),
+        )
         for a in adjusted.select_related(*related)
     ]
     entries.sort(key=lambda e: (e[0].community.name, e[2], e[0].person.name, e[0].pk))
@@ -153,10 +160,11 @@ def _in_force(day: dt.date) -> Q:
 def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[ProgressRow]:
     """Attachment 2 for ``communities`` over [since, until], with a 合计 row.
 
-    原配备楼栋长数: people holding a legacy (调查摸底) 楼栋长 appointment in force on ``since``.
-    优化整合后楼栋长数: people holding a non-legacy 楼栋长 appointment in force on ``until``
-    (a person with several grids — 兼任 — counts once). Both by dates, not the current status,
-    so a past range gives the numbers of then.
+    楼栋数: buildings on the registry on ``until``. 原配备楼栋长数: people holding a 楼栋长
+    appointment in force on ``since`` (the campaign's start: the leaders found by 调查摸底).
+    优化整合后楼栋长数: people holding one in force on ``until``, the pre-campaign leaders kept on
+    included (a person with several grids — 兼任 — counts once). All by dates, not the current
+    status, so a past range gives the numbers of then.
     """
     from loudong.roster.models import Appointment
     from loudong.territory.models import Building
@@ -165,6 +173,8 @@ def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[Progre
     ids = [c.pk for c in communities]
     buildings = dict(
         Building.objects.filter(community_id__in=ids)
+        .filter(Q(listed_from__isnull=True) | Q(listed_from__lte=until))
+        .filter(Q(listed_until__isnull=True) | Q(listed_until__gte=until))
         .values("community_id")
         .annotate(n=Count("id"))
         .values_list("community_id", "n")
@@ -178,13 +188,19 @@ def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[Progre
             .values_list("community_id", "n")
         )
 
-    before = people(leaders.filter(_in_force(since), is_legacy=True))
-    after_qs = leaders.filter(_in_force(until), is_legacy=False)
+    before = people(leaders.filter(_in_force(since)))
+    after_qs = leaders.filter(_in_force(until))
     after = people(after_qs)
     concurrent = people(after_qs.filter(is_concurrent=True))
+    kept = people(after_qs.filter(is_legacy=True))
     rows = []
     for i, c in enumerate(communities, 1):
-        note = f"其中兼任 {concurrent[c.pk]} 人" if concurrent.get(c.pk) else ""
+        notes = []
+        if kept.get(c.pk):
+            notes.append(f"留任原楼栋长 {kept[c.pk]} 人")
+        if concurrent.get(c.pk):
+            notes.append(f"其中兼任 {concurrent[c.pk]} 人")
+        note = "，".join(notes)
         rows.append(
             ProgressRow(
                 i, c.name, buildings.get(c.pk, 0), before.get(c.pk, 0), after.get(c.pk, 0), note

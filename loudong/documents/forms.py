@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from loudong.lib.fields import DateField
+
 # Magic bytes of the only file types a signed scan may be.
 SCAN_TYPES = [
     (b"%PDF-", "application/pdf", ("pdf",)),
@@ -74,14 +76,22 @@ class TerminateForm(forms.Form):
 
 
 class DateRangeForm(forms.Form):
-    since = forms.DateField(label="起始日期", widget=DateInput(), required=False)
-    until = forms.DateField(label="截止日期", widget=DateInput(), required=False)
+    """A date range; blank ends default to ``default`` (the 优化整合 campaign's start and
+    deadline from the profile, 000 §四.2), else 1 January to today."""
+
+    since = DateField(label="起始日期", required=False)
+    until = DateField(label="截止日期", required=False)
+
+    def __init__(self, *args, default=None, **kwargs):
+        self.default = default
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
-        data["since"] = data.get("since") or dt.date(today.year, 1, 1)
-        data["until"] = data.get("until") or today
+        since, until = self.default or (dt.date(today.year, 1, 1), today)
+        data["since"] = data.get("since") or since
+        data["until"] = data.get("until") or until
         if data["since"] > data["until"]:
             raise forms.ValidationError("起始日期不能晚于截止日期")
         return data

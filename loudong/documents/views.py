@@ -570,11 +570,16 @@ def filing_leaders(request):
 
 def _progress(request):
     require_cap(request.user, Cap.VIEW, request)
-    form = DateRangeForm(request.GET or None)
+    from loudong.policy.profile import profile_for
+
+    home = next((a.region for a in request.user.active_roles() if a.region_id), None)
+    campaign = profile_for(home).campaign
+    default = (campaign.start, campaign.deadline) if campaign else None
+    form = DateRangeForm(request.GET or None, default=default)
     if request.GET and not form.is_valid():
         return form, None
     if not request.GET:
-        form = DateRangeForm({})
+        form = DateRangeForm({}, default=default)
         form.is_valid()
     communities = (
         Region.objects.visible_to(request.user)

@@ -165,6 +165,10 @@ class Building(models.Model):
     y = models.FloatField(null=True, blank=True)
     lon = models.FloatField("经度", null=True, blank=True)
     lat = models.FloatField("纬度", null=True, blank=True)
+    # When the building entered (and left) the registry, for counts "as of" a date (Attachment
+    # 2's 楼栋数). Blank: there from the first registry (a sheet does not say when it was built).
+    listed_from = models.DateField("建档日期", null=True, blank=True)
+    listed_until = models.DateField("撤档日期", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -130,3 +130,25 @@ class FilingTestCase(DocumentsTestCase):
         r = self.client.get("/documents/filings/leaders.xlsx", {"community": self.community_a.pk})
         self.assertEqual(r.status_code, 404)
         self.assertFalse(AuditEvent.objects.filter(action="documents.export").exists())
+
+
+class FilingIntegrationTestCase(DocumentsTestCase):
+    def test_it_files_the_leaders_replaced_by_the_integration_itself(self):
+        # 000 §三.3 "调整和兼任多个楼栋长的人员名单…报区民政局备案": the legacy leaders the
+        # campaign replaced are adjustments too.
+        old = make_person(self.community_a, "孙旧")
+        make_appointment(
+            old,
+            make_post(self.community_a, self.compound_a, "翠微小区6号楼楼栋长"),
+            start=dt.date(2017, 3, 1),
+            is_legacy=True,
+            status="ended",
+            end=dt.date(2021, 9, 8),
+            end_reason="adjustment",
+            end_note="优化整合",
+        )
+        self.login(self.minzheng)
+        rows = sheet_rows(self.client.get("/documents/filings/adjusted-concurrent.xlsx"))
+        row = next(r for r in rows if "孙旧" in r)
+        self.assertIn("调整（优化整合）", row)
+        self.assertIn(dt.datetime(2021, 9, 8), row)
