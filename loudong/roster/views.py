@@ -290,6 +290,10 @@ def start_selection(request, pk):
             selection = selection_actions.start_selection(
                 post=post, acting_user=request.user, request=request, **form.cleaned_data
             )
+            messages.success(
+                request,
+                f"已为{selection.candidate.name}发起选配，现为“{selection.get_status_display()}”环节",
+            )
             return redirect(selection)
         except Refused as exc:
             form.add_error(None, exc.message)
@@ -445,8 +449,12 @@ def move(request, pk):
     form = MoveForm(request.POST)
     if form.is_valid():
         try:
+            old = selection.get_status_display()
             selection_actions.move_selection(
                 selection=selection, acting_user=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(
+                request, f"“{old}”已办理，案件现为“{selection.get_status_display()}”"
             )
             return redirect(selection)
         except Refused as exc:
