@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEMO_PASSWORD ?= Loudong-demo-2026
 
-.PHONY: setup system-packages demo run test test-fast test-sqlite test-pg test-e2e lint format \
+.PHONY: setup system-packages demo run serve test test-fast test-sqlite test-pg test-e2e lint format \
 	bench migrations-check clean
 
 ## setup: everything the project needs, idempotent, no questions asked.
@@ -50,7 +50,15 @@ demo: setup
 	@echo "演示地址: http://127.0.0.1:$(PORT)/  （Ctrl+C 停止；后台任务日志 var/worker.log）"
 	@mkdir -p var; $(BIN)/loudong worker >var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  DEBUG=$${DEBUG:-0} SECURE_COOKIES=0 $(BIN)/loudong runserver --noreload 127.0.0.1:$(PORT)
+	  DEBUG=$${DEBUG:-0} SECURE_COOKIES=0 WEB_WORKERS=$${WEB_WORKERS:-3} PORT=$(PORT) \
+	  $(BIN)/gunicorn -c deploy/gunicorn.conf.py loudong.wsgi
+
+## serve: the production server (gunicorn, deploy/gunicorn.conf.py); run `loudong worker` beside it.
+serve: setup
+	$(BIN)/loudong migrate --noinput -v0
+	$(BIN)/loudong createcachetable
+	$(BIN)/loudong collectstatic --noinput -v0
+	PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py loudong.wsgi
 
 run: setup
 	$(BIN)/loudong migrate --noinput -v0

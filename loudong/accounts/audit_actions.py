@@ -110,6 +110,7 @@ class AuditAction(models.TextChoices):
     # -- community life (community app) ----------------------------------------------------------
 
     # -- operations ------------------------------------------------------------------------------
+    OPS_BACKUP = "ops.backup", "备份数据"
 
 
 def action_label(value: str) -> str:

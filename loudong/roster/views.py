@@ -453,9 +453,7 @@ def move(request, pk):
             selection_actions.move_selection(
                 selection=selection, acting_user=request.user, request=request, **form.cleaned_data
             )
-            messages.success(
-                request, f"“{old}”已办理，案件现为“{selection.get_status_display()}”"
-            )
+            messages.success(request, f"“{old}”已办理，案件现为“{selection.get_status_display()}”")
             return redirect(selection)
         except Refused as exc:
             form.add_error(None, exc.message)
