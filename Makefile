@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEMO_PASSWORD ?= Loudong-demo-2026
 
-.PHONY: setup system-packages demo run serve test test-fast test-sqlite test-pg test-e2e lint format \
+.PHONY: setup system-packages demo run serve loadtest test test-fast test-sqlite test-pg test-e2e lint format \
 	bench migrations-check clean
 
 ## setup: everything the project needs, idempotent, no questions asked.
@@ -96,6 +96,11 @@ format:
 
 migrations-check: setup
 	$(BIN)/loudong makemigrations --check --dry-run
+
+## loadtest: 200 concurrent users of mixed roles for 60 s against gunicorn on a throw-away
+## PostgreSQL with the demo built (prints the figures, stops by itself).
+loadtest: setup
+	bin/with-throwaway-postgres bin/loadtest-run
 
 ## bench: speed and quality figures against PRODUCT.md's targets (prints, never fails).
 bench: setup
