@@ -38,15 +38,13 @@ forked workers; 500k households take about 2 s of division (see README.md for me
 
 from __future__ import annotations
 
-import functools
 import math
 import multiprocessing
-import operator
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from .geometry import components, connected, delaunay_neighbours
+from .geometry import components, connected, place_missing, site_graph
 from .models import Division, Grid, Piece, Policy, Unit, get_policy, natural_key
 
 BIG = 1000.0  # cost of one grid outside the band: dominates every other term
@@ -400,62 +398,224 @@ class _Community:
         for b, c in enumerate(self.bld_comp):
             self.comp_blds[c].append(b)
         self.bld_h = [sum(units[i].households for i in us) for us in self.bld_units]
+        self.uxy, self.position_counts = place_missing(units)
+        uxy = self.uxy
         self.bld_xy = [
-            (sum(units[i].x for i in us) / len(us), sum(units[i].y for i in us) / len(us))
+            (sum(uxy[i][0] for i in us) / len(us), sum(uxy[i][1] for i in us) / len(us))
             for us in self.bld_units
         ]
-        self.adj = delaunay_neighbours(self.bld_xy)
+        # Buildings whose centres coincide share a site: adjacent to each other and to the
+        # site's neighbours (PRODUCT.md "contiguous"). Contiguity is decided on sites.
+        self.site, self.sadj = site_graph(self.bld_xy)
+        self.site_blds: list[list[int]] = [[] for _ in self.sadj]
+        for b, s in enumerate(self.site):
+            self.site_blds[s].append(b)
+        self.shared = sum(len(bs) for bs in self.site_blds if len(bs) > 1)
         self.households = sum(self.bld_h)
         self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
         self.comp_tiny = [h < policy.lower for h in self.comp_h]
         self.comp_pitch: dict[int, float] = {}
+        self.groups = self._tiny_groups()
 
+    def _tiny_groups(self) -> list[list[int]]:
+        """Compounds divided together: each compound of at least the lower bound alone, and
+        each connected cluster of smaller ones (adjacent in the site graph) as one group,
+        however many compounds it takes — seed 000 crosses a 小区 "when it must", never a 社区."""
+        tiny = self.comp_tiny
+        parent = list(range(len(self.compounds)))
 
-def _serpentine(
-    ctx: _Community, blds: list[int], by_rows: bool, flip: bool = False, band: int = 1
-) -> list[int]:
-    """Boustrophedon order of buildings: rows (or columns) found by gaps along y (or x).
+        def find(c):
+            while parent[c] != c:
+                parent[c] = parent[parent[c]]
+                c = parent[c]
+            return c
 
-    With ``band=2`` two neighbouring rows are walked together column by column, so that
-    consecutive runs form 2×k blocks instead of strips.
-    """
-    if len(blds) <= 2:
-        return sorted(blds, key=lambda b: (ctx.bld_xy[b][0], ctx.bld_xy[b][1]))
-    a, o = (1, 0) if by_rows else (0, 1)
-    pts = ctx.bld_xy
-    thr = ctx.comp_pitch.get(ctx.bld_comp[blds[0]])
-    if thr is None:
-        # Nearest neighbours within the compound are (nearly always) Delaunay neighbours.
-        comp = ctx.bld_comp[blds[0]]
-        nn = []
+        comp_of_site = [sorted({self.bld_comp[b] for b in bs}) for bs in self.site_blds]
+        for s, cs in enumerate(comp_of_site):
+            near = [c for c in cs if tiny[c]]
+            for t in self.sadj[s]:
+                if t > s:
+                    near_t = [c for c in comp_of_site[t] if tiny[c]]
+                    if near and near_t:
+                        for c in near_t:
+                            a, b = find(near[0]), find(c)
+                            if a != b:
+                                parent[max(a, b)] = min(a, b)
+            for c in near[1:]:
+                a, b = find(near[0]), find(c)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for c in range(len(self.compounds)):
+            groups[find(c)].append(c)
+        return [groups[k] for k in sorted(groups)]
+
+    def bld_nbrs(self, b: int) -> list[int]:
+        """Buildings adjacent to ``b``: those at its site and at the neighbouring sites."""
+        s = self.site[b]
+        out = [c for c in self.site_blds[s] if c != b]
+        for t in self.sadj[s]:
+            out.extend(self.site_blds[t])
+        return out
+
+    def connected(self, blds) -> bool:
+        return connected(sorted({self.site[b] for b in blds}), self.sadj)
+
+    def components(self, blds) -> list[list[int]]:
+        """Connected parts of ``blds`` (sorted lists of buildings), in order of first site."""
+        site = self.site
+        by_site: dict[int, list[int]] = defaultdict(list)
         for b in blds:
+            by_site[site[b]].append(b)
+        return [
+            sorted(b for s in comp for b in by_site[s])
+            for comp in components(sorted(by_site), self.sadj)
+        ]
+
+
+def _pitch(ctx: _Community, comp: int) -> float:
+    """Row-gap threshold of a compound: 0.35 × the median distance to the nearest neighbour."""
+    thr = ctx.comp_pitch.get(comp)
+    if thr is None:
+        pts = ctx.bld_xy
+        nn = []
+        for b in ctx.comp_blds[comp]:
+            # Nearest neighbours within the compound are (nearly always) Delaunay neighbours.
             d = [
                 (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
-                for c in ctx.adj[b]
-                if ctx.bld_comp[c] == comp
+                for c in ctx.bld_nbrs(b)
+                if ctx.bld_comp[c] == comp and ctx.site[c] != ctx.site[b]
             ]
             if d:
                 nn.append(math.sqrt(min(d)))
         nn.sort()
         thr = max(4.0, 0.35 * nn[len(nn) // 2]) if nn else 4.0
         ctx.comp_pitch[comp] = thr
-    srt = sorted(blds, key=lambda b: (pts[b][a], pts[b][o], b))
+    return thr
+
+
+def _walk(items: list[int], pts, thr: float, family: tuple, band_h: float = 0.0) -> list[int]:
+    """Order ``items`` (indices into ``pts``) by one family: (by rows, flip, sweep).
+
+    Serpentine (``sweep`` false): boustrophedon by rows (or columns) found from gaps above
+    ``thr`` along y (or x). Sweep: bands of height ``band_h`` walked column by column, so that a
+    run of consecutive items is a compact block rather than a one-row strip (villa fields).
+    Items at one point keep their order (the building-number order).
+    """
+    by_rows, flip, sweep = family
+    if len(items) <= 2:
+        return sorted(items, key=lambda b: (pts[b][0], pts[b][1], b))
+    a, o = (1, 0) if by_rows else (0, 1)
+    if sweep and band_h > 0:
+        base = min(pts[b][a] for b in items)
+        bands: dict[int, list[int]] = defaultdict(list)
+        for b in items:
+            bands[int((pts[b][a] - base) / band_h)].append(b)
+        order = []
+        for k, key in enumerate(sorted(bands)):
+            line = bands[key]
+            line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
+            order.extend(line)
+        return order
+    srt = sorted(items, key=lambda b: (pts[b][a], pts[b][o], b))
     lines: list[list[int]] = [[srt[0]]]
     for b in srt[1:]:
         if pts[b][a] - pts[lines[-1][0]][a] > thr:
             lines.append([b])
         else:
             lines[-1].append(b)
-    if band > 1:
-        lines = [
-            functools.reduce(operator.iadd, lines[k : k + band], [])
-            for k in range(0, len(lines), band)
-        ]
     order = []
     for k, line in enumerate(lines):
         line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
         order.extend(line)
     return order
+
+
+def _serpentine(ctx: _Community, blds: list[int], by_rows: bool, flip: bool = False) -> list[int]:
+    """Boustrophedon order of the buildings of one compound (see ``_walk``)."""
+    if not blds:
+        return []
+    return _walk(blds, ctx.bld_xy, _pitch(ctx, ctx.bld_comp[blds[0]]), (by_rows, flip, False))
+
+
+def _band_height(ctx: _Community, blds: list[int]) -> float:
+    """Height of a sweep band that makes a grid's block about square: √(buildings per grid ×
+    area per building); 0 when a grid holds few buildings (plain serpentines do well)."""
+    h = sum(ctx.bld_h[b] for b in blds)
+    if len(blds) < 12 or h <= 0:
+        return 0.0
+    per_grid = ctx.policy.target * len(blds) / h
+    if per_grid < 6:
+        return 0.0
+    xs = [ctx.bld_xy[b][0] for b in blds]
+    ys = [ctx.bld_xy[b][1] for b in blds]
+    area = max(1.0, (max(xs) - min(xs)) * (max(ys) - min(ys)))
+    return math.sqrt(per_grid * area / len(blds))
+
+
+def _group_orders(ctx: _Community, comps: list[int]) -> list[list[int]]:
+    """Candidate building orders of a group of compounds (one compound, or tiny compounds that
+    merge): the four serpentines, plus two sweeps when grids hold many small buildings. A group
+    of several compounds is walked compound by compound (by the compounds' centres), each
+    compound's buildings in the same family, so that a grid takes whole compounds."""
+    blds_all = [b for c in comps for b in ctx.comp_blds[c]]
+    band_h = _band_height(ctx, blds_all)
+    families = [
+        (r, f, False) for r, f in ((True, False), (False, False), (True, True), (False, True))
+    ]
+    if band_h > 0:
+        families += [(True, False, True), (False, False, True)]
+    if len(comps) == 1:
+        blds = ctx.comp_blds[comps[0]]
+        thr = _pitch(ctx, comps[0])
+        return [_walk(blds, ctx.bld_xy, thr, fam, band_h) for fam in families]
+    single = all(len(ctx.comp_blds[c]) == 1 for c in comps)
+    if single:
+        thr = _group_pitch(ctx, blds_all)
+        return [_walk(blds_all, ctx.bld_xy, thr, fam, band_h) for fam in families]
+    centres = {
+        c: (
+            sum(ctx.bld_xy[b][0] for b in ctx.comp_blds[c]) / len(ctx.comp_blds[c]),
+            sum(ctx.bld_xy[b][1] for b in ctx.comp_blds[c]) / len(ctx.comp_blds[c]),
+        )
+        for c in comps
+    }
+    thr = _group_pitch(ctx, [ctx.comp_blds[c][0] for c in comps], centres=centres, comps=comps)
+    out = []
+    for fam in families:
+        order = _walk(comps, centres, thr, fam, band_h)
+        seq = []
+        for c in order:
+            seq.extend(_walk(ctx.comp_blds[c], ctx.bld_xy, _pitch(ctx, c), (*fam[:2], False)))
+        out.append(seq)
+    return out
+
+
+def _group_pitch(ctx, blds, centres=None, comps=None) -> float:
+    """Row-gap threshold among points of a group: 0.35 × median nearest-neighbour distance
+    (sampled on the site graph for buildings, brute force over ≤ 400 compound centres)."""
+    if centres is not None:
+        pts = [centres[c] for c in comps]
+        if len(pts) > 400:
+            pts = pts[:: len(pts) // 400 + 1]
+        nn = []
+        for i, p in enumerate(pts):
+            d = [(p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 for j, q in enumerate(pts) if j != i]
+            if d:
+                nn.append(math.sqrt(min(d)))
+    else:
+        pts = ctx.bld_xy
+        nn = []
+        for b in blds:
+            d = [
+                (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
+                for c in ctx.bld_nbrs(b)
+                if ctx.site[c] != ctx.site[b]
+            ]
+            if d:
+                nn.append(math.sqrt(min(d)))
+    nn.sort()
+    return max(4.0, 0.35 * nn[len(nn) // 2]) if nn else 4.0
 
 
 def _building_atoms(
@@ -476,13 +636,13 @@ def _building_atoms(
         for u in ctx.bld_units[b]
     )
     if (whole and ctx.bld_h[b] <= hi) or not pol.allow_building_split or total <= hi:
-        pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
+        pts = [ctx.uxy[p[0]] for p in parts]
         return [_Atom(parts, total, pts, [b], comp, rank, tiny=tiny)]
     chunk = max(1, round(pol.target / 5))
     atoms = []
     for p in parts:
         u, ff, ft, hh = p
-        pt = [(units[u].x, units[u].y)]
+        pt = [ctx.uxy[u]]
         if hh <= hi or not pol.allow_unit_floor_split or ft <= ff:
             atoms.append(_Atom([p], hh, pt, [b], comp, rank, tiny=tiny))
             continue
@@ -538,7 +698,6 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
     ``units_too``, buildings that fit in one grid are further cut into their units, marked
     ``small`` so that the DP charges the needless-split penalty for cutting between them."""
     out = []
-    units = ctx.units
     for a in atoms:
         if len(a.blds) == 1 and not (units_too and len(a.parts) > 1):
             out.append(a)
@@ -553,7 +712,7 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
                         _Atom(
                             [p],
                             p[3],
-                            [(units[p[0]].x, units[p[0]].y)],
+                            [ctx.uxy[p[0]]],
                             [b],
                             a.comp,
                             a.rank,
@@ -562,7 +721,7 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
                         )
                     )
                 continue
-            pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
+            pts = [ctx.uxy[p[0]] for p in parts]
             out.append(
                 _Atom(parts, sum(p[3] for p in parts), pts, [b], a.comp, a.rank, tiny=a.tiny)
             )
@@ -615,12 +774,16 @@ class _State:
         return sorted({b for a in self.grids[g] for b in a.blds})
 
     def neighbours(self, g: int) -> list[int]:
-        adj = self.ctx.adj
+        ctx = self.ctx
+        site_blds = ctx.site_blds
+        bld_grids = self.bld_grids
+        sites = {ctx.site[b] for b in self.blds(g)}
+        for s in list(sites):
+            sites.update(ctx.sadj[s])
         out: set[int] = set()
-        for b in self.blds(g):
-            out |= self.bld_grids[b]
-            for c in adj[b]:
-                out |= self.bld_grids[c]
+        for s in sites:
+            for b in site_blds[s]:
+                out |= bld_grids[b]
         out.discard(g)
         return sorted(out)
 
@@ -628,13 +791,13 @@ class _State:
         return not (self.cost.lo <= self.gh[g] <= self.cost.hi)
 
     def make_contiguous(self) -> None:
-        adj = self.ctx.adj
+        ctx = self.ctx
         for g in sorted(self.grids):
             blds = self.blds(g)
-            if connected(blds, adj):
+            if ctx.connected(blds):
                 continue
             atoms = _explode(self.ctx, self.remove(g))
-            comps = components(blds, adj)
+            comps = ctx.components(blds)
             where = {b: k for k, comp in enumerate(comps) for b in comp}
             groups: list[list[_Atom]] = [[] for _ in comps]
             for a in atoms:
@@ -685,9 +848,9 @@ class _State:
             seq = _explode(self.ctx, seq, units_too=True)
         _, segs = _dp(seq, self.cost)
         groups = [seq[i:j] for i, j in segs]
-        adj = self.ctx.adj
+        ctx = self.ctx
         for grp in groups:
-            if not connected(sorted({b for a in grp for b in a.blds}), adj):
+            if not ctx.connected({b for a in grp for b in a.blds}):
                 return None
         old = sum(self.gcost[g] for g in gs)
         new = sum(self.cost.atoms(grp) for grp in groups)
@@ -890,7 +1053,7 @@ def divide(
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
-        import scipy.spatial  # noqa: F401  (once, before forking, not once per worker)
+        import numpy  # noqa: F401  (once, before forking, not once per worker)
 
         ctx = multiprocessing.get_context("fork")
         procs = []
@@ -944,12 +1107,36 @@ def divide(
     pieces: list[Piece] = []
     grids: list[Grid] = []
     warnings: list[str] = []
+    positions = dict.fromkeys(
+        [
+            "units_without_position",
+            "buildings_without_position",
+            "compounds_without_position",
+            "buildings_at_shared_position",
+        ],
+        0,
+    )
     for name, _units, _prev in jobs:
-        ps, gs, ws = results[name]
+        ps, gs, ws, counts = results[name]
         pieces.extend(Piece(*p) for p in ps)
         grids.extend(gs)
         warnings.extend(ws)
-    division = Division(policy=pol, pieces=pieces, grids=grids, warnings=warnings)
+        for k, v in counts.items():
+            positions[k] += v
+    positions["buildings"] = len({u.key[:3] for u in units})
+    if positions["buildings_without_position"] or positions["units_without_position"]:
+        warnings.append(
+            f"{positions['buildings_without_position']} 个楼栋（{positions['units_without_position']}"
+            f" 个单元）没有坐标：按所在楼栋、小区（或社区）的中心放置，同一点上按楼栋号排序"
+        )
+    if positions["buildings_at_shared_position"]:
+        warnings.append(
+            f"{positions['buildings_at_shared_position']} 个楼栋与其他楼栋坐标相同："
+            f"同一点上的楼栋彼此相邻，并与该点的相邻楼栋相邻"
+        )
+    division = Division(
+        policy=pol, pieces=pieces, grids=grids, warnings=warnings, positions=positions
+    )
     if with_metrics:
         from .metrics import compute_metrics
 
@@ -959,8 +1146,6 @@ def divide(
 
 _JOBS = None  # (jobs, policy) inherited by forked workers
 _UNLIMITED = 10**9
-# Serpentine orders tried for every compound: (by rows, first line right-to-left, band).
-FAMILIES = [(True, False, 1), (False, False, 1), (True, True, 1), (False, True, 1)]
 
 
 def _worker(indices: list[int], conn) -> None:
@@ -1037,20 +1222,24 @@ class _Stage1:
             self.contexts.append(ctx)
             self.states.append(state)
             free = _restore_previous(ctx, state, prev)
-            comps = sorted({ctx.bld_comp[ctx.unit_bld[u]] for u in free})
-            for c in comps:
-                cache: dict[int, list[_Atom]] = {}
+            free_comps = {ctx.bld_comp[ctx.unit_bld[u]] for u in free}
+            cache: dict[int, list[_Atom]] = {}
+            for comps in ctx.groups:
+                if not any(c in free_comps for c in comps):
+                    continue
                 seqs = [
-                    _atoms_for(
-                        ctx, _serpentine(ctx, ctx.comp_blds[c], *family), free, c * 100000, cache
-                    )
-                    for family in FAMILIES
+                    _atoms_for(ctx, order, free, comps[0] * 100000, cache)
+                    for order in _group_orders(ctx, comps)
                 ]
                 pending.append((len(self.states) - 1, seqs))
-        results = [_batched_dp([p[1][k] for p in pending], cost) for k in range(len(FAMILIES))]
-        for n, (si, seqs) in enumerate(pending):
-            k = min(range(len(FAMILIES)), key=lambda k: (results[k][n][0], k))
-            seq, segs = seqs[k], results[k][n][1]
+        flat = [seq for _si, seqs in pending for seq in seqs]
+        results = _batched_dp(flat, cost)
+        k = 0
+        for si, seqs in pending:
+            res = results[k : k + len(seqs)]
+            k += len(seqs)
+            best = min(range(len(seqs)), key=lambda i: (res[i][0], i))
+            seq, segs = seqs[best], res[best][1]
             for i, j in segs:
                 self.states[si].add(seq[i:j])
         for state in self.states:
@@ -1098,7 +1287,8 @@ class _Stage1:
                     f"社区“{ctx.name}”有 {len(grids)} 个网格，超过 99 个："
                     f"CJ/T 349 网格编码的两位序号不够用"
                 )
-            out.append((name, (list(_piece_tuples(pieces)), grids, warnings)))
+            counts = dict(ctx.position_counts, buildings_at_shared_position=ctx.shared)
+            out.append((name, (list(_piece_tuples(pieces)), grids, warnings, counts)))
         return out
 
 
@@ -1156,7 +1346,7 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
             i = index[(p.compound, p.building, p.unit)]
             parts.append((i, p.floor_from, p.floor_to, p.households))
         blds = sorted({ctx.unit_bld[i] for i, *_ in parts})
-        if not connected(blds, ctx.adj):
+        if not ctx.connected(blds):
             # A new building cut an edge of the triangulation this grid relied on: re-divide
             # it with the rest, and let it use up the one neighbouring grid an edit may change.
             freed += 1
@@ -1167,7 +1357,7 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
         atoms = []
         for b in sorted(by_b):
             bp = sorted(by_b[b])
-            pts = [(units[q[0]].x, units[q[0]].y) for q in bp]
+            pts = [ctx.uxy[q[0]] for q in bp]
             atoms.append(
                 _Atom(
                     bp,
