@@ -48,6 +48,8 @@ from .geometry import components, connected, place_missing, site_graph
 from .models import Division, Grid, Piece, Policy, Unit, get_policy, natural_key
 
 BIG = 1000.0  # cost of one grid outside the band: dominates every other term
+MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
+MAX_TRIPLES = 6
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -747,6 +749,7 @@ class _State:
         self.needless_left = 0
         self.cross_left = 0
         self.needless_used = 0
+        self.failed: dict[int, tuple] = {}
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
         g = self.next_id
@@ -896,8 +899,146 @@ class _State:
         for grp in groups:
             self.add(grp)
 
+    def moves(self) -> int:
+        """Move single atoms (a building, or a unit of a building that is cut anyway) across a
+        grid boundary when that brings an out-of-range grid into the band without pushing its
+        neighbour out: moves the chained re-cut of ``repair`` cannot express, at a fraction of
+        its cost. No new compound crossing or needless split beyond the budgets; kept grids are
+        left alone. Returns the number of moves made."""
+        ctx = self.ctx
+        lo, hi = self.cost.lo, self.cost.hi
+        made = 0
+        bad = sorted(
+            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+            key=lambda g: (self.gh[g], g),
+        )
+        for g in bad:
+            if g not in self.grids or not self.out_of_band(g):
+                continue
+            hg = self.gh[g]
+            best = None
+            for n in self.neighbours(g):
+                if n in self.kept:
+                    continue
+                hn = self.gh[n]
+                if hg < lo:
+                    src_g, dst_g = n, g  # take an atom from the neighbour
+                else:
+                    src_g, dst_g = g, n  # give one away
+                dst_blds = set(self.blds(dst_g))
+                src_atoms = self.grids[src_g]
+                if len(src_atoms) < 2:
+                    continue
+                for k, a in enumerate(src_atoms):
+                    h_src = self.gh[src_g] - a.h
+                    h_dst = self.gh[dst_g] + a.h
+                    if not (lo <= h_dst <= hi):
+                        continue
+                    was_in = lo <= hn <= hi
+                    if not (lo <= h_src <= hi) and (was_in or src_g == g):
+                        continue
+                    if not any(c in dst_blds for b in a.blds for c in (b, *ctx.bld_nbrs(b))):
+                        continue
+                    rest = src_atoms[:k] + src_atoms[k + 1 :]
+                    if not ctx.connected({b for x in rest for b in x.blds}):
+                        continue
+                    if not ctx.connected(dst_blds | set(a.blds)):
+                        continue
+                    res = self._move_delta(src_g, dst_g, a, rest)
+                    if res is None:
+                        continue
+                    key = (res[0], k, n)
+                    if best is None or key < best[0]:
+                        best = (key, src_g, dst_g, a, rest, res)
+            if best is not None:
+                _key, src_g, dst_g, a, rest, (_d, needless, cross) = best
+                self.apply([src_g, dst_g], [rest, [*self.grids[dst_g], a]], needless, cross)
+                made += 1
+            elif self._swap(g):
+                made += 1
+        return made
+
+    def _swap(self, g: int) -> bool:
+        """Exchange one atom of out-of-range grid ``g`` with one of a neighbour so that both end
+        in the band (two buildings of 55 and 50 beside two of 40: 105 | 80 → 95 | 90)."""
+        ctx = self.ctx
+        lo, hi = self.cost.lo, self.cost.hi
+        hg = self.gh[g]
+        mine = self.grids[g]
+        best = None
+        for n in self.neighbours(g):
+            if n in self.kept or not (lo <= self.gh[n] <= hi):
+                continue
+            theirs = self.grids[n]
+            hn = self.gh[n]
+            for i, x in enumerate(mine):
+                for j, y in enumerate(theirs):
+                    d = y.h - x.h
+                    if not (lo <= hg + d <= hi and lo <= hn - d <= hi):
+                        continue
+                    new_g = [*mine[:i], *mine[i + 1 :], y]
+                    new_n = [*theirs[:j], *theirs[j + 1 :], x]
+                    if len({a.comp for a in new_g}) > len({a.comp for a in mine}) or len(
+                        {a.comp for a in new_n}
+                    ) > len({a.comp for a in theirs}):
+                        continue  # no new compound in either grid
+                    if any(
+                        b in bl
+                        for a in (x, y)
+                        for b in a.blds
+                        for bl in ({c for z in new_g for c in z.blds if z is not y},)
+                    ) or any(b in {c for z in new_n for c in z.blds if z is not x} for b in y.blds):
+                        continue  # a building split between the two: keep it simple
+                    if not (
+                        ctx.connected({b for a in new_g for b in a.blds})
+                        and ctx.connected({b for a in new_n for b in a.blds})
+                    ):
+                        continue
+                    delta = (
+                        self.cost.atoms(new_g)
+                        + self.cost.atoms(new_n)
+                        - self.gcost[g]
+                        - self.gcost[n]
+                    )
+                    key = (delta, i, j, n)
+                    if best is None or key < best[0]:
+                        best = (key, n, new_g, new_n)
+        if best is None:
+            return False
+        _key, n, new_g, new_n = best
+        self.apply([g, n], [new_g, new_n])
+        return True
+
+    def _move_delta(self, src_g: int, dst_g: int, a: _Atom, rest: list[_Atom]):
+        """(cost change, needless splits added, crossings added) of moving atom ``a`` from
+        ``src_g`` to ``dst_g``, or None when a budget forbids it."""
+        dst = [*self.grids[dst_g], a]
+        needless = 0
+        hi = self.cost.hi
+        for b in a.blds:
+            before = len(self.bld_grids[b])
+            after = set(self.bld_grids[b])
+            if not any(b in x.blds for x in rest):
+                after.discard(src_g)
+            after.add(dst_g)
+            if self.ctx.bld_h[b] <= hi:
+                needless += (len(after) > 1) - (before > 1)
+        if needless > self.needless_left:
+            return None
+        cross = sum(len({x.comp for x in grp}) > 1 for grp in (rest, dst)) - sum(
+            len({x.comp for x in self.grids[g]}) > 1 for g in (src_g, dst_g)
+        )
+        if cross > 0 and cross > self.cross_left:
+            return None
+        delta = self.cost.atoms(rest) + self.cost.atoms(dst) - self.gcost[src_g] - self.gcost[dst_g]
+        return delta, needless, cross
+
     def repair(self, passes: int = 3) -> None:
-        failed: dict[int, list[int]] = {}  # grid -> its neighbours when it last could not be fixed
+        self.moves()
+        # grid -> (its neighbours, budgets) when it last could not be fixed: nothing around it
+        # changed and the budgets are no larger, so trying again (in a later budget round,
+        # say) would fail the same way. Grid ids are never reused, so the memo stays valid.
+        failed = self.failed
         for _ in range(passes):
             changed = False
             bad = sorted(
@@ -908,14 +1049,21 @@ class _State:
                 if g not in self.grids or not self.out_of_band(g):
                     continue
                 nbrs = self.neighbours(g)
-                if failed.get(g) == nbrs:
-                    continue  # nothing around it changed since the last attempt
+                seen = failed.get(g)
+                budgets = (self.needless_left, self.cross_left, self.kept_budget)
+                if (
+                    seen is not None
+                    and seen[0] == nbrs
+                    and all(b <= s for b, s in zip(budgets, seen[1], strict=True))
+                ):
+                    continue
                 if self._repair_one(g, nbrs):
                     changed = True
                 else:
-                    failed[g] = nbrs
+                    failed[g] = (nbrs, budgets)
             if not changed:
                 break
+        self.moves()
 
     def _allowed(self, gs: list[int]) -> bool:
         k = sum(1 for g in gs if g in self.kept)
@@ -945,7 +1093,7 @@ class _State:
                     gs = list(key)
                     if self._allowed(gs) and self._feasible(gs):
                         triples.append(gs)
-        return pairs, triples[:12]
+        return pairs[:MAX_PAIRS], triples[:MAX_TRIPLES]
 
     def _repair_one(self, g: int, nbrs: list[int]) -> bool:
         """Fix grid ``g`` by re-cutting it with one or two neighbours: first without splitting

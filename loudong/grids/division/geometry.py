@@ -171,6 +171,12 @@ def place_missing(units) -> tuple[list[tuple[float, float]], dict]:
     of the positioned compounds), a community with none (0, 0). Buildings at one point are then
     ordered by building number (the engine's building order is the natural sort).
     """
+    if not any(_missing(u.x) or _missing(u.y) for u in units):
+        counts = dict.fromkeys(
+            ["units_without_position", "buildings_without_position", "compounds_without_position"],
+            0,
+        )
+        return [(u.x, u.y) for u in units], counts
     bld_pts: dict[tuple, list] = {}
     for u in units:
         key = (u.community, u.compound, u.building)
