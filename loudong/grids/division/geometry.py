@@ -109,43 +109,40 @@ def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[i
     except QhullError:
         return _chain(points)
     simp = tri.simplices
-    nbrs = tri.neighbors
-    scale = float(np.abs(arr).max()) or 1.0
-    pts = arr / scale
-    edges: set[tuple[int, int]] = set()
-    for k in range(3):
-        # edge opposite vertex k of each triangle, and the triangle across it
-        a = simp[:, (k + 1) % 3]
-        b = simp[:, (k + 2) % 3]
-        c = simp[:, k]
-        other = nbrs[:, k]
-        keep = np.ones(len(simp), dtype=bool)
-        inner = other >= 0
-        if inner.any():
-            t = other[inner]
-            # the vertex of the other triangle that is not on the edge
-            os_ = simp[t]
-            d = os_[np.arange(len(t)), (nbrs[t] == np.nonzero(inner)[0][:, None]).argmax(axis=1)]
-            pa, pb, pc, pd = pts[a[inner]], pts[b[inner]], pts[c[inner]], pts[d]
-            m = np.stack([pa - pd, pb - pd, pc - pd], axis=1)  # (t, 3, 2)
-            lift = (m**2).sum(axis=2)
-            det = (
-                m[:, 0, 0] * (m[:, 1, 1] * lift[:, 2] - lift[:, 1] * m[:, 2, 1])
-                - m[:, 0, 1] * (m[:, 1, 0] * lift[:, 2] - lift[:, 1] * m[:, 2, 0])
-                + lift[:, 0] * (m[:, 1, 0] * m[:, 2, 1] - m[:, 1, 1] * m[:, 2, 0])
-            )
-            size = np.maximum((m**2).sum(axis=(1, 2)), 1e-30) ** 2
-            keep[np.nonzero(inner)[0]] = np.abs(det) > 1e-9 * size
-        lo = np.minimum(a, b)[keep]
-        hi = np.maximum(a, b)[keep]
-        edges.update(zip(lo.tolist(), hi.tolist(), strict=True))
+    m = len(simp)
+    # every (triangle, edge) once: edge a-b opposite vertex c, and the triangle across it
+    a = np.concatenate([simp[:, 1], simp[:, 2], simp[:, 0]])
+    b = np.concatenate([simp[:, 2], simp[:, 0], simp[:, 1]])
+    c = np.concatenate([simp[:, 0], simp[:, 1], simp[:, 2]])
+    other = tri.neighbors.T.reshape(-1)
+    own = np.tile(np.arange(m), 3)
+    # each inner edge is seen from both of its triangles: test it once, from the lower one
+    keep = (other < 0) | (own < other)
+    a, b, c, other = a[keep], b[keep], c[keep], other[keep]
+    inner = other >= 0
+    ok = np.ones(len(a), dtype=bool)
+    if inner.any():
+        t = other[inner]
+        ai, bi, ci = a[inner], b[inner], c[inner]
+        d = simp[t].sum(axis=1) - ai - bi  # the vertex of the other triangle off the edge
+        pts = arr / (float(np.abs(arr).max()) or 1.0)
+        pd = pts[d]
+        mm = np.stack([pts[ai] - pd, pts[bi] - pd, pts[ci] - pd], axis=1)  # (t, 3, 2)
+        lift = (mm**2).sum(axis=2)
+        det = (
+            mm[:, 0, 0] * (mm[:, 1, 1] * lift[:, 2] - lift[:, 1] * mm[:, 2, 1])
+            - mm[:, 0, 1] * (mm[:, 1, 0] * lift[:, 2] - lift[:, 1] * mm[:, 2, 0])
+            + lift[:, 0] * (mm[:, 1, 0] * mm[:, 2, 1] - mm[:, 1, 1] * mm[:, 2, 0])
+        )
+        size = np.maximum((mm**2).sum(axis=(1, 2)), 1e-30) ** 2
+        ok[np.nonzero(inner)[0]] = np.abs(det) > 1e-9 * size
     adj: list[list[int]] = [[] for _ in range(n)]
-    for a, b in edges:
-        adj[a].append(b)
-        adj[b].append(a)
+    for x, y in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
+        adj[x].append(y)
+        adj[y].append(x)
     # A co-circular edge is dropped from both sides, so the rest stays connected: each
     # co-circular polygon keeps its boundary edges.
-    return [sorted(set(x)) for x in adj]
+    return [sorted(x) for x in adj]
 
 
 def site_graph(points: list[tuple[float, float]], exact: bool = False):
