@@ -182,17 +182,27 @@ def _engine_cmd(root: Path) -> list[str]:
 
 
 def _measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
-    """Run ``cmd``; return (CPU s of the child and its children, wall s, peak RSS MB)."""
+    """Run ``cmd``; return (CPU s of the child and its children, wall s, peak RSS MB).
+
+    CPU comes from ``os.wait4`` (user + system, waited-for workers included). Peak RSS comes
+    from ``/usr/bin/time -f %M`` when present: a forked child's own ``ru_maxrss`` would count
+    the benchmark's memory from before the ``exec``.
+    """
+    timer = ["/usr/bin/time", "-f", "%M"] if os.path.exists("/usr/bin/time") else []
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(timer + cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode("utf-8", "replace")
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    err = proc.stderr.read().decode("utf-8", "replace")
     proc.stderr.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
-    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024.0
+    rss = usage.ru_maxrss / 1024.0
+    lines = err.strip().splitlines()
+    if timer and lines and lines[-1].strip().isdigit():
+        rss = int(lines[-1]) / 1024.0
+    return usage.ru_utime + usage.ru_stime, wall, rss
 
 
 def _read_pieces(path: Path) -> list[Piece]:

@@ -8,32 +8,41 @@ never split ("needless split").
 
 Algorithm, per community:
 
+0. *Sites and groups.* Units without a position are placed by building, then compound, then
+   community (``geometry.place_missing``); buildings whose centres coincide share a *site*,
+   adjacent to each other and to the site's neighbours; the site graph keeps the Delaunay
+   edges that are in every triangulation (co-circular diagonals dropped). Compounds below the
+   lower bound that touch each other form one group, divided together however many compounds
+   it holds (a 小区 is crossed "when it must"; a 社区 never).
 1. *Atoms.* A building whose households fit under the upper bound is one atom (so it is never
    split). A larger building contributes its units (if the policy allows splitting buildings),
    and a unit above the upper bound contributes floor ranges (if allowed), households spread
    evenly over floors. Runs of tiny atoms (villas) are glued into pseudo-atoms of ≥ target/8.
-2. *Exact core.* Inside each compound the buildings are ordered as four serpentines
-   (boustrophedon by rows or by columns, starting either way); a dynamic programme chooses the cut points along each order that
+2. *Exact core.* Each compound (or group) is ordered as four serpentines (boustrophedon by
+   rows or by columns, starting either way) and, when a grid holds many small buildings, two
+   sweeps of square-making bands (villa fields); a group of compounds is walked compound by
+   compound. A dynamic programme chooses the cut points along each order that
    minimise Σ cost(grid), cost = 1000 per grid outside the band (plus the distance to it) ≫
    squared deviation from the target + compactness (1 − Polsby–Popper of the buffered bounding
-   box) + a small cost per cut inside a building. All compounds of the city are solved in one
-   batched numpy DP; the cheaper order wins per compound.
-3. *Contiguity.* A grid whose buildings are not connected in the Delaunay graph of building
-   centres is split into its connected parts (every grid is then contiguous).
-4. *Repair.* Each grid still outside the band is re-partitioned together with one or two
-   neighbouring grids (neighbours in the Delaunay graph): the union is ordered as a chain of
-   the grids, re-cut by the same DP with a penalty per extra compound, and the best candidate
-   whose grids are all contiguous replaces the old grids if it lowers the total cost. This is
-   where a small compound joins its neighbour ("grids cross a 小区 only when they must").
-   Needless splits (cutting a building that fits in one grid into its units) and crossings
-   between compounds that could stand alone are only spent from street-wide budgets, shared out
-   in rounds in proportion to the grids each community still has out of range (``_allocate``).
+   box) + a small cost per cut inside a building. All orders of all compounds are solved in one
+   batched numpy DP; the cheapest order wins per compound.
+3. *Contiguity.* A grid whose buildings are not connected in the site graph is split into its
+   connected parts (every grid is then contiguous).
+4. *Repair.* Single-atom moves and swaps across grid boundaries first (cheap); then each grid
+   still outside the band is re-partitioned together with one or two neighbouring grids: the
+   union is ordered as a chain of the grids, re-cut by the same DP with a penalty per extra
+   compound, and the best candidate whose grids are all contiguous replaces the old grids if it
+   lowers the total cost; then moves again. Needless splits (cutting a building that fits in
+   one grid into its units) and crossings between compounds that could stand alone are only
+   spent from street-wide budgets, shared out in rounds in proportion to the grids each
+   community still has out of range (``_allocate``). A failed repair is not retried until
+   something around the grid or its budgets changed.
 5. *Stability.* Given the previous division, grids that do not touch a changed compound are
    kept verbatim; only the changed compounds are re-divided, and the repair may pull in at most
    one kept neighbouring grid. New grids inherit the id of the old grid they overlap most.
 
 Pure Python + numpy/scipy; no Django. Communities are independent, so large inputs use two
-forked workers; 500k households take about 2 s of division (see README.md for measurements).
+forked workers (see README.md for measurements and where the time goes).
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ BIG = 1000.0  # cost of one grid outside the band: dominates every other term
 PARALLEL_ABOVE = 20_000  # households; above, two forked workers (wall time; +5 % CPU)
 MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
 MAX_TRIPLES = 6
+MAX_SETS = 400  # connected sets enumerated per step of the exact search
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -731,6 +741,40 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
     return out
 
 
+def _connected_sets(v: int, taken: int, nbr: list[list[int]], hs: list[int], hi: int):
+    """Connected sets (bit masks, with their households) containing ``v``, avoiding ``taken``
+    and summing to at most ``hi``; each set once (ESU enumeration from the lowest vertex)."""
+    out = []
+
+    def extend(sub: int, ext: list[int], closed: int, s: int):
+        out.append((sub, s))
+        if len(out) > MAX_SETS:
+            return
+        ext = list(ext)
+        while ext:
+            w = ext.pop()
+            if s + hs[w] > hi:
+                continue
+            new_ext = list(ext)
+            new_closed = closed
+            for u in nbr[w]:
+                bit = 1 << u
+                if not (taken & bit) and not (closed & bit):
+                    new_ext.append(u)
+                    new_closed |= bit
+            extend(sub | (1 << w), new_ext, new_closed | (1 << w), s + hs[w])
+
+    start_closed = 1 << v
+    ext = []
+    for u in nbr[v]:
+        bit = 1 << u
+        if not (taken & bit):
+            ext.append(u)
+            start_closed |= bit
+    extend(1 << v, ext, start_closed, hs[v])
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # grids state and repair
 
@@ -751,6 +795,7 @@ class _State:
         self.cross_left = 0
         self.needless_used = 0
         self.failed: dict[int, tuple] = {}
+        self.exact_failed: set[tuple] = set()
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
         g = self.next_id
@@ -809,6 +854,143 @@ class _State:
             for grp in groups:
                 if grp:
                     self.add(grp)
+
+    # ---- exact re-partition of a compound
+
+    def exact_compounds(
+        self, max_atoms: int = 30, max_nodes: int = 3_000, split_one: bool = False
+    ) -> int:
+        """Re-divide, exactly, each compound whose grids are its own and not all in the band.
+
+        The serpentine DP only cuts runs of one order, and the repair re-cuts chains of two or
+        three grids; some compounds have a partition into connected in-band grids that neither
+        finds (e.g. 45 | 62+67 … where 45 must pair with one unit of a 114-household building
+        two rows away). A depth-first search over connected groups of the compound's atoms
+        (buildings, or units of buildings over the upper bound) finds the cheapest partition
+        with every grid in the band, within ``max_nodes`` search steps; the compound's grids are
+        replaced only when one is found. No needless split, no crossing. Returns the number of
+        compounds re-divided.
+        """
+        ctx = self.ctx
+        by_comp: dict[int, list[int]] = defaultdict(list)
+        for g, atoms in self.grids.items():
+            comps = {a.comp for a in atoms}
+            if len(comps) == 1:
+                by_comp[next(iter(comps))].append(g)
+            else:
+                for c in comps:
+                    by_comp[c].append(-1)  # shared with another compound: leave it
+        done = 0
+        for c in sorted(by_comp):
+            gs = by_comp[c]
+            if -1 in gs or any(g in self.kept for g in gs):
+                continue
+            if not any(self.out_of_band(g) for g in gs):
+                continue
+            key = (tuple(gs), split_one and self.needless_left > 0)
+            if key in self.exact_failed:
+                continue  # same grids, same means: it would fail again
+            atoms = _explode(ctx, [a for g in gs for a in self.grids[g]])
+            if len(atoms) > max_atoms or sum(a.h for a in atoms) < self.cost.lo:
+                continue
+            if sorted(a.h for a in atoms)[len(atoms) // 2] < self.cost.t / 6:
+                continue  # many small atoms per grid: too many sets, and the DP does well there
+            groups = None
+            if (tuple(gs), False) not in self.exact_failed:
+                groups = self._search(atoms, max_nodes)
+                if groups is None:
+                    self.exact_failed.add((tuple(gs), False))
+            split = 0
+            if groups is None and split_one and self.needless_left > 0:
+                groups, split = self._search_split_one(atoms, max_nodes)
+            if groups is None:
+                self.exact_failed.add(key)
+                continue
+            for g in gs:
+                self.remove(g)
+            for grp in groups:
+                self.add(grp)
+            self.needless_left -= split
+            self.needless_used += split
+            done += 1
+        return done
+
+    def _search_split_one(self, atoms: list[_Atom], max_nodes: int):
+        """Like ``_search``, allowing one building that fits in one grid to be cut into its
+        units (one needless split), tried building by building, biggest first. Returns
+        (groups, needless splits made) or (None, 0)."""
+        ctx = self.ctx
+        hi = self.cost.hi
+        whole = [
+            k
+            for k, a in enumerate(atoms)
+            if len(a.blds) == 1 and len(a.parts) > 1 and ctx.bld_h[a.blds[0]] <= hi
+        ]
+        whole.sort(key=lambda k: (-atoms[k].h, k))
+        for k in whole[:3]:
+            cut = _explode(ctx, [atoms[k]], units_too=True)
+            trial = [*atoms[:k], *cut, *atoms[k + 1 :]]
+            if len(trial) > 30:
+                continue
+            groups = self._search(trial, max_nodes // 3)
+            if groups is not None:
+                b = atoms[k].blds[0]
+                parts = sum(1 for grp in groups if any(b in a.blds for a in grp))
+                return groups, int(parts > 1)
+        return None, 0
+
+    def _search(self, atoms: list[_Atom], max_nodes: int):
+        """Cheapest partition of ``atoms`` into connected groups all within the band, or None."""
+        ctx = self.ctx
+        lo, hi = self.cost.lo, self.cost.hi
+        n = len(atoms)
+        site = ctx.site
+        near: list[set[int]] = []
+        for a in atoms:
+            s = set()
+            for b in a.blds:
+                s.add(site[b])
+                s.update(ctx.sadj[site[b]])
+            near.append(s)
+        own = [{site[b] for b in a.blds} for a in atoms]
+        nbr = [
+            [j for j in range(n) if j != i and (own[j] & near[i] or own[i] & near[j])]
+            for i in range(n)
+        ]
+        hs = [a.h for a in atoms]
+        full = (1 << n) - 1
+        memo: dict[int, tuple[float, list[int]] | None] = {}
+        steps = [0]
+
+        def solve(mask: int):
+            if mask == full:
+                return 0.0, []
+            if mask in memo:
+                return memo[mask]
+            steps[0] += 1
+            if steps[0] > max_nodes:
+                return None
+            i = (~mask & (mask + 1)).bit_length() - 1  # lowest unassigned atom
+            best = None
+            for grp, s in _connected_sets(i, mask, nbr, hs, hi):
+                if s < lo:
+                    continue
+                sub = solve(mask | grp)
+                if sub is None:
+                    if steps[0] > max_nodes:
+                        return None
+                    continue
+                members = [k for k in range(n) if grp >> k & 1]
+                cost = self.cost.atoms([atoms[k] for k in members]) + sub[0]
+                if best is None or cost < best[0] - 1e-9:
+                    best = (cost, [grp, *sub[1]])
+            memo[mask] = best
+            return best
+
+        res = solve(0)
+        if res is None:
+            return None
+        return [[atoms[k] for k in range(n) if grp >> k & 1] for grp in res[1]]
 
     # ---- repair
 
@@ -1396,6 +1578,8 @@ class _Stage1:
             state.needless_left = 0
             state.cross_left = _UNLIMITED if pol.compound_cross_budget_pct >= 100 else 0
             state.repair()
+            if state.exact_compounds():
+                state.repair()
 
     def demands(self) -> dict[str, tuple]:
         """Per community: grids out of range, buildings, ideal grid count, grids crossing
@@ -1419,6 +1603,8 @@ class _Stage1:
     def spend(self, quotas: dict[str, tuple[int, int]]) -> None:
         for ctx, state in zip(self.contexts, self.states, strict=True):
             state.needless_left, state.cross_left = quotas[ctx.name]
+            if state.needless_left:
+                state.exact_compounds(split_one=True)
             if state.needless_left or (0 < state.cross_left < _UNLIMITED):
                 state.repair()
 

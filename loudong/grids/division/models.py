@@ -82,8 +82,8 @@ class Policy:
     # a grid that is otherwise left outside the band may pay it. Negative: never.
     needless_split_penalty: float = 940.0
     # Street-wide share of buildings that may be split needlessly, and of grids that may span two
-    # compounds (the quality bars are 1 % and 5 %; keep a margin). See engine._allocate.
-    needless_split_budget_pct: float = 0.95
+    # compounds (the quality bars are 0.5 % and 5 %; keep a margin). See engine._allocate.
+    needless_split_budget_pct: float = 0.45
     compound_cross_budget_pct: float = 4.8
     compactness_weight: float = 3.0
     deviation_weight: float = 8.0
