@@ -887,7 +887,8 @@ class _State:
                 continue
             if not any(self.out_of_band(g) for g in gs):
                 continue
-            key = (tuple(gs), split_one and self.needless_left > 0)
+            split_one = split_one and self.needless_left > 0 and self.cost.needless < INF
+            key = (tuple(gs), split_one)
             if key in self.exact_failed:
                 continue  # same grids, same means: it would fail again
             atoms = _explode(ctx, [a for g in gs for a in self.grids[g]])
@@ -901,7 +902,7 @@ class _State:
                 if groups is None:
                     self.exact_failed.add((tuple(gs), False))
             split = 0
-            if groups is None and split_one and self.needless_left > 0:
+            if groups is None and split_one:
                 groups, split = self._search_split_one(atoms, max_nodes)
             if groups is None:
                 self.exact_failed.add(key)
