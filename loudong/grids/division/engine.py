@@ -60,7 +60,9 @@ BIG = 1000.0  # cost of one grid outside the band: dominates every other term
 PARALLEL_ABOVE = 20_000  # households; above, two forked workers (wall time; +5 % CPU)
 MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
 MAX_TRIPLES = 6
-MAX_SETS = 400  # connected sets enumerated per step of the exact search
+MAX_SETS = 100  # connected sets enumerated per step of the exact search
+EXACT_ATOMS = 24  # compounds of at most this many atoms get the exact search
+EXACT_NODES = 300  # search steps per compound
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -857,9 +859,7 @@ class _State:
 
     # ---- exact re-partition of a compound
 
-    def exact_compounds(
-        self, max_atoms: int = 30, max_nodes: int = 3_000, split_one: bool = False
-    ) -> int:
+    def exact_compounds(self, split_one: bool = False) -> int:
         """Re-divide, exactly, each compound whose grids are its own and not all in the band.
 
         The serpentine DP only cuts runs of one order, and the repair re-cuts chains of two or
@@ -872,6 +872,7 @@ class _State:
         compounds re-divided.
         """
         ctx = self.ctx
+        max_atoms, max_nodes = EXACT_ATOMS, EXACT_NODES
         by_comp: dict[int, list[int]] = defaultdict(list)
         for g, atoms in self.grids.items():
             comps = {a.comp for a in atoms}
