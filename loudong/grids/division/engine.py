@@ -917,6 +917,52 @@ class _State:
             done += 1
         return done
 
+    def exact_local(self) -> int:
+        """For each grid still out of range, search exactly for a connected in-band partition
+        of it together with its two, three or four nearest neighbouring grids of the same
+        compound (all its own, none kept; any neighbours when the policy crosses compounds
+        freely): the 2-D counterpart of the chained re-cut, for compounds too big for
+        ``exact_compounds``. No needless split, no new crossing under a crossing budget."""
+        made = 0
+        bad = sorted(
+            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+            key=lambda g: (self.gh[g], g),
+        )
+        for g in bad:
+            if g not in self.grids or not self.out_of_band(g):
+                continue
+            comps = {a.comp for a in self.grids[g]}
+            free = self.cross_left >= _UNLIMITED  # the policy crosses compounds freely
+            if len(comps) != 1 and not free:
+                continue
+            nbrs = [
+                n
+                for n in self.neighbours(g)
+                if n not in self.kept and (free or {a.comp for a in self.grids[n]} == comps)
+            ]
+            nbrs.sort(key=lambda n: (self._dist(g, n), n))
+            for k in (2, 3, 4):
+                if len(nbrs) < k:
+                    break
+                gs = [g, *nbrs[:k]]
+                key = (tuple(sorted(gs)), "local")
+                if key in self.exact_failed:
+                    continue
+                atoms = _explode(self.ctx, [a for x in gs for a in self.grids[x]])
+                if len(atoms) > EXACT_ATOMS:
+                    break
+                groups = self._search(atoms, EXACT_NODES)
+                if groups is None:
+                    self.exact_failed.add(key)
+                    continue
+                for x in gs:
+                    self.remove(x)
+                for grp in groups:
+                    self.add(grp)
+                made += 1
+                break
+        return made
+
     def _search_split_one(self, atoms: list[_Atom], max_nodes: int):
         """Like ``_search``, allowing one building that fits in one grid to be cut into its
         units (one needless split), tried building by building, biggest first. Returns
@@ -1580,7 +1626,7 @@ class _Stage1:
             state.needless_left = 0
             state.cross_left = _UNLIMITED if pol.compound_cross_budget_pct >= 100 else 0
             state.repair()
-            if state.exact_compounds():
+            if state.exact_compounds() + state.exact_local():
                 state.repair()
 
     def demands(self) -> dict[str, tuple]:

@@ -83,8 +83,8 @@ class Policy:
     needless_split_penalty: float = 940.0
     # Street-wide share of buildings that may be split needlessly, and of grids that may span two
     # compounds (the quality bars are 0.5 % and 5 %; keep a margin). See engine._allocate.
-    needless_split_budget_pct: float = 0.45
-    compound_cross_budget_pct: float = 4.8
+    needless_split_budget_pct: float = 0.48
+    compound_cross_budget_pct: float = 4.9
     compactness_weight: float = 3.0
     deviation_weight: float = 8.0
 
