@@ -116,8 +116,10 @@ class _Atom:
 
     def copy(self) -> _Atom:
         new = _Atom.__new__(_Atom)
-        for name in _Atom.__slots__:
-            setattr(new, name, getattr(self, name))
+        new.blds, new.comp, new.cx, new.cy = self.blds, self.comp, self.cx, self.cy
+        new.first, new.h, new.last, new.parts = self.first, self.h, self.last, self.parts
+        new.maxx, new.maxy, new.minx, new.miny = self.maxx, self.maxy, self.minx, self.miny
+        new.rank, new.small, new.tiny = self.rank, self.small, self.tiny
         return new
 
     def glue(self, other: _Atom) -> None:
