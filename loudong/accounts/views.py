@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,8 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+    # Django's LoginView sets site_name to the host name; the page says the system's name.
+    extra_context = {"site_name": settings.SITE_NAME}
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
