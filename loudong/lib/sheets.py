@@ -39,6 +39,8 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # Column index of rows[i][0] (calamine trims empty leading columns).
     col_offset: int = 0
+    # Number of rows (an upper bound for CSV), to size the work before reading.
+    height: int | None = None
 
 
 def kind_of(filename: str) -> str:
@@ -101,7 +103,8 @@ def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BY
         raise SheetError("文件是空的")
     kind = kind_of(filename)
     if kind == "csv":
-        return [Sheet(Path(filename).stem, _csv_rows(path.read_bytes() if path else data))]
+        rows, height = _csv_rows(path.read_bytes() if path else data)
+        return [Sheet(Path(filename).stem, rows, height=height)]
     if kind == "xlsx":
         check_xlsx(path or data)
     else:
@@ -122,7 +125,13 @@ def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BY
             merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
             # iter_rows streams from row 1, but from the first used column.
             sheets.append(
-                Sheet(name, sheet.iter_rows(), merged, sheet.start[1] if sheet.start else 0)
+                Sheet(
+                    name,
+                    sheet.iter_rows(),
+                    merged,
+                    sheet.start[1] if sheet.start else 0,
+                    sheet.height,
+                )
             )
         book.close()  # the loaded sheets stay; the zip (and a copy of the bytes) goes
         return sheets
@@ -134,8 +143,9 @@ def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BY
         ) from None
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
-    """Decodes eagerly (so encoding errors surface here), then reads lazily."""
+def _csv_rows(data: bytes) -> tuple[Iterator[list], int]:
+    """Decodes eagerly (so encoding errors surface here), then reads lazily; with the number
+    of lines."""
     if data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")
     else:
@@ -153,4 +163,4 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return csv.reader(io.StringIO(text, newline=""), dialect)
+    return csv.reader(io.StringIO(text, newline=""), dialect), text.count("\n") + 1

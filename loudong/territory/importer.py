@@ -33,11 +33,8 @@ has ID- and mobile-like digit runs masked too (:func:`scrub`).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
-import hashlib
-import os
 import re
 import time
 import unicodedata
@@ -46,6 +43,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
+from unicodedata import is_normalized
 
 from django.db import IntegrityError, connection, transaction
 
@@ -54,6 +52,7 @@ from loudong.lib.idnumber import CHECK_CHARS, PROVINCE_CODES, IDNumberError, val
 from loudong.lib.masking import mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, is_mobile, normalize_phone
 from loudong.lib.sheets import Sheet, SheetError, read_book
+from loudong.territory import sealing
 from loudong.territory.models import Building, Household, Region, Resident, Unit, number_key
 
 TEMPLATE_HEADERS = [
@@ -109,7 +108,6 @@ _PERSON, _GIVEN, _HOUSEHOLDER = 1, 2, 4
 # Row status after the database check.
 _NEW, _UNCHANGED, _REHASH, _CHANGED, _BAD = 0, 1, 2, 3, 4
 _LOOKUP_CHUNK = 4000  # ids per IN (...) query; SQLite ≥ 3.32 allows 32766 parameters
-_ROW_HASH_VERSION = "1"
 _HOUSEHOLD_COLUMNS = ["id", "community_id", "compound_id", "building_id", "unit_id", "room",
                       "floor", "residence", "occupied"]  # fmt: skip
 _RESIDENT_COLUMNS = [
@@ -420,6 +418,8 @@ class _Rows:
         self.residence = bytearray()
         self.digest = bytearray()
         self.chunks: list[bytes] = []
+        self.row_hash = bytearray()  # 16 bytes a row: Resident.row_hash of the person
+        self.tokens: list[bytes] = []  # per chunk, from the helper: sealed ahead, or b""
         self.places: list[tuple] = []
         self.place_index: dict[tuple, int] = {}
         self.home_place = array("l")
@@ -432,11 +432,14 @@ class _Rows:
     def chunk(self, number: int) -> list[str]:
         return self.chunks[number].decode().split("\n")
 
-    def home_of(self, place: tuple, room: str) -> int:
+    def place_of(self, place: tuple) -> int:
         p = self.place_index.get(place)
         if p is None:
             p = self.place_index[place] = len(self.places)
             self.places.append(place)
+        return p
+
+    def home_of(self, p: int, room: str) -> int:
         key = f"{p}\t{room}"
         h = self.home_index.get(key)
         if h is None:
@@ -444,9 +447,6 @@ class _Rows:
             self.home_place.append(p)
             self.home_room.append(room)
         return h
-
-
-_NO_DIGEST = bytes(16)
 
 
 # -- the importer ----------------------------------------------------------------------------
@@ -523,8 +523,25 @@ class Importer:
         report.header_line = layout.header_line
         report.header = layout.header
         self.meaning = layout.meaning
-        merged = self._merged_down(main, layout)
         self.building_info = self._read_building_sheet(sheets)
+        helper = _Helper(big=(main.height or 0) > 20_000)
+        try:
+            out = self._read_rows(rows, layout, self._merged_down(main, layout), helper)
+            for digests, hashes, tokens in helper.results(out.chunks):
+                out.digest += digests
+                out.row_hash += hashes
+                out.tokens.append(tokens)
+        finally:
+            helper.close()
+        if not report.rows:
+            report.file_error("文件中没有数据行（表头下方是空的）")
+        self.progress("校验数据", report.rows, report.rows)
+        return out
+
+    def _read_rows(self, rows, layout: Layout, merged: set, helper: _Helper) -> _Rows:
+        """The per-row checks: the hot loop of an import (about 10 µs a row), hence the
+        local names, the caches of cleaned cell values and the fast paths for clean cells."""
+        report = self.report
         col = layout.columns
         indexes = [col.get(name, -1) for name in ALL_HEADERS]  # -1: an empty cell appended
         pick = itemgetter(*indexes)
@@ -532,19 +549,23 @@ class Importer:
         out = _Rows()
         err = self._error
         errors = report.errors
-        id_index = _Hmac("id_number").digest16
+        seal_ahead = None  # decided on the first chunk: are most of its people new?
         today = dt.date.today()
         births: dict[str, tuple | None] = {}
         small: dict = {}  # cleaned values of the low-cardinality columns
         texts: dict = {}  # compacted values of address and name cells
         residence_of = {k: _RESIDENCE_CODES.index(v) for k, v in RESIDENCES.items()}
         last = [""] * len(ALL_HEADERS)
-        last_address = None
-        home = 0
+        last_sub = last_com = last_cpd = last_bld = last_unit = last_room = last_holder = ""
+        last_place = None
+        first = True
+        place = home = 0
+        place_errors: list = []
         address_errors: list = []
         line = layout.header_line
+        count = 0
         add_line, add_home, add_flags = out.line.append, out.home.append, out.flags.append
-        add_residence, add_digest = out.residence.append, out.digest.extend
+        add_residence = out.residence.append
         packed_rows = []
         self.progress("校验数据", 0, 0)
         for row in rows:
@@ -560,34 +581,66 @@ class Importer:
                 for k, i in enumerate(indexes):
                     if i >= 0 and values[k] in ("", None) and (line, i) in merged:
                         values[k] = last[k]
+                last = values
             (sub, com, cpd, bld, unit, room, holder, name, rel, idn, sex, born, phone, res, pol,
              notes) = values  # fmt: skip
             if sub == "":
-                sub = last[0]
+                sub = last_sub
             if com == "":
-                com = last[1]
+                com = last_com
             if cpd == "":
-                cpd = last[2]
+                cpd = last_cpd
             if bld == "":
-                bld = last[3]
+                bld = last_bld
             # Members listed under their householder often leave 单元/房号 blank.
-            if room == "" and (holder == "" or compact(holder) == compact(last[6])):
-                unit = unit or last[4]
-                room = last[5]
-            last = (sub, com, cpd, bld, unit, room, holder, name, rel, idn, sex, born, phone, res,
-                    pol, notes)  # fmt: skip
-            report.rows += 1
-            if report.rows % 20000 == 0:
-                self.progress("校验数据", report.rows, 0)
+            if room == "" and (holder == "" or compact(holder) == compact(last_holder)):
+                unit = unit or last_unit
+                room = last_room
+            count += 1
+            if count % 20000 == 0:
+                report.rows = count
+                self.progress("校验数据", count, 0)
             errors_before = len(errors)
-            address = last[:6]
-            if address != last_address:
-                last_address = address
-                home, address_errors = self._home(out, address, texts)
+            if (
+                room != last_room
+                or bld != last_bld
+                or unit != last_unit
+                or cpd != last_cpd
+                or com != last_com
+                or sub != last_sub
+                or first
+            ):
+                first = False
+                address = (sub, com, cpd, bld, unit)
+                if address != last_place:
+                    last_place = address
+                    place, place_errors = self._place(out, address, texts)
+                room_text = texts.get(room) or _remember(texts, room, compact(room))
+                address_errors = place_errors
+                if len(room_text) > 20:
+                    address_errors = [
+                        *address_errors,
+                        ("房号", f"内容过长（{len(room_text)} 字，最多 20 字）"),
+                    ]
+                elif not room_text:
+                    address_errors = [*address_errors, ("房号", "房号为空")]
+                if room_text.endswith("室"):
+                    room_text = room_text[:-1]
+                home = out.home_of(place, room_text)
+            last_sub, last_com, last_cpd, last_bld, last_unit, last_room = (
+                sub, com, cpd, bld, unit, room
+            )  # fmt: skip
+            last_holder = holder
             for column, reason in address_errors:
                 err(line, column, reason)
             # -- the person
-            name = texts.get(name) or _remember(texts, name, compact(name))
+            if not (
+                name.__class__ is str
+                and name.isprintable()
+                and " " not in name
+                and is_normalized("NFKC", name)
+            ):
+                name = compact(name)  # else it is its own compact() already
             if len(name) > 50:
                 err(line, "姓名", f"内容过长（{len(name)} 字，最多 50 字）")
             rel = small.get(rel) or _small(small, rel)
@@ -629,33 +682,29 @@ class Importer:
                 elif vacant:
                     err(line, "居住类型", "填写了居民，居住类型不能为“空置”")
                 id_born = None
-                if isinstance(idn, int | float) and not isinstance(idn, bool):
+                if idn.__class__ is str and len(idn) == 18 and idn.isascii() and idn[:17].isdigit():
+                    number = idn if idn[17] != "x" else idn.upper()
+                    id_born = births.get(number[6:14], False)
+                    if id_born is False:
+                        id_born = births[number[6:14]] = _id_birth(number[6:14], today)
+                    if (
+                        id_born is None
+                        or id_check_char(number[:17]) != number[17]
+                        or (number[:2] not in _PROVINCES and number[0] != "9")
+                    ):
+                        number = ""
+                if number:
+                    pass
+                elif isinstance(idn, int | float) and not isinstance(idn, bool):
                     err(line, "身份证号", NUMERIC_ID_REASON)
                 else:
-                    if (
-                        idn.__class__ is str
-                        and len(idn) == 18
-                        and idn.isascii()
-                        and idn[:17].isdigit()
-                    ):
-                        number = idn if idn[17] != "x" else idn.upper()
-                        id_born = births.get(number[6:14], False)
-                        if id_born is False:
-                            id_born = births[number[6:14]] = _id_birth(number[6:14], today)
-                        if (
-                            id_born is None
-                            or id_check_char(number[:17]) != number[17]
-                            or (number[:2] not in _PROVINCES and number[0] != "9")
-                        ):
-                            number = ""
-                    if not number:
-                        try:
-                            number = validate_id_number(clean(idn), today)
-                        except IDNumberError as exc:
-                            err(line, "身份证号", str(exc))
-                            number = ""
-                        else:
-                            id_born = _id_birth(number[6:14], today)
+                    try:
+                        number = validate_id_number(clean(idn), today)
+                    except IDNumberError as exc:
+                        err(line, "身份证号", str(exc))
+                        number = ""
+                    else:
+                        id_born = _id_birth(number[6:14], today)
                 sex_text = ""
                 if sex != "":
                     sex_text = small.get(sex) or _small(small, sex)
@@ -663,7 +712,9 @@ class Importer:
                     if not sex_code:
                         err(line, "性别", f"“{sex_text}”不是有效的性别（可填：男、女）")
                 born_date = None
-                if born != "" and born is not None:
+                if born == "" or (number and id_born and born == id_born[1]):
+                    pass  # empty, or the ID's own date as ISO text: nothing more to check
+                else:
                     try:
                         born_date = parse_date(born)
                     except (ValueError, OverflowError):
@@ -713,9 +764,8 @@ class Importer:
             flags = _GIVEN if residence_text else 0
             if name:
                 flags |= _PERSON
-                holder_name = texts.get(holder) or _remember(texts, holder, compact(holder))
                 householder = rel in HOUSEHOLDER_RELATIONS or (
-                    bool(holder_name) and name == holder_name
+                    holder != "" and (name == holder or name == compact(holder))
                 )
                 if householder:
                     flags |= _HOUSEHOLDER
@@ -723,44 +773,43 @@ class Importer:
                     f"{name}\t{rel}\t{'1' if householder else ''}\t{number}\t{sex_code}\t"
                     f"{birth}\t{phone_text}\t{pol}\t{notes}"
                 )
-                digest = id_index(number.encode())
             else:
-                packed, digest = "", _NO_DIGEST
+                packed = ""
             add_line(line)
             add_home(home)
             add_flags(flags)
             add_residence(residence)
-            add_digest(digest)
             packed_rows.append(packed)
             if len(packed_rows) == _Rows.CHUNK:
-                out.chunks.append("\n".join(packed_rows).encode())
+                chunk = "\n".join(packed_rows).encode()
+                out.chunks.append(chunk)
                 packed_rows.clear()
+                if seal_ahead is None:
+                    seal_ahead = _mostly_new(chunk)
+                helper.submit(chunk, seal_ahead)
         if packed_rows:
-            out.chunks.append("\n".join(packed_rows).encode())
-        if not report.rows:
-            report.file_error("文件中没有数据行（表头下方是空的）")
-        self.progress("校验数据", report.rows, report.rows)
+            chunk = "\n".join(packed_rows).encode()
+            out.chunks.append(chunk)
+            helper.submit(chunk, bool(seal_ahead))
+        report.rows = count
         return out
 
-    def _home(self, out: _Rows, address: tuple, texts: dict):
-        """(home index, [(column, reason)]) for a row's raw address cells.
+    def _place(self, out: _Rows, address: tuple, texts: dict):
+        """(place index, [(column, reason)]) for a row's raw 街道…单元 cells.
 
         ``texts`` remembers the compacted form of each raw value seen (addresses repeat).
         """
         problems = []
-        sub, com, cpd, bld, unit, room = (
+        sub, com, cpd, bld, unit = (
             texts.get(value) or _remember(texts, value, compact(value)) for value in address
         )
         for name, text in (("街道", sub), ("社区", com), ("小区", cpd), ("楼栋", bld),
-                           ("单元", unit), ("房号", room)):  # fmt: skip
+                           ("单元", unit)):  # fmt: skip
             if len(text) > MAX_LENGTHS[name]:
                 problems.append((name, f"内容过长（{len(text)} 字，最多 {MAX_LENGTHS[name]} 字）"))
             elif not text and name not in ("街道", "单元"):
                 problems.append((name, f"{name}为空"))
-        if room.endswith("室"):
-            room = room[:-1]
-        place = (sub, com, cpd, bld, _key(bld), unit, _key(unit))
-        return out.home_of(place, room), problems
+        return out.place_of((sub, com, cpd, bld, _key(bld), unit, _key(unit))), problems
 
     def _merged_down(self, sheet: Sheet, layout: Layout) -> set:
         """(Excel row, column index) cells covered by a vertical merge, below its first cell."""
@@ -846,6 +895,11 @@ class Importer:
         self.status[i] = _BAD
 
     def _duplicates(self, rows: _Rows) -> None:
+        digests = rows.digest.hex()
+        persons = len(rows) - sum(rows.flags.count(f) for f in (0, _GIVEN, _HOUSEHOLDER, 6))
+        distinct = len({digests[k : k + 32] for k in range(0, len(digests), 32)})
+        if distinct == persons + (persons < len(rows)):  # (+ the empty index of vacant rows)
+            return
         seen: dict[bytes, int] = {}
         digest = memoryview(rows.digest)
         flags = rows.flags
@@ -863,7 +917,6 @@ class Importer:
         from loudong.accounts.access import scope_for
         from loudong.accounts.roles import Cap
 
-        report = self.report
         self.communities = {}  # (subdistrict name, community text) → Region or None (to create)
         all_subdistricts = list(Region.objects.filter(level=Region.Level.SUBDISTRICT))
         by_name = {s.name: s for s in all_subdistricts}
@@ -903,6 +956,10 @@ class Importer:
         self.place_region = place_outcome
         status = self.status
         home_place = rows.home_place
+        if _BAD not in status and all(len(result) == 4 for result in place_outcome):
+            for result in place_outcome:  # nothing to report: per place, not per row
+                self._note_region(*result)
+            return
         for i, h in enumerate(rows.home):
             if status[i] == _BAD:
                 continue
@@ -910,14 +967,17 @@ class Importer:
             if len(result) == 2:
                 self._bad(rows, i, *result)
                 continue
-            sub_name, sub, community_name, community = result
-            if sub is None and sub_name not in self.subdistricts:
-                report.add_created("subdistrict", sub_name)
-            self.subdistricts.setdefault(sub_name, sub)
-            if (sub_name, community_name) not in self.communities:
-                if community is None:
-                    report.add_created("community", community_name)
-                self.communities[(sub_name, community_name)] = community
+            self._note_region(*result)
+
+    def _note_region(self, sub_name, sub, community_name, community) -> None:
+        report = self.report
+        if sub is None and sub_name not in self.subdistricts:
+            report.add_created("subdistrict", sub_name)
+        self.subdistricts.setdefault(sub_name, sub)
+        if (sub_name, community_name) not in self.communities:
+            if community is None:
+                report.add_created("community", community_name)
+            self.communities[(sub_name, community_name)] = community
 
     def _may_create_top(self) -> bool:
         from loudong.accounts.access import scope_for
@@ -1043,44 +1103,42 @@ class Importer:
 
         view_scope = scope_for(self.user, Cap.VIEW) if self.user is not None else None
         status, flags, existing = self.status, rows.flags, self.existing
-        row_hash = _Hmac("row:resident").hex
-        digest = rows.digest
         elsewhere = []  # (row, household id, community id)
-        stale = {}  # resident id → (row, row hash) where the stored hash differs
-        self.row_hashes = {}  # row → row hash computed here (reused when writing)
-        current = self._current_residents()
-        lookup = _lookup_sql() if current.pop(None) else None
+        stale = {}  # resident id → row, where the stored hash differs
+        current, others = self._current_residents()
+        # Hex of all blind indexes and row hashes at once: slicing text is cheaper than
+        # hex() per row.
+        indexes, hashes = rows.digest.hex(), rows.row_hash.hex()
+        home, home_of, household = rows.home, self.home_of, self.home_household
+        wanted = {}  # blind index → row, for the details (new, changed, or elsewhere)
+        for i in range(len(rows)):
+            if status[i] == _BAD or not flags[i] & _PERSON:
+                continue
+            at = 32 * i
+            index = indexes[at : at + 32]
+            known = current.get(index)
+            if known is None:
+                if others:
+                    wanted[index] = i
+            elif known == f"{hashes[at : at + 32]}|{household[home_of[home[i]]]}":
+                status[i] = _UNCHANGED
+            else:
+                wanted[index] = i
+        keys = list(wanted)
+        lookup = _lookup_sql()
         with connection.cursor() as cursor:
-            for number in range(len(rows.chunks)):
-                start = number * rows.CHUNK
-                found = []
-                wanted = {}  # rows not among the communities' residents: ask the database
-                for i in range(start, min(start + rows.CHUNK, len(rows))):
-                    if status[i] != _BAD and flags[i] & _PERSON:
-                        index = digest[16 * i : 16 * i + 16].hex()
-                        match = current.get(index)
-                        if match is not None:
-                            found.append((i, *match))
-                        elif lookup is not None:
-                            wanted[index] = i
-                keys = list(wanted)
-                for at in range(0, len(keys), _LOOKUP_CHUNK):
-                    cursor.execute(*lookup(keys[at : at + _LOOKUP_CHUNK]))
-                    found.extend((wanted[row[0]], *row[1:]) for row in cursor.fetchall())
-                if not found:
-                    continue
-                packed = rows.chunk(number)
-                for i, pk, household_id, community_id, stored in found:
-                    mine = self.home_household[self.home_of[rows.home[i]]]
-                    if household_id != mine:
+            for at in range(0, len(keys), _LOOKUP_CHUNK):
+                cursor.execute(*lookup(keys[at : at + _LOOKUP_CHUNK]))
+                for index, pk, household_id, community_id, stored in cursor.fetchall():
+                    i = wanted[index]
+                    if household_id != household[home_of[home[i]]]:
                         elsewhere.append((i, household_id, community_id))
                         continue
                     existing[i] = pk
-                    hashed = row_hash(_hash_message(household_id, packed[i - start]))
-                    if hashed == stored:
+                    if stored == hashes[32 * i : 32 * i + 32]:  # pragma: no cover - matched above
                         status[i] = _UNCHANGED
                     else:
-                        stale[pk] = (i, hashed)
+                        stale[pk] = i
         del current
         if elsewhere:
             homes = Household.objects.select_related(
@@ -1102,41 +1160,40 @@ class Importer:
         if stale:
             self._compare_stale(rows, stale)
 
-    def _current_residents(self) -> dict:
-        """Blind index → (id, household, community, row hash) of the current residents of the
-        communities in the file: one scan instead of a probe per row. Under the key None:
-        whether current residents exist elsewhere too (then the rest are probed)."""
+    def _current_residents(self) -> tuple[dict, bool]:
+        """Blind index → "row hash|household id" of the current residents of the file's
+        communities (one scan, the comparison done on one string), and whether current
+        residents exist elsewhere too (then the file's other people are looked up)."""
         community_ids = [c.pk for c in self.communities.values() if c is not None]
         current = {}
         with connection.cursor() as cursor:
             for at in range(0, len(community_ids), 500):
                 part = community_ids[at : at + 500]
                 cursor.execute(
-                    "SELECT id_number_index, id, household_id, community_id, row_hash "
+                    "SELECT id_number_index, row_hash || '|' || CAST(household_id AS TEXT) "
                     "FROM territory_resident WHERE moved_out = %s AND "
                     f"community_id IN ({', '.join(['%s'] * len(part))})",
                     [False, *part],
                 )
-                for index, *values in cursor.fetchall():
-                    current[index] = values
+                current.update(cursor.fetchall())
             cursor.execute("SELECT COUNT(*) FROM territory_resident WHERE moved_out = %s", [False])
-            current[None] = cursor.fetchone()[0] > len(current)
-        return current
+            others = cursor.fetchone()[0] > len(current)
+        return current, others
 
     def _compare_stale(self, rows: _Rows, stale: dict) -> None:
         """Rows whose stored hash differs (changed, edited on a page, or imported before
         hashes): compare the fields; equal ones only get the new hash (``_REHASH``)."""
-        phone_index = _Hmac("phone").hex
+        phone_index = _hmac("phone").hex
         by_chunk = defaultdict(list)
-        for pk, (i, hashed) in stale.items():
-            by_chunk[i // rows.CHUNK].append((pk, i, hashed))
+        for pk, i in stale.items():
+            by_chunk[i // rows.CHUNK].append((pk, i))
         fields = "id name relation is_householder sex birth_date phone_index political_status notes"
         with connection.cursor() as cursor:
             for number, items in by_chunk.items():
                 packed = rows.chunk(number)
                 current = {}
                 for at in range(0, len(items), _LOOKUP_CHUNK):
-                    part = [pk for pk, _, _ in items[at : at + _LOOKUP_CHUNK]]
+                    part = [pk for pk, _ in items[at : at + _LOOKUP_CHUNK]]
                     cursor.execute(
                         f"SELECT {', '.join(fields.split())} FROM territory_resident "
                         f"WHERE id IN ({', '.join(['%s'] * len(part))})",
@@ -1144,7 +1201,7 @@ class Importer:
                     )
                     for row in cursor.fetchall():
                         current[row[0]] = row[1:]
-                for pk, i, hashed in items:
+                for pk, i in items:
                     name, rel, holder, _, sex, birth, phone, pol, notes = packed[
                         i - number * rows.CHUNK
                     ].split("\t")
@@ -1160,7 +1217,6 @@ class Importer:
                         and db[7] == notes
                     )
                     self.status[i] = _REHASH if same else _CHANGED
-                    self.row_hashes[i] = hashed
 
     def _fill_bad_rows(self, data, filename, lines):
         """The cells of rows found bad by cross-row checks (a second, rare pass), masked."""
@@ -1234,15 +1290,22 @@ class Importer:
                     level=Region.Level.COMMUNITY, name=name, parent=self.subdistricts[sub_name]
                 )
         self._good_homes(rows)
+        new = []
         for c in self.places_written:
             sub_name, community_name, compound_name = self.place_keys[c][:3]
             community = self.communities[(sub_name, community_name)]
             key = (community.pk, compound_name)
             if key not in self.compounds:
-                self.compounds[key] = Region.objects.create(
-                    level=Region.Level.COMPOUND, name=compound_name, parent=community
-                )
+                compound = Region(level=Region.Level.COMPOUND, name=compound_name, parent=community)
+                self.compounds[key] = compound
+                new.append(compound)
                 report.add_created("compound", f"{community.name}{compound_name}")
+        ids = _reserve_ids(Region, len(new))
+        for compound, pk in zip(new, ids, strict=True):
+            compound.pk = pk
+            compound.path = f"{compound.parent.path}{pk}/"
+        _create(Region, new, ["level", "name", "code", "parent", "path", "office_phone",
+                              "leader_name"])  # fmt: skip
 
     def _write_buildings(self, rows: _Rows) -> None:
         report = self.report
@@ -1293,9 +1356,9 @@ class Importer:
                 changed, ["floors", "kind", "lon", "lat", "x", "y"], batch_size=500
             )
             report.counts["buildings_updated"] = len(changed)
-        created = Building.objects.bulk_create(
-            [b for b, _ in new_buildings.values()], batch_size=500
-        )
+        created = [b for b, _ in new_buildings.values()]
+        _create(Building, created, ["community", "compound", "number", "number_key", "floors",
+                                    "kind", "x", "y", "lon", "lat"])  # fmt: skip
         for b in created:
             self.buildings[(b.compound_id, b.number_key)] = b
         new_units = {}
@@ -1316,7 +1379,10 @@ class Importer:
                     floors=building.floors,
                 )
                 report.add_created("unit", f"{building}{label}")
-        for u in Unit.objects.bulk_create(list(new_units.values()), batch_size=500):
+        created = list(new_units.values())
+        _create(Unit, created, ["community", "compound", "building", "number", "number_key",
+                                "floors"])  # fmt: skip
+        for u in created:
             self.units[(u.building_id, u.number_key)] = u
         for c in self.places_written:
             sub_name, community_name, compound_name, _, key, _, unit_key = self.place_keys[c]
@@ -1398,12 +1464,12 @@ class Importer:
         counts["unchanged"] = sum(1 for i in persons if status[i] in (_UNCHANGED, _REHASH))
         counts["updated"] = sum(1 for i in persons if status[i] == _CHANGED)
         counts["new"] = sum(1 for i in persons if status[i] == _NEW)
-        sealer = _Sealer()
+        sealer = _sealer()
         seal = sealer.seal
-        row_hash = _Hmac("row:resident").hex
-        phone_index = _Hmac("phone").hex
-        id_last4 = _Cached(_Hmac("id_number:last4").hex)
-        phone_last4 = _Cached(_Hmac("phone:last4").hex)
+        row_hashes = rows.row_hash
+        phone_index = _hmac("phone").hex
+        id_last4 = _Cached(_hmac("id_number:last4").hex)
+        phone_last4 = _Cached(_hmac("phone:last4").hex)
         digest = rows.digest
         changed = []
         rehash = []
@@ -1423,25 +1489,32 @@ class Importer:
                 if not todo:
                     continue
                 packed = rows.chunk(number)
+                sealed = rows.tokens[number].decode().split("\n") if rows.tokens[number] else None
                 for i in todo:
                     line = packed[i - start]
                     state = status[i]
                     if state == _REHASH:
-                        rehash.append((self.row_hashes[i], self.existing[i]))
+                        rehash.append((row_hashes[16 * i : 16 * i + 16].hex(), self.existing[i]))
                         continue
                     name, rel, holder, id_number, sex, birth, phone, pol, notes = line.split("\t")
                     ch = home_of[rows.home[i]]
                     household_id = home_household[ch]
-                    hashed = row_hash(_hash_message(household_id, line))
-                    phone_values = (
-                        (
-                            seal(phone, b"phone"),
-                            phone_index(phone),
-                            phone_last4(phone.replace("-", "")[-4:]),
+                    hashed = row_hashes[16 * i : 16 * i + 16].hex()
+                    if sealed is not None and state == _NEW:  # done by the helper
+                        id_token, id_tail, *phone_values = sealed[i - start].split("\t")
+                    else:
+                        id_token = seal(id_number, b"id_number")
+                        id_tail = id_last4(id_number[-4:])  # validated: 17 digits + digit/X
+                        phone_values = (
+                            (
+                                seal(phone, b"phone"),
+                                phone_index(phone),
+                                # normalised phones are digits and dashes (protected.digits_tail)
+                                phone_last4(phone.replace("-", "")[-4:]),
+                            )
+                            if phone
+                            else ("", "", "")
                         )
-                        if phone
-                        else ("", "", "")
-                    )
                     if state == _CHANGED:
                         changed.append(
                             (
@@ -1466,9 +1539,9 @@ class Importer:
                         name,
                         rel,
                         bool(holder),
-                        seal(id_number, b"id_number"),
+                        id_token,
                         digest[16 * i : 16 * i + 16].hex(),
-                        id_last4(id_number[-4:]),  # validated: 17 digits + digit/X
+                        id_tail,
                         *phone_values,
                         sex,
                         birth or None,
@@ -1581,35 +1654,94 @@ def _id_birth(digits: str, today: dt.date):
     return born, born.isoformat()
 
 
-def _hash_message(household_id: int, packed: str) -> bytes:
-    """What Resident.row_hash is the keyed hash of: household and every imported field."""
-    return f"{_ROW_HASH_VERSION}\t{household_id}\t{packed}".encode()
+def _hmac(purpose: str) -> sealing.Hmac:
+    """crypto.keyed_hash for one purpose, faster (sealing.Hmac)."""
+    from django.conf import settings
+
+    return sealing.Hmac(crypto._derived_key(settings.LOUDONG_INDEX_KEY, purpose))
 
 
-class _Hmac:
-    """HMAC-SHA256 under one derived index key — the value crypto.keyed_hash gives, faster.
+def _sealer() -> sealing.Sealer:
+    """crypto.encrypt for many values (sealing.Sealer): the current key, looked up once."""
+    kid, keys = crypto.keyring()
+    return sealing.Sealer(kid, keys[kid])
 
-    hmac.digest() keys SHA-256 afresh on every call; copying two pre-keyed states does the
-    same computation (RFC 2104: H(K⊕opad ‖ H(K⊕ipad ‖ m))) in about half the time.
+
+def _helper_keys() -> tuple:
+    from django.conf import settings
+
+    kid, keys = crypto.keyring()
+    purposes = ("id_number", "id_number:last4", "phone", "phone:last4", "row:resident")
+    index_keys = {p: crypto._derived_key(settings.LOUDONG_INDEX_KEY, p) for p in purposes}
+    return kid, keys[kid], index_keys
+
+
+class _Helper:
+    """Blind indexes and row hashes of each chunk of rows and, when most rows are new, their
+    encryption, on
+    the second core while this one reads on: a spawned process that is given the keys and
+    nothing else (no database connection, so it is the same on SQLite and PostgreSQL).
+    Small files, or where no process can be started: the blind indexes in line, here.
     """
 
-    def __init__(self, purpose: str):
-        from django.conf import settings
+    def __init__(self, big: bool):
+        self._pool = None
+        self._results = []
+        if big:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-        key = crypto._derived_key(settings.LOUDONG_INDEX_KEY, purpose).ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+            try:
+                self._pool = ProcessPoolExecutor(
+                    1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=sealing.start,
+                    initargs=_helper_keys(),
+                )
+            except (OSError, ValueError):  # pragma: no cover - no processes here
+                self._pool = None
+        self._started_here = self._pool is None
+        if self._pool is None:
+            sealing.start(*_helper_keys())
 
-    def digest16(self, message: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()[:16]
+    def submit(self, packed: bytes, seal: bool) -> None:
+        if self._pool is None:
+            self._results.append(sealing.seal_rows(packed, False))
+        else:
+            self._results.append((self._pool.submit(sealing.seal_rows, packed, seal), seal))
 
-    def hex(self, value: str | bytes) -> str:
-        """crypto.keyed_hash(value, purpose)."""
-        return self.digest16(value if value.__class__ is bytes else value.encode()).hex()
+    def results(self, chunks: list[bytes]) -> list[tuple[bytes, bytes, bytes]]:
+        """(digests, row hashes, tokens) per chunk, in order.
+
+        Chunks the helper has not started yet are done here, in line, so that both cores
+        finish together; so is everything if the helper died.
+        """
+        out = list(self._results)
+        queued = [k for k, result in enumerate(out) if len(result) == 2]  # (future, seal)
+        for k in reversed(queued):  # the helper works from the front: take from the back
+            future, seal = out[k]
+            if future.cancel():
+                out[k] = self._inline(chunks[k], seal)
+        for k in queued:
+            if len(out[k]) == 2:
+                future, seal = out[k]
+                try:
+                    out[k] = future.result()
+                except Exception:  # BrokenProcessPool and the like: redo it here
+                    out[k] = self._inline(chunks[k], seal)
+        self.close()
+        return out
+
+    def _inline(self, packed: bytes, seal: bool):
+        if not self._started_here:
+            sealing.start(*_helper_keys())
+            self._started_here = True
+        return sealing.seal_rows(packed, seal)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 class _Cached:
@@ -1626,29 +1758,19 @@ class _Cached:
         return result
 
 
-class _Sealer:
-    """crypto.encrypt for many values: the key looked up once, nonces drawn 4,096 at a time.
-
-    Same tokens as crypto.encrypt (``kid$base64(nonce ‖ AES-GCM)``, the kind as associated
-    data), so crypto.decrypt opens them; nonces are random as there.
-    """
-
-    def __init__(self):
-        kid, keys = crypto.keyring()
-        self._prefix = f"{kid}$"
-        self._encrypt = crypto._aead(keys[kid]).encrypt
-        self._nonces = b""
-        self._at = 0
-
-    def seal(self, plain: str, kind: bytes) -> str:
-        at = self._at
-        if at >= len(self._nonces):
-            self._nonces = os.urandom(12 * 4096)
-            at = 0
-        nonce = self._nonces[at : at + 12]
-        self._at = at + 12
-        sealed = self._encrypt(nonce, plain.encode(), kind)
-        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
+def _mostly_new(chunk: bytes) -> bool:
+    """Whether fewer than half the people of a chunk are current residents already (then
+    the helper encrypts every row ahead; on a re-import it would be wasted work)."""
+    sealing.start(*_helper_keys())
+    digests = sealing.seal_rows(chunk, False)[0]
+    keys = {digests[k : k + 16].hex() for k in range(0, len(digests), 16)}
+    keys.discard(sealing.NO_DIGEST.hex())
+    if not keys:
+        return False
+    lookup = _lookup_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(*lookup(sorted(keys)))
+        return len(cursor.fetchall()) * 2 < len(keys)
 
 
 def _lookup_sql():
@@ -1697,6 +1819,20 @@ def _reserve_ids(model, count: int) -> list[int]:
         row = cursor.fetchone()
         start = max(top, row[0] if row else 0) + 1
         return list(range(start, start + count))
+
+
+def _create(model, objects: list, fields: list[str]) -> None:
+    """bulk_create without its per-object cost: primary keys reserved (set on the objects
+    unless they have one), then one bulk insert of the plain field values."""
+    if not objects:
+        return
+    missing = [obj for obj in objects if obj.pk is None]
+    for obj, pk in zip(missing, _reserve_ids(model, len(missing)), strict=True):
+        obj.pk = pk
+    meta = model._meta
+    attnames = [meta.get_field(name).attname for name in fields]
+    columns = ["id", *(meta.get_field(name).column for name in fields)]
+    _insert(model, columns, ([obj.pk, *(getattr(obj, a) for a in attnames)] for obj in objects))
 
 
 def _drop_indexes(model) -> list[str]:
