@@ -88,6 +88,8 @@ RELATIONS = ["本人", "配偶", "子", "女", "儿媳", "女婿", "孙子", "�
              "租户", "其他"]  # fmt: skip
 MAX_LENGTHS = {"姓名": 50, "与户主关系": 20, "政治面貌": 20, "备注": 200, "小区": 100,
                "社区": 100, "街道": 100, "楼栋": 40, "单元": 40, "房号": 20}  # fmt: skip
+# Bad rows whose cells (masked) are kept for the error report; every bad row is still listed.
+MAX_BAD_ROWS_KEPT = 20_000
 NUMERIC_ID_REASON = (
     "身份证号列须设为文本格式（该单元格是数字，后几位已丢失），请将该列设为文本后重新填写"
 )
@@ -224,12 +226,15 @@ _ID_LIKE = re.compile(r"(?<![0-9])(?:[0-9][\s-]?){17}[0-9Xx](?![0-9])|(?<![0-9])
 _MOBILE_LIKE = re.compile(r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])")
 
 
+_ELEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){11}")
+
+
 def scrub(text) -> str:
     """Text with every ID- or mobile-like run of digits masked (3 + 4 kept, as on screen)."""
     if text is None:
         return ""
     text = str(text)
-    if sum(c.isdigit() for c in text) < 11:
+    if len(text) < 11 or not _ELEVEN_DIGITS.search(text):
         return text
     text = unicodedata.normalize("NFKC", text)
     text = _ID_LIKE.sub(lambda m: mask_id_number(re.sub(r"[\s-]", "", m.group())), text)
@@ -495,9 +500,6 @@ class Importer:
         except SheetError as exc:
             report.file_error(str(exc))
             rows = None
-        missing = [line for line, cells in report.bad_rows.items() if not cells]
-        if missing:
-            self._fill_bad_rows(data, filename, set(missing))
         if rows is not None and self.good_rows and (report.ok or self.partial):
             self.progress("写入数据库", 0, 1)
             try:
@@ -508,6 +510,13 @@ class Importer:
                 pass
             except IntegrityError:
                 report.file_error("写入时与他人同时进行的修改冲突，未写入任何数据，请重新导入")
+        del rows
+        for name in ("status", "existing", "households", "home_of", "home_keys", "home_household"):
+            self.__dict__.pop(name, None)
+        _release_memory()
+        missing = [line for line, cells in report.bad_rows.items() if not cells]
+        if missing:  # after the rows are gone: this reads the file a second time
+            self._fill_bad_rows(data, filename, set(missing))
         report.seconds = time.monotonic() - started
         self.audit()
         return report
@@ -759,7 +768,8 @@ class Importer:
                                 reason = reason.replace(text, mask_phone(text))
                             err(line, "联系电话", reason)
             if len(errors) > errors_before:
-                report.bad_rows[line] = mask_cells(self.meaning, row[:-1])
+                if len(report.bad_rows) < MAX_BAD_ROWS_KEPT:
+                    report.bad_rows[line] = mask_cells(self.meaning, row[:-1])
                 continue
             flags = _GIVEN if residence_text else 0
             if name:
@@ -885,10 +895,10 @@ class Importer:
         with self.report.timed("与数据库比对"):
             self._residents(rows)
         self.good_rows = n - self.status.count(_BAD)
-        report = self.report
+        bad_rows = self.report.bad_rows
         for i in range(n):
-            if self.status[i] == _BAD:
-                report.bad_rows.setdefault(rows.line[i], [])
+            if self.status[i] == _BAD and len(bad_rows) < MAX_BAD_ROWS_KEPT:
+                bad_rows.setdefault(rows.line[i], [])
 
     def _bad(self, rows, i, column, reason):
         self._error(rows.line[i], column, reason)
@@ -1836,13 +1846,19 @@ def _create(model, objects: list, fields: list[str]) -> None:
 
 
 def _drop_indexes(model) -> list[str]:
-    """An empty table about to get a big load: drop its secondary indexes, return the SQL
-    that rebuilds them. Both databases run DDL inside the transaction, so a failed or dry run
-    rolls the drop back too; PostgreSQL holds the table locked until the commit.
-    Constraint indexes (primary key, unique constraints) stay.
+    """An empty table about to get a big load: drop its secondary indexes (and, on
+    PostgreSQL, its foreign keys), and return the SQL that puts them back.
+
+    Building an index once from all the keys is several times cheaper than keeping it up to
+    date row by row for random blind-index values; re-adding a foreign key checks all rows
+    in one join instead of a trigger per row (PostgreSQL; SQLite checks deferred keys with a
+    counter, cheaply). Both databases run this DDL inside the transaction, so a failed or
+    dry run rolls the drop back too; PostgreSQL keeps the table locked until the commit.
+    Primary keys and unique constraints stay.
     """
     table = model._meta.db_table
     qn = connection.ops.quote_name
+    after = []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {qn(table)} LIMIT 1")
         if cursor.fetchone():
@@ -1853,6 +1869,7 @@ def _drop_indexes(model) -> list[str]:
                 "tbl_name = %s AND sql IS NOT NULL",
                 [table],
             )
+            indexes = cursor.fetchall()
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
@@ -1861,18 +1878,40 @@ def _drop_indexes(model) -> list[str]:
                 "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
                 [table],
             )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            keys = cursor.fetchall()
+            # Dropping a key alters the referenced table too, which must have no pending
+            # (deferred) checks of its own rows written earlier in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, definition in keys:
+                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                after.append(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             return []
-        indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {qn(name)}")
-    return [sql for _, sql in indexes]
+    return [sql for _, sql in indexes] + after
 
 
 def _run(statements: list[str]) -> None:
+    """Put dropped indexes and keys back. PostgreSQL refuses DDL on a table with pending
+    (deferred) foreign-key checks, so those few (from the rows of other tables) run first."""
+    if not statements:
+        return
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _insert(model, columns, rows, batch=5000):
