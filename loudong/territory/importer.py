@@ -90,6 +90,10 @@ MAX_LENGTHS = {"姓名": 50, "与户主关系": 20, "政治面貌": 20, "备注"
                "社区": 100, "街道": 100, "楼栋": 40, "单元": 40, "房号": 20}  # fmt: skip
 # Bad rows whose cells (masked) are kept for the error report; every bad row is still listed.
 MAX_BAD_ROWS_KEPT = 20_000
+# From this many rows the helper process is worth its start (~0.2 s), and dropping and
+# rebuilding a table's indexes beats keeping them up to date.
+HELPER_ROWS = 20_000
+REBUILD_ROWS = 20_000
 NUMERIC_ID_REASON = (
     "身份证号列须设为文本格式（该单元格是数字，后几位已丢失），请将该列设为文本后重新填写"
 )
@@ -533,7 +537,7 @@ class Importer:
         report.header = layout.header
         self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
-        helper = _Helper(big=(main.height or 0) > 20_000)
+        helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper)
             for digests, hashes, tokens in helper.results(out.chunks):
@@ -1432,7 +1436,7 @@ class Importer:
                 new.append(ch)
         report.counts["households_new"] = len(new)
         report.counts["households_updated"] = sum(len(v) for v in updates.values())
-        rebuild = _drop_indexes(Household) if len(new) > 20_000 else []
+        rebuild = _drop_indexes(Household) if len(new) > REBUILD_ROWS else []
         ids = _reserve_ids(Household, len(new))
 
         def values():
@@ -1562,7 +1566,7 @@ class Importer:
                         hashed,
                     )
 
-        rebuild = _drop_indexes(Resident) if counts["new"] > 20_000 else []
+        rebuild = _drop_indexes(Resident) if counts["new"] > REBUILD_ROWS else []
         _insert(
             Resident,
             _RESIDENT_COLUMNS,
