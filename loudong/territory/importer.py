@@ -1491,6 +1491,9 @@ class Importer:
         place_ids = self.place_ids
         home_keys = self.home_keys
 
+        digests_hex, hashes_hex = digest.hex(), row_hashes.hex()  # sliced per row below
+        regions = {}  # canonical place → (community id, compound id)
+
         def new_rows():
             for number in range(len(rows.chunks)):
                 start = number * rows.CHUNK
@@ -1508,12 +1511,12 @@ class Importer:
                     line = packed[i - start]
                     state = status[i]
                     if state == _REHASH:
-                        rehash.append((row_hashes[16 * i : 16 * i + 16].hex(), self.existing[i]))
+                        rehash.append((hashes_hex[32 * i : 32 * i + 32], self.existing[i]))
                         continue
                     name, rel, holder, id_number, sex, birth, phone, pol, notes = line.split("\t")
                     ch = home_of[rows.home[i]]
                     household_id = home_household[ch]
-                    hashed = row_hashes[16 * i : 16 * i + 16].hex()
+                    hashed = hashes_hex[32 * i : 32 * i + 32]
                     if sealed is not None and state == _NEW:  # done by the helper
                         id_token, id_tail, *phone_values = sealed[i - start].split("\t")
                     else:
@@ -1545,16 +1548,18 @@ class Importer:
                             )
                         )
                         continue
-                    community_id, compound_id = place_ids[home_keys[ch][0]][:2]
+                    c = home_keys[ch][0]
+                    ids = regions.get(c)
+                    if ids is None:
+                        ids = regions[c] = place_ids[c][:2]
                     yield (
-                        community_id,
-                        compound_id,
+                        *ids,
                         household_id,
                         name,
                         rel,
                         bool(holder),
                         id_token,
-                        digest[16 * i : 16 * i + 16].hex(),
+                        digests_hex[32 * i : 32 * i + 32],
                         id_tail,
                         *phone_values,
                         sex,
