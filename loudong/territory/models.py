@@ -308,6 +308,9 @@ class Resident(models.Model):
     notes = models.CharField("备注", max_length=200, blank=True)
     moved_out = models.BooleanField("已迁出", default=False)
     moved_out_on = models.DateField("迁出日期", null=True, blank=True)
+    # Keyed hash of the row as the importer last wrote it (territory/importer.py); any other
+    # save clears it, so the next import compares the fields instead of skipping the row.
+    row_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -326,6 +329,12 @@ class Resident(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.row_hash = ""
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "row_hash"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("territory:resident", args=[self.pk])
