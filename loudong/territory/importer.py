@@ -1318,8 +1318,7 @@ class Importer:
         for compound, pk in zip(new, ids, strict=True):
             compound.pk = pk
             compound.path = f"{compound.parent.path}{pk}/"
-        _create(Region, new, ["level", "name", "code", "parent", "path", "office_phone",
-                              "leader_name"])  # fmt: skip
+        _create(Region, new)
 
     def _write_buildings(self, rows: _Rows) -> None:
         report = self.report
@@ -1371,8 +1370,20 @@ class Importer:
             )
             report.counts["buildings_updated"] = len(changed)
         created = [b for b, _ in new_buildings.values()]
-        _create(Building, created, ["community", "compound", "number", "number_key", "floors",
-                                    "kind", "x", "y", "lon", "lat"])  # fmt: skip
+        # A building added to a registry that already had buildings is dated (Attachment 2's
+        # 楼栋数 "as of" a day); the first registry's buildings have no date: there all along.
+        listed = set(
+            Building.objects.filter(community_id__in={b.community_id for b in created}).values_list(
+                "community_id", flat=True
+            )
+        )
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        for b in created:
+            if b.community_id in listed:
+                b.listed_from = today
+        _create(Building, created)
         for b in created:
             self.buildings[(b.compound_id, b.number_key)] = b
         new_units = {}
@@ -1394,8 +1405,7 @@ class Importer:
                 )
                 report.add_created("unit", f"{building}{label}")
         created = list(new_units.values())
-        _create(Unit, created, ["community", "compound", "building", "number", "number_key",
-                                "floors"])  # fmt: skip
+        _create(Unit, created)
         for u in created:
             self.units[(u.building_id, u.number_key)] = u
         for c in self.places_written:
@@ -1840,11 +1850,13 @@ def _reserve_ids(model, count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def _create(model, objects: list, fields: list[str]) -> None:
+def _create(model, objects: list) -> None:
     """bulk_create without its per-object cost: primary keys reserved (set on the objects
-    unless they have one), then one bulk insert of the plain field values."""
+    unless they have one), then one bulk insert of every concrete field's value (so a field
+    added to the model later is written too, with the instance's default)."""
     if not objects:
         return
+    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
     missing = [obj for obj in objects if obj.pk is None]
     for obj, pk in zip(missing, _reserve_ids(model, len(missing)), strict=True):
         obj.pk = pk

@@ -37,7 +37,7 @@ def scrub_reports(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("territory", "0002_import_job"),
+        ("territory", "0004_building_listed_dates"),
     ]
 
     operations = [
