@@ -22,6 +22,12 @@ SECRET_KEY = envsecret("SECRET_KEY", VAR_DIR, nbytes=50)
 # all decrypt (key rotation). LOUDONG_INDEX_KEY keys the blind indexes.
 LOUDONG_DATA_KEY = envsecret("LOUDONG_DATA_KEY", VAR_DIR, nbytes=32, keyed=True)
 LOUDONG_INDEX_KEY = envsecret("LOUDONG_INDEX_KEY", VAR_DIR, nbytes=32)
+# LOUDONG_AUDIT_KEY keys the audit log's hash chain (HMAC-SHA256): whoever can write the
+# database but not read this key cannot recompute the chain after an edit. Never change it
+# (every earlier row would fail verification). LOUDONG_AUDIT_ANCHOR is the file outside the
+# database holding the verified head (row count, last HMAC); backups carry it.
+LOUDONG_AUDIT_KEY = envsecret("LOUDONG_AUDIT_KEY", VAR_DIR, nbytes=32)
+LOUDONG_AUDIT_ANCHOR = Path(os.environ.get("LOUDONG_AUDIT_ANCHOR") or VAR_DIR / "audit-anchor.json")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")

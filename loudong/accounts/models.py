@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 
 from django.contrib.auth.models import AbstractUser
@@ -99,12 +100,15 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """An append-only, hash-chained record of who did what.
+    """An append-only, keyed hash chain of who did what.
 
-    ``hash = sha256(prev_hash + canonical JSON of this row)``, and ``seq`` counts up
-    by one, so a row edited or deleted directly in the database breaks the chain at
-    that row (``loudong verify_audit``). Old and new values hold masked or
-    blind-indexed personal data only (see accounts.audit.safe_value).
+    ``hash = HMAC-SHA256(LOUDONG_AUDIT_KEY, prev_hash + canonical JSON of this row)``, and
+    ``seq`` counts up by one, so a row edited or deleted directly in the database breaks the
+    chain at that row (``loudong verify_audit``). The key lives in the environment, never in
+    the database, so whoever can write the table still cannot recompute the hashes after an
+    edit; deleting the *last* rows is caught by the anchor kept outside the database
+    (accounts.anchor). Old and new values hold masked or blind-indexed personal data only
+    (see accounts.audit.safe_value).
     """
 
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
@@ -189,7 +193,11 @@ class AuditEvent(models.Model):
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        """HMAC-SHA256 under the audit key: recomputing the chain needs the key."""
+        from django.conf import settings
+
+        message = (self.prev_hash + self.canonical()).encode()
+        return hmac.new(settings.LOUDONG_AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 class ApiToken(models.Model):

@@ -309,10 +309,12 @@ def audit_list(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    from loudong.accounts.audit_report import page_status
+
     return render(
         request,
         "accounts/audit_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "chain": page_status()},
     )
 
 
