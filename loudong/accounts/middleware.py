@@ -10,6 +10,7 @@ _OPEN_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/2fa/",
+    "/accounts/password/set/",
     "/static/",
     "/healthz",
     "/api/",

@@ -61,3 +61,25 @@ ROLE_LEVELS = {
     Role.SECURITY_ADMIN: None,
     Role.AUDIT_ADMIN: None,
 }
+
+ADMIN_SEPARATION = "三员分立：系统、安全、审计管理员账号只担任一个管理员角色，且不担任任何业务角色"
+
+
+def role_conflict(held, new: str) -> str:
+    """Why role ``new`` cannot join the active roles ``held`` on one account; '' when it can.
+
+    等保 三员分立: an admin account holds exactly one admin role and no business role, so no
+    one person can, say, manage users *and* read the audit log, or manage users *and* see
+    residents. Checked by the form, the action (with the user's row locked) and the model.
+    """
+    held = set(held)
+    labels = "、".join(Role(r).label for r in sorted(held) if r in Role.values)
+    if new in ADMIN_ROLES and held:
+        if held == {new}:
+            return f"该账号已是{Role(new).label}"
+        return f"该账号已有角色：{labels}；{ADMIN_SEPARATION}。请为该管理员另建账号"
+    admins = held & ADMIN_ROLES
+    if admins:
+        names = "、".join(Role(r).label for r in sorted(admins))
+        return f"该账号是{names}，不能再分配业务角色；{ADMIN_SEPARATION}"
+    return ""

@@ -22,6 +22,8 @@ urlpatterns = [
     path("security/", views.security, name="security"),
     path("security/unlock/", views.security_unlock, name="security_unlock"),
     path("security/<int:pk>/reset-2fa/", views.security_reset_2fa, name="security_reset_2fa"),
+    path("security/links/<int:pk>/issue/", views.security_issue_link, name="security_issue_link"),
+    path("password/set/<str:key>/", views.password_link, name="password_link"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.xlsx", views.audit_export, name="audit_export"),
 ]

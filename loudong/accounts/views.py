@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -15,12 +17,12 @@ from loudong.accounts.audit import AuditAction, record
 from loudong.accounts.forms import (
     AuditFilterForm,
     LoginForm,
-    PasswordResetByAdminForm,
     RoleAssignmentForm,
+    SetPasswordByLinkForm,
     TokenForm,
     UserCreateForm,
 )
-from loudong.accounts.models import AuditEvent, RoleAssignment, User
+from loudong.accounts.models import AuditEvent, PasswordLink, RoleAssignment, User
 from loudong.accounts.roles import Cap
 from loudong.lib import xlsx
 
@@ -29,6 +31,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # What happened to the account since (a password set through a link, …): shown once.
+        for text in actions.take_notices(self.request.user):
+            messages.warning(self.request, text)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -129,29 +138,38 @@ def user_create(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = actions.create_user(acting_user=request.user, request=request, **form.cleaned_data)
-        messages.success(request, f"已创建用户 {user.username}，请为其分配角色。")
+        messages.success(
+            request,
+            f"已创建用户 {user.username}，请为其分配角色。初始密码由本人通过一次性链接设置："
+            "请本人联系安全管理员核实身份后领取链接。",
+        )
         return redirect("accounts:user_detail", pk=user.pk)
     return render(
         request, "accounts/user_create.html", {"form": form}, status=400 if form.errors else 200
     )
 
 
-@login_required
-def user_detail(request, pk):
-    require_cap(request.user, Cap.MANAGE_USERS, request)
-    user = get_object_or_404(User, pk=pk)
+def _user_detail(request, user, *, role_form=None, status=200):
     return render(
         request,
         "accounts/user_detail.html",
         {
             "subject": user,
+            "is_self": user.pk == request.user.pk,
             "assignments": user.role_assignments.select_related("region").order_by(
                 "-active", "role"
             ),
-            "role_form": RoleAssignmentForm(),
-            "password_form": PasswordResetByAdminForm(user=user),
+            "role_form": role_form or RoleAssignmentForm(instance=RoleAssignment(user=user)),
+            "links": user.password_links.select_related("requested_by", "issued_by")[:5],
         },
+        status=status,
     )
+
+
+@login_required
+def user_detail(request, pk):
+    require_cap(request.user, Cap.MANAGE_USERS, request)
+    return _user_detail(request, get_object_or_404(User, pk=pk))
 
 
 @require_POST
@@ -159,22 +177,28 @@ def user_detail(request, pk):
 def user_assign_role(request, pk):
     require_cap(request.user, Cap.MANAGE_USERS, request)
     user = get_object_or_404(User, pk=pk)
+    if user.pk == request.user.pk:
+        raise PermissionDenied(f"{actions.SELF_REFUSAL}：分配角色")
     form = RoleAssignmentForm(request.POST, instance=RoleAssignment(user=user))
-    if not form.is_valid():
-        return render(
-            request,
-            "accounts/user_detail.html",
-            {
-                "subject": user,
-                "assignments": user.role_assignments.all(),
-                "role_form": form,
-                "password_form": PasswordResetByAdminForm(user=user),
-            },
-            status=400,
+    if form.is_valid():
+        try:
+            actions.assign_role(
+                user=user, acting_user=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, "角色已分配。")
+            return redirect("accounts:user_detail", pk=user.pk)
+        except actions.RoleRefused as exc:
+            form.add_error("role", exc.message)
+    elif form.has_error("role", "separation"):
+        record(
+            actor=request.user,
+            action=AuditAction.ROLE_REFUSED,
+            target=user,
+            new={"role": form.cleaned_data.get("role") or request.POST.get("role", "")[:32]},
+            reason=form.errors["role"][0][:200],
+            request=request,
         )
-    actions.assign_role(user=user, acting_user=request.user, request=request, **form.cleaned_data)
-    messages.success(request, "角色已分配。")
-    return redirect("accounts:user_detail", pk=user.pk)
+    return _user_detail(request, user, role_form=form, status=400)
 
 
 @require_POST
@@ -193,36 +217,22 @@ def user_set_active(request, pk):
     require_cap(request.user, Cap.MANAGE_USERS, request)
     user = get_object_or_404(User, pk=pk)
     active = request.POST.get("active") == "1"
-    if user == request.user and not active:
-        messages.error(request, "不能停用自己的账号。")
-    else:
-        actions.set_user_active(user=user, active=active, acting_user=request.user, request=request)
-        messages.success(request, "账号已启用。" if active else "账号已停用。")
+    actions.set_user_active(user=user, active=active, acting_user=request.user, request=request)
+    messages.success(request, "账号已启用。" if active else "账号已停用。")
     return redirect("accounts:user_detail", pk=pk)
 
 
 @require_POST
 @login_required
 def user_reset_password(request, pk):
+    """Ask for a reset: the 安全管理员 issues the link; this admin never sees it nor a password."""
     require_cap(request.user, Cap.MANAGE_USERS, request)
     user = get_object_or_404(User, pk=pk)
-    form = PasswordResetByAdminForm(request.POST, user=user)
-    if not form.is_valid():
-        return render(
-            request,
-            "accounts/user_detail.html",
-            {
-                "subject": user,
-                "assignments": user.role_assignments.all(),
-                "role_form": RoleAssignmentForm(),
-                "password_form": form,
-            },
-            status=400,
-        )
-    actions.reset_password(
-        user=user, password=form.cleaned_data["password"], acting_user=request.user, request=request
+    actions.request_password_reset(user=user, acting_user=request.user, request=request)
+    messages.success(
+        request,
+        "已发起密码重置。请本人联系安全管理员核实身份后领取一次性链接，由本人设置新密码。",
     )
-    messages.success(request, "密码已重置，请通知本人登录后修改。")
     return redirect("accounts:user_detail", pk=pk)
 
 
@@ -241,10 +251,17 @@ def security(request):
         if u.needs_two_factor()
     ]
     enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+    pending = (
+        PasswordLink.objects.filter(used_at__isnull=True, closed_at__isnull=True)
+        .select_related("user", "requested_by", "issued_by")
+        .order_by("requested_at")[:200]
+    )
     return render(
         request,
         "accounts/security.html",
         {
+            "pending_links": pending,
+            "now": timezone.now(),
             "attempts": AccessAttempt.objects.order_by("-attempt_time")[:200],
             "failure_limit": settings.AXES_FAILURE_LIMIT,
             "admins": [(u, u.pk in enrolled) for u in admins],
@@ -279,6 +296,74 @@ def security_reset_2fa(request, pk):
     actions.reset_two_factor(user=user, acting_user=request.user, request=request)
     messages.success(request, f"已重置 {user} 的双因素认证，下次登录时重新绑定。")
     return redirect("accounts:security")
+
+
+@require_POST
+@login_required
+def security_issue_link(request, pk):
+    """Issue a one-time password link; shown once to this 安全管理员, to hand to the person."""
+    require_cap(request.user, Cap.MANAGE_SECURITY, request)
+    link = get_object_or_404(PasswordLink, pk=pk, used_at__isnull=True, closed_at__isnull=True)
+    key = actions.issue_password_link(link=link, acting_user=request.user, request=request)
+    url = request.build_absolute_uri(reverse("accounts:password_link", args=[key]))
+    import segno
+
+    response = render(
+        request,
+        "accounts/password_link_issued.html",
+        {
+            "link": link,
+            "url": url,
+            "qr": segno.make(url, error="m").svg_data_uri(scale=4),
+            "hours": actions.link_hours(),
+            "needs_identity": bool(actions.identity_digits(link.user)),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def password_link(request, key):
+    """No login: the user sets their own password through the link (once, before it expires)."""
+    from loudong.lib.throttle import resident_throttled
+
+    link = actions.password_link(key)
+    if link is None:
+        return render(
+            request,
+            "accounts/password_link.html",
+            {"error": "链接无效、已使用或已过期，请联系系统管理员重新办理。"},
+            status=410,
+        )
+    needs_identity = bool(actions.identity_digits(link.user))
+    form = SetPasswordByLinkForm(link.user, request.POST or None, needs_identity=needs_identity)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if resident_throttled(request, f"password-link:{link.pk}"):
+            form.add_error(None, "提交过于频繁，请稍后再试。")
+            status = 429
+        elif form.is_valid():
+            try:
+                actions.use_password_link(
+                    key=key,
+                    password=form.cleaned_data["new_password1"],
+                    identity=form.cleaned_data.get("identity", ""),
+                    request=request,
+                )
+                messages.success(request, "新密码已设置，请用新密码登录。")
+                return redirect("accounts:login")
+            except actions.LinkRefused as exc:
+                form.add_error(None, exc.message)
+    response = render(
+        request,
+        "accounts/password_link.html",
+        {"form": form, "link": link, "subject": link.user},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # Audit administrator: the log.
