@@ -141,10 +141,17 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Login throttling (django-axes): 5 failures lock the username for 30 minutes.
+# Login throttling (django-axes): 5 failures lock the (username, client address) pair for 30
+# minutes — a stranger elsewhere cannot lock anyone out of their own office. On top, one
+# address with too many failures across usernames waits (accounts.views.LoginView, lib/throttle).
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "loudong.lib.http.client_ip"
+# Failures from one address, whatever the usernames, before it waits: offices share one NAT
+# address, so this is well above one person's typing slips.
+LOUDONG_LOGIN_IP_FAILURES = envint("LOUDONG_LOGIN_IP_FAILURES", 30)
+LOUDONG_LOGIN_IP_WINDOW_S = envint("LOUDONG_LOGIN_IP_WINDOW_S", 15 * 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -170,9 +177,7 @@ if envbool("BEHIND_TLS_PROXY", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# axes.W006: lock-out is by username on purpose — community offices share one IP
-# behind NAT, and an IP lock would shut out a whole office (docs/decisions.md).
-SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS", "axes.W006")
+SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS", "")
 
 # Request size limits: forms 5 MB, uploads (registry sheets, signed scans) 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)

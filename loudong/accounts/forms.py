@@ -9,7 +9,7 @@ from loudong.lib.widgets import DateInput
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码不正确。连续输错 5 次，账号将被锁定 30 分钟。",
+        "invalid_login": "用户名或密码不正确。在同一网络地址连续输错 5 次，该账号在此地址将被锁定 30 分钟。",
         "inactive": "该账号已停用，请联系系统管理员。",
     }
 

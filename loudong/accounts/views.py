@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loudong.accounts import actions
 from loudong.accounts.access import require_cap
-from loudong.accounts.audit import AuditAction, record
+from loudong.accounts.audit import AuditAction, client_ip, record
 from loudong.accounts.forms import (
     AuditFilterForm,
     LoginForm,
@@ -31,6 +31,36 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        """A per-address throttle on top of axes' (username, address) lock-out."""
+        from django.conf import settings
+
+        from loudong.lib import throttle
+
+        key = f"login-failures-ip:{client_ip(request) or 'unknown'}"
+        limit, window = settings.LOUDONG_LOGIN_IP_FAILURES, settings.LOUDONG_LOGIN_IP_WINDOW_S
+        if throttle.over(key, limit, window):
+            record(
+                actor=None,
+                action=AuditAction.LOCKED_OUT,
+                actor_username=str(request.POST.get("username", ""))[:150],
+                target_repr=f"网络地址 {client_ip(request)}",
+                reason="同一网络地址登录失败过多",
+                request=request,
+            )
+            form = self.authentication_form(request)  # unbound: no authentication attempt
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form,
+                    address_wait=f"该网络地址登录失败次数过多，请 {window // 60} 分钟后再试。",
+                ),
+                status=429,
+            )
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form came back: a failed attempt
+            throttle.hit(key, limit, window)
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -269,8 +299,10 @@ def security(request):
             "policy": {
                 "密码最短长度": "8 位",
                 "密码字符类别": "大写、小写、数字、符号中至少三类",
-                "登录失败锁定": f"连续 {settings.AXES_FAILURE_LIMIT} 次失败锁定 "
-                f"{int(settings.AXES_COOLOFF_TIME * 60)} 分钟",
+                "登录失败锁定": f"同一账号在同一网络地址连续 {settings.AXES_FAILURE_LIMIT} 次失败，"
+                f"该账号在此地址锁定 {int(settings.AXES_COOLOFF_TIME * 60)} 分钟（其他地址不受影响）",
+                "网络地址限流": f"同一网络地址 {settings.LOUDONG_LOGIN_IP_WINDOW_S // 60} 分钟内"
+                f"登录失败 {settings.LOUDONG_LOGIN_IP_FAILURES} 次（不论账号），须等待后再试",
                 "会话空闲超时": f"{settings.SESSION_IDLE_MINUTES} 分钟",
                 "双因素认证": "系统、安全、审计管理员必须启用",
             },
