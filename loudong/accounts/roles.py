@@ -83,3 +83,26 @@ def role_conflict(held, new: str) -> str:
         names = "、".join(Role(r).label for r in sorted(admins))
         return f"该账号是{names}，不能再分配业务角色；{ADMIN_SEPARATION}"
     return ""
+
+
+class Registry(models.TextChoices):
+    """How much of the registry (楼栋、单元、户、居民) a role sees within its region."""
+
+    REGION = "region", "辖区全部"
+    # PRODUCT.md: a 楼栋长 sees "the households of the posts held, nothing else of the registry".
+    POSTS = "posts", "所任岗位服务的住户"
+    # 区民政局: "read-only, masked, aggregates … sees totals, not resident rows".
+    NONE = "none", "只看汇总"
+
+
+ROLE_REGISTRY = {
+    Role.SUBDISTRICT_ADMIN: Registry.REGION,
+    Role.COMMUNITY_WORKER: Registry.REGION,
+    Role.GRID_HEAD: Registry.POSTS,
+    Role.BUILDING_LEADER: Registry.POSTS,
+    Role.UNIT_LEADER: Registry.POSTS,
+    Role.CIVIL_AFFAIRS: Registry.NONE,
+    Role.SYSTEM_ADMIN: Registry.NONE,
+    Role.SECURITY_ADMIN: Registry.NONE,
+    Role.AUDIT_ADMIN: Registry.NONE,
+}

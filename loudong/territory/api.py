@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from loudong.lib.api import Pagination, visible_or_404
-from loudong.territory.access import community_by_code
+from loudong.territory.access import community_by_code, require_registry
 from loudong.territory.models import Building, Household, Region, Resident, Unit
 
 router = Router(tags=["辖区与台账"])
@@ -147,6 +147,7 @@ def _by_community(queryset, request, community):
 @router.get("/buildings", response=list[BuildingOut])
 @paginate(Pagination)
 def list_buildings(request, community: str | None = None, compound: int | None = None):
+    require_registry(request.user, request=request)
     buildings = Building.objects.visible_to(request.user).select_related("community", "compound")
     buildings = _by_community(buildings, request, community)
     if compound is not None:
@@ -164,6 +165,7 @@ def get_building(request, building_id: int):
 @router.get("/units", response=list[UnitOut])
 @paginate(Pagination)
 def list_units(request, community: str | None = None, building: int | None = None):
+    require_registry(request.user, request=request)
     units = Unit.objects.visible_to(request.user).select_related("community", "building")
     units = _by_community(units, request, community)
     if building is not None:
@@ -180,6 +182,7 @@ def list_households(
     unit: int | None = None,
     occupied: bool | None = None,
 ):
+    require_registry(request.user, request=request)
     households = Household.objects.visible_to(request.user).select_related(
         "community", "compound", "building", "unit"
     )
@@ -211,6 +214,7 @@ def list_residents(
     include_moved_out: bool = False,
 ):
     """Residents, masked (ID first 3 + last 4; phone first 3 + **** + last 4)."""
+    require_registry(request.user, request=request)
     residents = Resident.objects.visible_to(request.user)
     residents = _by_community(residents, request, community)
     if household is not None:

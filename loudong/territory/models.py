@@ -16,6 +16,8 @@ from loudong.lib.protected import BlindIndexField, ProtectedField
 
 class RegionQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = "view"):
+        """Whole subtrees of the user's regions; a post-holder's own region and the compounds
+        of the households they serve (accounts.access.Scope)."""
         from loudong.accounts.access import scope_for
 
         return self.filter(scope_for(user, capability).region_q())
@@ -97,12 +99,19 @@ class Region(models.Model):
 
 
 class ScopedQuerySet(models.QuerySet):
-    """Rows carrying ``community`` and ``compound``; see accounts.access."""
+    """Rows carrying ``community`` and ``compound``; see accounts.access.
+
+    Registry models (``REGISTRY = (lookup, kind)``: buildings, units, households, residents)
+    go through ``Scope.registry_q``: a 楼栋长 sees the households of their posts only, the
+    区民政局 none — one indexed ``IN`` either way.
+    """
 
     def visible_to(self, user, capability: str = "view"):
         from loudong.accounts.access import scope_for
 
-        return self.filter(scope_for(user, capability).q())
+        scope = scope_for(user, capability)
+        link = getattr(self.model, "REGISTRY", None)
+        return self.filter(scope.registry_q(link) if link else scope.q())
 
 
 _CN_DIGITS = {
@@ -167,6 +176,7 @@ class Building(models.Model):
     lat = models.FloatField("纬度", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "building")
 
     class Meta:
         verbose_name = "楼栋"
@@ -198,6 +208,7 @@ class Unit(models.Model):
     floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "unit")
 
     class Meta:
         verbose_name = "单元"
@@ -235,6 +246,7 @@ class Household(models.Model):
     occupied = models.BooleanField("有人居住", default=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "household")
 
     class Meta:
         verbose_name = "户"
@@ -306,6 +318,7 @@ class Resident(models.Model):
     moved_out_on = models.DateField("迁出日期", null=True, blank=True)
 
     objects = ResidentQuerySet.as_manager()
+    REGISTRY = ("household_id", "household")
 
     class Meta:
         verbose_name = "居民"

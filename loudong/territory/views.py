@@ -21,6 +21,7 @@ from loudong.territory.access import (
     get_household_for_user,
     get_region_for_user,
     get_resident_for_user,
+    require_registry,
 )
 from loudong.territory.forms import (
     HouseholdForm,
@@ -92,8 +93,10 @@ def region(request, pk):
         )
     buildings = None
     if region.level == Region.Level.COMPOUND:
-        buildings = Building.objects.filter(compound=region).annotate(
-            occupied_count=Count("households", filter=Q(households__occupied=True))
+        buildings = (
+            Building.objects.visible_to(request.user)
+            .filter(compound=region)
+            .annotate(occupied_count=Count("households", filter=Q(households__occupied=True)))
         )
     return render(
         request,
@@ -112,15 +115,17 @@ def region(request, pk):
 def building(request, pk):
     building = get_building_for_user(request.user, pk, request=request)
     households = (
-        Household.objects.filter(building=building)
+        Household.objects.visible_to(request.user)
+        .filter(building=building)
         .select_related("unit")
         .annotate(people=Count("residents", filter=Q(residents__moved_out=False)))
         .order_by("unit__number_key", "floor", "room")
     )
     units = list(
-        building.units.annotate(
-            n=Count("households", filter=Q(households__occupied=True))
-        ).order_by("number_key")
+        Unit.objects.visible_to(request.user)
+        .filter(building=building)
+        .annotate(n=Count("households", filter=Q(households__occupied=True)))
+        .order_by("number_key")
     )
     return render(
         request,
@@ -254,6 +259,7 @@ def _people_counts(households) -> dict:
 @login_required
 def household_list(request):
     """Every household in scope, optionally of one region; 50 a page, one query a page."""
+    require_registry(request.user, request=request)
     households = Household.objects.visible_to(request.user)
     region = None
     if request.GET.get("region"):
@@ -318,6 +324,7 @@ def search(request):
     Never decrypts rows to compare, except the few last-4 candidates a masked ID
     (``341***********1234``) narrows to.
     """
+    require_registry(request.user, request=request)
     form = SearchForm(request.GET or None)
     residents = compounds = None
     kind = ""
@@ -519,11 +526,13 @@ def resident_move_out(request, pk):
 @login_required
 def history(request, kind, pk):
     """Changes to one household or resident, from the audit log (values masked there)."""
+    # The log's values are masked, yet a change history (old and new birth dates, statuses …)
+    # is the registry workers' record: read-only roles get a 403.
     if kind == "resident":
-        obj = get_resident_for_user(request.user, pk, request=request)
+        obj = get_resident_for_user(request.user, pk, capability=Cap.EDIT, request=request)
         label = "territory.resident"
     else:
-        obj = get_household_for_user(request.user, pk, request=request)
+        obj = get_household_for_user(request.user, pk, write=True, request=request)
         label = "territory.household"
     events = AuditEvent.objects.filter(target_type=label, target_id=str(obj.pk)).order_by("-seq")[
         :200
@@ -651,13 +660,14 @@ def export(request):
     from loudong.lib.xlsx import attachment
     from loudong.territory.exports import export_workbook
 
+    if not has_cap(request.user, Cap.EXPORT):
+        raise PermissionDenied("您没有导出名单的权限")
+    require_registry(request.user, Cap.EXPORT, request=request)
     residents = Resident.objects.visible_to(request.user).filter(moved_out=False)
     region = None
     if request.GET.get("region"):
         region = get_region_for_user(request.user, request.GET["region"], request=request)
         residents = residents.filter(_region_filter(region))
-    if not has_cap(request.user, Cap.EXPORT):
-        raise PermissionDenied("您没有导出名单的权限")
     reveal_scope = scope_for(request.user, Cap.REVEAL)
     export_scope = scope_for(request.user, Cap.EXPORT)
     residents = residents.filter(export_scope.q())

@@ -45,7 +45,9 @@ class BoardTestCase(DocumentsTestCase):
         make_appointment(
             head, make_post(self.community_a, self.compound_a, "翠微小区网格长", kind="grid_head")
         )
-        self.login(self.leader)  # a 楼栋长 may print boards of their community
+        self.person.user = self.leader
+        self.person.save(update_fields=["user"])
+        self.login(self.leader)  # a 楼栋长 may print the boards of the area they serve
         r = self.client.get(f"/documents/boards/compound/{self.compound_a.pk}/")
         self.assertEqual(r.status_code, 200)
         for name in ("王建国", "孙单元", "周网格"):
