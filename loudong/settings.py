@@ -184,6 +184,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LOUDONG_MAX_UPLOAD_BYTES = envint("LOUDONG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Searches by ID number or phone (roles that may reveal only): per user, this many per window.
+LOUDONG_NUMBER_SEARCH_LIMIT = envint("LOUDONG_NUMBER_SEARCH_LIMIT", 30)
+LOUDONG_NUMBER_SEARCH_WINDOW_S = envint("LOUDONG_NUMBER_SEARCH_WINDOW_S", 600)
 # A password link (initial password or reset, issued by the 安全管理员) works once, for this long.
 LOUDONG_PASSWORD_LINK_HOURS = envint("LOUDONG_PASSWORD_LINK_HOURS", 24)
 # Date windows for every date typed in (lib/dates.py): nothing before the records begin,

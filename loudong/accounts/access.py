@@ -226,6 +226,67 @@ def refuse_out_of_scope_filters(form, user, request=None) -> None:
                 raise Http404
 
 
+# What a role that may not reveal sees for a registered ID number: no digit at all.
+HIDDEN_ID = "已登记（不显示）"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """How one user sees one person's identifying data (issue 9 item 2).
+
+    A masked ID (first 3 + last 4) beside a birth date leaves ~91 candidates; with an age, a few
+    hundred. So a user who may reveal the object (``Cap.REVEAL`` over it: they could see it
+    all anyway, audited) sees the masked ID and the birth date; everyone else — 区民政局, 楼栋长,
+    单元长, 网格长 — sees no ID digit and a ten-year age band instead of the birth date, on
+    every page, API and export. With digits 1–6 known, that still leaves millions of IDs.
+    """
+
+    full: bool
+
+    def id_number(self, value) -> str:
+        if not value:
+            return ""
+        return value.masked if self.full else HIDDEN_ID
+
+    def id_number_api(self, value) -> str:
+        """The API's ``id_number``: masked for revealers, all stars for the others."""
+        if not value:
+            return ""
+        return value.masked if self.full else "*" * 18
+
+    def birth_date(self, born):
+        return born if self.full else None
+
+    def age_band(self, born, today=None) -> str:
+        from loudong.lib.masking import age_band
+
+        return age_band(born, today)
+
+    @property
+    def birth_label(self) -> str:
+        return "出生日期" if self.full else "年龄段"
+
+    def birth(self, born, today=None) -> str:
+        """The birth column as shown: the date for revealers, else the age band."""
+        if born is None:
+            return ""
+        return born.isoformat() if self.full else self.age_band(born, today)
+
+    def show(self, obj, today=None) -> dict:
+        """Template-ready values for a resident or a person."""
+        born = getattr(obj, "birth_date", None)
+        return {
+            "full": self.full,
+            "id_number": self.id_number(obj.id_number),
+            "birth_label": self.birth_label,
+            "birth": self.birth(born, today),
+        }
+
+
+def disclosure_for(user, obj) -> Disclosure:
+    return Disclosure(full=scope_for(user, Cap.REVEAL).allows(obj))
+
+
 def _audit_refusal(user, request, what: str) -> None:
     from loudong.accounts.audit import AuditAction, record
 

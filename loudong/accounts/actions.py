@@ -360,3 +360,31 @@ def reveal(*, obj, fields: list[str], reason: str, acting_user, request=None) ->
             request=request,
         )
     return values
+
+
+_SEARCH_KINDS = {"id": "身份证号", "phone": "电话", "last4": "号码后 4 位", "masked": "脱敏号码"}
+
+
+def record_number_search(*, kind: str, found: list[int], acting_user, request=None) -> None:
+    """An ID or phone search that found someone: who looked, for what kind, whom it found.
+
+    The number itself is not kept (the log holds masked or blind-indexed values only).
+    """
+    with transaction.atomic():
+        record(
+            actor=acting_user,
+            action=AuditAction.PERSONAL_SEARCH,
+            target_repr=f"按{_SEARCH_KINDS.get(kind, kind)}查找，命中 {len(found)} 人",
+            new={"kind": kind, "residents": found[:50]},
+            request=request,
+        )
+
+
+def record_number_search_throttled(*, acting_user, request=None) -> None:
+    with transaction.atomic():
+        record(
+            actor=acting_user,
+            action=AuditAction.PERSONAL_SEARCH_THROTTLED,
+            target_repr="按号码查找过于频繁",
+            request=request,
+        )

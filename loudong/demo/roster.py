@@ -121,7 +121,7 @@ def _build_community(community, rng, today, actor, state, link_user: bool) -> di
                 id_number=resident.id_number.reveal(),
                 phone=resident.phone.reveal(),
                 political_status=resident.political_status,
-                is_party_member="党员" in resident.political_status,
+                is_party_member=resident.is_party_member,
                 education=rng.choice(EDUCATION),
                 pool=rng.choice(POOLS),
                 consents_to_publish_phone=True,

@@ -545,7 +545,9 @@ def filing_adjusted(request):
         acting_user=request.user,
         request=request,
     )
-    content = workbook_bytes([("调整和兼任楼栋长名单", exports.ADJUSTED_HEADERS, rows)])
+    content = workbook_bytes(
+        [("调整和兼任楼栋长名单", exports.headers(exports.ADJUSTED_HEADERS, reveal=reveal), rows)]
+    )
     return _no_store(attachment(content, f"调整和兼任楼栋长备案名单-{where}.xlsx"))
 
 
@@ -563,7 +565,9 @@ def filing_leaders(request):
         acting_user=request.user,
         request=request,
     )
-    content = workbook_bytes([("楼栋长单元长名单", exports.LEADER_HEADERS, rows)])
+    content = workbook_bytes(
+        [("楼栋长单元长名单", exports.headers(exports.LEADER_HEADERS, reveal=reveal), rows)]
+    )
     return _no_store(attachment(content, f"楼栋长单元长备案名单-{where}.xlsx"))
 
 

@@ -15,7 +15,9 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from loudong.accounts.access import disclosure_for
 from loudong.lib.api import Pagination, visible_or_404
+from loudong.lib.masking import age_band
 from loudong.roster.actions import appointments as appointment_actions
 from loudong.roster.actions import selections as selection_actions
 from loudong.roster.actions.common import Refused
@@ -31,6 +33,7 @@ class PersonOut(Schema):
     name: str
     sex: str
     birth_date: dt.date | None
+    age_band: str
     phone: str
     is_party_member: bool
     is_party_group_leader: bool
@@ -45,6 +48,15 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_phone(obj):
         return obj.phone.masked
+
+    @staticmethod
+    def resolve_birth_date(obj, context):
+        # Only for a caller who may reveal this person; the others get the age band alone.
+        return disclosure_for(context["request"].user, obj).birth_date(obj.birth_date)
+
+    @staticmethod
+    def resolve_age_band(obj):
+        return age_band(obj.birth_date)
 
 
 class PostOut(Schema):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from loudong.accounts import actions as account_actions
 from loudong.accounts.access import (
+    disclosure_for,
     get_object_for_user,
     has_cap,
     refuse_out_of_scope_filters,
@@ -670,6 +671,7 @@ def _person_context(request, person, **extra):
         "appointments": person.appointments.select_related("post").order_by("-start", "-id"),
         "selections": person.selections.select_related("post").order_by("-created"),
         "reveal_form": ReasonForm(),
+        "shown": disclosure_for(request.user, person).show(person),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(person),
         "can_edit": can_edit(request.user, person),
         "breadcrumb": _crumbs(

@@ -8,7 +8,9 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from loudong.accounts.access import disclosure_for
 from loudong.lib.api import Pagination, visible_or_404
+from loudong.lib.masking import age_band
 from loudong.territory.access import community_by_code, require_registry
 from loudong.territory.models import Building, Household, Region, Resident, Unit
 
@@ -122,6 +124,7 @@ class ResidentOut(Schema):
     id_number: str
     phone: str
     sex: str
+    age_band: str
     political_status: str
     moved_out: bool
 
@@ -130,8 +133,18 @@ class ResidentOut(Schema):
         return obj.household_id
 
     @staticmethod
-    def resolve_id_number(obj):
-        return obj.id_number.masked
+    def resolve_id_number(obj, context):
+        # Masked (3 + 4) for a caller who may reveal; no digit at all for the others, who see
+        # the age band instead (accounts.access.Disclosure). Never a birth date.
+        return disclosure_for(context["request"].user, obj).id_number_api(obj.id_number)
+
+    @staticmethod
+    def resolve_age_band(obj):
+        return age_band(obj.birth_date)
+
+    @staticmethod
+    def resolve_political_status(obj):
+        return obj.political_status.masked
 
     @staticmethod
     def resolve_phone(obj):

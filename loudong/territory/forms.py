@@ -45,10 +45,15 @@ class ResidentForm(forms.Form):
                 "sex": resident.sex,
                 "birth_date": resident.birth_date,
                 "notes": resident.notes,
-                "political_status": resident.political_status,
             }
         super().__init__(*args, **kwargs)
         if resident is not None:
+            # Not pre-filled: party membership is shown only through an audited reveal.
+            self.fields[
+                "political_status"
+            ].help_text = (
+                f"当前 {'已登记' if resident.political_status else '未登记'}；留空表示不修改"
+            )
             self.fields[
                 "id_number"
             ].help_text = f"当前 {resident.id_number.masked or '未登记'}；留空表示不修改"
@@ -108,6 +113,8 @@ class ResidentForm(forms.Form):
                 data.pop("id_number")
             if data["phone"] == "":
                 data.pop("phone")
+            if data["political_status"] == "":
+                data.pop("political_status")
         if data.get("phone") == "无":
             data["phone"] = ""
         return data

@@ -39,7 +39,21 @@ from loudong.lib.idnumber import (
 from loudong.lib.masking import mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
 from loudong.lib.sheets import Sheet, SheetError, read_book
-from loudong.territory.models import Building, Household, Region, Resident, Unit, number_key
+from loudong.territory.models import (
+    Building,
+    Household,
+    Region,
+    Resident,
+    Unit,
+    is_party_status,
+    number_key,
+)
+
+
+def _plain(value):
+    """A stored value as compared with the sheet's (政治面貌 is a sealed Protected value)."""
+    return value.reveal() if hasattr(value, "reveal") else value
+
 
 TEMPLATE_HEADERS = [
     "社区", "小区", "楼栋", "单元", "房号", "户主姓名", "姓名", "与户主关系", "身份证号", "性别",
@@ -902,6 +916,7 @@ class Importer:
             "birth_date",
             "phone_index",
             "political_status",
+            "is_party_member",
             "notes",
         )
         chunk = 5000  # SQLite ≥ 3.32 allows 32766 parameters
@@ -1204,7 +1219,8 @@ class Importer:
                             seal[4],
                             r.sex,
                             date_value(r.birth),
-                            r.political_status,
+                            encrypt(r.political_status, "text") if r.political_status else "",
+                            is_party_status(r.political_status),
                             r.notes,
                             False,
                             None,
@@ -1226,7 +1242,8 @@ class Importer:
                         phone_last4(r.phone.replace("-", "")[-4:]) if r.phone else "",
                         r.sex,
                         date_value(r.birth),
-                        r.political_status,
+                        encrypt(r.political_status, "text") if r.political_status else "",
+                        is_party_status(r.political_status),
                         r.notes,
                         False,
                         None,
@@ -1240,9 +1257,10 @@ class Importer:
                     "sex": r.sex,
                     "birth_date": r.birth,
                     "political_status": r.political_status,
+                    "is_party_member": is_party_status(r.political_status),
                     "notes": r.notes,
                 }
-                if all(current[k] == v for k, v in values.items()) and (
+                if all(_plain(current[k]) == v for k, v in values.items()) and (
                     current["phone_index"] == phone_index
                 ):
                     counts["unchanged"] += 1
@@ -1269,6 +1287,7 @@ class Importer:
                 "sex",
                 "birth_date",
                 "political_status",
+                "is_party_member",
                 "notes",
                 "moved_out",
                 "moved_out_on",

@@ -291,6 +291,14 @@ class ResidentQuerySet(ScopedQuerySet):
         )
 
 
+# 政治面貌 values that make a party member (the plain ``is_party_member`` flag).
+PARTY_STATUSES = frozenset({"中共党员", "中共预备党员", "党员"})
+
+
+def is_party_status(status: str) -> bool:
+    return " ".join(str(status or "").split()) in PARTY_STATUSES
+
+
 class Resident(models.Model):
     class Sex(models.TextChoices):
         MALE = "M", "男"
@@ -312,7 +320,10 @@ class Resident(models.Model):
     phone_last4 = BlindIndexField(source="phone", part="last4")
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    political_status = models.CharField("政治面貌", max_length=20, blank=True)
+    # Party membership is sensitive (PRODUCT.md): the status is encrypted and shown masked; the
+    # plain flag beside it serves counts (党员 share of leaders, reports), never a name list.
+    political_status = ProtectedField("政治面貌", kind="text")
+    is_party_member = models.BooleanField("党员", default=False, db_index=True)
     notes = models.CharField("备注", max_length=200, blank=True)
     moved_out = models.BooleanField("已迁出", default=False)
     moved_out_on = models.DateField("迁出日期", null=True, blank=True)

@@ -11,7 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from loudong.accounts import actions as account_actions
-from loudong.accounts.access import get_object_for_user, has_cap, require_cap, scope_for
+from loudong.accounts.access import (
+    disclosure_for,
+    get_object_for_user,
+    has_cap,
+    require_cap,
+    scope_for,
+)
 from loudong.accounts.forms import ReasonForm
 from loudong.accounts.models import AuditEvent
 from loudong.accounts.roles import Cap
@@ -146,12 +152,17 @@ def building(request, pk):
 @login_required
 def household(request, pk):
     household = get_household_for_user(request.user, pk, request=request)
+    disclosure = disclosure_for(request.user, household)
+    residents = list(household.residents.order_by("moved_out", "-is_householder", "id"))
+    for r in residents:
+        r.shown = disclosure.show(r)
     return render(
         request,
         "territory/household.html",
         {
             "household": household,
-            "residents": household.residents.order_by("moved_out", "-is_householder", "id"),
+            "residents": residents,
+            "shown_full": disclosure.full,
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
             "can_edit": scope_for(request.user, Cap.EDIT).allows(household),
             "breadcrumb": region_crumbs(
@@ -173,6 +184,7 @@ def resident(request, pk):
         "territory/resident.html",
         {
             "resident": resident,
+            "shown": disclosure_for(request.user, resident).show(resident),
             "reveal_form": ReasonForm(),
             "move_out_form": MoveOutForm(),
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(resident),
@@ -197,12 +209,17 @@ def resident_reveal(request, pk):
     """Show the full 身份证号 and phone once; needs the reveal capability and a reason."""
     resident = get_resident_for_user(request.user, pk, capability=Cap.REVEAL, request=request)
     form = ReasonForm(request.POST)
-    context = {"resident": resident, "reveal_form": form, "can_reveal": True}
+    context = {
+        "resident": resident,
+        "reveal_form": form,
+        "can_reveal": True,
+        "shown": disclosure_for(request.user, resident).show(resident),
+    }
     if not form.is_valid():
         return render(request, "territory/resident.html", context, status=400)
     context["revealed"] = account_actions.reveal(
         obj=resident,
-        fields=["id_number", "phone"],
+        fields=["id_number", "phone", "political_status"],
         reason=form.cleaned_data["reason"],
         acting_user=request.user,
         request=request,
@@ -317,6 +334,33 @@ def classify_query(q: str) -> str:
     return "text"
 
 
+NUMBER_KINDS = ("id", "phone", "last4", "masked")
+
+
+def _number_search_refusal(request) -> tuple[str, int]:
+    """('', 200) when this user may look a number up now; else the Chinese reason and status.
+
+    Exact ID and phone searches confirm a guess (the attack: 67 searches in 3.8 s as 区民政局):
+    only roles that may reveal get them, at most ``LOUDONG_NUMBER_SEARCH_LIMIT`` per user per
+    ``LOUDONG_NUMBER_SEARCH_WINDOW_S`` seconds.
+    """
+    from django.conf import settings
+
+    from loudong.lib import throttle
+
+    if not scope_for(request.user, Cap.REVEAL):
+        return "您的角色不能按身份证号或电话查找，请按姓名或小区名查找。", 403
+    limit, window = settings.LOUDONG_NUMBER_SEARCH_LIMIT, settings.LOUDONG_NUMBER_SEARCH_WINDOW_S
+    key = f"number-search:{request.user.pk}"
+    if throttle.hit(key, limit, window):
+        if not throttle.hit(f"{key}:audited", 1, window):  # one audit row per window
+            account_actions.record_number_search_throttled(
+                acting_user=request.user, request=request
+            )
+        return f"按号码查找过于频繁（每 {window // 60} 分钟最多 {limit} 次），请稍后再试。", 429
+    return "", 200
+
+
 @login_required
 def search(request):
     """Exact ID/phone by blind index, last 4 digits by their own index, names by prefix.
@@ -327,14 +371,23 @@ def search(request):
     require_registry(request.user, request=request)
     form = SearchForm(request.GET or None)
     residents = compounds = None
-    kind = ""
+    kind = refusal = ""
+    status = 200
     if form.is_valid() and form.cleaned_data["q"].strip():
         q = form.cleaned_data["q"].strip()
         kind = classify_query(q)
         visible = Resident.objects.visible_to(request.user).select_related(
             "household__unit", "household__building", "compound"
         )
-        if kind == "id":
+        if kind in NUMBER_KINDS:
+            refusal, status = _number_search_refusal(request)
+            # A number confirms who someone is: only among the residents one may reveal.
+            visible = Resident.objects.visible_to(request.user, Cap.REVEAL).select_related(
+                "household__unit", "household__building", "compound"
+            )
+        if refusal:
+            kind = ""
+        elif kind == "id":
             residents = visible.with_id_number(q)
         elif kind == "phone":
             residents = visible.with_phone(q)
@@ -356,9 +409,18 @@ def search(request):
                 .filter(level=Region.Level.COMPOUND, name__gte=name, name__lt=name + "\U0010ffff")
                 .select_related("parent")[:20]
             )
-        if not isinstance(residents, list):
+        if residents is not None and not isinstance(residents, list):
             residents = residents.order_by("name", "id")
     page = _slice_page(request, residents) if residents is not None else None
+    if kind in NUMBER_KINDS and page and page.object_list:
+        account_actions.record_number_search(
+            kind=kind,
+            found=[r.pk for r in page.object_list],
+            acting_user=request.user,
+            request=request,
+        )
+    for r in page.object_list if page else []:
+        r.shown = disclosure_for(request.user, r).show(r)
     return render(
         request,
         "territory/search.html",
@@ -367,9 +429,12 @@ def search(request):
             "page": page,
             "kind": kind,
             "compounds": compounds,
+            "refusal": refusal,
+            "number_search": bool(scope_for(request.user, Cap.REVEAL)),
             "query": urlencode({"q": request.GET.get("q", "")}),
             "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "搜索"}],
         },
+        status=status,
     )
 
 
