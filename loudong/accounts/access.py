@@ -14,6 +14,8 @@ from django.http import Http404
 from loudong.accounts.models import RoleAssignment
 from loudong.accounts.roles import ROLE_CAPS, ROLE_REGISTRY, Cap, Registry
 
+# The largest id a database row can have (SQLite INTEGER, PostgreSQL bigint).
+MAX_ID = 2**63 - 1
 # Region levels (territory.Region.Level values) that scopes are computed from.
 COMMUNITY, COMPOUND = "community", "compound"
 
@@ -196,6 +198,12 @@ def require_cap(user, capability: str, request=None) -> None:
 def get_object_for_user(queryset, user, pk, *, write=False, capability=None, request=None):
     """One object in the user's scope: 404 outside it, 403 if read-only there."""
     model = queryset.model
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 <= pk <= MAX_ID:  # 2**63 overflowed SQLite (a 500); no row has such an id
+        raise Http404
     try:
         obj = queryset.visible_to(user).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):

@@ -4,6 +4,7 @@ import json
 from django import forms
 
 from loudong.lib.fields import DateField
+from loudong.lib.jsontext import MAX_DEPTH, nesting_depth
 from loudong.lib.widgets import DateInput
 from loudong.policy.models import Holiday
 from loudong.policy.schema import label, validate_profile
@@ -119,6 +120,11 @@ class ProfileForm(forms.Form):
         cleaned = super().clean()
         text = cleaned.get("profile_json")
         if text is None:
+            return cleaned
+        if nesting_depth(text) > MAX_DEPTH:
+            self.add_error(
+                "profile_json", f"（整个方案）：嵌套层数超过 {MAX_DEPTH} 层，不是有效的政策方案"
+            )
             return cleaned
         try:
             data = json.loads(text)

@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from loudong.accounts.access import disclosure_for
-from loudong.lib.api import Pagination, visible_or_404
+from loudong.lib.api import DbInt, Pagination, visible_or_404
 from loudong.lib.masking import age_band
 from loudong.roster.actions import appointments as appointment_actions
 from loudong.roster.actions import selections as selection_actions
@@ -216,7 +216,7 @@ def _selection(request, pk):
 
 
 @router.get("/selections/{selection_id}", response=SelectionOut)
-def get_selection(request, selection_id: int):
+def get_selection(request, selection_id: DbInt):
     return _selection(request, selection_id)
 
 
@@ -246,7 +246,7 @@ def _run(verb, **kwargs):
 
 
 @router.post("/selections/{selection_id}/move", response=SelectionOut)
-def move_selection(request, selection_id: int, payload: MoveIn):
+def move_selection(request, selection_id: DbInt, payload: MoveIn):
     selection = _selection(request, selection_id)
     return _run(
         selection_actions.move_selection,
@@ -258,7 +258,7 @@ def move_selection(request, selection_id: int, payload: MoveIn):
 
 
 @router.post("/selections/{selection_id}/appoint", response=AppointmentOut)
-def appoint(request, selection_id: int, payload: AppointIn):
+def appoint(request, selection_id: DbInt, payload: AppointIn):
     selection = _selection(request, selection_id)
     return _run(
         appointment_actions.appoint,
@@ -270,7 +270,7 @@ def appoint(request, selection_id: int, payload: AppointIn):
 
 
 class TakeOverIn(Schema):
-    person: int
+    person: DbInt
     start: dt.date
     term_end: dt.date | None = None
     reason: str = ""
@@ -286,7 +286,7 @@ class ErrorOut(Schema):
     "/posts/{post_id}/take-over",
     response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def take_over(request, post_id: int, payload: TakeOverIn):
+def take_over(request, post_id: DbInt, payload: TakeOverIn):
     """An existing 楼栋长 takes over a vacant grid (兼任, 000 §三.1); no 公示 of its own.
 
     201 with the appointment; 400 with the Chinese refusal (limit of grids, post already

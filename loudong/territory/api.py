@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from loudong.accounts.access import disclosure_for
-from loudong.lib.api import Pagination, visible_or_404
+from loudong.lib.api import DbInt, Pagination, visible_or_404
 from loudong.lib.masking import age_band
 from loudong.territory.access import community_by_code, require_registry
 from loudong.territory.models import Building, Household, Region, Resident, Unit
@@ -31,7 +31,7 @@ class RegionOut(Schema):
 
 @router.get("/regions", response=list[RegionOut])
 @paginate(Pagination)
-def list_regions(request, level: str | None = None, parent: int | None = None):
+def list_regions(request, level: str | None = None, parent: DbInt | None = None):
     regions = Region.objects.visible_to(request.user).order_by("path")
     if level:
         regions = regions.filter(level=level)
@@ -41,7 +41,7 @@ def list_regions(request, level: str | None = None, parent: int | None = None):
 
 
 @router.get("/regions/{region_id}", response=RegionOut)
-def get_region(request, region_id: int):
+def get_region(request, region_id: DbInt):
     region = Region.objects.visible_to(request.user).filter(pk=region_id).first()
     if region is None:
         raise Http404
@@ -159,7 +159,7 @@ def _by_community(queryset, request, community):
 
 @router.get("/buildings", response=list[BuildingOut])
 @paginate(Pagination)
-def list_buildings(request, community: str | None = None, compound: int | None = None):
+def list_buildings(request, community: str | None = None, compound: DbInt | None = None):
     require_registry(request.user, request=request)
     buildings = Building.objects.visible_to(request.user).select_related("community", "compound")
     buildings = _by_community(buildings, request, community)
@@ -169,7 +169,7 @@ def list_buildings(request, community: str | None = None, compound: int | None =
 
 
 @router.get("/buildings/{building_id}", response=BuildingOut)
-def get_building(request, building_id: int):
+def get_building(request, building_id: DbInt):
     return visible_or_404(
         Building.objects.select_related("community", "compound"), request, building_id
     )
@@ -177,7 +177,7 @@ def get_building(request, building_id: int):
 
 @router.get("/units", response=list[UnitOut])
 @paginate(Pagination)
-def list_units(request, community: str | None = None, building: int | None = None):
+def list_units(request, community: str | None = None, building: DbInt | None = None):
     require_registry(request.user, request=request)
     units = Unit.objects.visible_to(request.user).select_related("community", "building")
     units = _by_community(units, request, community)
@@ -191,8 +191,8 @@ def list_units(request, community: str | None = None, building: int | None = Non
 def list_households(
     request,
     community: str | None = None,
-    building: int | None = None,
-    unit: int | None = None,
+    building: DbInt | None = None,
+    unit: DbInt | None = None,
     occupied: bool | None = None,
 ):
     require_registry(request.user, request=request)
@@ -210,7 +210,7 @@ def list_households(
 
 
 @router.get("/households/{household_id}", response=HouseholdOut)
-def get_household(request, household_id: int):
+def get_household(request, household_id: DbInt):
     return visible_or_404(
         Household.objects.select_related("community", "compound", "building", "unit"),
         request,
@@ -222,7 +222,7 @@ def get_household(request, household_id: int):
 @paginate(Pagination)
 def list_residents(
     request,
-    household: int | None = None,
+    household: DbInt | None = None,
     community: str | None = None,
     include_moved_out: bool = False,
 ):
@@ -240,5 +240,5 @@ def list_residents(
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
-def get_resident(request, resident_id: int):
+def get_resident(request, resident_id: DbInt):
     return visible_or_404(Resident.objects, request, resident_id)

@@ -241,6 +241,9 @@ def _page(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+MAX_SEARCH_PAGE = 10_000
+
+
 class _SlicePage:
     """A page without a total count: search results can be large, counting them is not free."""
 
@@ -258,6 +261,8 @@ def _slice_page(request, queryset):
         number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         number = 1
+    # A page past this is never browsed; beyond 2**63 rows the OFFSET overflowed SQLite (a 500).
+    number = min(number, MAX_SEARCH_PAGE)
     start = (number - 1) * PAGE_SIZE
     items = list(queryset[start : start + PAGE_SIZE + 1])
     return _SlicePage(items[:PAGE_SIZE], number, len(items) > PAGE_SIZE)
