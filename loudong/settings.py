@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "loudong.accounts.middleware.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,6 +188,8 @@ LOUDONG_MAX_UPLOAD_BYTES = envint("LOUDONG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Searches by ID number or phone (roles that may reveal only): per user, this many per window.
 LOUDONG_NUMBER_SEARCH_LIMIT = envint("LOUDONG_NUMBER_SEARCH_LIMIT", 30)
 LOUDONG_NUMBER_SEARCH_WINDOW_S = envint("LOUDONG_NUMBER_SEARCH_WINDOW_S", 600)
+# API tokens expire after this many days (create_api_token --days N for another lifetime).
+LOUDONG_API_TOKEN_DAYS = envint("LOUDONG_API_TOKEN_DAYS", 90)
 # A password link (initial password or reset, issued by the 安全管理员) works once, for this long.
 LOUDONG_PASSWORD_LINK_HOURS = envint("LOUDONG_PASSWORD_LINK_HOURS", 24)
 # Date windows for every date typed in (lib/dates.py): nothing before the records begin,

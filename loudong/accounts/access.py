@@ -295,9 +295,29 @@ def disclosure_for(user, obj) -> Disclosure:
     return Disclosure(full=scope_for(user, Cap.REVEAL).allows(obj))
 
 
+def probe_family(path: str) -> str:
+    """``/territory/households/123/`` → ``/territory/households/#/``: one family of probes."""
+    import re
+
+    return re.sub(r"\d+", "#", path or "")[:80]
+
+
+def first_probe_this_minute(user, request, kind: str = "scope") -> bool:
+    """True once per user (or address) per minute per path family: the audit log records
+    probing without letting a script flood it (issue 9 item 10)."""
+    from loudong.lib import throttle
+    from loudong.lib.http import client_ip
+
+    who = getattr(user, "pk", None) or f"ip:{client_ip(request)}"
+    family = probe_family(request.path) if request is not None else ""
+    return not throttle.hit(f"probe:{kind}:{who}:{family}", 1, 60)
+
+
 def _audit_refusal(user, request, what: str) -> None:
     from loudong.accounts.audit import AuditAction, record
 
+    if not first_probe_this_minute(user, request):
+        return
     record(
         actor=user,
         action=AuditAction.OUT_OF_SCOPE,

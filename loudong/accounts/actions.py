@@ -388,3 +388,48 @@ def record_number_search_throttled(*, acting_user, request=None) -> None:
             target_repr="按号码查找过于频繁",
             request=request,
         )
+
+
+# -- API tokens ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_api_token(
+    *, user: User, name: str, lifetime: dt.timedelta, acting_user=None, request=None
+):
+    """(key, token): the key is shown once; only its SHA-256 is kept."""
+    from loudong.accounts.models import ApiToken
+
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=key[:8],
+        key_hash=ApiToken.hash_key(key),
+        expires=timezone.now() + lifetime,
+    )
+    record(
+        actor=acting_user,
+        action=AuditAction.API_TOKEN_CREATE,
+        actor_username="" if acting_user else "(命令行)",
+        target=user,
+        new={"token": str(token), "expires": token.expires},
+        request=request,
+    )
+    return key, token
+
+
+@transaction.atomic
+def revoke_api_token(*, token, acting_user, request=None) -> None:
+    """The token's owner, or the 安全管理员, ends a token at once."""
+    token.revoked = True
+    token.revoked_at = timezone.now()
+    token.revoked_by = acting_user
+    token.save(update_fields=["revoked", "revoked_at", "revoked_by"])
+    record(
+        actor=acting_user,
+        action=AuditAction.API_TOKEN_REVOKE,
+        target=token.user,
+        new={"token": str(token)},
+        request=request,
+    )

@@ -221,6 +221,15 @@ class AuditEvent(models.Model):
         return hmac.new(settings.LOUDONG_AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+def default_token_expiry():
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(days=settings.LOUDONG_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
     """A bearer token for scripts. Only its SHA-256 is stored; the token is shown once."""
 
@@ -229,8 +238,14 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
+    # Every token expires (LOUDONG_API_TOKEN_DAYS, 90 by default; create_api_token --days).
+    expires = models.DateTimeField("有效期至", null=True, default=default_token_expiry)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="吊销人"
+    )
 
     class Meta:
         verbose_name = "API 令牌"
@@ -242,6 +257,9 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    def is_live(self, now) -> bool:
+        return not self.revoked and self.expires is not None and now < self.expires
 
 
 class PasswordLink(models.Model):

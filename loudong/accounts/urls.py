@@ -21,6 +21,13 @@ urlpatterns = [
     path("security/unlock/", views.security_unlock, name="security_unlock"),
     path("security/<id:pk>/reset-2fa/", views.security_reset_2fa, name="security_reset_2fa"),
     path("security/links/<id:pk>/issue/", views.security_issue_link, name="security_issue_link"),
+    path(
+        "security/tokens/<id:pk>/revoke/",
+        views.security_token_revoke,
+        name="security_token_revoke",
+    ),
+    path("tokens/", views.my_tokens, name="tokens"),
+    path("tokens/<id:pk>/revoke/", views.my_token_revoke, name="token_revoke"),
     path("password/set/<str:key>/", views.password_link, name="password_link"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.xlsx", views.audit_export, name="audit_export"),

@@ -99,7 +99,13 @@ def two_factor(request):
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     device = confirmed or TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="手机验证器", confirmed=False)
+        # A GET writes nothing: the secret is made by the "开始绑定" POST (issue 9 item 10).
+        if request.method == "POST" and "start" in request.POST:
+            TOTPDevice.objects.create(user=request.user, name="手机验证器", confirmed=False)
+            return redirect(f"{reverse('accounts:two_factor')}?next={_safe_next(request)}")
+        return render(
+            request, "accounts/two_factor.html", {"start": True, "next": _safe_next(request)}
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -266,6 +272,32 @@ def user_reset_password(request, pk):
     return redirect("accounts:user_detail", pk=pk)
 
 
+# Everyone: their own API tokens.
+
+
+@login_required
+def my_tokens(request):
+    from loudong.accounts.models import ApiToken
+
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created")
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": tokens, "now": timezone.now(), "own": True},
+    )
+
+
+@require_POST
+@login_required
+def my_token_revoke(request, pk):
+    from loudong.accounts.models import ApiToken
+
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked=False)
+    actions.revoke_api_token(token=token, acting_user=request.user, request=request)
+    messages.success(request, f"令牌 {token} 已吊销，使用它的脚本将无法再访问接口。")
+    return redirect("accounts:tokens")
+
+
 # Security administrator: lock-outs and second factors.
 
 
@@ -274,6 +306,8 @@ def security(request):
     require_cap(request.user, Cap.MANAGE_SECURITY, request)
     from axes.models import AccessAttempt
     from django.conf import settings
+
+    from loudong.accounts.models import ApiToken
 
     admins = [
         u
@@ -291,6 +325,9 @@ def security(request):
         "accounts/security.html",
         {
             "pending_links": pending,
+            "tokens": ApiToken.objects.filter(revoked=False, expires__gt=timezone.now())
+            .select_related("user")
+            .order_by("-created")[:200],
             "now": timezone.now(),
             "attempts": AccessAttempt.objects.order_by("-attempt_time")[:200],
             "failure_limit": settings.AXES_FAILURE_LIMIT,
@@ -327,6 +364,18 @@ def security_reset_2fa(request, pk):
     user = get_object_or_404(User, pk=pk)
     actions.reset_two_factor(user=user, acting_user=request.user, request=request)
     messages.success(request, f"已重置 {user} 的双因素认证，下次登录时重新绑定。")
+    return redirect("accounts:security")
+
+
+@require_POST
+@login_required
+def security_token_revoke(request, pk):
+    from loudong.accounts.models import ApiToken
+
+    require_cap(request.user, Cap.MANAGE_SECURITY, request)
+    token = get_object_or_404(ApiToken, pk=pk, revoked=False)
+    actions.revoke_api_token(token=token, acting_user=request.user, request=request)
+    messages.success(request, f"已吊销 {token.user.username} 的令牌 {token}。")
     return redirect("accounts:security")
 
 

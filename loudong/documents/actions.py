@@ -421,6 +421,13 @@ def revoke_badge(*, badge, acting_user, reason: str = "", request=None) -> Badge
 # -- boards ------------------------------------------------------------------------------------
 
 
+def live_board_token(*, kind: str, compound, building=None, unit=None) -> BoardToken | None:
+    """The board's live token if one was made (a GET reads, never creates)."""
+    return BoardToken.objects.filter(
+        kind=kind, compound=compound, building=building, unit=unit, revoked__isnull=True
+    ).first()
+
+
 def board_token(*, kind: str, compound, building=None, unit=None) -> BoardToken:
     """The live token for one board's area (created once; boards hang for years).
 

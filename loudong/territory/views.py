@@ -21,6 +21,7 @@ from loudong.accounts.access import (
 from loudong.accounts.forms import ReasonForm
 from loudong.accounts.models import AuditEvent
 from loudong.accounts.roles import Cap
+from loudong.lib.filenames import fit_filename
 from loudong.territory import actions
 from loudong.territory.access import (
     get_building_for_user,
@@ -634,7 +635,7 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         job = ImportJob(
             created_by=request.user,
-            filename=upload.name[:200],
+            filename=fit_filename(upload.name, ImportJob._meta.get_field("filename").max_length),
             dry_run=form.cleaned_data["dry_run"],
             partial=form.cleaned_data["partial"],
             create_regions=form.cleaned_data["create_regions"],

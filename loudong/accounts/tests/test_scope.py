@@ -171,3 +171,25 @@ class RevealTestCase(BaseTestCase):
     def test_it_rejects_get(self):
         self.login(self.shequ_a)
         self.assertEqual(self.client.get(self.url()).status_code, 405)
+
+
+class ProbeFloodTestCase(BaseTestCase):
+    """Out-of-scope probes are audited, at most one row per user per minute per path family."""
+
+    def test_a_scan_of_ids_writes_one_row_a_minute(self):
+        import datetime as dt
+
+        import time_machine
+
+        homes = [make_household(self.compound_b) for _ in range(5)]
+        self.login(self.shequ_a)
+        with time_machine.travel(dt.datetime(2026, 5, 1, 9, 0, 5, tzinfo=dt.UTC), tick=False):
+            for home in homes:
+                self.assertEqual(
+                    self.client.get(f"/territory/households/{home.pk}/").status_code, 404
+                )
+            self.client.get(f"/territory/buildings/{homes[0].building_id}/")  # another family
+        self.assertEqual(AuditEvent.objects.filter(action="access.out_of_scope").count(), 2)
+        with time_machine.travel(dt.datetime(2026, 5, 1, 9, 1, 10, tzinfo=dt.UTC), tick=False):
+            self.client.get(f"/territory/households/{homes[1].pk}/")
+        self.assertEqual(AuditEvent.objects.filter(action="access.out_of_scope").count(), 3)
