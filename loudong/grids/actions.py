@@ -21,6 +21,7 @@ from loudong.grids.division import Piece, Policy, divide
 from loudong.grids.division import Unit as EngineUnit
 from loudong.grids.division.geometry import connected, delaunay_neighbours
 from loudong.grids.models import Division, DivisionEvent, Grid, GridPiece
+from loudong.lib.dates import DateOutOfRange, check_window
 from loudong.policy.profile import profile_for
 from loudong.territory.models import Household, Resident, Unit
 
@@ -481,6 +482,10 @@ def freeze_division(*, division: Division, acting_user, effective_date, request=
     _check_edit(acting_user, community)
     if not division.can_move_to(Division.Status.FROZEN):
         raise ValidationError("只有草稿方案可以批准生效。")
+    try:
+        check_window(effective_date, "生效日期")
+    except DateOutOfRange as exc:
+        raise ValidationError(str(exc)) from None
     if len(community.code or "") != 12 or not community.code.isdigit():
         raise ValidationError("社区缺少 12 位统计用区划代码，无法生成网格编码。")
     if len(division.object_code) != 6 or not division.object_code.isdigit():

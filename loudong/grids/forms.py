@@ -1,6 +1,6 @@
 from django import forms
 
-from loudong.lib.widgets import DateInput
+from loudong.lib.fields import DateField
 
 
 class ProposeForm(forms.Form):
@@ -16,4 +16,4 @@ class MoveForm(forms.Form):
 
 
 class FreezeForm(forms.Form):
-    effective_date = forms.DateField(label="生效日期", widget=DateInput())
+    effective_date = DateField(label="生效日期")

@@ -160,6 +160,8 @@ class ProfileForm(forms.Form):
 
 
 class HolidayForm(forms.ModelForm):
+    date = DateField(label="日期")
+
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]

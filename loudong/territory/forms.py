@@ -2,9 +2,9 @@ import datetime as dt
 
 from django import forms
 
+from loudong.lib.fields import BIRTH_EARLIEST, DateField
 from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
 from loudong.lib.phones import PhoneError, normalize_phone
-from loudong.lib.widgets import DateInput
 from loudong.territory.importer import POLITICAL_STATUSES, RELATIONS
 from loudong.territory.models import Household, Resident
 
@@ -24,10 +24,11 @@ class ResidentForm(forms.Form):
     sex = forms.ChoiceField(
         label="性别", choices=[("", "按身份证号"), *Resident.Sex.choices], required=False
     )
-    birth_date = forms.DateField(
+    birth_date = DateField(
         label="出生日期",
         required=False,
-        widget=DateInput(),
+        past_only=True,
+        earliest=BIRTH_EARLIEST,
         help_text="留空则按身份证号",
     )
     political_status = forms.ChoiceField(
@@ -121,14 +122,9 @@ class ResidentForm(forms.Form):
 
 
 class MoveOutForm(forms.Form):
-    on = forms.DateField(label="迁出日期", initial=dt.date.today, widget=DateInput())
+    # Not in the future, not before the records begin (0001-01-01 was accepted).
+    on = DateField(label="迁出日期", initial=dt.date.today, past_only=True)
     reason = forms.CharField(label="原因", max_length=200, required=False)
-
-    def clean_on(self):
-        on = self.cleaned_data["on"]
-        if on > dt.date.today():
-            raise forms.ValidationError("迁出日期不能晚于今天")
-        return on
 
 
 class HouseholdForm(forms.Form):
