@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from loudong.accounts.access import Disclosure
+from loudong.lib.masking import age_band
+
 ADJUSTED_HEADERS = [
     "序号",
     "社区",
@@ -50,6 +53,21 @@ ADJUSTED_REASONS = ("adjustment", "evaluation")
 
 def _personal(protected, reveal: bool) -> str:
     return protected.reveal() if reveal else protected.masked
+
+
+def _id_number(protected, reveal: bool) -> str:
+    """Full for a caller who may reveal every row; else no digit at all (the age is banded)."""
+    return protected.reveal() if reveal else Disclosure(full=False).id_number(protected)
+
+
+def _age(person, day, reveal: bool):
+    """The exact age beside a full ID; a ten-year band in a masked list (issue 9: an exact age
+    beside a masked ID narrowed it to a few dozen numbers)."""
+    return person.age_on(day) if reveal else age_band(person.birth_date, day)
+
+
+def headers(base: list[str], *, reveal: bool) -> list[str]:
+    return base if reveal else ["年龄段" if h == "年龄" else h for h in base]
 
 
 def _post_label(post) -> str:
@@ -98,8 +116,8 @@ def adjusted_and_concurrent_rows(appointments, *, reveal: bool, since=None, unti
             a.community.name,
             person.name,
             person.get_sex_display(),
-            person.age_on(today),
-            _personal(person.id_number, reveal),
+            _age(person, today, reveal),
+            _id_number(person.id_number, reveal),
             _personal(person.phone, reveal),
             _post_label(a.post),
             grids_held.get(person.pk, 0),
@@ -129,8 +147,8 @@ def leader_rows(appointments, *, reveal: bool, day=None):
             a.compound.name if a.compound_id else "",
             person.name,
             person.get_sex_display(),
-            person.age_on(day),
-            _personal(person.id_number, reveal),
+            _age(person, day, reveal),
+            _id_number(person.id_number, reveal),
             _personal(person.phone, reveal),
             a.post.get_kind_display(),
             a.post.title,

@@ -43,8 +43,9 @@ class DateInput(forms.DateInput):
 
 
 class SignForm(forms.Form):
-    signed_by_a_on = forms.DateField(label="甲方签字（盖章）日期", widget=DateInput())
-    signed_by_b_on = forms.DateField(label="乙方签字日期", widget=DateInput())
+    # Not in the future, not before the records begin; not before the appointment (the action).
+    signed_by_a_on = DateField(label="甲方签字（盖章）日期", past_only=True)
+    signed_by_b_on = DateField(label="乙方签字日期", past_only=True)
     scan = forms.FileField(
         label="签字协议扫描件",
         help_text="PDF、JPG 或 PNG",
@@ -61,17 +62,9 @@ class SignForm(forms.Form):
         self.scan_type = sniff_scan(upload)
         return upload
 
-    def clean(self):
-        data = super().clean()
-        today = timezone.localdate()
-        for name in ("signed_by_a_on", "signed_by_b_on"):
-            if data.get(name) and data[name] > today:
-                self.add_error(name, "签字日期不能晚于今天")
-        return data
-
 
 class TerminateForm(forms.Form):
-    on = forms.DateField(label="解除日期", widget=DateInput())
+    on = DateField(label="解除日期")
     reason = forms.CharField(label="解除原因", max_length=200)
 
 

@@ -435,15 +435,25 @@ def verify(request, token):
 # -- boards ------------------------------------------------------------------------------------
 
 
-def _board_page(request, board, token):
-    url = request.build_absolute_uri(token.resident_path())
+def _board_page(request, board, area: dict):
+    """GET shows the board (with its QR code once made); POST makes the QR code's token.
+
+    A GET never writes (issue 9 item 10): the first visit offers a button instead.
+    """
+    if request.method == "POST":
+        actions.board_token(**area)
+        messages.success(request, "已生成公示牌二维码，可打印张贴")
+        return redirect(request.path)
+    token = actions.live_board_token(**area)
+    url = request.build_absolute_uri(token.resident_path()) if token else ""
     board.token = token
     return render(
         request,
         "documents/board.html",
         {
             "board": board,
-            "sheet": board.render(qr_data_uri=_qr(url, scale=5), resident_url=url),
+            "sheet": board.render(qr_data_uri=_qr(url, scale=5) if token else "", resident_url=url),
+            "needs_token": token is None,
             "title": f"{board.area} 公示牌",
         },
     )
@@ -457,8 +467,8 @@ def board_compound(request, pk):
         pk,
         request=request,
     )
-    token = actions.board_token(kind=BoardToken.Kind.COMPOUND, compound=compound)
-    return _board_page(request, boards.compound_board(compound), token)
+    area = {"kind": BoardToken.Kind.COMPOUND, "compound": compound}
+    return _board_page(request, boards.compound_board(compound), area)
 
 
 @login_required
@@ -469,10 +479,8 @@ def board_building(request, pk):
         pk,
         request=request,
     )
-    token = actions.board_token(
-        kind=BoardToken.Kind.BUILDING, compound=building.compound, building=building
-    )
-    return _board_page(request, boards.building_board(building), token)
+    area = {"kind": BoardToken.Kind.BUILDING, "compound": building.compound, "building": building}
+    return _board_page(request, boards.building_board(building), area)
 
 
 @login_required
@@ -483,10 +491,13 @@ def board_unit(request, pk):
         pk,
         request=request,
     )
-    token = actions.board_token(
-        kind=BoardToken.Kind.UNIT, compound=unit.compound, building=unit.building, unit=unit
-    )
-    return _board_page(request, boards.unit_board(unit), token)
+    area = {
+        "kind": BoardToken.Kind.UNIT,
+        "compound": unit.compound,
+        "building": unit.building,
+        "unit": unit,
+    }
+    return _board_page(request, boards.unit_board(unit), area)
 
 
 def resident_board(request, token):
@@ -546,7 +557,9 @@ def filing_adjusted(request):
         acting_user=request.user,
         request=request,
     )
-    content = workbook_bytes([("调整和兼任楼栋长名单", exports.ADJUSTED_HEADERS, rows)])
+    content = workbook_bytes(
+        [("调整和兼任楼栋长名单", exports.headers(exports.ADJUSTED_HEADERS, reveal=reveal), rows)]
+    )
     return _no_store(attachment(content, f"调整和兼任楼栋长备案名单-{where}.xlsx"))
 
 
@@ -564,7 +577,9 @@ def filing_leaders(request):
         acting_user=request.user,
         request=request,
     )
-    content = workbook_bytes([("楼栋长单元长名单", exports.LEADER_HEADERS, rows)])
+    content = workbook_bytes(
+        [("楼栋长单元长名单", exports.headers(exports.LEADER_HEADERS, reveal=reveal), rows)]
+    )
     return _no_store(attachment(content, f"楼栋长单元长备案名单-{where}.xlsx"))
 
 

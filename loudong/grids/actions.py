@@ -21,6 +21,7 @@ from loudong.grids.division import Piece, Policy, divide
 from loudong.grids.division import Unit as EngineUnit
 from loudong.grids.division.geometry import connected, delaunay_neighbours
 from loudong.grids.models import Division, DivisionEvent, Grid, GridPiece
+from loudong.lib.dates import DateOutOfRange, check_window
 from loudong.policy.profile import profile_for
 from loudong.territory.models import Household, Resident, Unit
 
@@ -491,6 +492,10 @@ def freeze_division(
     _check_edit(acting_user, community)
     if not division.can_move_to(Division.Status.FROZEN):
         raise ValidationError("只有草稿方案可以批准生效。")
+    try:
+        check_window(effective_date, "生效日期")
+    except DateOutOfRange as exc:
+        raise ValidationError(str(exc)) from None
     count = division.grids.count()
     if count > MAX_SEQUENCE:
         raise ValidationError(

@@ -4,6 +4,7 @@ import json
 from django import forms
 
 from loudong.lib.fields import DateField
+from loudong.lib.jsontext import MAX_DEPTH, nesting_depth
 from loudong.lib.widgets import DateInput
 from loudong.policy.models import Holiday
 from loudong.policy.schema import label, validate_profile
@@ -120,6 +121,11 @@ class ProfileForm(forms.Form):
         text = cleaned.get("profile_json")
         if text is None:
             return cleaned
+        if nesting_depth(text) > MAX_DEPTH:
+            self.add_error(
+                "profile_json", f"（整个方案）：嵌套层数超过 {MAX_DEPTH} 层，不是有效的政策方案"
+            )
+            return cleaned
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -154,6 +160,8 @@ class ProfileForm(forms.Form):
 
 
 class HolidayForm(forms.ModelForm):
+    date = DateField(label="日期")
+
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]

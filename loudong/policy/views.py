@@ -109,6 +109,8 @@ def compare(request, name):
         a = int(request.GET.get("a", b - 1))
     except ValueError:
         raise Http404 from None
+    if not (0 < a < 2**31 and 0 < b < 2**31):  # 2**63 overflowed SQLite: a 500
+        raise Http404
     old = get_object_or_404(PolicyProfile, name=name, version=a)
     new = get_object_or_404(PolicyProfile, name=name, version=b)
     before, after = diff(old.data, new.data)

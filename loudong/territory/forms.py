@@ -2,10 +2,9 @@ import datetime as dt
 
 from django import forms
 
-from loudong.lib.fields import DateField
+from loudong.lib.fields import BIRTH_EARLIEST, DateField
 from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
 from loudong.lib.phones import PhoneError, normalize_phone
-from loudong.lib.widgets import DateInput
 from loudong.territory.importer import POLITICAL_STATUSES, RELATIONS
 from loudong.territory.models import Household, Resident
 
@@ -25,10 +24,11 @@ class ResidentForm(forms.Form):
     sex = forms.ChoiceField(
         label="性别", choices=[("", "按身份证号"), *Resident.Sex.choices], required=False
     )
-    birth_date = forms.DateField(
+    birth_date = DateField(
         label="出生日期",
         required=False,
-        widget=DateInput(),
+        past_only=True,
+        earliest=BIRTH_EARLIEST,
         help_text="留空则按身份证号",
     )
     political_status = forms.ChoiceField(
@@ -46,10 +46,15 @@ class ResidentForm(forms.Form):
                 "sex": resident.sex,
                 "birth_date": resident.birth_date,
                 "notes": resident.notes,
-                "political_status": resident.political_status,
             }
         super().__init__(*args, **kwargs)
         if resident is not None:
+            # Not pre-filled: party membership is shown only through an audited reveal.
+            self.fields[
+                "political_status"
+            ].help_text = (
+                f"当前 {'已登记' if resident.political_status else '未登记'}；留空表示不修改"
+            )
             self.fields[
                 "id_number"
             ].help_text = f"当前 {resident.id_number.masked or '未登记'}；留空表示不修改"
@@ -109,20 +114,17 @@ class ResidentForm(forms.Form):
                 data.pop("id_number")
             if data["phone"] == "":
                 data.pop("phone")
+            if data["political_status"] == "":
+                data.pop("political_status")
         if data.get("phone") == "无":
             data["phone"] = ""
         return data
 
 
 class MoveOutForm(forms.Form):
-    on = forms.DateField(label="迁出日期", initial=dt.date.today, widget=DateInput())
+    # Not in the future, not before the records begin (0001-01-01 was accepted).
+    on = DateField(label="迁出日期", initial=dt.date.today, past_only=True)
     reason = forms.CharField(label="原因", max_length=200, required=False)
-
-    def clean_on(self):
-        on = self.cleaned_data["on"]
-        if on > dt.date.today():
-            raise forms.ValidationError("迁出日期不能晚于今天")
-        return on
 
 
 class HouseholdForm(forms.Form):

@@ -53,7 +53,15 @@ from loudong.lib.masking import mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, is_mobile, normalize_phone
 from loudong.lib.sheets import Sheet, SheetError, read_book
 from loudong.territory import sealing
-from loudong.territory.models import Building, Household, Region, Resident, Unit, number_key
+from loudong.territory.models import (
+    Building,
+    Household,
+    Region,
+    Resident,
+    Unit,
+    is_party_status,
+    number_key,
+)
 
 TEMPLATE_HEADERS = [
     "社区", "小区", "楼栋", "单元", "房号", "户主姓名", "姓名", "与户主关系", "身份证号", "性别",
@@ -119,7 +127,8 @@ _HOUSEHOLD_COLUMNS = ["id", "community_id", "compound_id", "building_id", "unit_
 _RESIDENT_COLUMNS = [
     "community_id", "compound_id", "household_id", "name", "relation", "is_householder",
     "id_number", "id_number_index", "id_number_last4", "phone", "phone_index", "phone_last4",
-    "sex", "birth_date", "political_status", "notes", "moved_out", "moved_out_on", "row_hash",
+    "sex", "birth_date", "political_status", "is_party_member", "notes", "moved_out",
+    "moved_out_on", "row_hash",
 ]  # fmt: skip
 
 
@@ -1227,7 +1236,7 @@ class Importer:
                         and db[3] == sex
                         and str(db[4] or "") == birth
                         and db[5] == (phone_index(phone) if phone else "")
-                        and db[6] == pol
+                        and (crypto.decrypt(db[6], "text") if db[6] else "") == pol
                         and db[7] == notes
                     )
                     self.status[i] = _REHASH if same else _CHANGED
@@ -1550,7 +1559,8 @@ class Importer:
                                 bool(holder),
                                 sex,
                                 birth or None,
-                                pol,
+                                seal(pol, b"text") if pol else "",
+                                is_party_status(pol),
                                 notes,
                                 *phone_values,
                                 hashed,
@@ -1574,7 +1584,8 @@ class Importer:
                         *phone_values,
                         sex,
                         birth or None,
-                        pol,
+                        seal(pol, b"text") if pol else "",  # party membership is sensitive
+                        is_party_status(pol),
                         notes,
                         False,
                         None,
@@ -1594,7 +1605,8 @@ class Importer:
                 cursor.executemany(
                     "UPDATE territory_resident SET name = %s, relation = %s, "
                     "is_householder = %s, sex = %s, birth_date = %s, political_status = %s, "
-                    "notes = %s, phone = %s, phone_index = %s, phone_last4 = %s, "
+                    "is_party_member = %s, notes = %s, phone = %s, phone_index = %s, "
+                    "phone_last4 = %s, "
                     "row_hash = %s WHERE id = %s",
                     changed,
                 )

@@ -16,6 +16,8 @@ from loudong.lib.protected import BlindIndexField, ProtectedField
 
 class RegionQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = "view"):
+        """Whole subtrees of the user's regions; a post-holder's own region and the compounds
+        of the households they serve (accounts.access.Scope)."""
         from loudong.accounts.access import scope_for
 
         return self.filter(scope_for(user, capability).region_q())
@@ -97,12 +99,19 @@ class Region(models.Model):
 
 
 class ScopedQuerySet(models.QuerySet):
-    """Rows carrying ``community`` and ``compound``; see accounts.access."""
+    """Rows carrying ``community`` and ``compound``; see accounts.access.
+
+    Registry models (``REGISTRY = (lookup, kind)``: buildings, units, households, residents)
+    go through ``Scope.registry_q``: a 楼栋长 sees the households of their posts only, the
+    区民政局 none — one indexed ``IN`` either way.
+    """
 
     def visible_to(self, user, capability: str = "view"):
         from loudong.accounts.access import scope_for
 
-        return self.filter(scope_for(user, capability).q())
+        scope = scope_for(user, capability)
+        link = getattr(self.model, "REGISTRY", None)
+        return self.filter(scope.registry_q(link) if link else scope.q())
 
 
 _CN_DIGITS = {
@@ -171,6 +180,7 @@ class Building(models.Model):
     listed_until = models.DateField("撤档日期", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "building")
 
     class Meta:
         verbose_name = "楼栋"
@@ -202,6 +212,7 @@ class Unit(models.Model):
     floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "unit")
 
     class Meta:
         verbose_name = "单元"
@@ -239,6 +250,7 @@ class Household(models.Model):
     occupied = models.BooleanField("有人居住", default=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "household")
 
     class Meta:
         verbose_name = "户"
@@ -283,6 +295,14 @@ class ResidentQuerySet(ScopedQuerySet):
         )
 
 
+# 政治面貌 values that make a party member (the plain ``is_party_member`` flag).
+PARTY_STATUSES = frozenset({"中共党员", "中共预备党员", "党员"})
+
+
+def is_party_status(status: str) -> bool:
+    return " ".join(str(status or "").split()) in PARTY_STATUSES
+
+
 class Resident(models.Model):
     class Sex(models.TextChoices):
         MALE = "M", "男"
@@ -304,7 +324,10 @@ class Resident(models.Model):
     phone_last4 = BlindIndexField(source="phone", part="last4")
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    political_status = models.CharField("政治面貌", max_length=20, blank=True)
+    # Party membership is sensitive (PRODUCT.md): the status is encrypted and shown masked; the
+    # plain flag beside it serves counts (党员 share of leaders, reports), never a name list.
+    political_status = ProtectedField("政治面貌", kind="text")
+    is_party_member = models.BooleanField("党员", default=False, db_index=True)
     notes = models.CharField("备注", max_length=200, blank=True)
     moved_out = models.BooleanField("已迁出", default=False)
     moved_out_on = models.DateField("迁出日期", null=True, blank=True)
@@ -313,6 +336,7 @@ class Resident(models.Model):
     row_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ResidentQuerySet.as_manager()
+    REGISTRY = ("household_id", "household")
 
     class Meta:
         verbose_name = "居民"

@@ -12,16 +12,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from loudong.accounts import actions as account_actions
-from loudong.accounts.access import get_object_for_user, has_cap, require_cap, scope_for
+from loudong.accounts.access import (
+    disclosure_for,
+    get_object_for_user,
+    has_cap,
+    require_cap,
+    scope_for,
+)
 from loudong.accounts.forms import ReasonForm
 from loudong.accounts.models import AuditEvent
 from loudong.accounts.roles import Cap
+from loudong.lib.filenames import fit_filename
 from loudong.territory import actions
 from loudong.territory.access import (
     get_building_for_user,
     get_household_for_user,
     get_region_for_user,
     get_resident_for_user,
+    require_registry,
 )
 from loudong.territory.forms import (
     CommunityContactForm,
@@ -103,8 +111,10 @@ def region(request, pk):
         )
     buildings = None
     if region.level == Region.Level.COMPOUND:
-        buildings = Building.objects.filter(compound=region).annotate(
-            occupied_count=Count("households", filter=Q(households__occupied=True))
+        buildings = (
+            Building.objects.visible_to(request.user)
+            .filter(compound=region)
+            .annotate(occupied_count=Count("households", filter=Q(households__occupied=True)))
         )
     return render(
         request,
@@ -124,15 +134,17 @@ def region(request, pk):
 def building(request, pk):
     building = get_building_for_user(request.user, pk, request=request)
     households = (
-        Household.objects.filter(building=building)
+        Household.objects.visible_to(request.user)
+        .filter(building=building)
         .select_related("unit")
         .annotate(people=Count("residents", filter=Q(residents__moved_out=False)))
         .order_by("unit__number_key", "floor", "room")
     )
     units = list(
-        building.units.annotate(
-            n=Count("households", filter=Q(households__occupied=True))
-        ).order_by("number_key")
+        Unit.objects.visible_to(request.user)
+        .filter(building=building)
+        .annotate(n=Count("households", filter=Q(households__occupied=True)))
+        .order_by("number_key")
     )
     return render(
         request,
@@ -153,12 +165,17 @@ def building(request, pk):
 @login_required
 def household(request, pk):
     household = get_household_for_user(request.user, pk, request=request)
+    disclosure = disclosure_for(request.user, household)
+    residents = list(household.residents.order_by("moved_out", "-is_householder", "id"))
+    for r in residents:
+        r.shown = disclosure.show(r)
     return render(
         request,
         "territory/household.html",
         {
             "household": household,
-            "residents": household.residents.order_by("moved_out", "-is_householder", "id"),
+            "residents": residents,
+            "shown_full": disclosure.full,
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
             "can_edit": scope_for(request.user, Cap.EDIT).allows(household),
             "breadcrumb": region_crumbs(
@@ -180,6 +197,7 @@ def resident(request, pk):
         "territory/resident.html",
         {
             "resident": resident,
+            "shown": disclosure_for(request.user, resident).show(resident),
             "reveal_form": ReasonForm(),
             "move_out_form": MoveOutForm(),
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(resident),
@@ -204,12 +222,17 @@ def resident_reveal(request, pk):
     """Show the full 身份证号 and phone once; needs the reveal capability and a reason."""
     resident = get_resident_for_user(request.user, pk, capability=Cap.REVEAL, request=request)
     form = ReasonForm(request.POST)
-    context = {"resident": resident, "reveal_form": form, "can_reveal": True}
+    context = {
+        "resident": resident,
+        "reveal_form": form,
+        "can_reveal": True,
+        "shown": disclosure_for(request.user, resident).show(resident),
+    }
     if not form.is_valid():
         return render(request, "territory/resident.html", context, status=400)
     context["revealed"] = account_actions.reveal(
         obj=resident,
-        fields=["id_number", "phone"],
+        fields=["id_number", "phone", "political_status"],
         reason=form.cleaned_data["reason"],
         acting_user=request.user,
         request=request,
@@ -231,6 +254,9 @@ def _page(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+MAX_SEARCH_PAGE = 10_000
+
+
 class _SlicePage:
     """A page without a total count: search results can be large, counting them is not free."""
 
@@ -248,6 +274,8 @@ def _slice_page(request, queryset):
         number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         number = 1
+    # A page past this is never browsed; beyond 2**63 rows the OFFSET overflowed SQLite (a 500).
+    number = min(number, MAX_SEARCH_PAGE)
     start = (number - 1) * PAGE_SIZE
     items = list(queryset[start : start + PAGE_SIZE + 1])
     return _SlicePage(items[:PAGE_SIZE], number, len(items) > PAGE_SIZE)
@@ -266,6 +294,7 @@ def _people_counts(households) -> dict:
 @login_required
 def household_list(request):
     """Every household in scope, optionally of one region; 50 a page, one query a page."""
+    require_registry(request.user, request=request)
     households = Household.objects.visible_to(request.user)
     region = None
     if request.GET.get("region"):
@@ -323,6 +352,33 @@ def classify_query(q: str) -> str:
     return "text"
 
 
+NUMBER_KINDS = ("id", "phone", "last4", "masked")
+
+
+def _number_search_refusal(request) -> tuple[str, int]:
+    """('', 200) when this user may look a number up now; else the Chinese reason and status.
+
+    Exact ID and phone searches confirm a guess (the attack: 67 searches in 3.8 s as 区民政局):
+    only roles that may reveal get them, at most ``LOUDONG_NUMBER_SEARCH_LIMIT`` per user per
+    ``LOUDONG_NUMBER_SEARCH_WINDOW_S`` seconds.
+    """
+    from django.conf import settings
+
+    from loudong.lib import throttle
+
+    if not scope_for(request.user, Cap.REVEAL):
+        return "您的角色不能按身份证号或电话查找，请按姓名或小区名查找。", 403
+    limit, window = settings.LOUDONG_NUMBER_SEARCH_LIMIT, settings.LOUDONG_NUMBER_SEARCH_WINDOW_S
+    key = f"number-search:{request.user.pk}"
+    if throttle.hit(key, limit, window):
+        if not throttle.hit(f"{key}:audited", 1, window):  # one audit row per window
+            account_actions.record_number_search_throttled(
+                acting_user=request.user, request=request
+            )
+        return f"按号码查找过于频繁（每 {window // 60} 分钟最多 {limit} 次），请稍后再试。", 429
+    return "", 200
+
+
 @login_required
 def search(request):
     """Exact ID/phone by blind index, last 4 digits by their own index, names by prefix.
@@ -330,16 +386,26 @@ def search(request):
     Never decrypts rows to compare, except the few last-4 candidates a masked ID
     (``341***********1234``) narrows to.
     """
+    require_registry(request.user, request=request)
     form = SearchForm(request.GET or None)
     residents = compounds = None
-    kind = ""
+    kind = refusal = ""
+    status = 200
     if form.is_valid() and form.cleaned_data["q"].strip():
         q = form.cleaned_data["q"].strip()
         kind = classify_query(q)
         visible = Resident.objects.visible_to(request.user).select_related(
             "household__unit", "household__building", "compound"
         )
-        if kind == "id":
+        if kind in NUMBER_KINDS:
+            refusal, status = _number_search_refusal(request)
+            # A number confirms who someone is: only among the residents one may reveal.
+            visible = Resident.objects.visible_to(request.user, Cap.REVEAL).select_related(
+                "household__unit", "household__building", "compound"
+            )
+        if refusal:
+            kind = ""
+        elif kind == "id":
             residents = visible.with_id_number(q)
         elif kind == "phone":
             residents = visible.with_phone(q)
@@ -361,9 +427,18 @@ def search(request):
                 .filter(level=Region.Level.COMPOUND, name__gte=name, name__lt=name + "\U0010ffff")
                 .select_related("parent")[:20]
             )
-        if not isinstance(residents, list):
+        if residents is not None and not isinstance(residents, list):
             residents = residents.order_by("name", "id")
     page = _slice_page(request, residents) if residents is not None else None
+    if kind in NUMBER_KINDS and page and page.object_list:
+        account_actions.record_number_search(
+            kind=kind,
+            found=[r.pk for r in page.object_list],
+            acting_user=request.user,
+            request=request,
+        )
+    for r in page.object_list if page else []:
+        r.shown = disclosure_for(request.user, r).show(r)
     return render(
         request,
         "territory/search.html",
@@ -372,9 +447,12 @@ def search(request):
             "page": page,
             "kind": kind,
             "compounds": compounds,
+            "refusal": refusal,
+            "number_search": bool(scope_for(request.user, Cap.REVEAL)),
             "query": urlencode({"q": request.GET.get("q", "")}),
             "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "搜索"}],
         },
+        status=status,
     )
 
 
@@ -531,11 +609,13 @@ def resident_move_out(request, pk):
 @login_required
 def history(request, kind, pk):
     """Changes to one household or resident, from the audit log (values masked there)."""
+    # The log's values are masked, yet a change history (old and new birth dates, statuses …)
+    # is the registry workers' record: read-only roles get a 403.
     if kind == "resident":
-        obj = get_resident_for_user(request.user, pk, request=request)
+        obj = get_resident_for_user(request.user, pk, capability=Cap.EDIT, request=request)
         label = "territory.resident"
     else:
-        obj = get_household_for_user(request.user, pk, request=request)
+        obj = get_household_for_user(request.user, pk, write=True, request=request)
         label = "territory.household"
     events = AuditEvent.objects.filter(target_type=label, target_id=str(obj.pk)).order_by("-seq")[
         :200
@@ -567,7 +647,7 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         job = ImportJob(
             created_by=request.user,
-            filename=upload.name[:200],
+            filename=fit_filename(upload.name, ImportJob._meta.get_field("filename").max_length),
             dry_run=form.cleaned_data["dry_run"],
             partial=form.cleaned_data["partial"],
             create_regions=form.cleaned_data["create_regions"],
@@ -663,13 +743,14 @@ def export(request):
     from loudong.lib.xlsx import attachment
     from loudong.territory.exports import export_workbook
 
+    if not has_cap(request.user, Cap.EXPORT):
+        raise PermissionDenied("您没有导出名单的权限")
+    require_registry(request.user, Cap.EXPORT, request=request)
     residents = Resident.objects.visible_to(request.user).filter(moved_out=False)
     region = None
     if request.GET.get("region"):
         region = get_region_for_user(request.user, request.GET["region"], request=request)
         residents = residents.filter(_region_filter(region))
-    if not has_cap(request.user, Cap.EXPORT):
-        raise PermissionDenied("您没有导出名单的权限")
     reveal_scope = scope_for(request.user, Cap.REVEAL)
     export_scope = scope_for(request.user, Cap.EXPORT)
     residents = residents.filter(export_scope.q())

@@ -16,6 +16,8 @@ JOB = Job("t", "loudong.ops.tests.test_schedule:fake", 300, "loudong help", "测
 
 
 class ScheduleTestCase(TransactionTestCase):
+    serialized_rollback = True  # restore the migrations' data for the TestCases that follow
+
     def test_a_due_job_is_claimed_once_then_waits_its_interval(self):
         now = timezone.now()
         self.assertTrue(claim(JOB, now))

@@ -29,6 +29,13 @@ class Command(BaseCommand):
             self.stdout.write("数据库中已有街道数据，跳过构建。")
         else:
             build.build(households=households, seed=seed, stdout=self.stdout, profile=profile)
+            # A new database starts a new audit chain: anchor it (an older anchor file, from a
+            # database since deleted, is kept beside it as *.replaced-<time>).
+            from loudong.accounts.audit import checkpoint
+
+            result = checkpoint(replace=True)
+            if result.ok and result.head:
+                self.stdout.write(f"审计锚点已建立：{result.head.rows} 条记录")
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码：{accounts.demo_password()}）：")
         for line in accounts.describe_demo_users():
