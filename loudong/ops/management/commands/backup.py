@@ -24,3 +24,7 @@ class Command(BaseCommand):
             f"上传文件 {manifest['media_files']} 个"
             + ("，含审计链锚点" if manifest["audit_anchor"] else "")
         )
+        if not manifest["audit_chain_ok"]:
+            self.stderr.write(
+                "警告：审计链校验未通过，锚点未更新；请运行 loudong verify_audit 查看"
+            )
