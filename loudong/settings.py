@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "loudong.documents",
     "loudong.fieldwork",
     "loudong.ops",
+    "loudong.workbench",
     "loudong.demo",
 ]
 

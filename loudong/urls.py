@@ -2,11 +2,12 @@ from django.urls import include, path
 
 import loudong.lib.urls  # noqa: F401  (registers the <id:…> converter before the apps' urls)
 from loudong import errors
-from loudong.accounts import views as account_views
 from loudong.ops import views as ops_views
+from loudong.workbench import views as workbench_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", workbench_views.home, name="home"),
+    path("workbench/", include("loudong.workbench.urls")),
     path("accounts/", include("loudong.accounts.urls")),
     path("territory/", include("loudong.territory.urls")),
     path("policy/", include("loudong.policy.urls")),

@@ -152,11 +152,6 @@ def _base32(device) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
-@login_required
-def home(request):
-    return render(request, "home.html", {"roles": request.user.active_roles()})
-
-
 # System administrator: users and roles.
 
 

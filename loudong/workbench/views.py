@@ -1,0 +1,46 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from loudong.workbench import registry
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request):
+    """The workbench (工作台): what waits for this user, as counts; each opens its list."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "workbench/home.html",
+        {
+            "roles": request.user.active_roles(),
+            "sections": registry.workbench(request.user, today),
+            "today": today,
+        },
+    )
+
+
+@login_required
+def todo(request, key):
+    """The rows behind one count, overdue first; each row opens its own page."""
+    src = registry.source(key)
+    if src is None:
+        raise Http404
+    today = timezone.localdate()
+    rows = [src.row(obj, today) for obj in registry.rows_of(src, request.user, today)]
+    rows.sort(key=lambda r: not r.overdue)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workbench/todo.html",
+        {
+            "source": src,
+            "page": page,
+            "overdue": sum(1 for r in rows if r.overdue),
+            "breadcrumb": [{"label": "工作台", "url": "/"}],
+        },
+    )
