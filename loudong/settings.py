@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "loudong.fieldwork",
     "loudong.ops",
     "loudong.workbench",
+    "loudong.reports",
     "loudong.demo",
 ]
 

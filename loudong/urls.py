@@ -8,6 +8,7 @@ from loudong.workbench import views as workbench_views
 urlpatterns = [
     path("", workbench_views.home, name="home"),
     path("workbench/", include("loudong.workbench.urls")),
+    path("reports/", include("loudong.reports.urls")),
     path("accounts/", include("loudong.accounts.urls")),
     path("territory/", include("loudong.territory.urls")),
     path("policy/", include("loudong.policy.urls")),

@@ -8,6 +8,7 @@ NAVIGATION = [
     ("网格划分", "/grids/", Cap.VIEW),
     ("楼栋长队伍", "/roster/", Cap.VIEW),
     ("文书与公示", "/documents/", Cap.VIEW),
+    ("统计报表", "/reports/", "reports"),
     ("政策参数", "/policy/", Cap.POLICY),
     ("用户管理", "/accounts/users/", Cap.MANAGE_USERS),
     ("安全设置", "/accounts/security/", Cap.MANAGE_SECURITY),
@@ -24,9 +25,15 @@ def navigation(request):
     items = [
         {"label": label, "url": url, "active": _is_active(request.path, url)}
         for label, url, cap in NAVIGATION
-        if cap is None or has_cap(user, cap)
+        if cap is None or (reads_reports(user) if cap == "reports" else has_cap(user, cap))
     ]
     return {"site_name": settings.SITE_NAME, "nav_items": items}
+
+
+def reads_reports(user) -> bool:
+    from loudong.accounts.roles import ROLE_REPORTS
+
+    return any(a.role in ROLE_REPORTS and a.region_id for a in user.active_roles())
 
 
 def _is_active(path: str, url: str) -> bool:

@@ -106,3 +106,20 @@ ROLE_REGISTRY = {
     Role.SECURITY_ADMIN: Registry.NONE,
     Role.AUDIT_ADMIN: Registry.NONE,
 }
+
+
+class Reports(models.TextChoices):
+    """Which dashboards a role reads (the reports app)."""
+
+    FULL = "full", "辖区报表，可下钻到名单"
+    # 区民政局: "read-only, masked, aggregates" — small counts hidden, no drill-down.
+    AGGREGATES = "aggregates", "只看汇总（小于5的数不显示）"
+
+
+# Roles not listed read no dashboard: a 楼栋长's home is the field-work phone page, and the
+# three administrators see no business data (三员分立).
+ROLE_REPORTS = {
+    Role.SUBDISTRICT_ADMIN: Reports.FULL,
+    Role.COMMUNITY_WORKER: Reports.FULL,
+    Role.CIVIL_AFFAIRS: Reports.AGGREGATES,
+}

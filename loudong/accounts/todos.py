@@ -96,4 +96,3 @@ def audit_chain(user, today):
     if not last or last["stale"]:
         return ["最近 15 分钟没有核对记录：请确认后台任务（loudong worker）在运行"]
     return []
-

@@ -35,7 +35,9 @@ def _row(a, today) -> Row:
 )
 def agreements_unsigned(user, today):
     return (
-        Appointment.objects.filter(Q(community_id__in=community_ids(user)), status=Appointment.Status.ACTIVE)
+        Appointment.objects.filter(
+            Q(community_id__in=community_ids(user)), status=Appointment.Status.ACTIVE
+        )
         .filter(Q(agreement__isnull=True) | Q(agreement__status="draft"))
         .select_related("post", "person", "agreement")
         .order_by("start", "pk")

@@ -213,6 +213,33 @@ class AcknowledgeForm(forms.Form):
     note = forms.CharField(label="处理说明", max_length=200)
 
 
+class PersonFilterForm(forms.Form):
+    """The people list's filters; the dashboards' drill-downs land here."""
+
+    q = forms.CharField(label="姓名", required=False, max_length=50)
+    community = forms.ModelChoiceField(
+        label="社区", queryset=None, required=False, empty_label="全部社区"
+    )
+    pool = forms.ChoiceField(
+        label="来源", required=False, choices=[("", "全部来源"), *Person.Pool.choices]
+    )
+    education = forms.ChoiceField(
+        label="文化程度", required=False, choices=[("", "全部"), *Person.Education.choices]
+    )
+    in_post = forms.BooleanField(label="只看在任", required=False)
+    posts = forms.TypedChoiceField(
+        label="在任岗位数",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "不限"), (1, "1 个"), (2, "2 个"), (3, "3 个及以上")],
+    )
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+
+
 class PostFilterForm(forms.Form):
     community = forms.ModelChoiceField(
         label="社区", queryset=None, required=False, empty_label="全部社区"

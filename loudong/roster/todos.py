@@ -165,7 +165,9 @@ def _attention_row(p, today) -> Row:
 )
 def posts_attention(user, today):
     return (
-        Post.objects.filter(Q(community_id__in=community_ids(user)), active=True, needs_attention=True)
+        Post.objects.filter(
+            Q(community_id__in=community_ids(user)), active=True, needs_attention=True
+        )
         .select_related("community")
         .order_by("community__code", "title", "pk")
     )

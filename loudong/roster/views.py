@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +39,7 @@ from loudong.roster.forms import (
     MeetingResultForm,
     MoveForm,
     ObjectionForm,
+    PersonFilterForm,
     PersonForm,
     PostFilterForm,
     ReasonForm,
@@ -649,20 +650,42 @@ def renew(request, pk):
 def person_list(request):
     require_view(request)
     persons = Person.objects.visible_to(request.user).select_related("community")
-    q = request.GET.get("q", "").strip()
-    if q:
-        persons = persons.filter(name__startswith=q)
+    form = PersonFilterForm(request.GET or None, communities=_communities(request.user))
+    refuse_out_of_scope_filters(form, request.user, request)
+    if form.is_valid():
+        persons = _filter_persons(persons, form.cleaned_data)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "roster/person_list.html",
         {
             "page": _page(request, persons.order_by("community__code", "name", "id")),
-            "q": q,
-            "query": f"q={q}" if q else "",
+            "form": form,
+            "query": query.urlencode(),
             "can_create": bool(scope_for(request.user, Cap.EDIT)),
             "breadcrumb": _crumbs({"label": "人员"}),
         },
     )
+
+
+def _filter_persons(persons, data):
+    if data["q"].strip():
+        persons = persons.filter(name__startswith=data["q"].strip())
+    if data["community"]:
+        persons = persons.filter(community=data["community"])
+    for name in ("pool", "education"):
+        if data[name]:
+            persons = persons.filter(**{name: data[name]})
+    if data["in_post"] or data["posts"]:
+        persons = persons.annotate(
+            held=Count("appointments", filter=Q(appointments__status="active"))
+        ).filter(held__gte=1)
+        if data["posts"] and data["posts"] >= 3:
+            persons = persons.filter(held__gte=3)
+        elif data["posts"]:
+            persons = persons.filter(held=data["posts"])
+    return persons
 
 
 def _person(request, pk, **kw):

@@ -23,9 +23,7 @@ def counts(response) -> dict[str, int]:
     html = response.content.decode()
     return {
         key: int(n)
-        for key, n in re.findall(
-            r'data-todo="([^"]+)">\s*<span class="todo-count">(\d+)', html
-        )
+        for key, n in re.findall(r'data-todo="([^"]+)">\s*<span class="todo-count">(\d+)', html)
     }
 
 
@@ -153,9 +151,7 @@ class WorkbenchTestCase(RosterTestCase):
         self.assertNotIn("imports", counts(self.client.get("/")))
 
     def test_the_security_admin_sees_links_to_issue_and_nothing_of_the_business(self):
-        PasswordLink.objects.create(
-            user=self.shequ_b, kind="reset", requested_by=self.xitong
-        )
+        PasswordLink.objects.create(user=self.shequ_b, kind="reset", requested_by=self.xitong)
         self.login_admin(self.anquan)
         got = counts(self.client.get("/"))
         self.assertEqual(got, {"password-links": 1})
