@@ -168,3 +168,31 @@ def get(key: str) -> Dashboard | None:
 
 def pct(part, whole) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+# -- the district overview: one row per subdistrict, a column per figure an app contributes --
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    kind: str
+    per_community: Callable  # (Filters) -> {community_id: number}
+    order: int = 50
+
+
+_figures: list[Figure] = []
+
+
+def overview_figure(*, title, kind="count", order=50):
+    """Register ``(filters) -> {community id: number}`` as a column of the district overview."""
+
+    def register(fn):
+        _figures.append(Figure(title=title, kind=kind, per_community=fn, order=order))
+        return fn
+
+    return register
+
+
+def overview_figures() -> list[Figure]:
+    return sorted(_figures, key=lambda f: f.order)

@@ -17,10 +17,10 @@ from loudong.territory.models import Region
 
 
 def reader(user):
-    """(communities the user reads reports on, aggregates only?) — 404 for other roles."""
+    """(communities the user reads reports on, aggregates only?); None for other roles."""
     roles = [a for a in user.active_roles() if a.role in ROLE_REPORTS and a.region_id]
     if not roles:
-        raise Http404
+        return None
     full = [a.region for a in roles if ROLE_REPORTS[a.role] == Reports.FULL]
     regions = full or [a.region for a in roles]
     q = Q(pk__in=[])
@@ -34,9 +34,22 @@ def _dashboards(aggregates_only):
     return [d for d in registry.all_dashboards() if d.district or not aggregates_only]
 
 
+def available(user) -> list:
+    """The dashboards ``user`` may open (none for a role that reads no reports)."""
+    found = reader(user)
+    return _dashboards(found[1]) if found else []
+
+
+def _reader_or_404(user):
+    found = reader(user)
+    if found is None:
+        raise Http404
+    return found
+
+
 @login_required
 def index(request):
-    _communities, aggregates_only = reader(request.user)
+    _communities, aggregates_only = _reader_or_404(request.user)
     return render(
         request,
         "reports/index.html",
@@ -50,7 +63,7 @@ def index(request):
 
 def _built(request, key):
     board = registry.get(key)
-    communities, aggregates_only = reader(request.user)
+    communities, aggregates_only = _reader_or_404(request.user)
     if board is None or board not in _dashboards(aggregates_only):
         raise Http404
     today = timezone.localdate()

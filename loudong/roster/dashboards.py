@@ -3,12 +3,12 @@
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from loudong.grids.models import Grid
 from loudong.lib.masking import age_band
-from loudong.reports.registry import Column, Table, dashboard, pct
+from loudong.reports.registry import Column, Table, dashboard, overview_figure, pct
 from loudong.roster.models import Appointment, Person, Post
 from loudong.territory.models import Region
 
@@ -214,3 +214,42 @@ def leaders(filters):
             note=f"登记为兼任的任职 {concurrent} 个",
         ),
     ]
+
+
+# -- the district overview's columns ----------------------------------------------------------
+
+
+@overview_figure(title="网格数", order=10)
+def overview_grids(filters):
+    return _count_by_community(
+        Grid.objects.in_force().filter(community_id__in=filters.community_ids)
+    )
+
+
+@overview_figure(title="空缺网格", order=20)
+def overview_vacant(filters):
+    out = defaultdict(int)
+    grids = Grid.objects.in_force().filter(community_id__in=filters.community_ids)
+    for community_id, leader in grids.with_leader().values_list("community_id", "leader_person_id"):
+        out[community_id] += leader is None
+    return dict(out)
+
+
+@overview_figure(title="在任楼栋长（人）", order=30)
+def overview_leaders(filters):
+    day = filters.until
+    serving = Appointment.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=day),
+        community_id__in=filters.community_ids,
+        start__lte=day,
+        is_legacy=False,
+    )
+    return dict(
+        serving.values("community_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("community_id", "n")
+    )
+
+
+def _count_by_community(qs) -> dict:
+    return dict(qs.values("community_id").annotate(n=Count("id")).values_list("community_id", "n"))

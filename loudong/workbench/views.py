@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from loudong.reports.views import available
 from loudong.workbench import registry
 
 PAGE_SIZE = 50
@@ -20,6 +21,7 @@ def home(request):
             "roles": request.user.active_roles(),
             "sections": registry.workbench(request.user, today),
             "today": today,
+            "dashboards": available(request.user),
         },
     )
 
@@ -44,3 +46,4 @@ def todo(request, key):
             "breadcrumb": [{"label": "工作台", "url": "/"}],
         },
     )
+
