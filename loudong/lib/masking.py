@@ -34,3 +34,11 @@ def mask_address(value: str) -> str:
 
 def mask_all(value: str) -> str:
     return "****" if value else ""
+
+
+def mask_account(value: str) -> str:
+    """Bank account numbers: the last 4 digits only (``**** 1234``)."""
+    digits = "".join(c for c in value if c.isalnum())
+    if not digits:
+        return ""
+    return "**** " + digits[-4:] if len(digits) > 4 else "*" * len(digits)
