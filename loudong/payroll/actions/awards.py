@@ -367,6 +367,7 @@ def grant(
 
     require_edit(acting_user, campaign, "授予表彰", request)
     today = today or timezone.localdate()
+    campaign = Campaign.objects.get(pk=campaign.pk)
     if campaign.status != Campaign.Status.NOTICE:
         raise Refused("投票结束并公示后才能授予表彰")
     if campaign.notice_end is not None and today <= campaign.notice_end:
