@@ -93,6 +93,7 @@ migrations-check: setup
 bench: setup
 	$(BIN)/python -m loudong.grids.division.bench
 	$(BIN)/python -m loudong.territory.bench
+	$(BIN)/python -m loudong.payroll.bench
 
 clean:
 	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles

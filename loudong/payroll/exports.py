@@ -66,10 +66,10 @@ def _payee(line, reveal: bool, live: dict):
     return name, show(id_number) if id_number else "", bank, show(account) if account else ""
 
 
-def rows(period, *, reveal: bool) -> list[list]:
+def rows(period, *, reveal: bool, lines=None) -> list[list]:
     from loudong.payroll.models import BankAccount
 
-    lines = lines_of(period)
+    lines = lines_of(period) if lines is None else lines
     live = (
         {}
         if period.is_locked
@@ -104,9 +104,9 @@ def rows(period, *, reveal: bool) -> list[list]:
     return out
 
 
-def person_totals(period) -> list[tuple[str, Decimal, int]]:
+def person_totals(period, lines=None) -> list[tuple[str, Decimal, int]]:
     totals: OrderedDict[int, list] = OrderedDict()
-    for line in lines_of(period):
+    for line in lines_of(period) if lines is None else lines:
         row = totals.setdefault(
             line.person_id, [line.payee_name or line.person.name, Decimal(0), 0]
         )
@@ -139,7 +139,8 @@ def workbook(period, *, reveal: bool) -> bytes:
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     total = Decimal(0)
-    data = rows(period, reveal=reveal)
+    lines = lines_of(period)
+    data = rows(period, reveal=reveal, lines=lines)
     for row in data:
         sheet.append([safe_cell(v) for v in row])
         sheet.cell(row=sheet.max_row, column=11).number_format = "0.00"
@@ -153,7 +154,7 @@ def workbook(period, *, reveal: bool) -> bytes:
         sheet.column_dimensions[column].width = width
     people = book.create_sheet("按人汇总")
     people.append(["姓名", "明细条数", "实发合计（元）"])
-    for name, amount, count in person_totals(period):
+    for name, amount, count in person_totals(period, lines):
         people.append([safe_cell(name), count, amount])
         people.cell(row=people.max_row, column=3).number_format = "0.00"
     buffer = io.BytesIO()

@@ -157,7 +157,11 @@ def _close(evaluations, rule, today, acting_user) -> list[Evaluation]:
         done.append(evaluation)
     if problems:
         _refuse_unscored(problems)
-    Evaluation.objects.bulk_update(done, results.RESULT_FIELDS, batch_size=500)
+    # One UPDATE per row: bulk_update's CASE per field per row costs more than it saves here.
+    for evaluation in done:
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            **{name: getattr(evaluation, name) for name in results.RESULT_FIELDS}
+        )
     return done
 
 
