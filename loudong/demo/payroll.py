@@ -147,13 +147,16 @@ def _insurance(regions, users, today, stdout) -> None:
         )
         if named:
             day = min(today, dt.date(year, 1, 1))
-            leaders = list(insurance.covered_leaders(policy, today))
+            leaders = list(insurance.covered_leaders(policy, day))
+            in_post = {a.pk for a in insurance.covered_leaders(policy, today)}
             held = {}
             for a in leaders:
                 held[a.person_id] = held.get(a.person_id, 0) + 1
             # One leader (one grid, not the demo account) left off the list: the gap.
             left_off = [
-                a.person_id for a in leaders if held[a.person_id] == 1 and a.person.user_id is None
+                a.person_id
+                for a in leaders
+                if held[a.person_id] == 1 and a.person.user_id is None and a.pk in in_post
             ][-1:]
             persons = list(
                 {a.person_id: a.person for a in leaders if a.person_id not in left_off}.values()

@@ -120,7 +120,7 @@ def _dress(request, rows):
         else:
             enough = n >= e.round.profile().evaluation.leader_min_answers
             e.shown_answers = n if enough else None
-            e.show_details = enough
+            e.show_details = enough and not e.is_open
     return rows
 
 

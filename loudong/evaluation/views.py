@@ -304,6 +304,20 @@ def _evaluation_context(request, evaluation, **forms):
         out = None
     questions = list(round_.questions.all())
     tally = results.residents_for([evaluation.pk])[evaluation.pk].tally
+    f = out.figures.__dict__ if out else evaluation.figures
+    figure_rows = [
+        ("服务户数", f.get("households", 0)),
+        ("走访", f"{f.get('visits', 0)} 次，覆盖 {f.get('households_visited', 0)} 户"),
+        ("服务记录", f"{f.get('service_records', 0)} 条"),
+        (
+            "矛盾隐患",
+            f"报告或处理 {f.get('incidents_reported', 0)} 件，及时 {f.get('incidents_on_time', 0)} 件",
+        ),
+        (
+            "服务记录表",
+            f"应报 {f.get('reports_due', 0)} 个月，已报 {f.get('reports_submitted', 0)} 个月",
+        ),
+    ]
     editable = can_edit(request.user, evaluation) and evaluation.is_open
     progress = surveys.progress([evaluation.pk])[evaluation.pk]
     context = {
@@ -312,6 +326,7 @@ def _evaluation_context(request, evaluation, **forms):
         "profile": profile,
         "outcome": out,
         "questions": _distribution(questions, tally),
+        "figure_rows": figure_rows,
         "progress": progress,
         "meetings": MeetingLink.objects.filter(evaluation=evaluation).select_related(
             "question__meeting"
@@ -558,7 +573,9 @@ def leader_view(evaluation, profile) -> dict:
     minimum = profile.evaluation.leader_min_answers
     enough = progress["answered"] >= minimum
     questions = None
-    if enough:
+    # Only once closed: watching the counts move while a round is open could tell a leader
+    # which option a neighbour who just answered chose.
+    if enough and not evaluation.is_open:
         tally = results.residents_for([evaluation.pk])[evaluation.pk].tally
         questions = _distribution(list(evaluation.round.questions.all()), tally)
     return {

@@ -159,6 +159,7 @@ def _period_context(request, period, **forms):
     )
     for row in by_kind:
         row["label"] = Line.Kind(row["kind"]).label
+        row["total"] = money.yuan(row["total"] or 0)
     total, count = periods.totals(period)
     context = {
         "period": period,

@@ -134,23 +134,52 @@ class SurveyTestCase(MoneyTestCase):
         self.assertEqual(r.status_code, 400)
         self.assertIn("多于收回的 1 份", r.content.decode())
 
-    def test_the_leader_sees_results_only_with_five_answers(self):
+    def close_with(self, wang_answers: int):
+        """Close the round with ``wang_answers`` answers for 王建国 (others get one each)."""
         slips = self.key()
-        for slip in slips[:4]:
+        for slip in slips[:wang_answers]:
+            surveys.answer(key=slip.key, choices={k[2:]: v for k, v in ANSWER.items()})
+        for e in self.round.evaluations.all():
+            e.attitude_score = 90
+            e.save()
+            if e.pk != self.evaluation.pk:
+                s = surveys.issue_slips(evaluation=e, acting_user=self.shequ_a)[0]
+                surveys.answer(key=s.key, choices={k[2:]: v for k, v in ANSWER.items()})
+        with mock.patch("loudong.evaluation.results.work_figures", return_value=figures()):
+            rounds.close_round(round=self.round, acting_user=self.shequ_a)
+
+    def test_the_leader_sees_no_distribution_while_the_round_is_open(self):
+        for slip in self.key():
             surveys.answer(key=slip.key, choices={k[2:]: v for k, v in ANSWER.items()})
         self.login(self.leader)
         page = self.client.get("/evaluation/mine/").content.decode()
-        self.assertIn("不足 5 户", page)
+        self.assertIn("已有 5 户居民作答", page)
+        self.assertIn("问卷结果在评议结束后显示", page)
         self.assertNotIn("居民问卷（", page)
         # Nor the worker's page, nor the API's details.
         self.assertEqual(self.client.get(f"/evaluation/{self.evaluation.pk}/").status_code, 403)
         api = self.client.get("/api/v1/evaluations").json()
         self.assertEqual([i["person"] for i in api["items"]], [self.wang.pk])
-        self.assertIsNone(api["items"][0]["answers"])
-        surveys.answer(key=slips[4].key, choices={k[2:]: v for k, v in ANSWER.items()})
+        self.assertIsNone(api["items"][0]["explanation"])
+
+    def test_the_leader_sees_results_only_with_five_answers(self):
+        self.close_with(4)
+        self.login(self.leader)
+        page = self.client.get("/evaluation/mine/").content.decode()
+        self.assertIn("满意", page)  # the grade is theirs to know
+        self.assertIn("不足 5 户", page)
+        self.assertNotIn("居民问卷（", page)
+        api = self.client.get("/api/v1/evaluations").json()["items"][0]
+        self.assertIsNone(api["answers"])
+        self.assertIsNone(api["score"])
+
+    def test_with_five_answers_the_leader_sees_the_closed_results(self):
+        self.close_with(5)
+        self.login(self.leader)
         page = self.client.get("/evaluation/mine/").content.decode()
         self.assertIn("居民问卷（5 户）", page)
-        self.assertEqual(self.client.get("/api/v1/evaluations").json()["items"][0]["answers"], 5)
+        api = self.client.get("/api/v1/evaluations").json()["items"][0]
+        self.assertEqual((api["answers"], api["score"]), (5, "98.0"))
 
     def test_the_about_page_explains_without_a_token(self):
         r = self.client.get(f"/q/about/{self.round.public_key}/")

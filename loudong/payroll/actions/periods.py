@@ -129,7 +129,8 @@ def totals(period) -> tuple[Decimal, int]:
     from django.db.models import Count, Sum
 
     agg = period.lines.aggregate(total=Sum("amount"), n=Count("id"))
-    return (agg["total"] or money.ZERO), agg["n"]
+    # SQLite sums decimals imprecisely (10129.0300000000): back to the fen.
+    return money.round_money(agg["total"] or money.ZERO, "fen"), agg["n"]
 
 
 def submit_period(*, period, acting_user, request=None) -> Period:
