@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 
 def pytest_configure(config):
     from django.conf import settings
@@ -24,3 +26,10 @@ def pytest_report_header(config):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_line(f"database: {_database_label()}")
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_anchor(tmp_path, settings):
+    """Each test has its own audit anchor file, never the demo's var/audit-anchor.json: the
+    database rolls back between tests, a file would not."""
+    settings.LOUDONG_AUDIT_ANCHOR = tmp_path / "audit-anchor.json"

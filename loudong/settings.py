@@ -22,6 +22,12 @@ SECRET_KEY = envsecret("SECRET_KEY", VAR_DIR, nbytes=50)
 # all decrypt (key rotation). LOUDONG_INDEX_KEY keys the blind indexes.
 LOUDONG_DATA_KEY = envsecret("LOUDONG_DATA_KEY", VAR_DIR, nbytes=32, keyed=True)
 LOUDONG_INDEX_KEY = envsecret("LOUDONG_INDEX_KEY", VAR_DIR, nbytes=32)
+# LOUDONG_AUDIT_KEY keys the audit log's hash chain (HMAC-SHA256): whoever can write the
+# database but not read this key cannot recompute the chain after an edit. Never change it
+# (every earlier row would fail verification). LOUDONG_AUDIT_ANCHOR is the file outside the
+# database holding the verified head (row count, last HMAC); backups carry it.
+LOUDONG_AUDIT_KEY = envsecret("LOUDONG_AUDIT_KEY", VAR_DIR, nbytes=32)
+LOUDONG_AUDIT_ANCHOR = Path(os.environ.get("LOUDONG_AUDIT_ANCHOR") or VAR_DIR / "audit-anchor.json")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -58,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "loudong.accounts.middleware.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -137,10 +144,17 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Login throttling (django-axes): 5 failures lock the username for 30 minutes.
+# Login throttling (django-axes): 5 failures lock the (username, client address) pair for 30
+# minutes — a stranger elsewhere cannot lock anyone out of their own office. On top, one
+# address with too many failures across usernames waits (accounts.views.LoginView, lib/throttle).
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "loudong.lib.http.client_ip"
+# Failures from one address, whatever the usernames, before it waits: offices share one NAT
+# address, so this is well above one person's typing slips.
+LOUDONG_LOGIN_IP_FAILURES = envint("LOUDONG_LOGIN_IP_FAILURES", 30)
+LOUDONG_LOGIN_IP_WINDOW_S = envint("LOUDONG_LOGIN_IP_WINDOW_S", 15 * 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -166,15 +180,20 @@ if envbool("BEHIND_TLS_PROXY", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# axes.W006: lock-out is by username on purpose — community offices share one IP
-# behind NAT, and an IP lock would shut out a whole office (docs/decisions.md).
-SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS", "axes.W006")
+SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS", "")
 
 # Request size limits: forms 5 MB, uploads (registry sheets, signed scans) 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LOUDONG_MAX_UPLOAD_BYTES = envint("LOUDONG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Searches by ID number or phone (roles that may reveal only): per user, this many per window.
+LOUDONG_NUMBER_SEARCH_LIMIT = envint("LOUDONG_NUMBER_SEARCH_LIMIT", 30)
+LOUDONG_NUMBER_SEARCH_WINDOW_S = envint("LOUDONG_NUMBER_SEARCH_WINDOW_S", 600)
+# API tokens expire after this many days (create_api_token --days N for another lifetime).
+LOUDONG_API_TOKEN_DAYS = envint("LOUDONG_API_TOKEN_DAYS", 90)
+# A password link (initial password or reset, issued by the 安全管理员) works once, for this long.
+LOUDONG_PASSWORD_LINK_HOURS = envint("LOUDONG_PASSWORD_LINK_HOURS", 24)
 # Date windows for every date typed in (lib/dates.py): nothing before the records begin,
 # nothing more than ten years ahead.
 LOUDONG_DATE_FLOOR = os.environ.get("LOUDONG_DATE_FLOOR", "2000-01-01")
@@ -229,10 +248,23 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# One line per event, JSON with LOG_FORMAT=json (production); no traceback for a 403/404 and no
+# query strings (loudong/ops/logging.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_4xx": {"()": "loudong.ops.logging.ClientErrorsWithoutTraceback"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "loudong.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["quiet_4xx"],
+            "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 CSRF_FAILURE_VIEW = "loudong.errors.csrf_failure"

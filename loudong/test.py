@@ -78,6 +78,30 @@ def make_resident(household, name="张三", **fields) -> Resident:
     )
 
 
+def serve(user, *households, kind="building_leader"):
+    """Make ``user`` (a 楼栋长 …) hold a post serving the buildings of ``households``: the
+    registry they may see (accounts.access). Returns the person."""
+    from loudong.roster.models import Appointment, Person, Post
+
+    first = households[0]
+    person = Person.objects.filter(user=user).first() or Person.objects.create(
+        community=first.community, name=user.full_name or user.username, user=user
+    )
+    for household in households:
+        post = Post.objects.create(
+            community=household.community,
+            compound=household.compound,
+            kind=kind,
+            building=household.building,
+            unit=household.unit if kind == "unit_leader" else None,
+            title=f"{household.building}{'单元长' if kind == 'unit_leader' else '楼栋长'}",
+        )
+        Appointment.objects.create(
+            person=person, post=post, community=household.community, start=dt.date(2025, 1, 1)
+        )
+    return person
+
+
 class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):

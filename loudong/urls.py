@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+import loudong.lib.urls  # noqa: F401  (registers the <id:…> converter before the apps' urls)
 from loudong import errors
 from loudong.accounts import views as account_views
 from loudong.ops import views as ops_views

@@ -31,7 +31,11 @@ class AuditAction(models.TextChoices):
     USER_RESET_PASSWORD = "user.reset_password", "重置密码"
     ROLE_ASSIGN = "role.assign", "分配角色"
     ROLE_END = "role.end", "撤销角色"
+    ROLE_REFUSED = "role.refused", "角色或账号操作被拒绝（三员分立）"
+    PASSWORD_RESET_LINK = "user.password_reset_link", "生成密码重置链接"
+    PASSWORD_RESET_DONE = "user.password_reset_done", "通过重置链接设置新密码"
     API_TOKEN_CREATE = "api_token.create", "创建 API 令牌"
+    API_TOKEN_REVOKE = "api_token.revoke", "吊销 API 令牌"
     SECURITY_UNLOCK = "security.unlock", "解除登录锁定"
     SECURITY_RESET_2FA = "security.reset_2fa", "重置双因素认证"
     SECURITY_2FA_ENROLLED = "security.2fa_enrolled", "绑定双因素认证"
@@ -39,7 +43,11 @@ class AuditAction(models.TextChoices):
 
     # -- personal data and the audit log itself -------------------------------------------------
     REVEAL = "personal_data.reveal", "查看完整个人信息"
+    PERSONAL_SEARCH = "personal_data.search", "按身份证号或电话查找（命中）"
+    PERSONAL_SEARCH_THROTTLED = "personal_data.search_throttled", "按号码查找过于频繁（已限制）"
     AUDIT_EXPORT = "audit.export", "导出审计日志"
+    AUDIT_ANCHOR_REPLACED = "audit.anchor_replaced", "重新建立审计锚点"
+    AUDIT_DAILY_REPORT = "audit.daily_report", "审计日报（链头）"
 
     # -- policy ----------------------------------------------------------------------------------
     POLICY_VERSION = "policy.version", "新建政策方案版本"
@@ -142,6 +150,7 @@ class AuditAction(models.TextChoices):
     # -- community life (community app) ----------------------------------------------------------
 
     # -- operations ------------------------------------------------------------------------------
+    OPS_BACKUP = "ops.backup", "备份数据"
 
 
 def action_label(value: str) -> str:

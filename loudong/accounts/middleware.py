@@ -10,6 +10,7 @@ _OPEN_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/2fa/",
+    "/accounts/password/set/",
     "/static/",
     "/healthz",
     "/api/",
@@ -44,7 +45,11 @@ class AuditRefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, PermissionDenied):
+        from loudong.accounts.access import first_probe_this_minute
+
+        if isinstance(exception, PermissionDenied) and first_probe_this_minute(
+            request.user, request, "denied"
+        ):
             record(
                 actor=request.user,
                 action=AuditAction.DENIED,
@@ -53,3 +58,24 @@ class AuditRefusalMiddleware:
                 request=request,
             )
         return None
+
+
+class ResponseHeadersMiddleware:
+    """``Server`` without versions, and ``Cache-Control: no-store`` on personal pages.
+
+    The development server and gunicorn announce themselves with their versions; the header is
+    set here so that every server sends the same bare name. Any page or API answer to a signed-in
+    caller may carry personal data, so none of them is kept by a browser or a proxy cache unless
+    the view chose its own Cache-Control.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Server"] = "loudong"
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        return response

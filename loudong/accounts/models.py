@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 
 from django.contrib.auth.models import AbstractUser
@@ -6,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from loudong.accounts.roles import ADMIN_ROLES, ROLE_CAPS, ROLE_LEVELS, Role
+from loudong.accounts.roles import ADMIN_ROLES, ROLE_CAPS, ROLE_LEVELS, Role, role_conflict
 
 
 class User(AbstractUser):
@@ -73,11 +74,32 @@ class RoleAssignment(models.Model):
         where = f"（{self.region}）" if self.region_id else ""
         return f"{self.get_role_display()}{where}"
 
+    def save(self, *args, **kwargs):
+        """Any path that adds a role — the action, a shell, a script — meets 三员分立."""
+        if self.active and (self._state.adding or not kwargs.get("update_fields")):
+            problem = role_conflict(self._other_roles(), self.role)
+            if problem:
+                raise ValidationError(problem)
+        super().save(*args, **kwargs)
+
     @property
     def capabilities(self):
         return ROLE_CAPS[self.role]
 
+    def _other_roles(self) -> set[str]:
+        others = RoleAssignment.objects.filter(user_id=self.user_id, active=True)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        return set(others.values_list("role", flat=True))
+
     def clean(self):
+        if self.role not in ROLE_LEVELS:
+            # An unknown role never reaches here through the form (its choices refuse it).
+            raise ValidationError({"role": "没有这个角色"})
+        if self.user_id and self.active:
+            problem = role_conflict(self._other_roles(), self.role)
+            if problem:
+                raise ValidationError({"role": problem})
         levels = ROLE_LEVELS[self.role]
         if levels is None and self.region_id:
             raise ValidationError({"region": "该角色不按区域分配"})
@@ -99,12 +121,15 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """An append-only, hash-chained record of who did what.
+    """An append-only, keyed hash chain of who did what.
 
-    ``hash = sha256(prev_hash + canonical JSON of this row)``, and ``seq`` counts up
-    by one, so a row edited or deleted directly in the database breaks the chain at
-    that row (``loudong verify_audit``). Old and new values hold masked or
-    blind-indexed personal data only (see accounts.audit.safe_value).
+    ``hash = HMAC-SHA256(LOUDONG_AUDIT_KEY, prev_hash + canonical JSON of this row)``, and
+    ``seq`` counts up by one, so a row edited or deleted directly in the database breaks the
+    chain at that row (``loudong verify_audit``). The key lives in the environment, never in
+    the database, so whoever can write the table still cannot recompute the hashes after an
+    edit; deleting the *last* rows is caught by the anchor kept outside the database
+    (accounts.anchor). Old and new values hold masked or blind-indexed personal data only
+    (see accounts.audit.safe_value).
     """
 
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
@@ -189,7 +214,20 @@ class AuditEvent(models.Model):
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        """HMAC-SHA256 under the audit key: recomputing the chain needs the key."""
+        from django.conf import settings
+
+        message = (self.prev_hash + self.canonical()).encode()
+        return hmac.new(settings.LOUDONG_AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def default_token_expiry():
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(days=settings.LOUDONG_API_TOKEN_DAYS)
 
 
 class ApiToken(models.Model):
@@ -200,8 +238,14 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
+    # Every token expires (LOUDONG_API_TOKEN_DAYS, 90 by default; create_api_token --days).
+    expires = models.DateTimeField("有效期至", null=True, default=default_token_expiry)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="吊销人"
+    )
 
     class Meta:
         verbose_name = "API 令牌"
@@ -213,3 +257,70 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    def is_live(self, now) -> bool:
+        return not self.revoked and self.expires is not None and now < self.expires
+
+
+class PasswordLink(models.Model):
+    """A one-time, expiring link with which a user sets their own password.
+
+    等保 三员分立: the 系统管理员 who creates an account or resets a password never sees the
+    link nor the password; the 安全管理员 issues the link (after checking who is asking) and
+    hands it to the person — it is shown to them once, only its SHA-256 is kept. Where the
+    account belongs to a person on the roster, the link also asks for the last six digits of
+    that person's ID number, which neither admin can see. Using it ends every session of the
+    account, and the user finds a notice of it at the next login.
+    """
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "设置初始密码"
+        RESET = "reset", "重置密码"
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="password_links")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, related_name="+", verbose_name="发起人"
+    )
+    requested_at = models.DateTimeField("发起时间", auto_now_add=True)
+    issued_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="发放人"
+    )
+    issued_at = models.DateTimeField("发放时间", null=True, blank=True)
+    expires = models.DateTimeField("失效时间", null=True, blank=True)
+    key_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    closed_at = models.DateTimeField("作废时间", null=True, blank=True)
+    failed_checks = models.PositiveSmallIntegerField("核验失败次数", default=0)
+
+    class Meta:
+        verbose_name = "密码设置链接"
+        verbose_name_plural = "密码设置链接"
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.user.username}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.closed_at is None
+
+    def usable_at(self, now) -> bool:
+        return self.is_open and self.issued_at is not None and now < self.expires
+
+
+class AccountNotice(models.Model):
+    """Something that happened to the account, shown to its user at the next login."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="notices")
+    created = models.DateTimeField(auto_now_add=True)
+    text = models.CharField("内容", max_length=300)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "账号通知"
+        verbose_name_plural = "账号通知"
+        ordering = ["created"]
+
+    def __str__(self):
+        return self.text

@@ -61,3 +61,48 @@ ROLE_LEVELS = {
     Role.SECURITY_ADMIN: None,
     Role.AUDIT_ADMIN: None,
 }
+
+ADMIN_SEPARATION = "三员分立：系统、安全、审计管理员账号只担任一个管理员角色，且不担任任何业务角色"
+
+
+def role_conflict(held, new: str) -> str:
+    """Why role ``new`` cannot join the active roles ``held`` on one account; '' when it can.
+
+    等保 三员分立: an admin account holds exactly one admin role and no business role, so no
+    one person can, say, manage users *and* read the audit log, or manage users *and* see
+    residents. Checked by the form, the action (with the user's row locked) and the model.
+    """
+    held = set(held)
+    labels = "、".join(Role(r).label for r in sorted(held) if r in Role.values)
+    if new in ADMIN_ROLES and held:
+        if held == {new}:
+            return f"该账号已是{Role(new).label}"
+        return f"该账号已有角色：{labels}；{ADMIN_SEPARATION}。请为该管理员另建账号"
+    admins = held & ADMIN_ROLES
+    if admins:
+        names = "、".join(Role(r).label for r in sorted(admins))
+        return f"该账号是{names}，不能再分配业务角色；{ADMIN_SEPARATION}"
+    return ""
+
+
+class Registry(models.TextChoices):
+    """How much of the registry (楼栋、单元、户、居民) a role sees within its region."""
+
+    REGION = "region", "辖区全部"
+    # PRODUCT.md: a 楼栋长 sees "the households of the posts held, nothing else of the registry".
+    POSTS = "posts", "所任岗位服务的住户"
+    # 区民政局: "read-only, masked, aggregates … sees totals, not resident rows".
+    NONE = "none", "只看汇总"
+
+
+ROLE_REGISTRY = {
+    Role.SUBDISTRICT_ADMIN: Registry.REGION,
+    Role.COMMUNITY_WORKER: Registry.REGION,
+    Role.GRID_HEAD: Registry.POSTS,
+    Role.BUILDING_LEADER: Registry.POSTS,
+    Role.UNIT_LEADER: Registry.POSTS,
+    Role.CIVIL_AFFAIRS: Registry.NONE,
+    Role.SYSTEM_ADMIN: Registry.NONE,
+    Role.SECURITY_ADMIN: Registry.NONE,
+    Role.AUDIT_ADMIN: Registry.NONE,
+}

@@ -14,7 +14,38 @@ from loudong.payroll.api import router as payroll_router
 from loudong.roster.api import router as roster_router
 from loudong.territory.api import router as territory_router
 
-api = NinjaAPI(
+# Every operation may answer these; documented once for all (schemathesis checks that each
+# status code a response carries is in the schema).
+ERRORS = {
+    "400": "请求被拒绝（原因见 detail）",
+    "401": "未登录或令牌无效、已过期、已吊销",
+    "403": "无权进行此操作",
+    "404": "不存在，或不在您的管辖范围内",
+    "422": "参数不合法（字段与原因见 detail）",
+    "429": "请求过于频繁",
+}
+ERROR_SCHEMA = {
+    "title": "ErrorOut",
+    "type": "object",
+    "properties": {"detail": {"title": "Detail", "anyOf": [{"type": "string"}, {"type": "array"}]}},
+    "required": ["detail"],
+}
+
+
+class LoudongAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ERROR_SCHEMA
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, text in ERRORS.items():
+                    responses.setdefault(code, {"description": text, "content": ref})
+        return schema
+
+
+api = LoudongAPI(
     title="loudong API",
     version="1",
     description="楼栋长网格治理系统接口。会话登录或 Bearer 令牌；列表默认返回调用者管辖范围内的全部数据。",

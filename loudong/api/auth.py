@@ -10,7 +10,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         try:
             api_token = ApiToken.objects.select_related("user").get(
-                key_hash=ApiToken.hash_key(token), revoked=False, user__is_active=True
+                key_hash=ApiToken.hash_key(token),
+                revoked=False,
+                expires__gt=timezone.now(),
+                user__is_active=True,
             )
         except ApiToken.DoesNotExist:
             return None

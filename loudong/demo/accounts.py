@@ -25,6 +25,15 @@ DEMO_USERS = [
     ("anquan", "安全管理员", Role.SECURITY_ADMIN, None, False, False),
     ("shenji", "审计管理员", Role.AUDIT_ADMIN, None, False, False),
 ]
+# The 长春 demo's 三长 besides the 楼栋长 (PRODUCT.md "Stable interfaces").
+CHANGCHUN_USERS = [
+    ("wanggezhang", "网格长", Role.GRID_HEAD, "A", True, False),
+    ("danyuanzhang", "单元长", Role.UNIT_LEADER, "A", False, False),
+]
+
+
+def demo_users(profile: str) -> list[tuple]:
+    return DEMO_USERS + (CHANGCHUN_USERS if profile == "changchun" else [])
 
 
 def demo_password() -> str:
@@ -32,11 +41,15 @@ def demo_password() -> str:
 
 
 @transaction.atomic
-def create_demo_users(regions: dict) -> list[User]:
-    """``regions`` maps "district", "subdistrict", "A", "B" to Region rows."""
+def create_demo_users(regions: dict, profile: str = "chiyang") -> list[User]:
+    """``regions`` maps "district", "subdistrict", "A", "B" to Region rows.
+
+    The leaders' accounts get the name of the roster person they are linked to later
+    (``demo.roster``), so the account and its person agree.
+    """
     password = demo_password()
     users = []
-    for username, full_name, role, where, committee, party_org in DEMO_USERS:
+    for username, full_name, role, where, committee, party_org in demo_users(profile):
         user, _ = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
         user.set_password(password)
         user.save()
@@ -56,11 +69,11 @@ def create_demo_users(regions: dict) -> list[User]:
 
 def describe_demo_users() -> list[str]:
     lines = []
-    for username, full_name, role, *_ in DEMO_USERS:
+    for username, _full_name, role, *_ in DEMO_USERS + CHANGCHUN_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             continue
-        line = f"  {username:<14} {Role(role).label}（{full_name}）"
+        line = f"  {username:<14} {Role(role).label}（{user.full_name or username}）"
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is not None:
             secret = base64.b32encode(device.bin_key).decode()

@@ -5,6 +5,7 @@ import random
 
 from django.core.files.base import ContentFile
 
+from loudong.demo.roster import INTEGRATION
 from loudong.documents.actions import draw_up_agreement, issue_badge, record_signature
 from loudong.roster.models import Appointment
 
@@ -20,19 +21,23 @@ _DEMO_SCAN = (
 def build_documents(*, acting_user, seed: int, stdout) -> None:
     rng = random.Random(seed)
     appointments = (
-        Appointment.objects.filter(status=Appointment.Status.ACTIVE, is_legacy=False)
+        Appointment.objects.filter(status=Appointment.Status.ACTIVE)
+        .exclude(post__kind="attachment")
         .select_related("person", "post", "community")
         .order_by("pk")
     )
     signed = drafts = 0
     for appointment in appointments:
+        if not appointment.profile().documents.has_agreement:
+            continue
         agreement = draw_up_agreement(appointment=appointment, acting_user=acting_user)
         if agreement.status != agreement.Status.DRAFT:
             continue
         if rng.random() < 0.07:
             drafts += 1  # still waiting for signatures: shows on the compliance page
             continue
-        signed_on = appointment.start + dt.timedelta(days=rng.randint(0, 6))
+        # Leaders kept on by the integration signed with everyone else in September 2021.
+        signed_on = max(appointment.start, INTEGRATION) + dt.timedelta(days=rng.randint(0, 6))
         record_signature(
             agreement=agreement,
             scan=ContentFile(_DEMO_SCAN, name=f"agreement-{appointment.pk}.pdf"),

@@ -17,6 +17,11 @@ def build_grids(subdistrict, *, approver, stdout) -> None:
             acting_user=approver,
             note="演示数据：按本街道政策方案自动划分",
         )
-        division = freeze_division(division=draft, acting_user=approver, effective_date=effective)
+        division = freeze_division(
+            division=draft,
+            acting_user=approver,
+            effective_date=effective,
+            reason="个别小区户数较少且相距较远，经街道党工委审定保留",
+        )
         grids = division.grids.count()
         stdout.write(f"  {community.name}：划分 {grids} 个网格并冻结")

@@ -14,6 +14,7 @@ from loudong.documents.models import (
     BoardToken,
 )
 from loudong.lib import sealed_files
+from loudong.lib.dates import DateOutOfRange, check_window
 
 SCAN_PURPOSE = "agreement_scan"
 
@@ -261,6 +262,13 @@ def record_signature(
     (附件1 §六 "经双方签字（盖章）确认后生效"), which is when the subsidy starts."""
     if not agreement.can_move_to(Agreement.Status.SIGNED):
         raise ValidationError(f"协议{agreement.get_status_display()}，不能登记签字")
+    # The subsidy starts from the later signature: 0001-01-01 would have paid since year one.
+    start = agreement.appointment.start
+    for label, day in (("甲方签字日期", signed_by_a_on), ("乙方签字日期", signed_by_b_on)):
+        try:
+            check_window(day, label, not_before=start, not_after=timezone.localdate())
+        except DateOutOfRange as exc:
+            raise ValidationError(f"{exc}（任职日期 {start:%Y-%m-%d}，不能晚于今天）") from None
     old = {"status": agreement.status}
     data = scan.read()
     ext = scan.name.rsplit(".", 1)[-1].lower()[:10] if "." in scan.name else "bin"
@@ -339,6 +347,11 @@ def terminate_agreement(
     roster's verb; this records the agreement's side."""
     if not agreement.can_move_to(Agreement.Status.TERMINATED):
         raise ValidationError("协议已解除")
+    earliest = agreement.effective_on or agreement.appointment.start
+    try:
+        check_window(on, "解除日期", not_before=earliest)
+    except DateOutOfRange as exc:
+        raise ValidationError(f"{exc}（协议生效或任职日期为 {earliest:%Y-%m-%d}）") from None
     old = {"status": agreement.status}
     with transaction.atomic():
         agreement.status = Agreement.Status.TERMINATED
@@ -419,6 +432,13 @@ def revoke_badge(*, badge, acting_user, reason: str = "", request=None) -> Badge
 
 
 # -- boards ------------------------------------------------------------------------------------
+
+
+def live_board_token(*, kind: str, compound, building=None, unit=None) -> BoardToken | None:
+    """The board's live token if one was made (a GET reads, never creates)."""
+    return BoardToken.objects.filter(
+        kind=kind, compound=compound, building=building, unit=unit, revoked__isnull=True
+    ).first()
 
 
 def board_token(*, kind: str, compound, building=None, unit=None) -> BoardToken:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from loudong.accounts.access import Disclosure
+from loudong.lib.masking import age_band
+
 ADJUSTED_HEADERS = [
     "序号",
     "社区",
@@ -52,6 +55,21 @@ def _personal(protected, reveal: bool) -> str:
     return protected.reveal() if reveal else protected.masked
 
 
+def _id_number(protected, reveal: bool) -> str:
+    """Full for a caller who may reveal every row; else no digit at all (the age is banded)."""
+    return protected.reveal() if reveal else Disclosure(full=False).id_number(protected)
+
+
+def _age(person, day, reveal: bool):
+    """The exact age beside a full ID; a ten-year band in a masked list (issue 9: an exact age
+    beside a masked ID narrowed it to a few dozen numbers)."""
+    return person.age_on(day) if reveal else age_band(person.birth_date, day)
+
+
+def headers(base: list[str], *, reveal: bool) -> list[str]:
+    return base if reveal else ["年龄段" if h == "年龄" else h for h in base]
+
+
 def _post_label(post) -> str:
     return f"{post.title} / {post.grid_code}" if post.grid_code else post.title
 
@@ -61,8 +79,10 @@ def adjusted_and_concurrent_rows(appointments, *, reveal: bool, since=None, unti
     from loudong.roster.models import Appointment
 
     today = timezone.localdate()
-    appointments = appointments.filter(post__kind="building_leader", is_legacy=False)
-    concurrent = appointments.filter(is_concurrent=True)
+    appointments = appointments.filter(post__kind="building_leader")
+    # 兼任 are new appointments; 调整 includes the leaders replaced by the integration itself
+    # (legacy appointments the campaign ended), as 000 §三.3 asks to file them.
+    concurrent = appointments.filter(is_concurrent=True, is_legacy=False)
     adjusted = appointments.filter(end_reason__in=ADJUSTED_REASONS, end__isnull=False)
     if since:
         concurrent = concurrent.filter(start__gte=since)
@@ -80,7 +100,12 @@ def adjusted_and_concurrent_rows(appointments, *, reveal: bool, since=None, unti
     entries = [
         (a, "兼任", a.start, a.concurrent_reason) for a in concurrent.select_related(*related)
     ] + [
-        (a, "调整", a.end, " ".join(filter(None, [a.get_end_reason_display(), a.end_note])))
+        (
+            a,
+            "调整（优化整合）" if a.is_legacy else "调整",
+            a.end,
+            " ".join(filter(None, [a.get_end_reason_display(), a.end_note])),
+        )
         for a in adjusted.select_related(*related)
     ]
     entries.sort(key=lambda e: (e[0].community.name, e[2], e[0].person.name, e[0].pk))
@@ -91,8 +116,8 @@ def adjusted_and_concurrent_rows(appointments, *, reveal: bool, since=None, unti
             a.community.name,
             person.name,
             person.get_sex_display(),
-            person.age_on(today),
-            _personal(person.id_number, reveal),
+            _age(person, today, reveal),
+            _id_number(person.id_number, reveal),
             _personal(person.phone, reveal),
             _post_label(a.post),
             grids_held.get(person.pk, 0),
@@ -122,8 +147,8 @@ def leader_rows(appointments, *, reveal: bool, day=None):
             a.compound.name if a.compound_id else "",
             person.name,
             person.get_sex_display(),
-            person.age_on(day),
-            _personal(person.id_number, reveal),
+            _age(person, day, reveal),
+            _id_number(person.id_number, reveal),
             _personal(person.phone, reveal),
             a.post.get_kind_display(),
             a.post.title,
@@ -153,10 +178,11 @@ def _in_force(day: dt.date) -> Q:
 def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[ProgressRow]:
     """Attachment 2 for ``communities`` over [since, until], with a 合计 row.
 
-    原配备楼栋长数: people holding a legacy (调查摸底) 楼栋长 appointment in force on ``since``.
-    优化整合后楼栋长数: people holding a non-legacy 楼栋长 appointment in force on ``until``
-    (a person with several grids — 兼任 — counts once). Both by dates, not the current status,
-    so a past range gives the numbers of then.
+    楼栋数: buildings on the registry on ``until``. 原配备楼栋长数: people holding a 楼栋长
+    appointment in force on ``since`` (the campaign's start: the leaders found by 调查摸底).
+    优化整合后楼栋长数: people holding one in force on ``until``, the pre-campaign leaders kept on
+    included (a person with several grids — 兼任 — counts once). All by dates, not the current
+    status, so a past range gives the numbers of then.
     """
     from loudong.roster.models import Appointment
     from loudong.territory.models import Building
@@ -165,6 +191,8 @@ def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[Progre
     ids = [c.pk for c in communities]
     buildings = dict(
         Building.objects.filter(community_id__in=ids)
+        .filter(Q(listed_from__isnull=True) | Q(listed_from__lte=until))
+        .filter(Q(listed_until__isnull=True) | Q(listed_until__gte=until))
         .values("community_id")
         .annotate(n=Count("id"))
         .values_list("community_id", "n")
@@ -178,13 +206,19 @@ def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[Progre
             .values_list("community_id", "n")
         )
 
-    before = people(leaders.filter(_in_force(since), is_legacy=True))
-    after_qs = leaders.filter(_in_force(until), is_legacy=False)
+    before = people(leaders.filter(_in_force(since)))
+    after_qs = leaders.filter(_in_force(until))
     after = people(after_qs)
     concurrent = people(after_qs.filter(is_concurrent=True))
+    kept = people(after_qs.filter(is_legacy=True))
     rows = []
     for i, c in enumerate(communities, 1):
-        note = f"其中兼任 {concurrent[c.pk]} 人" if concurrent.get(c.pk) else ""
+        notes = []
+        if kept.get(c.pk):
+            notes.append(f"留任原楼栋长 {kept[c.pk]} 人")
+        if concurrent.get(c.pk):
+            notes.append(f"其中兼任 {concurrent[c.pk]} 人")
+        note = "，".join(notes)
         rows.append(
             ProgressRow(
                 i, c.name, buildings.get(c.pk, 0), before.get(c.pk, 0), after.get(c.pk, 0), note

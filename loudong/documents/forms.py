@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from loudong.lib.fields import DateField
+
 # Magic bytes of the only file types a signed scan may be.
 SCAN_TYPES = [
     (b"%PDF-", "application/pdf", ("pdf",)),
@@ -41,8 +43,9 @@ class DateInput(forms.DateInput):
 
 
 class SignForm(forms.Form):
-    signed_by_a_on = forms.DateField(label="甲方签字（盖章）日期", widget=DateInput())
-    signed_by_b_on = forms.DateField(label="乙方签字日期", widget=DateInput())
+    # Not in the future, not before the records begin; not before the appointment (the action).
+    signed_by_a_on = DateField(label="甲方签字（盖章）日期", past_only=True)
+    signed_by_b_on = DateField(label="乙方签字日期", past_only=True)
     scan = forms.FileField(
         label="签字协议扫描件",
         help_text="PDF、JPG 或 PNG",
@@ -59,29 +62,29 @@ class SignForm(forms.Form):
         self.scan_type = sniff_scan(upload)
         return upload
 
-    def clean(self):
-        data = super().clean()
-        today = timezone.localdate()
-        for name in ("signed_by_a_on", "signed_by_b_on"):
-            if data.get(name) and data[name] > today:
-                self.add_error(name, "签字日期不能晚于今天")
-        return data
-
 
 class TerminateForm(forms.Form):
-    on = forms.DateField(label="解除日期", widget=DateInput())
+    on = DateField(label="解除日期")
     reason = forms.CharField(label="解除原因", max_length=200)
 
 
 class DateRangeForm(forms.Form):
-    since = forms.DateField(label="起始日期", widget=DateInput(), required=False)
-    until = forms.DateField(label="截止日期", widget=DateInput(), required=False)
+    """A date range; blank ends default to ``default`` (the 优化整合 campaign's start and
+    deadline from the profile, 000 §四.2), else 1 January to today."""
+
+    since = DateField(label="起始日期", required=False)
+    until = DateField(label="截止日期", required=False)
+
+    def __init__(self, *args, default=None, **kwargs):
+        self.default = default
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
-        data["since"] = data.get("since") or dt.date(today.year, 1, 1)
-        data["until"] = data.get("until") or today
+        since, until = self.default or (dt.date(today.year, 1, 1), today)
+        data["since"] = data.get("since") or since
+        data["until"] = data.get("until") or until
         if data["since"] > data["until"]:
             raise forms.ValidationError("起始日期不能晚于截止日期")
         return data

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -434,15 +435,25 @@ def verify(request, token):
 # -- boards ------------------------------------------------------------------------------------
 
 
-def _board_page(request, board, token):
-    url = request.build_absolute_uri(token.resident_path())
+def _board_page(request, board, area: dict):
+    """GET shows the board (with its QR code once made); POST makes the QR code's token.
+
+    A GET never writes (issue 9 item 10): the first visit offers a button instead.
+    """
+    if request.method == "POST":
+        actions.board_token(**area)
+        messages.success(request, "已生成公示牌二维码，可打印张贴")
+        return redirect(request.path)
+    token = actions.live_board_token(**area)
+    url = request.build_absolute_uri(token.resident_path()) if token else ""
     board.token = token
     return render(
         request,
         "documents/board.html",
         {
             "board": board,
-            "sheet": board.render(qr_data_uri=_qr(url, scale=5), resident_url=url),
+            "sheet": board.render(qr_data_uri=_qr(url, scale=5) if token else "", resident_url=url),
+            "needs_token": token is None,
             "title": f"{board.area} 公示牌",
         },
     )
@@ -456,8 +467,8 @@ def board_compound(request, pk):
         pk,
         request=request,
     )
-    token = actions.board_token(kind=BoardToken.Kind.COMPOUND, compound=compound)
-    return _board_page(request, boards.compound_board(compound), token)
+    area = {"kind": BoardToken.Kind.COMPOUND, "compound": compound}
+    return _board_page(request, boards.compound_board(compound), area)
 
 
 @login_required
@@ -468,10 +479,8 @@ def board_building(request, pk):
         pk,
         request=request,
     )
-    token = actions.board_token(
-        kind=BoardToken.Kind.BUILDING, compound=building.compound, building=building
-    )
-    return _board_page(request, boards.building_board(building), token)
+    area = {"kind": BoardToken.Kind.BUILDING, "compound": building.compound, "building": building}
+    return _board_page(request, boards.building_board(building), area)
 
 
 @login_required
@@ -482,10 +491,13 @@ def board_unit(request, pk):
         pk,
         request=request,
     )
-    token = actions.board_token(
-        kind=BoardToken.Kind.UNIT, compound=unit.compound, building=unit.building, unit=unit
-    )
-    return _board_page(request, boards.unit_board(unit), token)
+    area = {
+        "kind": BoardToken.Kind.UNIT,
+        "compound": unit.compound,
+        "building": unit.building,
+        "unit": unit,
+    }
+    return _board_page(request, boards.unit_board(unit), area)
 
 
 def resident_board(request, token):
@@ -545,7 +557,9 @@ def filing_adjusted(request):
         acting_user=request.user,
         request=request,
     )
-    content = workbook_bytes([("调整和兼任楼栋长名单", exports.ADJUSTED_HEADERS, rows)])
+    content = workbook_bytes(
+        [("调整和兼任楼栋长名单", exports.headers(exports.ADJUSTED_HEADERS, reveal=reveal), rows)]
+    )
     return _no_store(attachment(content, f"调整和兼任楼栋长备案名单-{where}.xlsx"))
 
 
@@ -563,17 +577,24 @@ def filing_leaders(request):
         acting_user=request.user,
         request=request,
     )
-    content = workbook_bytes([("楼栋长单元长名单", exports.LEADER_HEADERS, rows)])
+    content = workbook_bytes(
+        [("楼栋长单元长名单", exports.headers(exports.LEADER_HEADERS, reveal=reveal), rows)]
+    )
     return _no_store(attachment(content, f"楼栋长单元长备案名单-{where}.xlsx"))
 
 
 def _progress(request):
     require_cap(request.user, Cap.VIEW, request)
-    form = DateRangeForm(request.GET or None)
+    from loudong.policy.profile import profile_for
+
+    home = next((a.region for a in request.user.active_roles() if a.region_id), None)
+    campaign = profile_for(home).campaign
+    default = (campaign.start, campaign.deadline) if campaign else None
+    form = DateRangeForm(request.GET or None, default=default)
     if request.GET and not form.is_valid():
         return form, None
     if not request.GET:
-        form = DateRangeForm({})
+        form = DateRangeForm({}, default=default)
         form.is_valid()
     communities = (
         Region.objects.visible_to(request.user)
@@ -641,6 +662,11 @@ def notice(request, pk):
         request=request,
     )
     today = timezone.localdate()
+    objection_url = ""
+    if selection.notice_token:
+        objection_url = request.build_absolute_uri(
+            reverse("roster:notice_objection", args=[selection.notice_token])
+        )
     return render(
         request,
         "documents/notice.html",
@@ -651,6 +677,22 @@ def notice(request, pk):
             "community": selection.community,
             "age": selection.candidate.age_on(selection.notice_start or today),
             "issued_on": selection.notice_start or today,
+            "steps_done": _steps_done(selection),
+            "objection_url": objection_url,
+            "objection_qr": _qr(objection_url, scale=3) if objection_url else "",
             "title": f"公示 · {selection.candidate.name}",
         },
     )
+
+
+def _steps_done(selection) -> str:
+    """ "个人自荐、居民推选、社区推荐、社区党组织审查、街道党工委审批": each step the case completed."""
+    from loudong.roster.models import status_label
+
+    done = []
+    for step in selection.steps.order_by("at", "id"):
+        if step.from_status and step.to_status not in ("rejected", "withdrawn"):
+            label = status_label(step.from_status)
+            if step.from_status != "public_notice" and label not in done:
+                done.append(label)
+    return "、".join(done)

@@ -21,6 +21,7 @@ from loudong.grids.division import Piece, Policy, divide
 from loudong.grids.division import Unit as EngineUnit
 from loudong.grids.division.geometry import connected, delaunay_neighbours
 from loudong.grids.models import Division, DivisionEvent, Grid, GridPiece
+from loudong.lib.dates import DateOutOfRange, check_window
 from loudong.policy.profile import profile_for
 from loudong.territory.models import Household, Resident, Unit
 
@@ -462,6 +463,9 @@ def assign_codes(division: Division, previous: Division | None) -> list[str]:
     free = (n for n in range(1, 10_000) if n not in used)
     for g in sorted(grids, key=reading):
         g.sequence = kept.get(g.pk) or next(free)
+    if len(grids) == 1:
+        # CJ/T 349: digits 19–20 are "00" when the community is not subdivided.
+        grids[0].sequence = 0
     prefix = division.object_code + division.community.code
     warnings = []
     for g in grids:
@@ -475,12 +479,34 @@ def assign_codes(division: Division, previous: Division | None) -> list[str]:
     return warnings
 
 
-def freeze_division(*, division: Division, acting_user, effective_date, request=None) -> Division:
-    """Approve a draft: it becomes the division in force, with codes; the old one is superseded."""
+def freeze_division(
+    *, division: Division, acting_user, effective_date, reason: str = "", request=None
+) -> Division:
+    """Approve a draft: it becomes the division in force, with codes; the old one is superseded.
+
+    Refused: a community that would need more than 99 grids (CJ/T 349's sequence has two
+    digits — resolve it first); grids outside the band without a written reason (the reason
+    is kept in the division's history).
+    """
     community = division.community
     _check_edit(acting_user, community)
     if not division.can_move_to(Division.Status.FROZEN):
         raise ValidationError("只有草稿方案可以批准生效。")
+    try:
+        check_window(effective_date, "生效日期")
+    except DateOutOfRange as exc:
+        raise ValidationError(str(exc)) from None
+    count = division.grids.count()
+    if count > MAX_SEQUENCE:
+        raise ValidationError(
+            f"该方案有 {count} 个网格，超过 CJ/T 349 两位顺序码的上限 {MAX_SEQUENCE} 个，"
+            "不能编码和设岗：请先与街道研究拆分社区或调整划分方案，再批准生效。"
+        )
+    out_of_band = division.grids.filter(in_range=False).count()
+    if out_of_band and not reason.strip():
+        raise ValidationError(
+            f"有 {out_of_band} 个网格户数不在规定范围内：请写明批准的理由（将记入划分记录）。"
+        )
     if len(community.code or "") != 12 or not community.code.isdigit():
         raise ValidationError("社区缺少 12 位统计用区划代码，无法生成网格编码。")
     if len(division.object_code) != 6 or not division.object_code.isdigit():
@@ -515,7 +541,10 @@ def freeze_division(*, division: Division, acting_user, effective_date, request=
             division=division,
             kind=DivisionEvent.Kind.FROZEN,
             actor=acting_user,
-            note=f"生效日期 {effective_date}",
+            note=f"生效日期 {effective_date}"
+            + (
+                f"；{out_of_band} 个网格超出户数范围，理由：{reason.strip()}" if out_of_band else ""
+            ),
         )
         record(
             actor=acting_user,
@@ -527,6 +556,7 @@ def freeze_division(*, division: Division, acting_user, effective_date, request=
                 "effective_date": effective_date,
                 "grids": division.grids.count(),
             },
+            reason=reason.strip()[:200],
             request=request,
         )
     return division

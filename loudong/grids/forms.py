@@ -1,6 +1,6 @@
 from django import forms
 
-from loudong.lib.widgets import DateInput
+from loudong.lib.fields import DateField
 
 
 class ProposeForm(forms.Form):
@@ -16,4 +16,11 @@ class MoveForm(forms.Form):
 
 
 class FreezeForm(forms.Form):
-    effective_date = forms.DateField(label="生效日期", widget=DateInput())
+    effective_date = DateField(label="生效日期")
+    reason = forms.CharField(
+        label="超出户数范围的网格：批准理由",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="方案中有网格户数不在规定范围内时必填，将记入划分记录。",
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from loudong.accounts.access import get_object_for_user, has_cap, scope_for
 from loudong.accounts.roles import Cap
-from loudong.grids import actions
+from loudong.grids import actions, maps
 from loudong.grids.forms import FreezeForm, MoveForm, ProposeForm
 from loudong.grids.models import Division, GridPiece
 from loudong.territory.models import Region
@@ -127,12 +127,21 @@ def _grids_with_pieces(division):
 
 @login_required
 def division(request, pk):
+    """The review page: summary, map (loaded from map.json), the grids as a compact list whose
+    pieces open on demand, and one move dialog whose choices load from ``move_choices``.
+
+    No per-piece target list is rendered: a 5,000-household community has ~60 grids and ~300
+    pieces, so a <select> of every grid in every piece row cost 18k options and 1.25 MB.
+    """
     division = get_division_for_user(request.user, pk, request=request)
     grids = _grids_with_pieces(division)
     for g in grids:
         g.piece_list = list(g.pieces.all())
+        for p in g.piece_list:
+            p.floors_label = maps.floor_range(p)
         g.compound_names = sorted({p.building.compound.name for p in g.piece_list})
         g.building_count = len({p.building_id for p in g.piece_list})
+        g.flagged = bool(g.warnings) or not g.in_range
     can_edit = division.is_draft and _can_edit(request.user, division.community_id)
     policy = division.report.get("policy", {})
     return render(
@@ -141,6 +150,7 @@ def division(request, pk):
         {
             "division": division,
             "grids": grids,
+            "flagged": sum(1 for g in grids if g.flagged),
             "can_edit": can_edit,
             "policy": policy,
             "summary": division.report.get("summary", {}),
@@ -158,68 +168,87 @@ def division(request, pk):
     )
 
 
-# A fixed palette (colour-blind friendly first) cycled by grid order.
-PALETTE = [
-    "#1b9e77",
-    "#d95f02",
-    "#7570b3",
-    "#e7298a",
-    "#66a61e",
-    "#e6ab02",
-    "#a6761d",
-    "#1f78b4",
-    "#b2df8a",
-    "#fb9a99",
-    "#cab2d6",
-    "#6a3d9a",
-    "#b15928",
-    "#33a02c",
-]
+@login_required
+def map_json(request, pk):
+    """Grid outlines (buffered convex hulls) with labels and neighbour-distinct colours, and
+    the buildings as points ([y, x] metres, or [lat, lon] on a tile map)."""
+    division = get_division_for_user(request.user, pk, request=request)
+    data = maps.map_data(maps.load_layout(division), tiles=settings.MAP_TILE_URL)
+    return JsonResponse(data)
+
+
+def _band(policy, households) -> str:
+    if households < policy.lower:
+        return f"少于 {policy.lower} 户"
+    if households > policy.upper:
+        return f"多于 {policy.upper} 户"
+    return "在范围内"
 
 
 @login_required
-def map_json(request, pk):
-    """Buildings as points coloured by grid (x/y in metres; lon/lat when the registry has them)."""
-    division = get_division_for_user(request.user, pk, request=request)
-    grids = _grids_with_pieces(division)
-    out_grids, buildings = [], {}
-    for k, g in enumerate(grids):
-        colour = PALETTE[k % len(PALETTE)]
-        out_grids.append(
-            {
-                "id": g.pk,
-                "label": g.label,
-                "households": g.households,
-                "in_range": g.in_range,
-                "colour": colour,
-            }
-        )
-        for p in g.pieces.all():
-            b = p.building
-            entry = buildings.setdefault(
-                (b.pk, g.pk),
-                {
-                    "building": b.pk,
-                    "name": f"{b.compound.name}{b.number}",
-                    "grid": g.pk,
-                    "grid_label": g.label,
-                    "colour": colour,
-                    "x": p.x,
-                    "y": p.y,
-                    "lon": b.lon,
-                    "lat": b.lat,
-                    "units": [],
-                    "households": 0,
-                },
-            )
-            floors = (
-                ""
-                if p.floor_from == 1 and p.floor_to >= (p.unit.floors or p.floor_to)
-                else f" {p.floor_from}–{p.floor_to}层"
-            )
-            entry["units"].append(f"{p.unit.number}{floors}")
-            entry["households"] += p.households
-    return JsonResponse({"grids": out_grids, "buildings": list(buildings.values())})
+def move_choices(request, pk, piece_pk):
+    """The move dialog for one piece: where it can go, nearest grids first, each with the
+    household count after the move, the band and contiguity; and what its own grid keeps.
+
+    ``?whole_building=1`` previews moving every piece of that building in that grid;
+    ``?partial=1`` answers the dialog's HTML alone (the page's JS asks for it), otherwise a
+    whole page, so the link works without JavaScript. Editors only (403 read-only, 404 out of
+    scope); a division that is no longer a draft answers 400.
+    """
+    division = get_division_for_user(request.user, pk, write=True, request=request)
+    partial = request.GET.get("partial") == "1"
+    template = "grids/_move_dialog.html" if partial else "grids/move.html"
+    context = {
+        "division": division,
+        "partial": partial,
+        "breadcrumb": _crumbs(
+            request.user,
+            division.community,
+            {"label": f"方案 #{division.pk}", "url": division.get_absolute_url()},
+            {"label": "调整网格", "url": ""},
+        ),
+    }
+    if not division.is_draft:
+        context["error"] = "该方案已不是草稿，不能调整。"
+        return render(request, template, context, status=400)
+    layout = maps.load_layout(division)
+    piece = next((p for p in layout.pieces if p.pk == piece_pk), None)
+    if piece is None:
+        raise Http404
+    whole = request.GET.get("whole_building") == "1"
+    same_building = [
+        p
+        for p in layout.pieces
+        if p.grid_id == piece.grid_id and p.building_id == piece.building_id
+    ]
+    moved = same_building if whole else [piece]
+    source, choices = maps.preview_move(layout, moved)
+    policy = layout.policy
+    for r in (source, *choices):
+        r.band = _band(policy, r.households)
+    shown = sum(1 for r in choices if r.neighbour)
+    shown = max(shown, min(maps.NEAREST_SHOWN, len(choices)))
+    building = piece.building
+    context.update(
+        {
+            "piece": piece,
+            "piece_floors": maps.floor_range(piece),
+            "building_name": f"{building.compound.name}{building.number}",
+            "moved": moved,
+            "moved_households": sum(p.households for p in moved),
+            "whole": whole,
+            "building_pieces": len(same_building),
+            "building_households": sum(p.households for p in same_building),
+            "source": source,
+            "near": choices[:shown],
+            "far": choices[shown:],
+            "policy": policy,
+            "url": request.path,
+        }
+    )
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _draft_or_400(request, division):
@@ -241,7 +270,7 @@ def move(request, pk):
     grids = {g.pk: g for g in division.grids.select_related("division__community")}
     piece = (
         GridPiece.objects.filter(grid__division=division, pk=form.cleaned_data["piece"])
-        .select_related("grid")
+        .select_related("grid", "building__compound", "unit")
         .first()
     )
     to_grid = grids.get(form.cleaned_data["to_grid"])
@@ -251,9 +280,10 @@ def move(request, pk):
     if form.cleaned_data["whole_building"]:
         pieces = list(
             GridPiece.objects.filter(grid=piece.grid, building_id=piece.building_id).select_related(
-                "grid"
+                "grid", "building__compound", "unit"
             )
         )
+    source = piece.grid  # move_pieces reassigns piece.grid
     try:
         actions.move_pieces(
             pieces=pieces, to_grid=to_grid, acting_user=request.user, request=request
@@ -261,9 +291,32 @@ def move(request, pk):
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
         return redirect(division)
-    to_grid.refresh_from_db()
-    messages.success(request, f"已移到{to_grid.label}，该网格现有 {to_grid.households} 户。")
+    messages.success(request, _moved_message(division, pieces, source, to_grid))
     return redirect(f"{division.get_absolute_url()}#grid-{to_grid.pk}")
+
+
+def _moved_message(division, pieces, source, to_grid) -> str:
+    """「已将 X（N 户）移到 B：B 现有 … 户（band）；A 现有 … 户（band）」 plus contiguity."""
+    from loudong.grids.division import Policy
+
+    policy = Policy.from_dict(division.report["policy"])
+    to_grid.refresh_from_db()
+    first = pieces[0]
+    what = f"{first.building.compound.name}{first.building.number}"
+    what += "整栋" if len(pieces) > 1 else f"{first.unit.number}{maps.floor_range(first)}"
+    parts = [
+        f"已将{what}（{sum(p.households for p in pieces)} 户）移到{to_grid.label}："
+        f"该网格现有 {to_grid.households} 户（{_band(policy, to_grid.households)}）"
+    ]
+    kept = division.grids.filter(pk=source.pk).first()
+    if kept is None:
+        parts.append(f"{source.label} 已无单元，已删除")
+    else:
+        parts.append(f"{kept.label} 现有 {kept.households} 户（{_band(policy, kept.households)}）")
+    for g in (to_grid, kept):
+        if g is not None and "网格内楼栋不相邻（不连续）" in g.warnings:
+            parts.append(f"注意：{g.label} 内楼栋不相邻")
+    return "；".join(parts) + "。"
 
 
 @require_POST
@@ -272,7 +325,7 @@ def freeze(request, pk):
     division = get_division_for_user(request.user, pk, write=True, request=request)
     form = FreezeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写生效日期。")
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(division)
     try:
         actions.freeze_division(

@@ -42,3 +42,20 @@ def mask_account(value: str) -> str:
     if not digits:
         return ""
     return "**** " + digits[-4:] if len(digits) > 4 else "*" * len(digits)
+
+
+def age_band(born, today=None) -> str:
+    """Ten-year age band, e.g. ``60–69 岁``: shown instead of a birth date to roles that may not
+    reveal, so that an age and a masked ID number never sit side by side."""
+    if born is None:
+        return ""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if years < 0:
+        return ""
+    if years >= 90:
+        return "90 岁及以上"
+    low = years // 10 * 10
+    return f"{low}–{low + 9} 岁"

@@ -6,7 +6,8 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９＋－（）", "012345
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Area code 3–4 digits starting with 0, then a 7–8 digit number, optional extension.
 LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
-SERVICE = re.compile(r"^(?:95\d{3,6}|400\d{7}|800\d{7}|1\d{4})$")
+# Service numbers (12345 hotlines, 95xxx, 400/800): an organisation's, never a resident's.
+SERVICE = re.compile(r"^(?:95\d{3,6}|96\d{3,6}|400\d{7}|800\d{7}|1\d{2,4})$")
 
 
 class PhoneError(ValueError):
@@ -35,7 +36,10 @@ def normalize_phone(value: str) -> str:
         area, number, ext = match.groups()
         return f"{area}-{number}" + (f"-{ext}" if ext else "")
     if SERVICE.match(digits):
-        return digits
+        raise PhoneError(
+            f"联系电话“{value}”是服务热线或企业号码（如 12345、95xxx、400/800），"
+            "请填写本人的手机号或固定电话"
+        )
     raise PhoneError(f"联系电话“{value}”不是有效的手机号或固定电话")
 
 

@@ -6,7 +6,11 @@ its size, that an .xlsx is a sane zip (no zip bomb: total and per-member expansi
 limits) and that no XML part declares a DTD or entities (billion laughs / XXE),
 using defusedxml on the workbook part. CSV is UTF-8 (with or without BOM) or GBK.
 
-Rows come out with Excel's own 1-based row numbers, whatever the sheet's used area.
+Rows come out with Excel's own 1-based row numbers, whatever the sheet's used area. A file
+may be given as bytes (uploads) or as a path (the command line): from a path calamine reads
+the zip members straight from disk, which keeps a 50 MB workbook out of memory twice over.
+python-calamine holds each sheet's cells (about 1 kB a 16-column row, in Rust) until the
+Sheet's ``rows`` is dropped; ``iter_rows`` converts one row at a time.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # Column index of rows[i][0] (calamine trims empty leading columns).
     col_offset: int = 0
+    # Number of rows (an upper bound for CSV), to size the work before reading.
+    height: int | None = None
 
 
 def kind_of(filename: str) -> str:
@@ -48,11 +54,11 @@ def kind_of(filename: str) -> str:
     raise SheetError(f"不支持的文件类型“{suffix or filename}”，请上传 .xlsx、.xls 或 .csv 文件")
 
 
-def check_xlsx(data: bytes) -> None:
+def check_xlsx(data: bytes | Path) -> None:
     """Refuse zip bombs and XML entity declarations before any parser runs."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        archive = zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError):
         raise SheetError("文件不是有效的 .xlsx 文件（可能已损坏，或扩展名不符）") from None
     total = 0
     with archive:
@@ -82,33 +88,52 @@ def check_xlsx(data: bytes) -> None:
             raise SheetError("文件不是有效的 .xlsx 文件（工作簿无法解析）") from None
 
 
-def read_book(data: bytes, filename: str, *, max_bytes: int = MAX_FILE_BYTES) -> list[Sheet]:
-    """Every sheet of the file (a CSV is one sheet)."""
-    if len(data) > max_bytes:
+def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BYTES) -> list[Sheet]:
+    """Every sheet of the file (a CSV is one sheet); ``data`` is the content or its path."""
+    path = Path(data) if isinstance(data, str | Path) else None
+    try:
+        size = path.stat().st_size if path else len(data)
+    except OSError as exc:
+        raise SheetError(f"无法读取文件：{exc.strerror}") from None
+    if size > max_bytes:
         raise SheetError(
-            f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限 {max_bytes / 1024 / 1024:.0f} MB"
+            f"文件过大（{size / 1024 / 1024:.1f} MB），上限 {max_bytes / 1024 / 1024:.0f} MB"
         )
-    if not data:
+    if not size:
         raise SheetError("文件是空的")
     kind = kind_of(filename)
     if kind == "csv":
-        return [Sheet(Path(filename).stem, _csv_rows(data))]
+        rows, height = _csv_rows(path.read_bytes() if path else data)
+        return [Sheet(Path(filename).stem, rows, height=height)]
     if kind == "xlsx":
-        check_xlsx(data)
-    elif not data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SheetError("文件不是有效的 .xls 文件（可能已损坏，或扩展名不符）")
+        check_xlsx(path or data)
+    else:
+        with path.open("rb") if path else io.BytesIO(data) as head:
+            if head.read(4) != b"\xd0\xcf\x11\xe0":
+                raise SheetError("文件不是有效的 .xls 文件（可能已损坏，或扩展名不符）")
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = (
+            CalamineWorkbook.from_path(str(path))
+            if path
+            else CalamineWorkbook.from_filelike(io.BytesIO(data))
+        )
         sheets = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
             # iter_rows streams from row 1, but from the first used column.
             sheets.append(
-                Sheet(name, sheet.iter_rows(), merged, sheet.start[1] if sheet.start else 0)
+                Sheet(
+                    name,
+                    sheet.iter_rows(),
+                    merged,
+                    sheet.start[1] if sheet.start else 0,
+                    sheet.height,
+                )
             )
+        book.close()  # the loaded sheets stay; the zip (and a copy of the bytes) goes
         return sheets
     except SheetError:
         raise
@@ -118,8 +143,9 @@ def read_book(data: bytes, filename: str, *, max_bytes: int = MAX_FILE_BYTES) ->
         ) from None
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
-    """Decodes eagerly (so encoding errors surface here), then reads lazily."""
+def _csv_rows(data: bytes) -> tuple[Iterator[list], int]:
+    """Decodes eagerly (so encoding errors surface here), then reads lazily; with the number
+    of lines."""
     if data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")
     else:
@@ -137,4 +163,4 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return csv.reader(io.StringIO(text, newline=""), dialect)
+    return csv.reader(io.StringIO(text, newline=""), dialect), text.count("\n") + 1

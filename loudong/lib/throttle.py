@@ -35,6 +35,12 @@ def hit(name: str, limit: int, window_s: int) -> bool:
     return count > limit
 
 
+def over(name: str, limit: int, window_s: int) -> bool:
+    """Whether ``name`` is already over ``limit`` in this window, without counting a request."""
+    bucket = int(time.time() // window_s)
+    return (cache.get(_key(f"{name}:{bucket}")) or 0) >= limit
+
+
 def resident_throttled(request, scope: str) -> bool:
     """Limit a no-account page per token scope and per client address."""
     ip = client_ip(request) or "unknown"

@@ -22,6 +22,20 @@ class Job:
 
 SCHEDULE: list[Job] = [
     # -- accounts ----------------------------------------------------------------------------
+    Job(
+        name="audit_checkpoint",
+        task="loudong.accounts.tasks:audit_checkpoint",
+        every_s=300,
+        command="loudong verify_audit --checkpoint",
+        label="审计日志检查点（校验哈希链并更新锚点）",
+    ),
+    Job(
+        name="audit_daily_report",
+        task="loudong.accounts.tasks:audit_daily_report",
+        every_s=86400,
+        command="loudong audit_report",
+        label="审计日报（全链校验、链头、当日要事）",
+    ),
     # -- fieldwork ---------------------------------------------------------------------------
     # -- evaluation and payroll --------------------------------------------------------------
     Job(

@@ -108,3 +108,32 @@ def remove_holiday(*, holiday: Holiday, acting_user) -> None:
         old=old,
     )
     holiday.delete()
+
+
+@transaction.atomic
+def add_holiday_year(*, year: int, entries: list, acting_user) -> int:
+    """A year's 放假 and 调休 days from the State Council's notice, all or nothing.
+
+    Refused when any of the days is already entered (delete those first): nothing is written.
+    """
+    days = [day for day, _kind, _name in entries]
+    taken = sorted(Holiday.objects.filter(date__in=days).values_list("date", flat=True))
+    if taken:
+        raise ValidationError(
+            "以下日期已有录入，请先删除：" + "、".join(f"{d:%Y-%m-%d}" for d in taken[:10])
+        )
+    Holiday.objects.bulk_create(
+        Holiday(date=day, kind=kind, name=name, created_by=acting_user)
+        for day, kind, name in entries
+    )
+    record(
+        actor=acting_user,
+        action=AuditAction.POLICY_HOLIDAY_YEAR,
+        target_repr=f"{year} 年放假安排",
+        new={
+            "year": year,
+            "holidays": sum(1 for e in entries if e[1] == "holiday"),
+            "workdays": sum(1 for e in entries if e[1] == "workday"),
+        },
+    )
+    return len(entries)

@@ -4,6 +4,7 @@ import json
 from django import forms
 
 from loudong.lib.fields import DateField
+from loudong.lib.jsontext import MAX_DEPTH, nesting_depth
 from loudong.lib.widgets import DateInput
 from loudong.policy.models import Holiday
 from loudong.policy.schema import label, validate_profile
@@ -120,6 +121,11 @@ class ProfileForm(forms.Form):
         text = cleaned.get("profile_json")
         if text is None:
             return cleaned
+        if nesting_depth(text) > MAX_DEPTH:
+            self.add_error(
+                "profile_json", f"（整个方案）：嵌套层数超过 {MAX_DEPTH} 层，不是有效的政策方案"
+            )
+            return cleaned
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -154,6 +160,8 @@ class ProfileForm(forms.Form):
 
 
 class HolidayForm(forms.ModelForm):
+    date = DateField(label="日期")
+
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]
@@ -163,3 +171,73 @@ class HolidayForm(forms.ModelForm):
     def validate_unique(self):
         # The action reports an existing date in its own words.
         pass
+
+
+class HolidayYearForm(forms.Form):
+    """A whole year's schedule as the State Council's notice gives it, in one go.
+
+    One entry per line: a date or a range, then the name —
+    ``2027-02-06 至 2027-02-12 春节`` or ``2027-01-01 元旦``; 调休上班日 the same way.
+    """
+
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
+    holidays = forms.CharField(
+        label="放假日期",
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
+        help_text="每行一项：日期或“起 至 止”，后写名称，如 2027-02-06 至 2027-02-12 春节",
+    )
+    workdays = forms.CharField(
+        label="调休上班日期",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}),
+        help_text="每行一项，如 2027-02-14 春节调休",
+    )
+
+    def clean(self):
+        data = super().clean()
+        year = data.get("year")
+        entries = []
+        for field, kind in (("holidays", "holiday"), ("workdays", "workday")):
+            for n, line in enumerate((data.get(field) or "").splitlines(), 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    days, name = _parse_line(line)
+                except ValueError as exc:
+                    self.add_error(field, f"第 {n} 行“{line}”：{exc}")
+                    continue
+                for day in days:
+                    if year and day.year != year:
+                        self.add_error(field, f"第 {n} 行：{day:%Y-%m-%d} 不在 {year} 年")
+                    entries.append((day, kind, name))
+        seen = {}
+        for day, kind, _name in entries:
+            if day in seen and seen[day] != kind:
+                self.add_error(None, f"{day:%Y-%m-%d} 既是放假又是调休上班")
+            seen[day] = kind
+        data["entries"] = entries
+        return data
+
+
+def _parse_line(line: str):
+    import datetime as dt
+    import re
+
+    match = re.match(
+        r"^(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:至|到|~|－|-{1,2})\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*(.*)$",
+        line,
+    )
+    if not match:
+        raise ValueError("应以日期开头，如 2027-01-01")
+    try:
+        start = dt.date(*map(int, match.group(1).split("-")))
+        end = dt.date(*map(int, match.group(2).split("-"))) if match.group(2) else start
+    except ValueError:
+        raise ValueError("日期无效") from None
+    if end < start:
+        raise ValueError("结束日期早于开始日期")
+    if (end - start).days > 14:
+        raise ValueError("一段假期不应超过 15 天")
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return days, match.group(3).strip()[:40]

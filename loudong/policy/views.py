@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from loudong.accounts.access import has_cap, require_cap
 from loudong.accounts.roles import Cap
 from loudong.policy import actions, workdays
-from loudong.policy.forms import HolidayForm, ProfileForm
+from loudong.policy.forms import HolidayForm, HolidayYearForm, ProfileForm
 from loudong.policy.models import Holiday, PolicyProfile
 from loudong.policy.schema import diff, label, rows
 
@@ -109,6 +109,8 @@ def compare(request, name):
         a = int(request.GET.get("a", b - 1))
     except ValueError:
         raise Http404 from None
+    if not (0 < a < 2**31 and 0 < b < 2**31):  # 2**63 overflowed SQLite: a 500
+        raise Http404
     old = get_object_or_404(PolicyProfile, name=name, version=a)
     new = get_object_or_404(PolicyProfile, name=name, version=b)
     before, after = diff(old.data, new.data)
@@ -171,7 +173,7 @@ def edit(request, name):
 
 
 @login_required
-def holidays(request, form=None, status=200):
+def holidays(request, form=None, status=200, year_form=None):
     require_cap(request.user, Cap.VIEW, request)
     can_edit = has_cap(request.user, Cap.POLICY)
     entries = Holiday.objects.select_related("created_by").order_by("-date")
@@ -185,6 +187,7 @@ def holidays(request, form=None, status=200):
             "years": years,
             "can_edit": can_edit,
             "form": (form or HolidayForm()) if can_edit else None,
+            "year_form": (year_form or HolidayYearForm()) if can_edit else None,
             "known_years": workdays.known_years(),
             "breadcrumb": _crumbs({"label": "节假日与调休"}),
         },
@@ -219,3 +222,23 @@ def holiday_remove(request, pk):
     actions.remove_holiday(holiday=holiday, acting_user=request.user)
     messages.success(request, f"已删除 {text}")
     return redirect("policy:holidays")
+
+
+@require_POST
+@login_required
+def holiday_year(request):
+    require_cap(request.user, Cap.POLICY, request)
+    form = HolidayYearForm(request.POST)
+    if form.is_valid():
+        try:
+            n = actions.add_holiday_year(
+                year=form.cleaned_data["year"],
+                entries=form.cleaned_data["entries"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, f"已录入 {form.cleaned_data['year']} 年放假安排共 {n} 天")
+            return redirect("policy:holidays")
+    return holidays(request, status=400, year_form=form)

@@ -18,6 +18,18 @@ import chinese_calendar
 ONE_DAY = dt.timedelta(days=1)
 
 
+def fixed_holidays(year: int) -> dict[dt.date, str]:
+    """The holidays fixed by date in 《全国年节及纪念日放假办法》, known before the State Council's
+    yearly notice: 元旦 1 Jan, 劳动节 1 May (and 2 May since the 2025 revision), 国庆 1–3 Oct.
+    The lunar festivals and the 调休 days move every year: the admin enters them."""
+    days = {dt.date(year, 1, 1): "元旦", dt.date(year, 5, 1): "劳动节"}
+    if year >= 2025:
+        days[dt.date(year, 5, 2)] = "劳动节"
+    for d in (1, 2, 3):
+        days[dt.date(year, 10, d)] = "国庆节"
+    return days
+
+
 class _Calendar:
     """Looks each year's admin rows up once; ``add_working_days`` walks many days."""
 
@@ -49,10 +61,14 @@ class _Calendar:
             if overrides:
                 self._warn(
                     f"{day.year} 年的法定节假日不在日历库中，已按管理员录入的 {len(overrides)} "
-                    "条调整和周末计算"
+                    "条调整、固定日期假日和周末计算"
                 )
             else:
-                self._warn(f"{day.year} 年的法定节假日尚未录入，已按周末计算")
+                self._warn(
+                    f"{day.year} 年的放假安排尚未录入，已按周末和元旦、劳动节、国庆节等固定日期假日计算"
+                )
+            if day in fixed_holidays(day.year):
+                return False
             return day.weekday() < 5
 
 

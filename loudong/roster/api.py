@@ -15,7 +15,9 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from loudong.lib.api import Pagination, visible_or_404
+from loudong.accounts.access import disclosure_for
+from loudong.lib.api import DbInt, Pagination, visible_or_404
+from loudong.lib.masking import age_band
 from loudong.roster.actions import appointments as appointment_actions
 from loudong.roster.actions import selections as selection_actions
 from loudong.roster.actions.common import Refused
@@ -31,6 +33,7 @@ class PersonOut(Schema):
     name: str
     sex: str
     birth_date: dt.date | None
+    age_band: str
     phone: str
     is_party_member: bool
     is_party_group_leader: bool
@@ -45,6 +48,15 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_phone(obj):
         return obj.phone.masked
+
+    @staticmethod
+    def resolve_birth_date(obj, context):
+        # Only for a caller who may reveal this person; the others get the age band alone.
+        return disclosure_for(context["request"].user, obj).birth_date(obj.birth_date)
+
+    @staticmethod
+    def resolve_age_band(obj):
+        return age_band(obj.birth_date)
 
 
 class PostOut(Schema):
@@ -204,7 +216,7 @@ def _selection(request, pk):
 
 
 @router.get("/selections/{selection_id}", response=SelectionOut)
-def get_selection(request, selection_id: int):
+def get_selection(request, selection_id: DbInt):
     return _selection(request, selection_id)
 
 
@@ -234,7 +246,7 @@ def _run(verb, **kwargs):
 
 
 @router.post("/selections/{selection_id}/move", response=SelectionOut)
-def move_selection(request, selection_id: int, payload: MoveIn):
+def move_selection(request, selection_id: DbInt, payload: MoveIn):
     selection = _selection(request, selection_id)
     return _run(
         selection_actions.move_selection,
@@ -246,7 +258,7 @@ def move_selection(request, selection_id: int, payload: MoveIn):
 
 
 @router.post("/selections/{selection_id}/appoint", response=AppointmentOut)
-def appoint(request, selection_id: int, payload: AppointIn):
+def appoint(request, selection_id: DbInt, payload: AppointIn):
     selection = _selection(request, selection_id)
     return _run(
         appointment_actions.appoint,
@@ -258,7 +270,7 @@ def appoint(request, selection_id: int, payload: AppointIn):
 
 
 class TakeOverIn(Schema):
-    person: int
+    person: DbInt
     start: dt.date
     term_end: dt.date | None = None
     reason: str = ""
@@ -274,7 +286,7 @@ class ErrorOut(Schema):
     "/posts/{post_id}/take-over",
     response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def take_over(request, post_id: int, payload: TakeOverIn):
+def take_over(request, post_id: DbInt, payload: TakeOverIn):
     """An existing 楼栋长 takes over a vacant grid (兼任, 000 §三.1); no 公示 of its own.
 
     201 with the appointment; 400 with the Chinese refusal (limit of grids, post already

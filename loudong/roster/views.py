@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from loudong.accounts import actions as account_actions
-from loudong.accounts.access import get_object_for_user, has_cap, scope_for
+from loudong.accounts.access import (
+    disclosure_for,
+    get_object_for_user,
+    has_cap,
+    refuse_out_of_scope_filters,
+    scope_for,
+)
 from loudong.accounts.roles import Cap
 from loudong.lib.throttle import resident_throttled
 from loudong.policy.profile import profile_for
@@ -79,6 +85,7 @@ def index(request):
     require_view(request)
     communities = _communities(request.user)
     form = PostFilterForm(request.GET or None, communities=communities)
+    refuse_out_of_scope_filters(form, request.user, request)
     posts = (
         Post.objects.visible_to(request.user)
         .filter(active=True)
@@ -290,6 +297,10 @@ def start_selection(request, pk):
             selection = selection_actions.start_selection(
                 post=post, acting_user=request.user, request=request, **form.cleaned_data
             )
+            messages.success(
+                request,
+                f"已为{selection.candidate.name}发起选配，现为“{selection.get_status_display()}”环节",
+            )
             return redirect(selection)
         except Refused as exc:
             form.add_error(None, exc.message)
@@ -445,9 +456,11 @@ def move(request, pk):
     form = MoveForm(request.POST)
     if form.is_valid():
         try:
+            old = selection.get_status_display()
             selection_actions.move_selection(
                 selection=selection, acting_user=request.user, request=request, **form.cleaned_data
             )
+            messages.success(request, f"“{old}”已办理，案件现为“{selection.get_status_display()}”")
             return redirect(selection)
         except Refused as exc:
             form.add_error(None, exc.message)
@@ -664,6 +677,7 @@ def _person_context(request, person, **extra):
         "appointments": person.appointments.select_related("post").order_by("-start", "-id"),
         "selections": person.selections.select_related("post").order_by("-created"),
         "reveal_form": ReasonForm(),
+        "shown": disclosure_for(request.user, person).show(person),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(person),
         "can_edit": can_edit(request.user, person),
         "breadcrumb": _crumbs(

@@ -36,6 +36,17 @@ def get_resident_for_user(user, pk, *, write=False, capability=None, request=Non
     )
 
 
+def require_registry(user, capability="view", request=None) -> None:
+    """404 for a registry page or list to a role that sees no registry row at all (区民政局:
+    totals only; a 楼栋长 holding no post)."""
+    from loudong.accounts.access import _audit_refusal, scope_for
+
+    if not scope_for(user, capability).has_registry:
+        if getattr(user, "is_authenticated", False):
+            _audit_refusal(user, request, "无台账查看范围")
+        raise Http404
+
+
 def community_by_code(user, code: str) -> Region:
     """The user's community with this 12-digit code; 404 when unknown or out of scope."""
     community = (

@@ -15,6 +15,7 @@ from loudong.territory.models import (
     Resident,
     ResidentsMeeting,
     ResidentsMeetingQuestion,
+    is_party_status,
 )
 
 RESIDENT_FIELDS = [
@@ -31,7 +32,15 @@ RESIDENT_FIELDS = [
 
 
 def _snapshot(resident: Resident) -> dict:
-    """Audit values: protected fields go in masked (audit.safe_value masks Protected)."""
+    """Audit values: protected fields go in masked (audit.safe_value masks Protected); the birth
+    date only as its year (a date beside a masked ID narrows it to a few dozen numbers)."""
+    values = {name: getattr(resident, name) for name in RESIDENT_FIELDS}
+    born = values["birth_date"]
+    values["birth_date"] = f"{born:%Y} 年" if born else None
+    return values
+
+
+def _compare(resident: Resident) -> dict:
     return {name: getattr(resident, name) for name in RESIDENT_FIELDS}
 
 
@@ -86,6 +95,7 @@ def create_resident(*, household: Household, acting_user, request=None, **values
         household=household,
         **values,
     )
+    resident.is_party_member = is_party_status(resident.political_status.reveal())
     resident.save()
     record(
         actor=acting_user,
@@ -100,23 +110,28 @@ def create_resident(*, household: Household, acting_user, request=None, **values
 @transaction.atomic
 def update_resident(*, resident: Resident, acting_user, request=None, **values) -> Resident:
     """Only the fields given change; an empty id_number/phone in ``values`` is not passed."""
-    before = _snapshot(resident)
+    before, shown_before = _compare(resident), _snapshot(resident)
     for key, value in values.items():
         setattr(resident, key, value)
-    after = _snapshot(resident)
+    after, shown_after = _compare(resident), _snapshot(resident)
     changed = [k for k in RESIDENT_FIELDS if before[k] != after[k]]
     if not changed:
         return resident
     from loudong.lib.protected import sync_indexes
 
+    if "political_status" in changed:
+        resident.is_party_member = is_party_status(resident.political_status.reveal())
+        changed_fields = [*changed, "is_party_member"]
+    else:
+        changed_fields = changed
     index_fields = sync_indexes(resident)
-    resident.save(update_fields=[*changed, *index_fields])
+    resident.save(update_fields=[*changed_fields, *index_fields])
     record(
         actor=acting_user,
         action=AuditAction.RESIDENT_UPDATE,
         target=resident,
-        old={k: before[k] for k in changed},
-        new={k: after[k] for k in changed},
+        old={k: shown_before[k] for k in changed},
+        new={k: shown_after[k] for k in changed},
         request=request,
     )
     return resident
@@ -235,3 +250,22 @@ def record_residents_meeting(
             request=request,
         )
     return meeting
+
+
+@transaction.atomic
+def update_community_contact(
+    *, community, leader_name: str, office_phone: str, acting_user, request=None
+):
+    """The community's 负责人 and office phone (Attachment 1's 甲方 负责人 and 联系电话)."""
+    old = {"leader_name": community.leader_name, "office_phone": community.office_phone}
+    community.leader_name, community.office_phone = leader_name, office_phone
+    community.save(update_fields=["leader_name", "office_phone"])
+    record(
+        actor=acting_user,
+        action=AuditAction.REGION_UPDATE,
+        target=community,
+        old=old,
+        new={"leader_name": leader_name, "office_phone": office_phone},
+        request=request,
+    )
+    return community

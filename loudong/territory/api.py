@@ -8,8 +8,10 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from loudong.lib.api import Pagination, visible_or_404
-from loudong.territory.access import community_by_code
+from loudong.accounts.access import disclosure_for
+from loudong.lib.api import DbInt, Pagination, visible_or_404
+from loudong.lib.masking import age_band
+from loudong.territory.access import community_by_code, require_registry
 from loudong.territory.models import Building, Household, Region, Resident, Unit
 
 router = Router(tags=["辖区与台账"])
@@ -29,7 +31,7 @@ class RegionOut(Schema):
 
 @router.get("/regions", response=list[RegionOut])
 @paginate(Pagination)
-def list_regions(request, level: str | None = None, parent: int | None = None):
+def list_regions(request, level: str | None = None, parent: DbInt | None = None):
     regions = Region.objects.visible_to(request.user).order_by("path")
     if level:
         regions = regions.filter(level=level)
@@ -39,7 +41,7 @@ def list_regions(request, level: str | None = None, parent: int | None = None):
 
 
 @router.get("/regions/{region_id}", response=RegionOut)
-def get_region(request, region_id: int):
+def get_region(request, region_id: DbInt):
     region = Region.objects.visible_to(request.user).filter(pk=region_id).first()
     if region is None:
         raise Http404
@@ -122,6 +124,7 @@ class ResidentOut(Schema):
     id_number: str
     phone: str
     sex: str
+    age_band: str
     political_status: str
     moved_out: bool
 
@@ -130,8 +133,18 @@ class ResidentOut(Schema):
         return obj.household_id
 
     @staticmethod
-    def resolve_id_number(obj):
-        return obj.id_number.masked
+    def resolve_id_number(obj, context):
+        # Masked (3 + 4) for a caller who may reveal; no digit at all for the others, who see
+        # the age band instead (accounts.access.Disclosure). Never a birth date.
+        return disclosure_for(context["request"].user, obj).id_number_api(obj.id_number)
+
+    @staticmethod
+    def resolve_age_band(obj):
+        return age_band(obj.birth_date)
+
+    @staticmethod
+    def resolve_political_status(obj):
+        return obj.political_status.masked
 
     @staticmethod
     def resolve_phone(obj):
@@ -146,7 +159,8 @@ def _by_community(queryset, request, community):
 
 @router.get("/buildings", response=list[BuildingOut])
 @paginate(Pagination)
-def list_buildings(request, community: str | None = None, compound: int | None = None):
+def list_buildings(request, community: str | None = None, compound: DbInt | None = None):
+    require_registry(request.user, request=request)
     buildings = Building.objects.visible_to(request.user).select_related("community", "compound")
     buildings = _by_community(buildings, request, community)
     if compound is not None:
@@ -155,7 +169,7 @@ def list_buildings(request, community: str | None = None, compound: int | None =
 
 
 @router.get("/buildings/{building_id}", response=BuildingOut)
-def get_building(request, building_id: int):
+def get_building(request, building_id: DbInt):
     return visible_or_404(
         Building.objects.select_related("community", "compound"), request, building_id
     )
@@ -163,7 +177,8 @@ def get_building(request, building_id: int):
 
 @router.get("/units", response=list[UnitOut])
 @paginate(Pagination)
-def list_units(request, community: str | None = None, building: int | None = None):
+def list_units(request, community: str | None = None, building: DbInt | None = None):
+    require_registry(request.user, request=request)
     units = Unit.objects.visible_to(request.user).select_related("community", "building")
     units = _by_community(units, request, community)
     if building is not None:
@@ -176,10 +191,11 @@ def list_units(request, community: str | None = None, building: int | None = Non
 def list_households(
     request,
     community: str | None = None,
-    building: int | None = None,
-    unit: int | None = None,
+    building: DbInt | None = None,
+    unit: DbInt | None = None,
     occupied: bool | None = None,
 ):
+    require_registry(request.user, request=request)
     households = Household.objects.visible_to(request.user).select_related(
         "community", "compound", "building", "unit"
     )
@@ -194,7 +210,7 @@ def list_households(
 
 
 @router.get("/households/{household_id}", response=HouseholdOut)
-def get_household(request, household_id: int):
+def get_household(request, household_id: DbInt):
     return visible_or_404(
         Household.objects.select_related("community", "compound", "building", "unit"),
         request,
@@ -206,11 +222,12 @@ def get_household(request, household_id: int):
 @paginate(Pagination)
 def list_residents(
     request,
-    household: int | None = None,
+    household: DbInt | None = None,
     community: str | None = None,
     include_moved_out: bool = False,
 ):
     """Residents, masked (ID first 3 + last 4; phone first 3 + **** + last 4)."""
+    require_registry(request.user, request=request)
     residents = Resident.objects.visible_to(request.user)
     residents = _by_community(residents, request, community)
     if household is not None:
@@ -223,5 +240,5 @@ def list_residents(
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
-def get_resident(request, resident_id: int):
+def get_resident(request, resident_id: DbInt):
     return visible_or_404(Resident.objects, request, resident_id)

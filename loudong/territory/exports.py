@@ -7,6 +7,7 @@ have drop-down lists. Text starting with = + - @ is escaped (lib.xlsx.safe_cell)
 
 import io
 
+from loudong.accounts.access import Disclosure
 from loudong.lib.xlsx import safe_cell
 from loudong.territory.importer import (
     ALL_HEADERS,
@@ -90,6 +91,8 @@ def export_rows(residents, *, reveal: bool):
         ).values_list("household_id", "name")
     )
     labels = dict(Household.Residence.choices)
+    # Without reveal: no ID digit and an age band, never a birth date (accounts.access).
+    hidden = Disclosure(full=False)
     sexes = {"M": "男", "F": "女"}
     for r in residents.iterator(chunk_size=2000):
         h = r.household
@@ -103,12 +106,14 @@ def export_rows(residents, *, reveal: bool):
             householders.get(h.pk, ""),
             r.name,
             r.relation,
-            r.id_number.reveal() if reveal else r.id_number.masked,
+            r.id_number.reveal() if reveal else hidden.id_number(r.id_number),
             sexes.get(r.sex, ""),
-            r.birth_date.isoformat() if r.birth_date else "",
+            (r.birth_date.isoformat() if reveal else hidden.birth(r.birth_date))
+            if r.birth_date
+            else "",
             r.phone.reveal() if reveal else r.phone.masked,
             labels.get(h.residence, ""),
-            r.political_status,
+            r.political_status.reveal() if reveal else r.political_status.masked,
             r.notes,
         ]
 
@@ -119,7 +124,11 @@ def export_workbook(residents, *, reveal: bool) -> tuple[bytes, int]:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("居民登记")
     sheet.append(
-        [NOTE if reveal else "本表个人信息已脱敏（身份证号、联系电话），不能直接用于导入。"]
+        [
+            NOTE
+            if reveal
+            else "本表个人信息已脱敏（身份证号、联系电话、政治面貌；出生日期以年龄段代替），不能直接用于导入。"
+        ]
     )
     sheet.append(ALL_HEADERS)
     count = 0

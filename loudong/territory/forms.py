@@ -2,9 +2,9 @@ import datetime as dt
 
 from django import forms
 
+from loudong.lib.fields import BIRTH_EARLIEST, DateField
 from loudong.lib.idnumber import IDNumberError, birth_date, sex_of, validate_id_number
 from loudong.lib.phones import PhoneError, normalize_phone
-from loudong.lib.widgets import DateInput
 from loudong.territory.importer import POLITICAL_STATUSES, RELATIONS
 from loudong.territory.models import Household, Resident
 
@@ -24,10 +24,11 @@ class ResidentForm(forms.Form):
     sex = forms.ChoiceField(
         label="性别", choices=[("", "按身份证号"), *Resident.Sex.choices], required=False
     )
-    birth_date = forms.DateField(
+    birth_date = DateField(
         label="出生日期",
         required=False,
-        widget=DateInput(),
+        past_only=True,
+        earliest=BIRTH_EARLIEST,
         help_text="留空则按身份证号",
     )
     political_status = forms.ChoiceField(
@@ -45,10 +46,15 @@ class ResidentForm(forms.Form):
                 "sex": resident.sex,
                 "birth_date": resident.birth_date,
                 "notes": resident.notes,
-                "political_status": resident.political_status,
             }
         super().__init__(*args, **kwargs)
         if resident is not None:
+            # Not pre-filled: party membership is shown only through an audited reveal.
+            self.fields[
+                "political_status"
+            ].help_text = (
+                f"当前 {'已登记' if resident.political_status else '未登记'}；留空表示不修改"
+            )
             self.fields[
                 "id_number"
             ].help_text = f"当前 {resident.id_number.masked or '未登记'}；留空表示不修改"
@@ -108,20 +114,17 @@ class ResidentForm(forms.Form):
                 data.pop("id_number")
             if data["phone"] == "":
                 data.pop("phone")
+            if data["political_status"] == "":
+                data.pop("political_status")
         if data.get("phone") == "无":
             data["phone"] = ""
         return data
 
 
 class MoveOutForm(forms.Form):
-    on = forms.DateField(label="迁出日期", initial=dt.date.today, widget=DateInput())
+    # Not in the future, not before the records begin (0001-01-01 was accepted).
+    on = DateField(label="迁出日期", initial=dt.date.today, past_only=True)
     reason = forms.CharField(label="原因", max_length=200, required=False)
-
-    def clean_on(self):
-        on = self.cleaned_data["on"]
-        if on > dt.date.today():
-            raise forms.ValidationError("迁出日期不能晚于今天")
-        return on
 
 
 class HouseholdForm(forms.Form):
@@ -183,3 +186,70 @@ class SearchForm(forms.Form):
         required=False,
         help_text="姓名（前几个字）、身份证号、手机号、号码后 4 位，或小区名",
     )
+
+
+class CommunityContactForm(forms.Form):
+    """The community's 负责人 and office phone: 甲方 of every agreement, the boards' stand-in."""
+
+    leader_name = forms.CharField(label="负责人", max_length=50)
+    office_phone = forms.CharField(
+        label="办公电话",
+        max_length=32,
+        help_text="如 0566-2021234；公示牌上未同意公开电话的楼栋长处显示此号码",
+    )
+
+    def clean_office_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["office_phone"])
+        except PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class ResidentsMeetingForm(forms.Form):
+    """A 楼栋居民会议 with up to five questions, each tallied by household."""
+
+    building = forms.ModelChoiceField(label="楼栋", queryset=None, required=False)
+    compound = forms.ModelChoiceField(label="或小区", queryset=None, required=False)
+    date = DateField(label="会议日期", past_only=True)
+    title = forms.CharField(label="会议名称", max_length=100)
+    agenda = forms.CharField(label="议程", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    households = forms.IntegerField(label="应到户数", min_value=1, max_value=100000)
+    attendance = forms.IntegerField(label="实到户数", min_value=0, max_value=100000)
+    notes = forms.CharField(
+        label="会议记录", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    QUESTIONS = 5
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        from loudong.territory.models import Building, Region
+
+        self.fields["building"].queryset = Building.objects.filter(
+            community=community
+        ).select_related("compound")
+        self.fields["compound"].queryset = Region.objects.filter(parent=community, level="compound")
+        for i in range(1, self.QUESTIONS + 1):
+            self.fields[f"q{i}_text"] = forms.CharField(
+                label=f"表决事项 {i}", max_length=200, required=i == 1
+            )
+            for key, label in (("for", "赞成"), ("against", "反对"), ("abstain", "弃权")):
+                self.fields[f"q{i}_{key}"] = forms.IntegerField(
+                    label=f"事项 {i} {label}（户）", min_value=0, max_value=100000, required=False
+                )
+
+    def questions(self) -> list[tuple[str, int, int, int]]:
+        data = self.cleaned_data
+        out = []
+        for i in range(1, self.QUESTIONS + 1):
+            text = (data.get(f"q{i}_text") or "").strip()
+            if text:
+                out.append(
+                    (
+                        text,
+                        data.get(f"q{i}_for") or 0,
+                        data.get(f"q{i}_against") or 0,
+                        data.get(f"q{i}_abstain") or 0,
+                    )
+                )
+        return out

@@ -1,45 +1,67 @@
-"""Importing a registry sheet (PRODUCT.md "Registry template"): validate all, then write all.
+"""Importing a registry sheet (PRODUCT.md "Registry template"): check everything, then write.
 
-Two phases. *Check* reads every row, normalises it (full-width digits, spaces, "3号楼" /
-"3栋" / "3#", dates as serials or text) and validates it against the file and the
-database, collecting every problem as (Excel row, column, reason). *Write* happens only
-when there is nothing to report (or with ``partial``, for the good rows), inside one
-transaction, with bulk inserts: 500k residents in well under a minute.
+Three passes over the rows, none of which keeps a Python object per cell:
 
-Re-importing the same file changes nothing: residents are keyed on the blind index of
-their 身份证号, households on (单元, 房号), buildings on (小区, normalised 楼栋 number).
-A failed or dry run writes only its audit row.
+1. *Read and check each row* (``Importer._read``). Rows stream from python-calamine one at a
+   time; each is normalised (full-width digits, spaces, "3号楼" / "3栋" / "3#", dates as
+   serials or text) and checked on its own, every problem collected as (Excel row, column,
+   reason). A good row is kept compactly (:class:`_Rows`): its person fields as one packed
+   text line, its home as a number, the blind index of its 身份证号 as 16 raw bytes — about
+   100 bytes a resident, so the process stays near the size of calamine's own copy of the
+   sheet, which is freed before the database work starts.
+2. *Check across rows and against the database* (``_check_across``): duplicates in the
+   file, 街道 / 社区 and the uploader's scope, vacant homes that also list residents, and
+   people already current at another address. Residents already in the database are found
+   by the blind index of their ID and compared by a keyed content hash
+   (``Resident.row_hash``, HMAC under a key derived from the index key, so it cannot be
+   used to confirm a guessed ID number); an unchanged row costs one hash, no decryption.
+3. *Write* (``_write``), only when there is nothing to report (or with ``partial``, for the
+   good rows), in one transaction: new households and residents with PostgreSQL ``COPY`` or
+   SQLite ``executemany``; changed residents with an UPDATE each. Into an empty table the
+   secondary indexes are dropped and rebuilt afterwards, inside the same transaction, on
+   both databases (building an index once from all keys is several times cheaper than
+   keeping it up to date row by row for random blind-index values).
+
+Re-importing the same file changes nothing: residents are keyed on the blind index of their
+身份证号, households on (单元, 房号), buildings on (小区, normalised 楼栋 number). A failed or
+dry run writes only its audit row.
+
+Personal values never reach a report: the ID and phone columns are masked by what the
+header *means* after synonym matching (公民身份号码 → 身份证号), and any other cell or message
+has ID- and mobile-like digit runs masked too (:func:`scrub`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hmac
-import operator
 import re
 import time
 import unicodedata
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
+from unicodedata import is_normalized
 
 from django.db import IntegrityError, connection, transaction
 
 from loudong.lib import crypto
-from loudong.lib.idnumber import (
-    CHECK_CHARS,
-    PROVINCE_CODES,
-    WEIGHTS,
-    IDNumberError,
-    birth_date,
-    sex_of,
-    validate_id_number,
-)
+from loudong.lib.idnumber import CHECK_CHARS, PROVINCE_CODES, IDNumberError, validate_id_number
 from loudong.lib.masking import mask_id_number, mask_phone
-from loudong.lib.phones import PhoneError, normalize_phone
+from loudong.lib.phones import PhoneError, is_mobile, normalize_phone
 from loudong.lib.sheets import Sheet, SheetError, read_book
-from loudong.territory.models import Building, Household, Region, Resident, Unit, number_key
+from loudong.territory import sealing
+from loudong.territory.models import (
+    Building,
+    Household,
+    Region,
+    Resident,
+    Unit,
+    is_party_status,
+    number_key,
+)
 
 TEMPLATE_HEADERS = [
     "社区", "小区", "楼栋", "单元", "房号", "户主姓名", "姓名", "与户主关系", "身份证号", "性别",
@@ -74,13 +96,40 @@ RELATIONS = ["本人", "配偶", "子", "女", "儿媳", "女婿", "孙子", "�
              "租户", "其他"]  # fmt: skip
 MAX_LENGTHS = {"姓名": 50, "与户主关系": 20, "政治面貌": 20, "备注": 200, "小区": 100,
                "社区": 100, "街道": 100, "楼栋": 40, "单元": 40, "房号": 20}  # fmt: skip
+# Bad rows whose cells (masked) are kept for the error report; every bad row is still listed.
+MAX_BAD_ROWS_KEPT = 20_000
+# From this many rows the helper process is worth its start (~0.2 s), and dropping and
+# rebuilding a table's indexes beats keeping them up to date.
+HELPER_ROWS = 20_000
+REBUILD_ROWS = 20_000
 NUMERIC_ID_REASON = (
     "身份证号列须设为文本格式（该单元格是数字，后几位已丢失），请将该列设为文本后重新填写"
 )
+# Said when the person is current in a community the uploader may not see: neither that
+# community nor the fact that the number is registered elsewhere is revealed (issue 9).
+NOT_HERE_REASON = "该居民无法在此导入，请联系街道核实"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(?:\s.*)?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SPACES = re.compile(r"\s+")
+
+# Residence as one byte per row, in this order.
+_RESIDENCE_CODES = list(Household.Residence.values)
+_VACANT = _RESIDENCE_CODES.index(Household.Residence.VACANT)
+_PERMANENT = _RESIDENCE_CODES.index(Household.Residence.PERMANENT)
+# Row flags.
+_PERSON, _GIVEN, _HOUSEHOLDER = 1, 2, 4
+# Row status after the database check.
+_NEW, _UNCHANGED, _REHASH, _CHANGED, _BAD = 0, 1, 2, 3, 4
+_LOOKUP_CHUNK = 4000  # ids per IN (...) query; SQLite ≥ 3.32 allows 32766 parameters
+_HOUSEHOLD_COLUMNS = ["id", "community_id", "compound_id", "building_id", "unit_id", "room",
+                      "floor", "residence", "occupied"]  # fmt: skip
+_RESIDENT_COLUMNS = [
+    "community_id", "compound_id", "household_id", "name", "relation", "is_householder",
+    "id_number", "id_number_index", "id_number_last4", "phone", "phone_index", "phone_last4",
+    "sex", "birth_date", "political_status", "is_party_member", "notes", "moved_out",
+    "moved_out_on", "row_hash",
+]  # fmt: skip
 
 
 @dataclass
@@ -92,51 +141,6 @@ class RowError:
     def __str__(self) -> str:
         where = f"第{self.line}行 " if self.line else ""
         return f"{where}{self.column}：{self.reason}" if self.column else f"{where}{self.reason}"
-
-
-@dataclass(slots=True)
-class Record:
-    line: int
-    subdistrict: str
-    community: str
-    compound: str
-    building: str
-    unit: str
-    room: str
-    householder: str
-    name: str
-    relation: str
-    id_number: str
-    sex: str
-    birth: dt.date | None
-    phone: str
-    residence: str
-    residence_given: bool
-    political_status: str
-    notes: str
-    building_key: str = ""
-    unit_key: str = ""
-    household_key: tuple = ()
-    community_id: int = 0
-    compound_id: int = 0
-    seq: int = 0  # position among the rows that passed check_row (for the sealing pool)
-
-    @property
-    def is_householder(self) -> bool:
-        return self.relation in HOUSEHOLDER_RELATIONS or (
-            bool(self.householder) and self.name == self.householder
-        )
-
-    @property
-    def address(self):
-        return (
-            self.subdistrict,
-            self.community,
-            self.compound,
-            self.building_key,
-            self.unit_key,
-            self.room,
-        )
 
 
 @dataclass
@@ -155,12 +159,19 @@ class Report:
             self.created[kind].append(name)
 
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    bad_rows: dict[int, list] = field(default_factory=dict)  # line → raw cells
+    bad_rows: dict[int, list] = field(default_factory=dict)  # line → cells, masked
     header: list[str] = field(default_factory=list)
     dry_run: bool = False
     partial: bool = False
     written: bool = False
     seconds: float = 0.0
+    # Rows refused because the person is current where the uploader may not look (audited).
+    hidden_conflicts: int = 0
+    # Step → (wall seconds, CPU seconds of this process), for the benchmark and -v 2.
+    timings: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def timed(self, step: str):
+        return _Timer(self.timings, step)
 
     @property
     def ok(self) -> bool:
@@ -171,7 +182,7 @@ class Report:
         return sorted({e.line for e in self.errors if e.line})
 
     def file_error(self, reason: str) -> None:
-        self.errors.append(RowError(0, "", reason))
+        self.errors.append(RowError(0, "", scrub(reason)))
 
     def summary_lines(self) -> list[str]:
         """Human summary; never contains a row number (those belong to bad rows only)."""
@@ -199,9 +210,9 @@ class Report:
         return lines
 
     def as_json(self, limit: int = 2000) -> dict:
-        """For storing on an ImportJob; personal values in bad rows are masked."""
+        """For storing on an ImportJob; bad rows were masked when they were kept."""
         return {
-            "filename": self.filename,
+            "filename": scrub(self.filename),
             "rows": self.rows,
             "ok": self.ok,
             "dry_run": self.dry_run,
@@ -215,21 +226,46 @@ class Report:
             "counts": dict(self.counts),
             "summary": self.summary_lines(),
             "header": self.header,
-            "bad_rows": {
-                str(k): _mask_row(self.header, v) for k, v in list(self.bad_rows.items())[:limit]
-            },
+            "bad_rows": {str(k): v for k, v in list(self.bad_rows.items())[:limit]},
             "seconds": round(self.seconds, 1),
         }
 
 
-def _mask_row(header, cells):
+# -- masking ---------------------------------------------------------------------------------
+
+# An 18-character ID (or the old 15 digits) and a mobile, also when written with spaces or
+# dashes, +86, or full-width digits (scrub() sees the NFKC form).
+_ID_LIKE = re.compile(r"(?<![0-9])(?:[0-9][\s-]?){17}[0-9Xx](?![0-9])|(?<![0-9])[0-9]{15}(?![0-9])")
+_MOBILE_LIKE = re.compile(r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])")
+
+
+_ELEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){11}")
+
+
+def scrub(text) -> str:
+    """Text with every ID- or mobile-like run of digits masked (3 + 4 kept, as on screen)."""
+    if text is None:
+        return ""
+    text = str(text)
+    if len(text) < 11 or not _ELEVEN_DIGITS.search(text):
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    text = _ID_LIKE.sub(lambda m: mask_id_number(re.sub(r"[\s-]", "", m.group())), text)
+    return _MOBILE_LIKE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())[-11:]), text)
+
+
+def mask_cells(meaning: dict[int, str], cells) -> list[str]:
+    """A row's cells for a report: 身份证号 and 联系电话 by the column's meaning, the rest scrubbed."""
     out = []
-    for name, value in zip(header, cells, strict=False):
+    for index, value in enumerate(cells):
         text = "" if value is None else str(value)
-        if name == "身份证号":
-            text = mask_id_number(clean(text))
-        elif name == "联系电话":
-            text = mask_phone(text)
+        kind = meaning.get(index)
+        if kind == "身份证号":
+            text = mask_id_number(compact(text))
+        elif kind == "联系电话":
+            text = mask_phone(clean(text))
+        else:
+            text = scrub(text)
         out.append(text)
     return out
 
@@ -238,7 +274,10 @@ def _mask_row(header, cells):
 
 
 def clean(value) -> str:
-    """Text of a cell: NFKC (full-width → half-width), trimmed, inner runs of space collapsed."""
+    """Text of a cell: NFKC (full-width → half-width), trimmed, inner runs of space collapsed.
+
+    The result never contains a tab or a newline (the row packing relies on it).
+    """
     if value is None or value == "":
         return ""
     if value.__class__ is str and len(value) <= 24:
@@ -251,8 +290,18 @@ def _clean(value) -> str:
         value = int(value) if value.is_integer() else value
     if isinstance(value, dt.datetime):
         value = value.date()
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    return _SPACES.sub(" ", text) if " " in text or "\t" in text or "\n" in text else text
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.strip()
+    if " " in text or "\t" in text or "\n" in text or "\r" in text:
+        text = _SPACES.sub(" ", text)
+    return text
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_cached(value: str) -> str:
+    return _clean(value)
 
 
 def compact(value) -> str:
@@ -267,71 +316,14 @@ def header_name(value) -> str:
     return SYNONYMS.get(text, text)
 
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_SEPARATOR = "\x1f"
-_NO_SPACE = frozenset(("社区", "小区", "楼栋", "单元", "房号", "姓名", "户主姓名", "街道"))
-_ID_TODAY = dt.date.today()
-
-
-def _texts(cells: dict) -> dict:
-    """clean() of every cell but 身份证号, with one NFKC call for the whole row."""
-    raw = []
-    for value in cells.values():
-        if value.__class__ is not str:
-            value = "" if value is None else _clean(value)
-        raw.append(value.replace(_SEPARATOR, " "))
-    joined = _SEPARATOR.join(raw)
-    if not joined.isascii():
-        joined = unicodedata.normalize("NFKC", joined)
-    text = {}
-    for name, part in zip(cells, joined.split(_SEPARATOR), strict=True):
-        part = part.strip()
-        if part and (" " in part or "\t" in part or "\n" in part):
-            part = part.replace(" ", "") if name in _NO_SPACE else _SPACES.sub(" ", part)
-        text[name] = part
-    return text
-
-
-_PROVINCES = frozenset(PROVINCE_CODES)
-_WEIGHTS = tuple(WEIGHTS)
-
-
-def _valid_id_fast(value) -> str | None:
-    """The common case (a clean, valid 18-character number) without building messages.
-
-    None means "not sure": lib.idnumber.validate_id_number then gives the exact reason.
-    """
-    if value.__class__ is not str or len(value) != 18:
-        return None
-    number = value.upper()
-    if not number[:17].isdigit() or number[:2] not in _PROVINCES:
-        return None
-    total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
-    if CHECK_CHARS[total % 11] != number[17]:
-        return None
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return None
-    if born > _ID_TODAY or born.year < 1880:
-        return None
-    return number
-
-
 @functools.lru_cache(maxsize=65536)
 def _key(label: str) -> str:
     return number_key(label)
 
 
-@functools.lru_cache(maxsize=65536)
-def _clean_cached(value: str) -> str:
-    return _clean(value)
-
-
 def building_label(text: str) -> str:
-    """Keep what residents say, but tidy '3 #' and '3#楼' into '3#' / '3号楼'."""
-    text = compact(text)
-    return text
+    """What residents say ("3号楼", "3#"), without spaces."""
+    return compact(text)
 
 
 def room_label(text: str) -> str:
@@ -373,6 +365,18 @@ def parse_date(value) -> dt.date:
     return dt.date(*(int(g) for g in match.groups()))
 
 
+_PROVINCES = frozenset(PROVINCE_CODES)
+
+
+def id_check_char(first17: str) -> str:
+    """GB 11643's check character for 17 ASCII digits, computed in C.
+
+    The weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11), so Σ dᵢ·wᵢ ≡ 2·int(first17, 13):
+    one int() call instead of seventeen multiplications (the caller has checked the digits).
+    """
+    return CHECK_CHARS[int(first17, 13) * 2 % 11]
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 
@@ -381,6 +385,11 @@ class Layout:
     header_line: int
     columns: dict[str, int]  # template name → index in the row
     header: list[str]
+
+    @property
+    def meaning(self) -> dict[int, str]:
+        """Index in the row → template name, after synonyms (what masking goes by)."""
+        return {index: name for name, index in self.columns.items()}
 
 
 def find_header(rows, report: Report, scan: int = 30):
@@ -398,14 +407,64 @@ def find_header(rows, report: Report, scan: int = 30):
                 if name in ALL_HEADERS and name not in columns:
                     columns[name] = i
                 elif name:
-                    ignored.append(compact(row[i]))
+                    ignored.append(scrub(compact(row[i])))
             if ignored:
                 report.notices.append("以下列不在模板中，已忽略：" + "、".join(ignored))
             missing = [c for c in REQUIRED_COLUMNS if c not in columns]
             if missing:
                 raise SheetError("表头缺少必填列：" + "、".join(missing))
-            return Layout(index + 1, columns, [compact(c) for c in row]), iterator
+            return Layout(index + 1, columns, [scrub(compact(c)) for c in row]), iterator
     raise SheetError("找不到表头行：前 30 行中没有包含“社区、小区、楼栋、房号、姓名、身份证号”的行")
+
+
+class _Rows:
+    """The rows that passed the per-row checks, kept compactly.
+
+    Per row: Excel line, home index, flags, residence code (arrays) and the 16 raw bytes of
+    the ID's blind index; the person fields (name, relation, householder flag, ID, sex,
+    birth date, phone, political status, notes) as one tab-separated line, 4,096 lines to a
+    UTF-8 chunk. clean() never leaves a tab or newline in a value, so the packing is safe.
+    Homes are (place, room); places are (街道, 社区, 小区, 楼栋 label and key, 单元 label and key).
+    """
+
+    CHUNK = 4096
+
+    def __init__(self):
+        self.line = array("l")
+        self.home = array("l")
+        self.flags = bytearray()
+        self.residence = bytearray()
+        self.digest = bytearray()
+        self.chunks: list[bytes] = []
+        self.row_hash = bytearray()  # 16 bytes a row: Resident.row_hash of the person
+        self.tokens: list[bytes] = []  # per chunk, from the helper: sealed ahead, or b""
+        self.places: list[tuple] = []
+        self.place_index: dict[tuple, int] = {}
+        self.home_place = array("l")
+        self.home_room: list[str] = []
+        self.home_index: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def chunk(self, number: int) -> list[str]:
+        return self.chunks[number].decode().split("\n")
+
+    def place_of(self, place: tuple) -> int:
+        p = self.place_index.get(place)
+        if p is None:
+            p = self.place_index[place] = len(self.places)
+            self.places.append(place)
+        return p
+
+    def home_of(self, p: int, room: str) -> int:
+        key = f"{p}\t{room}"
+        h = self.home_index.get(key)
+        if h is None:
+            h = self.home_index[key] = len(self.home_room)
+            self.home_place.append(p)
+            self.home_room.append(room)
+        return h
 
 
 # -- the importer ----------------------------------------------------------------------------
@@ -431,107 +490,349 @@ class Importer:
         self.progress = progress or (lambda stage, done, total: None)
         self.max_bytes = max_bytes
         self.report = Report(dry_run=dry_run, partial=partial)
-        self._sealing = []  # futures of _seal_chunk, in record order
-        self._pool = None
+        self.subdistricts: dict = {}
 
     # ---- entry point
-    def run(self, data: bytes, filename: str) -> Report:
+    def run(self, data: bytes | Path, filename: str) -> Report:
+        """``data`` is the file's content, or its path (cheaper: calamine reads from disk)."""
         started = time.monotonic()
         report = self.report
-        report.filename = Path(filename).name
+        report.filename = scrub(Path(filename).name)
+        kwargs = {"max_bytes": self.max_bytes} if self.max_bytes else {}
+        rows = None
         try:
-            kwargs = {"max_bytes": self.max_bytes} if self.max_bytes else {}
-            sheets = read_book(data, filename, **kwargs)
-            records = self.check(sheets)
-            for sheet in sheets:  # free calamine's copy of the cells before writing
-                sheet.rows = ()
-            del sheets
+            with report.timed("读取（calamine）"):
+                sheets = read_book(data, filename, **kwargs)
+            with report.timed("逐行校验"):
+                rows = self._read(sheets)
+                for sheet in sheets:  # free calamine's copy of the cells before the database
+                    sheet.rows = ()
+                del sheets
+                _release_memory()
+            self._check_across(rows)
         except SheetError as exc:
             report.file_error(str(exc))
-            records = []
-        missing = [line for line, cells in report.bad_rows.items() if not cells]
-        if missing:
-            self._fill_bad_rows(data, filename, set(missing))
-        if records and (report.ok or self.partial):
+            rows = None
+        if rows is not None and self.good_rows and (report.ok or self.partial):
             self.progress("写入数据库", 0, 1)
             try:
-                self.write(records)
+                with report.timed("写入"):
+                    self._write(rows)
                 report.written = True
             except _DryRun:
                 pass
             except IntegrityError:
                 report.file_error("写入时与他人同时进行的修改冲突，未写入任何数据，请重新导入")
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        del rows
+        for name in ("status", "existing", "households", "home_of", "home_keys", "home_household"):
+            self.__dict__.pop(name, None)
+        _release_memory()
+        missing = [line for line, cells in report.bad_rows.items() if not cells]
+        if missing:  # after the rows are gone: this reads the file a second time
+            self._fill_bad_rows(data, filename, set(missing))
         report.seconds = time.monotonic() - started
         self.audit()
         return report
 
-    # ---- phase 1: check
-    def check(self, sheets: list[Sheet]) -> list[Record]:
+    def _error(self, line, column, reason):
+        self.report.errors.append(RowError(line, column, scrub(reason)))
+
+    # ---- pass 1: read and check each row
+    def _read(self, sheets: list[Sheet]) -> _Rows:
         report = self.report
         main = sheets[0]
         layout, rows = find_header(main.rows, report)
         report.header_line = layout.header_line
         report.header = layout.header
-        merged = self._merged_down(main, layout)
+        self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
-        records = []
+        helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
+        try:
+            out = self._read_rows(rows, layout, self._merged_down(main, layout), helper)
+            for digests, hashes, tokens in helper.results(out.chunks):
+                out.digest += digests
+                out.row_hash += hashes
+                out.tokens.append(tokens)
+        finally:
+            helper.close()
+        if not report.rows:
+            report.file_error("文件中没有数据行（表头下方是空的）")
+        self.progress("校验数据", report.rows, report.rows)
+        return out
+
+    def _read_rows(self, rows, layout: Layout, merged: set, helper: _Helper) -> _Rows:
+        """The per-row checks: the hot loop of an import (about 10 µs a row), hence the
+        local names, the caches of cleaned cell values and the fast paths for clean cells."""
+        report = self.report
         col = layout.columns
-        indexes = [col.get(name) for name in ALL_HEADERS]
-        carry = [k for k, name in enumerate(ALL_HEADERS) if name in CARRY_DOWN]
-        unit_at, room_at, householder_at = (
-            ALL_HEADERS.index(n) for n in ("单元", "房号", "户主姓名")
-        )
-        width = max(i for i in indexes if i is not None) + 1
+        indexes = [col.get(name, -1) for name in ALL_HEADERS]  # -1: an empty cell appended
+        pick = itemgetter(*indexes)
+        width = max(col.values()) + 1
+        out = _Rows()
+        err = self._error
+        errors = report.errors
+        seal_ahead = None  # decided on the first chunk: are most of its people new?
+        today = dt.date.today()
+        births: dict[str, tuple | None] = {}
+        small: dict = {}  # cleaned values of the low-cardinality columns
+        texts: dict = {}  # compacted values of address and name cells
+        residence_of = {k: _RESIDENCE_CODES.index(v) for k, v in RESIDENCES.items()}
         last = [""] * len(ALL_HEADERS)
+        last_sub = last_com = last_cpd = last_bld = last_unit = last_room = last_holder = ""
+        last_place = None
+        first = True
+        place = home = 0
+        place_errors: list = []
+        address_errors: list = []
+        line = layout.header_line
+        count = 0
+        add_line, add_home, add_flags = out.line.append, out.home.append, out.flags.append
+        add_residence = out.residence.append
+        packed_rows = []
         self.progress("校验数据", 0, 0)
-        for offset, row in enumerate(rows):
-            line = layout.header_line + 1 + offset
+        for row in rows:
+            line += 1
             if not any(row):
                 continue
             if len(row) < width:
                 row = [*row, *[""] * (width - len(row))]
-            values = [row[i] if i is not None else "" for i in indexes]
-            for k in carry:
-                if values[k] == "" or values[k] is None:
-                    values[k] = last[k]
+            row.append("")
+            values = pick(row)
             if merged:
+                values = list(values)
                 for k, i in enumerate(indexes):
-                    if (
-                        i is not None
-                        and (values[k] == "" or values[k] is None)
-                        and ((line, i) in merged)
-                    ):
+                    if i >= 0 and values[k] in ("", None) and (line, i) in merged:
                         values[k] = last[k]
+                last = values
+            (sub, com, cpd, bld, unit, room, holder, name, rel, idn, sex, born, phone, res, pol,
+             notes) = values  # fmt: skip
+            if sub == "":
+                sub = last_sub
+            if com == "":
+                com = last_com
+            if cpd == "":
+                cpd = last_cpd
+            if bld == "":
+                bld = last_bld
             # Members listed under their householder often leave 单元/房号 blank.
-            if values[room_at] in ("", None) and compact(values[householder_at]) in (
-                "",
-                compact(last[householder_at]),
+            if room == "" and (holder == "" or compact(holder) == compact(last_holder)):
+                unit = unit or last_unit
+                room = last_room
+            count += 1
+            if count % 20000 == 0:
+                report.rows = count
+                self.progress("校验数据", count, 0)
+            errors_before = len(errors)
+            if (
+                room != last_room
+                or bld != last_bld
+                or unit != last_unit
+                or cpd != last_cpd
+                or com != last_com
+                or sub != last_sub
+                or first
             ):
-                values[unit_at] = values[unit_at] or last[unit_at]
-                values[room_at] = last[room_at]
-            last = values
-            cells = dict(zip(ALL_HEADERS, values, strict=True))
-            report.rows += 1
-            record = self.check_row(line, cells)
-            if record is None:
-                report.bad_rows[line] = list(row)
+                first = False
+                address = (sub, com, cpd, bld, unit)
+                if address != last_place:
+                    last_place = address
+                    place, place_errors = self._place(out, address, texts)
+                room_text = texts.get(room) or _remember(texts, room, compact(room))
+                address_errors = place_errors
+                if len(room_text) > 20:
+                    address_errors = [
+                        *address_errors,
+                        ("房号", f"内容过长（{len(room_text)} 字，最多 20 字）"),
+                    ]
+                elif not room_text:
+                    address_errors = [*address_errors, ("房号", "房号为空")]
+                if room_text.endswith("室"):
+                    room_text = room_text[:-1]
+                home = out.home_of(place, room_text)
+            last_sub, last_com, last_cpd, last_bld, last_unit, last_room = (
+                sub, com, cpd, bld, unit, room
+            )  # fmt: skip
+            last_holder = holder
+            for column, reason in address_errors:
+                err(line, column, reason)
+            # -- the person
+            if not (
+                name.__class__ is str
+                and name.isprintable()
+                and " " not in name
+                and is_normalized("NFKC", name)
+            ):
+                name = compact(name)  # else it is its own compact() already
+            if len(name) > 50:
+                err(line, "姓名", f"内容过长（{len(name)} 字，最多 50 字）")
+            rel = small.get(rel) or _small(small, rel)
+            if len(rel) > 20:
+                err(line, "与户主关系", f"内容过长（{len(rel)} 字，最多 20 字）")
+            pol = small.get(pol) or _small(small, pol)
+            if len(pol) > 20:
+                err(line, "政治面貌", f"内容过长（{len(pol)} 字，最多 20 字）")
+            if notes != "":
+                notes = clean(notes)
+                if len(notes) > 200:
+                    err(line, "备注", f"内容过长（{len(notes)} 字，最多 200 字）")
+            residence = _PERMANENT
+            residence_text = ""
+            if res != "":
+                residence_text = small.get(res) or _small(small, res)
+                residence = residence_of.get(residence_text)
+                if residence is None:
+                    err(
+                        line,
+                        "居住类型",
+                        f"“{residence_text}”不是有效的居住类型（可填：常住、流动、出租、空置）",
+                    )
+                    residence = _PERMANENT
+            vacant = residence == _VACANT
+            number = ""
+            sex_code = ""
+            birth = ""
+            phone_text = ""
+            if vacant and not name and idn in ("", None):
+                pass  # an empty home: a household row without residents
             else:
-                record.seq = len(records)
-                records.append(record)
-                if len(records) % SEAL_CHUNK == 0:
-                    self._seal_ahead(records[-SEAL_CHUNK:])
-            if report.rows % 20000 == 0:
-                self.progress("校验数据", report.rows, 0)
-        if not report.rows:
-            report.file_error("文件中没有数据行（表头下方是空的）")
-        if self._sealing:
-            self._seal_ahead(records[len(records) - len(records) % SEAL_CHUNK :])
-        records = self.check_against(records)
-        self.progress("校验数据", report.rows, report.rows)
-        return records
+                if not name:
+                    err(
+                        line,
+                        "姓名",
+                        "姓名为空" + ("" if vacant else "（空置户请在居住类型填“空置”）"),
+                    )
+                elif vacant:
+                    err(line, "居住类型", "填写了居民，居住类型不能为“空置”")
+                id_born = None
+                if idn.__class__ is str and len(idn) == 18 and idn.isascii() and idn[:17].isdigit():
+                    number = idn if idn[17] != "x" else idn.upper()
+                    id_born = births.get(number[6:14], False)
+                    if id_born is False:
+                        id_born = births[number[6:14]] = _id_birth(number[6:14], today)
+                    if (
+                        id_born is None
+                        or id_check_char(number[:17]) != number[17]
+                        or (number[:2] not in _PROVINCES and number[0] != "9")
+                    ):
+                        number = ""
+                if number:
+                    pass
+                elif isinstance(idn, int | float) and not isinstance(idn, bool):
+                    err(line, "身份证号", NUMERIC_ID_REASON)
+                else:
+                    try:
+                        number = validate_id_number(clean(idn), today)
+                    except IDNumberError as exc:
+                        err(line, "身份证号", str(exc))
+                        number = ""
+                    else:
+                        id_born = _id_birth(number[6:14], today)
+                sex_text = ""
+                if sex != "":
+                    sex_text = small.get(sex) or _small(small, sex)
+                    sex_code = SEXES.get(sex_text.upper(), "")
+                    if not sex_code:
+                        err(line, "性别", f"“{sex_text}”不是有效的性别（可填：男、女）")
+                born_date = None
+                if born == "" or (number and id_born and born == id_born[1]):
+                    pass  # empty, or the ID's own date as ISO text: nothing more to check
+                else:
+                    try:
+                        born_date = parse_date(born)
+                    except (ValueError, OverflowError):
+                        err(
+                            line,
+                            "出生日期",
+                            f"“{clean(born)}”不是有效日期（可写 1958-03-02、"
+                            "1958.03.02 或 1958年3月2日）",
+                        )
+                if number and id_born:
+                    id_sex = "M" if number[16] in "13579" else "F"
+                    if sex_code and sex_code != id_sex:
+                        err(
+                            line,
+                            "性别",
+                            f"性别“{sex_text}”与身份证号不符（身份证号显示为"
+                            f"{'男' if id_sex == 'M' else '女'}）",
+                        )
+                    if born_date and born_date != id_born[0]:
+                        err(
+                            line,
+                            "出生日期",
+                            f"出生日期 {born_date:%Y-%m-%d} 与身份证号中的 "
+                            f"{id_born[0]:%Y-%m-%d} 不符",
+                        )
+                    sex_code = sex_code or id_sex
+                    birth = id_born[1]
+                elif born_date:
+                    birth = born_date.isoformat()
+                if phone != "":
+                    if phone.__class__ is str and len(phone) == 11 and is_mobile(phone):
+                        phone_text = phone  # the common case, already normal
+                    else:
+                        if isinstance(phone, float) and phone.is_integer():
+                            phone = int(phone)
+                        text = clean(phone)
+                        try:
+                            phone_text = normalize_phone(text)
+                        except PhoneError as exc:
+                            reason = str(exc)
+                            if text:
+                                reason = reason.replace(text, mask_phone(text))
+                            err(line, "联系电话", reason)
+            if len(errors) > errors_before:
+                if len(report.bad_rows) < MAX_BAD_ROWS_KEPT:
+                    report.bad_rows[line] = mask_cells(self.meaning, row[:-1])
+                continue
+            flags = _GIVEN if residence_text else 0
+            if name:
+                flags |= _PERSON
+                householder = rel in HOUSEHOLDER_RELATIONS or (
+                    holder != "" and (name == holder or name == compact(holder))
+                )
+                if householder:
+                    flags |= _HOUSEHOLDER
+                packed = (
+                    f"{name}\t{rel}\t{'1' if householder else ''}\t{number}\t{sex_code}\t"
+                    f"{birth}\t{phone_text}\t{pol}\t{notes}"
+                )
+            else:
+                packed = ""
+            add_line(line)
+            add_home(home)
+            add_flags(flags)
+            add_residence(residence)
+            packed_rows.append(packed)
+            if len(packed_rows) == _Rows.CHUNK:
+                chunk = "\n".join(packed_rows).encode()
+                out.chunks.append(chunk)
+                packed_rows.clear()
+                if seal_ahead is None:
+                    seal_ahead = _mostly_new(chunk)
+                helper.submit(chunk, seal_ahead)
+        if packed_rows:
+            chunk = "\n".join(packed_rows).encode()
+            out.chunks.append(chunk)
+            helper.submit(chunk, bool(seal_ahead))
+        report.rows = count
+        return out
+
+    def _place(self, out: _Rows, address: tuple, texts: dict):
+        """(place index, [(column, reason)]) for a row's raw 街道…单元 cells.
+
+        ``texts`` remembers the compacted form of each raw value seen (addresses repeat).
+        """
+        problems = []
+        sub, com, cpd, bld, unit = (
+            texts.get(value) or _remember(texts, value, compact(value)) for value in address
+        )
+        for name, text in (("街道", sub), ("社区", com), ("小区", cpd), ("楼栋", bld),
+                           ("单元", unit)):  # fmt: skip
+            if len(text) > MAX_LENGTHS[name]:
+                problems.append((name, f"内容过长（{len(text)} 字，最多 {MAX_LENGTHS[name]} 字）"))
+            elif not text and name not in ("街道", "单元"):
+                problems.append((name, f"{name}为空"))
+        return out.place_of((sub, com, cpd, bld, _key(bld), unit, _key(unit))), problems
 
     def _merged_down(self, sheet: Sheet, layout: Layout) -> set:
         """(Excel row, column index) cells covered by a vertical merge, below its first cell."""
@@ -541,120 +842,6 @@ class Importer:
                 for r in range(r0 + 1, r1 + 1):
                     covered.add((r + 1, c))
         return covered
-
-    def _error(self, line, column, reason):
-        self.report.errors.append(RowError(line, column, reason))
-
-    def check_row(self, line: int, cells: dict) -> Record | None:
-        errors_before = len(self.report.errors)
-        err = self._error
-        text = _texts(cells)
-        for name, limit in MAX_LENGTHS.items():
-            if len(text[name]) > limit:
-                err(line, name, f"内容过长（{len(text[name])} 字，最多 {limit} 字）")
-        for name in ("社区", "小区", "楼栋", "房号"):
-            if not text[name]:
-                err(line, name, f"{name}为空")
-        residence_text = text["居住类型"]
-        residence = Household.Residence.PERMANENT
-        if residence_text:
-            residence = RESIDENCES.get(residence_text)
-            if residence is None:
-                err(
-                    line,
-                    "居住类型",
-                    f"“{residence_text}”不是有效的居住类型（可填：常住、流动、出租、空置）",
-                )
-                residence = Household.Residence.PERMANENT
-        vacant = residence == Household.Residence.VACANT
-        raw_id = cells["身份证号"]
-        id_number = ""
-        sex = ""
-        born = None
-        phone = ""
-        name = text["姓名"]
-        if vacant and not name and raw_id in ("", None):
-            pass  # an empty home: a household row without residents
-        else:
-            if not name:
-                err(line, "姓名", "姓名为空" + ("" if vacant else "（空置户请在居住类型填“空置”）"))
-            elif vacant:
-                err(line, "居住类型", "填写了居民，居住类型不能为“空置”")
-            if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
-                err(line, "身份证号", NUMERIC_ID_REASON)
-            else:
-                id_number = _valid_id_fast(raw_id)
-                if id_number is None:
-                    try:
-                        id_number = validate_id_number(clean(raw_id))
-                    except IDNumberError as exc:
-                        err(line, "身份证号", str(exc))
-                        id_number = ""
-            sex_text = text["性别"]
-            if sex_text:
-                sex = SEXES.get(sex_text.upper(), "")
-                if not sex:
-                    err(line, "性别", f"“{sex_text}”不是有效的性别（可填：男、女）")
-            if cells["出生日期"] not in ("", None):
-                try:
-                    born = parse_date(cells["出生日期"])
-                except (ValueError, OverflowError):
-                    err(
-                        line,
-                        "出生日期",
-                        f"“{text['出生日期']}”不是有效日期（可写 1958-03-02、"
-                        "1958.03.02 或 1958年3月2日）",
-                    )
-            if id_number:
-                id_sex, id_born = sex_of(id_number), birth_date(id_number)
-                if sex and sex != id_sex:
-                    err(
-                        line,
-                        "性别",
-                        f"性别“{text['性别']}”与身份证号不符（身份证号显示为"
-                        f"{'男' if id_sex == 'M' else '女'}）",
-                    )
-                if born and born != id_born:
-                    err(
-                        line,
-                        "出生日期",
-                        f"出生日期 {born:%Y-%m-%d} 与身份证号中的 {id_born:%Y-%m-%d} 不符",
-                    )
-                sex, born = sex or id_sex, born or id_born
-            raw_phone = cells["联系电话"]
-            if isinstance(raw_phone, float):
-                raw_phone = int(raw_phone) if raw_phone.is_integer() else raw_phone
-            try:
-                if raw_phone.__class__ is str and len(raw_phone) == 11 and _MOBILE.match(raw_phone):
-                    phone = raw_phone  # the common case, already normal
-                else:
-                    phone = normalize_phone(clean(raw_phone))
-            except PhoneError as exc:
-                err(line, "联系电话", str(exc))
-        if len(self.report.errors) > errors_before:
-            return None
-        return Record(
-            line=line,
-            subdistrict=text["街道"],
-            community=text["社区"],
-            compound=text["小区"],
-            building=building_label(text["楼栋"]),
-            unit=compact(text["单元"]),
-            room=room_label(text["房号"]),
-            householder=text["户主姓名"],
-            name=name,
-            relation=text["与户主关系"],
-            id_number=id_number,
-            sex=sex,
-            birth=born,
-            phone=phone,
-            residence=residence,
-            residence_given=bool(residence_text),
-            political_status=text["政治面貌"],
-            notes=text["备注"],
-            building_key=_key(text["楼栋"]),
-            unit_key=_key(text["单元"]),
-        )
 
     def _read_building_sheet(self, sheets) -> dict:
         """(社区, 小区, building key) → (floors, lon, lat) from the optional 楼栋 sheet."""
@@ -707,91 +894,113 @@ class Importer:
             info[key] = (floors if floors and 0 < floors < 200 else None, lon, lat)
         return info
 
-    # ---- cross-row and database checks
-    def check_against(self, records: list[Record]) -> list[Record]:
+    # ---- pass 2: across rows and against the database
+    def _check_across(self, rows: _Rows) -> None:
+        n = len(rows)
+        self.status = bytearray(n)
+        self.existing = array("q", bytes(8 * n))  # resident id where one is current
+        with self.report.timed("跨行与地址校验"):
+            self._duplicates(rows)
+            self._regions(rows)
+            self._load_structure()
+            self._resolve_homes(rows)
+            self._vacant_conflicts(rows)
+        with self.report.timed("与数据库比对"):
+            self._residents(rows)
+        self.good_rows = n - self.status.count(_BAD)
+        bad_rows = self.report.bad_rows
+        for i in range(n):
+            if self.status[i] == _BAD and len(bad_rows) < MAX_BAD_ROWS_KEPT:
+                bad_rows.setdefault(rows.line[i], [])
+
+    def _bad(self, rows, i, column, reason):
+        self._error(rows.line[i], column, reason)
+        self.status[i] = _BAD
+
+    def _duplicates(self, rows: _Rows) -> None:
+        digests = rows.digest.hex()
+        persons = len(rows) - sum(rows.flags.count(f) for f in (0, _GIVEN, _HOUSEHOLDER, 6))
+        distinct = len({digests[k : k + 32] for k in range(0, len(digests), 32)})
+        if distinct == persons + (persons < len(rows)):  # (+ the empty index of vacant rows)
+            return
+        seen: dict[bytes, int] = {}
+        digest = memoryview(rows.digest)
+        flags = rows.flags
+        for i in range(len(rows)):
+            if flags[i] & _PERSON:
+                line = rows.line[i]
+                first = seen.setdefault(bytes(digest[16 * i : 16 * i + 16]), line)
+                if first != line:
+                    self._bad(
+                        rows, i, "身份证号", f"身份证号在本文件中重复（首次出现于行号 {first}）"
+                    )
+
+    def _regions(self, rows: _Rows) -> None:
+        """街道 and 社区 of every row: found, to be created, or an error (with the column)."""
         from loudong.accounts.access import scope_for
         from loudong.accounts.roles import Cap
 
-        report = self.report
-        err = self._error
-        bad = set()
-        # 1. duplicates in the file
-        seen: dict[str, int] = {}
-        for r in records:
-            if not r.id_number:
-                continue
-            first = seen.setdefault(r.id_number, r.line)
-            if first != r.line:
-                err(r.line, "身份证号", f"身份证号在本文件中重复（首次出现于行号 {first}）")
-                bad.add(r.line)
-        # 2. regions
-        self.subdistricts = {}  # name → Region or None (to create)
-        self.communities = {}  # (subdistrict name, name) → Region or None
+        self.communities = {}  # (subdistrict name, community text) → Region or None (to create)
         all_subdistricts = list(Region.objects.filter(level=Region.Level.SUBDISTRICT))
         by_name = {s.name: s for s in all_subdistricts}
         edit_scope = scope_for(self.user, Cap.EDIT) if self.user is not None else None
-        community_cache: dict[tuple, Region | str | None] = {}
-        for r in records:
-            if r.line in bad:
-                continue
-            if not r.subdistrict:
+        outcome: dict[tuple, tuple] = {}  # (街道 text, 社区 text) → (column, error) or key
+
+        def resolve(sub_text, community_text):
+            if not sub_text:
                 if len(all_subdistricts) == 1:
-                    r.subdistrict = all_subdistricts[0].name
+                    sub_text = all_subdistricts[0].name
                 elif not all_subdistricts and self.create_regions:
-                    err(r.line, "街道", "数据库中还没有街道，请在“街道”列填写街道名称")
-                    bad.add(r.line)
-                    continue
+                    return ("街道", "数据库中还没有街道，请在“街道”列填写街道名称")
                 else:
-                    err(
-                        r.line,
+                    return (
                         "街道",
                         "数据库中有多个街道，请在“街道”列填写街道名称"
                         if all_subdistricts
                         else "数据库中还没有街道（可使用 --create-regions 创建）",
                     )
-                    bad.add(r.line)
-                    continue
-            sub = by_name.get(r.subdistrict)
+            sub = by_name.get(sub_text)
             if sub is None:
                 if not self.create_regions:
-                    err(
-                        r.line,
-                        "街道",
-                        f"街道“{r.subdistrict}”不存在（可使用 --create-regions 创建）",
-                    )
-                    bad.add(r.line)
-                    continue
+                    return ("街道", f"街道“{sub_text}”不存在（可使用 --create-regions 创建）")
                 if edit_scope is not None and not self._may_create_top():
-                    err(r.line, "街道", f"街道“{r.subdistrict}”不存在，您无权新建街道")
-                    bad.add(r.line)
-                    continue
-                if r.subdistrict not in self.subdistricts:
-                    report.add_created("subdistrict", r.subdistrict)
-                self.subdistricts[r.subdistrict] = None
-            else:
-                self.subdistricts[r.subdistrict] = sub
-            key = (r.subdistrict, r.community)
-            if key not in community_cache:
-                community_cache[key] = self._find_community(sub, r.community, edit_scope)
-            found = community_cache[key]
+                    return ("街道", f"街道“{sub_text}”不存在，您无权新建街道")
+            found = self._find_community(sub, community_text, edit_scope)
             if isinstance(found, str):
-                err(r.line, "社区", found)
-                bad.add(r.line)
+                return ("社区", found)
+            return (sub_text, sub, found.name if found is not None else community_text, found)
+
+        place_outcome = []
+        for place in rows.places:
+            key = place[:2]
+            if key not in outcome:
+                outcome[key] = resolve(*key)
+            place_outcome.append(outcome[key])
+        self.place_region = place_outcome
+        status = self.status
+        home_place = rows.home_place
+        if _BAD not in status and all(len(result) == 4 for result in place_outcome):
+            for result in place_outcome:  # nothing to report: per place, not per row
+                self._note_region(*result)
+            return
+        for i, h in enumerate(rows.home):
+            if status[i] == _BAD:
                 continue
-            if found is not None:
-                r.community = found.name
-            elif key not in self.communities:
-                report.add_created("community", r.community)
-            self.communities[(r.subdistrict, r.community)] = found
-        records = [r for r in records if r.line not in bad]
-        # 3. the structure below communities, and households
-        self._load_structure(records)
-        # 4. residents against the database
-        self._check_residents(records, bad)
-        records = [r for r in records if r.line not in bad]
-        for line in bad:
-            report.bad_rows.setdefault(line, [])
-        return records
+            result = place_outcome[home_place[h]]
+            if len(result) == 2:
+                self._bad(rows, i, *result)
+                continue
+            self._note_region(*result)
+
+    def _note_region(self, sub_name, sub, community_name, community) -> None:
+        report = self.report
+        if sub is None and sub_name not in self.subdistricts:
+            report.add_created("subdistrict", sub_name)
+        self.subdistricts.setdefault(sub_name, sub)
+        if (sub_name, community_name) not in self.communities:
+            if community is None:
+                report.add_created("community", community_name)
+            self.communities[(sub_name, community_name)] = community
 
     def _may_create_top(self) -> bool:
         from loudong.accounts.access import scope_for
@@ -828,7 +1037,7 @@ class Importer:
             return f"社区“{name}”不存在，按代码新建社区时须填写社区名称"
         return None
 
-    def _load_structure(self, records):
+    def _load_structure(self):
         """Existing compounds, buildings, units and households of the communities involved."""
         community_ids = [c.pk for c in self.communities.values() if c is not None]
         self.compounds = {
@@ -847,167 +1056,250 @@ class Importer:
             (u.building_id, u.number_key): u
             for u in Unit.objects.filter(community_id__in=community_ids)
         }
-        self.households = {
-            (unit_id, room): (pk, residence, floor)
-            for unit_id, room, pk, residence, floor in Household.objects.filter(
-                community_id__in=community_ids
-            ).values_list("unit_id", "room", "id", "residence", "floor")
-        }
+        self.households = {}  # (unit id, room) → (household id, residence)
+        with connection.cursor() as cursor:
+            for start in range(0, len(community_ids), 500):
+                part = community_ids[start : start + 500]
+                cursor.execute(
+                    "SELECT unit_id, room, id, residence FROM territory_household "
+                    f"WHERE community_id IN ({', '.join(['%s'] * len(part))})",
+                    part,
+                )
+                for unit_id, room, pk, residence in cursor.fetchall():
+                    self.households[(unit_id, room)] = (pk, residence)
 
-    def _address_ids(self, r: Record):
-        """(community, compound, building, unit, household) ids where they exist, else None."""
-        community = self.communities.get((r.subdistrict, r.community))
-        if community is None:
-            return None, None, None, None, None
-        compound = self.compounds.get((community.pk, r.compound))
-        if compound is None:
-            return community.pk, None, None, None, None
-        building = self.buildings.get((compound.pk, r.building_key))
-        if building is None:
-            return community.pk, compound.pk, None, None, None
-        unit = self.units.get((building.pk, r.unit_key))
-        if unit is None:
-            return community.pk, compound.pk, building.pk, None, None
-        household = self.households.get((unit.pk, r.room))
-        return (
-            community.pk,
-            compound.pk,
-            building.pk,
-            unit.pk,
-            household[0] if household else None,
-        )
+    def _resolve_homes(self, rows: _Rows) -> None:
+        """Each home of the file → one *canonical* home (two spellings of a 社区, or an empty
+        街道 cell, can name the same place) with its household id (0 while it is new)."""
+        places = {}  # canonical place key → index
+        self.place_of = array("l")  # file place → canonical place (-1: the region is bad)
+        self.place_keys = []  # canonical place → (sub name, community name, compound, …)
+        self.place_unit = []  # canonical place → unit id or None
+        for place, region in zip(rows.places, self.place_region, strict=True):
+            if len(region) == 2:
+                self.place_of.append(-1)
+                continue
+            sub_name, _, community_name, community = region
+            key = (sub_name, community_name, *place[2:])
+            c = places.get(key)
+            if c is None:
+                c = places[key] = len(self.place_keys)
+                self.place_keys.append(key)
+                unit_id = None
+                if community is not None:
+                    compound = self.compounds.get((community.pk, key[2]))
+                    building = compound and self.buildings.get((compound.pk, key[4]))
+                    unit = building and self.units.get((building.pk, key[6]))
+                    unit_id = unit.pk if unit else None
+                self.place_unit.append(unit_id)
+            self.place_of.append(c)
+        homes = {}
+        self.home_of = array("l")  # file home → canonical home
+        self.home_keys = []  # canonical home → (canonical place, room)
+        self.home_household = array("q")  # canonical home → household id or 0
+        for p, room in zip(rows.home_place, rows.home_room, strict=True):
+            c = self.place_of[p]
+            key = (c, room)
+            ch = homes.get(key)
+            if ch is None:
+                ch = homes[key] = len(self.home_keys)
+                self.home_keys.append(key)
+                unit_id = self.place_unit[c] if c >= 0 else None
+                current = self.households.get((unit_id, room)) if unit_id else None
+                self.home_household.append(current[0] if current else 0)
+            self.home_of.append(ch)
 
-    def _check_residents(self, records, bad):
+    def _vacant_conflicts(self, rows: _Rows) -> None:
+        people = bytearray(len(self.home_keys))
+        status, flags, home_of = self.status, rows.flags, self.home_of
+        for i, h in enumerate(rows.home):
+            if status[i] != _BAD and flags[i] & _PERSON:
+                people[home_of[h]] = 1
+        for i, h in enumerate(rows.home):
+            if status[i] != _BAD and not flags[i] & _PERSON and people[home_of[h]]:
+                self._bad(rows, i, "居住类型", "该户在文件中登记了居民，不能同时标为“空置”")
+
+    def _residents(self, rows: _Rows) -> None:
+        """Match each person on the ID's blind index: new, unchanged, changed, or elsewhere."""
         from loudong.accounts.access import scope_for
         from loudong.accounts.roles import Cap
 
-        err = self._error
-        index_of = {}
-        keyed = _hasher("id_number")
-        for r in records:
-            if r.id_number:
-                index_of[r.line] = keyed(r.id_number)
-        self.index_of = index_of
-        indexes = list(index_of.values())
-        existing = {}
-        fields = (
-            "id_number_index",
-            "id",
-            "household_id",
-            "community_id",
-            "name",
-            "relation",
-            "is_householder",
-            "sex",
-            "birth_date",
-            "phone_index",
-            "political_status",
-            "notes",
-        )
-        chunk = 5000  # SQLite ≥ 3.32 allows 32766 parameters
-        for start in range(0, len(indexes), chunk):
-            for row in Resident.objects.filter(
-                moved_out=False, id_number_index__in=indexes[start : start + chunk]
-            ).values_list(*fields):
-                existing[row[0]] = dict(zip(fields, row, strict=True))
-        self.existing = existing
         view_scope = scope_for(self.user, Cap.VIEW) if self.user is not None else None
-        # Households: a vacant row conflicts with residents of the same home.
-        homes = defaultdict(list)
-        for r in records:
-            homes[r.address].append(r)
-        for rows in homes.values():
-            people = [r for r in rows if r.name]
-            if people and len(people) < len(rows):
-                for r in rows:
-                    if not r.name:
-                        err(r.line, "居住类型", "该户在文件中登记了居民，不能同时标为“空置”")
-                        bad.add(r.line)
-        for r in records:
-            index = index_of.get(r.line)
-            if index is None or index not in existing:
+        status, flags, existing = self.status, rows.flags, self.existing
+        elsewhere = []  # (row, household id, community id)
+        stale = {}  # resident id → row, where the stored hash differs
+        current, others = self._current_residents()
+        # Hex of all blind indexes and row hashes at once: slicing text is cheaper than
+        # hex() per row.
+        indexes, hashes = rows.digest.hex(), rows.row_hash.hex()
+        home, home_of, household = rows.home, self.home_of, self.home_household
+        wanted = {}  # blind index → row, for the details (new, changed, or elsewhere)
+        for i in range(len(rows)):
+            if status[i] == _BAD or not flags[i] & _PERSON:
                 continue
-            current = existing[index]
-            household_id = self._address_ids(r)[4]
-            if household_id != current["household_id"]:
-                in_scope = view_scope is None or current["community_id"] in view_scope.community_ids
-                where = ""
-                if in_scope:
-                    home = Household.objects.select_related("unit__building__compound").get(
-                        pk=current["household_id"]
+            at = 32 * i
+            index = indexes[at : at + 32]
+            known = current.get(index)
+            if known is None:
+                if others:
+                    wanted[index] = i
+            elif known == f"{hashes[at : at + 32]}|{household[home_of[home[i]]]}":
+                status[i] = _UNCHANGED
+            else:
+                wanted[index] = i
+        keys = list(wanted)
+        lookup = _lookup_sql()
+        with connection.cursor() as cursor:
+            for at in range(0, len(keys), _LOOKUP_CHUNK):
+                cursor.execute(*lookup(keys[at : at + _LOOKUP_CHUNK]))
+                for index, pk, household_id, community_id, stored in cursor.fetchall():
+                    i = wanted[index]
+                    if household_id != household[home_of[home[i]]]:
+                        elsewhere.append((i, household_id, community_id))
+                        continue
+                    existing[i] = pk
+                    if stored == hashes[32 * i : 32 * i + 32]:  # pragma: no cover - matched above
+                        status[i] = _UNCHANGED
+                    else:
+                        stale[pk] = i
+        del current
+        if elsewhere:
+            homes = Household.objects.select_related(
+                "community", "unit__building__compound"
+            ).in_bulk({h for _, h, _ in elsewhere})
+            for i, household_id, community_id in elsewhere:
+                if view_scope is None or community_id in view_scope.community_ids:
+                    home = homes[household_id]
+                    self._bad(
+                        rows,
+                        i,
+                        "身份证号",
+                        f"该居民已在其他住址登记（{home.community.name}{home}），"
+                        "请先办理迁出再导入",
                     )
-                    where = f"（{home}）"
-                err(
-                    r.line,
-                    "身份证号",
-                    f"该居民已在{'其他住址' if in_scope else '其他社区'}登记"
-                    f"{where}，请先办理迁出再导入",
+                else:
+                    self.report.hidden_conflicts += 1
+                    self._bad(rows, i, "身份证号", NOT_HERE_REASON)
+        if stale:
+            self._compare_stale(rows, stale)
+
+    def _current_residents(self) -> tuple[dict, bool]:
+        """Blind index → "row hash|household id" of the current residents of the file's
+        communities (one scan, the comparison done on one string), and whether current
+        residents exist elsewhere too (then the file's other people are looked up)."""
+        community_ids = [c.pk for c in self.communities.values() if c is not None]
+        current = {}
+        with connection.cursor() as cursor:
+            for at in range(0, len(community_ids), 500):
+                part = community_ids[at : at + 500]
+                cursor.execute(
+                    "SELECT id_number_index, row_hash || '|' || CAST(household_id AS TEXT) "
+                    "FROM territory_resident WHERE moved_out = %s AND "
+                    f"community_id IN ({', '.join(['%s'] * len(part))})",
+                    [False, *part],
                 )
-                bad.add(r.line)
+                current.update(cursor.fetchall())
+            cursor.execute("SELECT COUNT(*) FROM territory_resident WHERE moved_out = %s", [False])
+            others = cursor.fetchone()[0] > len(current)
+        return current, others
 
-    def _seal_ahead(self, chunk):
-        """Encrypt and index a chunk on the other core while this one keeps validating.
-
-        Only for big files (the first chunk starts the pool); a fork of this process
-        holds the keys already and never touches the database.
-        """
-        if not chunk:
-            return
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            try:
-                context = multiprocessing.get_context("fork")
-            except ValueError:
-                return
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        self._sealing.append(
-            self._pool.submit(_seal_chunk, [(r.id_number, r.phone) for r in chunk])
-        )
-
-    def _sealed(self):
-        """seq → (id token, id last4, phone token, phone index, phone last4), or None."""
-        if not self._sealing:
-            return None
-        sealed = []
-        for future in self._sealing:
-            sealed.extend(future.result())
-        self._pool.shutdown()
-        self._pool = None
-        self._sealing = []
-        return sealed
+    def _compare_stale(self, rows: _Rows, stale: dict) -> None:
+        """Rows whose stored hash differs (changed, edited on a page, or imported before
+        hashes): compare the fields; equal ones only get the new hash (``_REHASH``)."""
+        phone_index = _hmac("phone").hex
+        by_chunk = defaultdict(list)
+        for pk, i in stale.items():
+            by_chunk[i // rows.CHUNK].append((pk, i))
+        fields = "id name relation is_householder sex birth_date phone_index political_status notes"
+        with connection.cursor() as cursor:
+            for number, items in by_chunk.items():
+                packed = rows.chunk(number)
+                current = {}
+                for at in range(0, len(items), _LOOKUP_CHUNK):
+                    part = [pk for pk, _ in items[at : at + _LOOKUP_CHUNK]]
+                    cursor.execute(
+                        f"SELECT {', '.join(fields.split())} FROM territory_resident "
+                        f"WHERE id IN ({', '.join(['%s'] * len(part))})",
+                        part,
+                    )
+                    for row in cursor.fetchall():
+                        current[row[0]] = row[1:]
+                for pk, i in items:
+                    name, rel, holder, _, sex, birth, phone, pol, notes = packed[
+                        i - number * rows.CHUNK
+                    ].split("\t")
+                    db = current[pk]
+                    same = (
+                        db[0] == name
+                        and db[1] == rel
+                        and bool(db[2]) == bool(holder)
+                        and db[3] == sex
+                        and str(db[4] or "") == birth
+                        and db[5] == (phone_index(phone) if phone else "")
+                        and (crypto.decrypt(db[6], "text") if db[6] else "") == pol
+                        and db[7] == notes
+                    )
+                    self.status[i] = _REHASH if same else _CHANGED
 
     def _fill_bad_rows(self, data, filename, lines):
-        """The raw cells of rows found bad by cross-row checks (a second, rare pass)."""
+        """The cells of rows found bad by cross-row checks (a second, rare pass), masked."""
         try:
             sheet = read_book(
                 data, filename, **({"max_bytes": self.max_bytes} if self.max_bytes else {})
             )[0]
         except SheetError:
             return
+        meaning = getattr(self, "meaning", {})
         last = max(lines)
         for index, row in enumerate(sheet.rows):
             if index + 1 in lines:
-                self.report.bad_rows[index + 1] = list(row)
+                self.report.bad_rows[index + 1] = mask_cells(meaning, row)
             if index + 1 >= last:
                 break
 
-    # ---- phase 2: write
-    def write(self, records: list[Record]) -> None:
+    # ---- pass 3: write
+    def _write(self, rows: _Rows) -> None:
         """All or nothing; a dry run does the same work and rolls it back."""
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:  # index pages of random blind indexes
-                cursor.execute("PRAGMA cache_size = -262144")
         with transaction.atomic():
-            self._write_regions(records)
-            self._write_buildings(records)
-            new_homes = self._write_households(records)
-            self._write_residents(records, new_homes)
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:  # index pages of random blind indexes
+                    cursor.execute("PRAGMA cache_size = -262144")
+            elif connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # for the index rebuilds
+                    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            timed = self.report.timed
+            self.progress("写入数据库", 0, 4)
+            with timed("写入：小区、楼栋、单元"):
+                self._write_regions(rows)
+                self._write_buildings(rows)
+            self.progress("写入数据库", 1, 4)
+            with timed("写入：户"):
+                self._write_households(rows)
+            self.progress("写入数据库", 2, 4)
+            with timed("写入：居民"):
+                self._write_residents(rows)
+            self.progress("写入数据库", 4, 4)
             if self.dry_run:
                 raise _DryRun
 
-    def _write_regions(self, records):
+    def _good_homes(self, rows: _Rows) -> None:
+        """Canonical places and homes with at least one good row, in file order."""
+        seen_place = bytearray(len(self.place_keys))
+        seen_home = bytearray(len(self.home_keys))
+        self.places_written, self.homes_written = [], []
+        status, home_of, home_keys = self.status, self.home_of, self.home_keys
+        for i, h in enumerate(rows.home):
+            if status[i] != _BAD:
+                ch = home_of[h]
+                if not seen_home[ch]:
+                    seen_home[ch] = 1
+                    self.homes_written.append(ch)
+                    c = home_keys[ch][0]
+                    if not seen_place[c]:
+                        seen_place[c] = 1
+                        self.places_written.append(c)
+
+    def _write_regions(self, rows: _Rows) -> None:
         report = self.report
         district = Region.objects.filter(level=Region.Level.DISTRICT).order_by("pk").first()
         for name, sub in list(self.subdistricts.items()):
@@ -1020,32 +1312,49 @@ class Importer:
                 self.communities[(sub_name, name)] = Region.objects.create(
                     level=Region.Level.COMMUNITY, name=name, parent=self.subdistricts[sub_name]
                 )
-        for r in records:
-            community = self.communities[(r.subdistrict, r.community)]
-            key = (community.pk, r.compound)
+        self._good_homes(rows)
+        new = []
+        for c in self.places_written:
+            sub_name, community_name, compound_name = self.place_keys[c][:3]
+            community = self.communities[(sub_name, community_name)]
+            key = (community.pk, compound_name)
             if key not in self.compounds:
-                self.compounds[key] = Region.objects.create(
-                    level=Region.Level.COMPOUND, name=r.compound, parent=community
-                )
-                report.add_created("compound", f"{community.name}{r.compound}")
+                compound = Region(level=Region.Level.COMPOUND, name=compound_name, parent=community)
+                self.compounds[key] = compound
+                new.append(compound)
+                report.add_created("compound", f"{community.name}{compound_name}")
+        ids = _reserve_ids(Region, len(new))
+        for compound, pk in zip(new, ids, strict=True):
+            compound.pk = pk
+            compound.path = f"{compound.parent.path}{pk}/"
+        _create(Region, new)
 
-    def _write_buildings(self, records):
+    def _write_buildings(self, rows: _Rows) -> None:
         report = self.report
         new_buildings = {}
-        max_floor = defaultdict(int)
-        for r in records:
-            community = self.communities[(r.subdistrict, r.community)]
-            compound = self.compounds[(community.pk, r.compound)]
-            key = (compound.pk, r.building_key)
-            floor = floor_of(r.room) or 0
-            max_floor[key] = max(max_floor[key], floor)
-            if key not in self.buildings and key not in new_buildings:
-                new_buildings[key] = Building(
-                    community=community, compound=compound, number=r.building, number_key=key[1]
-                )
-                report.add_created("building", f"{compound.name}{r.building}")
+        max_floor = defaultdict(int)  # canonical place → highest floor of its rooms
+        for ch in self.homes_written:
+            c, room = self.home_keys[ch]
+            max_floor[c] = max(max_floor[c], floor_of(room) or 0)
+        for c in self.places_written:
+            sub_name, community_name, compound_name, label, key = self.place_keys[c][:5]
+            community = self.communities[(sub_name, community_name)]
+            compound = self.compounds[(community.pk, compound_name)]
+            building_key = (compound.pk, key)
+            if building_key not in self.buildings:
+                if building_key not in new_buildings:
+                    new_buildings[building_key] = [
+                        Building(
+                            community=community, compound=compound, number=label, number_key=key
+                        ),
+                        0,
+                    ]
+                    report.add_created("building", f"{compound.name}{label}")
+                entry = new_buildings[building_key]
+                entry[1] = max(entry[1], max_floor[c])
         changed = []
-        for (compound_id, key), building in {**self.buildings, **new_buildings}.items():
+        everything = {**self.buildings, **{k: b for k, (b, _) in new_buildings.items()}}
+        for (compound_id, key), building in everything.items():
             compound = building.compound
             info = (
                 self.building_info.get((community_key(compound.parent.name), compound.name, key))
@@ -1054,7 +1363,7 @@ class Importer:
             )
             floors, lon, lat = info or (None, None, None)
             if building.pk is None:
-                floors = floors or max_floor.get((compound_id, key)) or None
+                floors = floors or new_buildings[(compound_id, key)][1] or None
             before = (building.floors, building.lon, building.lat)
             if floors:
                 building.floors = floors
@@ -1069,232 +1378,242 @@ class Importer:
                 changed, ["floors", "kind", "lon", "lat", "x", "y"], batch_size=500
             )
             report.counts["buildings_updated"] = len(changed)
-        created = Building.objects.bulk_create(list(new_buildings.values()), batch_size=500)
+        created = [b for b, _ in new_buildings.values()]
+        # A building added to a registry that already had buildings is dated (Attachment 2's
+        # 楼栋数 "as of" a day); the first registry's buildings have no date: there all along.
+        listed = set(
+            Building.objects.filter(community_id__in={b.community_id for b in created}).values_list(
+                "community_id", flat=True
+            )
+        )
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        for b in created:
+            if b.community_id in listed:
+                b.listed_from = today
+        _create(Building, created)
         for b in created:
             self.buildings[(b.compound_id, b.number_key)] = b
         new_units = {}
-        for r in records:
-            community = self.communities[(r.subdistrict, r.community)]
-            compound = self.compounds[(community.pk, r.compound)]
-            building = self.buildings[(compound.pk, r.building_key)]
-            key = (building.pk, r.unit_key)
-            if key not in self.units and key not in new_units:
-                new_units[key] = Unit(
+        self.place_ids = {}  # canonical place → (community, compound, building, unit) ids
+        for c in self.places_written:
+            sub_name, community_name, compound_name, _, key, label, unit_key = self.place_keys[c]
+            community = self.communities[(sub_name, community_name)]
+            compound = self.compounds[(community.pk, compound_name)]
+            building = self.buildings[(compound.pk, key)]
+            unit_ref = (building.pk, unit_key)
+            if unit_ref not in self.units and unit_ref not in new_units:
+                new_units[unit_ref] = Unit(
                     community=community,
                     compound=compound,
                     building=building,
-                    number=r.unit,
-                    number_key=key[1],
+                    number=label,
+                    number_key=unit_key,
                     floors=building.floors,
                 )
-                report.add_created("unit", f"{building}{r.unit}")
-        for u in Unit.objects.bulk_create(list(new_units.values()), batch_size=500):
+                report.add_created("unit", f"{building}{label}")
+        created = list(new_units.values())
+        _create(Unit, created)
+        for u in created:
             self.units[(u.building_id, u.number_key)] = u
+        for c in self.places_written:
+            sub_name, community_name, compound_name, _, key, _, unit_key = self.place_keys[c]
+            community = self.communities[(sub_name, community_name)]
+            compound = self.compounds[(community.pk, compound_name)]
+            building = self.buildings[(compound.pk, key)]
+            unit = self.units[(building.pk, unit_key)]
+            label = f"{compound.name}{building.number}{unit.number}"
+            self.place_ids[c] = (community.pk, compound.pk, building.pk, unit.pk, label)
 
-    def _write_households(self, records):
+    def _write_households(self, rows: _Rows) -> None:
         report = self.report
-        wanted = {}  # (unit_id, room) → [community, compound, building, unit, room, floor, residence]
-        labels = {}
+        residence = {}  # canonical home → residence code
         given = set()
-        places = {}
-        for r in records:
-            place_key = (r.subdistrict, r.community, r.compound, r.building_key, r.unit_key)
-            place = places.get(place_key)
-            if place is None:
-                community = self.communities[(r.subdistrict, r.community)]
-                compound = self.compounds[(community.pk, r.compound)]
-                building = self.buildings[(compound.pk, r.building_key)]
-                unit = self.units[(building.pk, r.unit_key)]
-                place = places[place_key] = (community, compound, building, unit, unit.pk)
-            community, compound, building, unit, unit_id = place
-            key = (unit_id, r.room)
-            r.household_key = key
-            r.community_id, r.compound_id = community.pk, compound.pk
-            entry = wanted.get(key)
-            if entry is None:
-                entry = wanted[key] = [
-                    community.pk,
-                    compound.pk,
-                    building.pk,
-                    unit.pk,
-                    r.room,
-                    floor_of(r.room),
-                    r.residence,
-                ]
-                labels[key] = f"{compound.name}{building.number}{unit.number}{r.room}"
+        status, flags, home_of = self.status, rows.flags, self.home_of
+        for i, h in enumerate(rows.home):
+            if status[i] == _BAD:
+                continue
+            ch = home_of[h]
+            if ch not in residence:
+                residence[ch] = rows.residence[i]
             # The householder's row (or the first row that says so) sets 居住类型.
-            if r.residence_given and (key not in given or r.is_householder):
-                entry[6] = r.residence
-                given.add(key)
-            if not r.name:
-                entry[6] = Household.Residence.VACANT
-        new_rows, updates = [], []
-        for key, entry in wanted.items():
-            current = self.households.get(key)
-            if current is None:
-                new_rows.append(entry)
-                report.add_created("household", labels[key])
-            elif key in given and current[1] != entry[6]:
-                updates.append((current[0], entry[6]))
-        report.counts["households_new"] = len(new_rows)
-        report.counts["households_updated"] = len(updates)
-        vacant = Household.Residence.VACANT
+            if flags[i] & _GIVEN and (ch not in given or flags[i] & _HOUSEHOLDER):
+                residence[ch] = rows.residence[i]
+                given.add(ch)
+            if not flags[i] & _PERSON:
+                residence[ch] = _VACANT
+        new, updates = [], defaultdict(list)
+        for ch in self.homes_written:
+            code = residence[ch]
+            if self.home_household[ch]:
+                c, room = self.home_keys[ch]
+                current = self.households[(self.place_unit[c], room)]
+                if ch in given and current[1] != _RESIDENCE_CODES[code]:
+                    updates[code].append(self.home_household[ch])
+            else:
+                new.append(ch)
+        report.counts["households_new"] = len(new)
+        report.counts["households_updated"] = sum(len(v) for v in updates.values())
+        rebuild = _drop_indexes(Household) if len(new) > REBUILD_ROWS else []
+        ids = _reserve_ids(Household, len(new))
+
+        def values():
+            for ch, pk in zip(new, ids, strict=True):
+                c, room = self.home_keys[ch]
+                community_id, compound_id, building_id, unit_id, label = self.place_ids[c]
+                self.home_household[ch] = pk
+                code = residence[ch]
+                report.add_created("household", f"{label}{room}")
+                yield (
+                    pk,
+                    community_id,
+                    compound_id,
+                    building_id,
+                    unit_id,
+                    room,
+                    floor_of(room),
+                    _RESIDENCE_CODES[code],
+                    code != _VACANT,
+                )
+
         _insert(
             Household,
-            [
-                "community_id",
-                "compound_id",
-                "building_id",
-                "unit_id",
-                "room",
-                "floor",
-                "residence",
-                "occupied",
-            ],
-            ([*e, e[6] != vacant] for e in new_rows),
+            _HOUSEHOLD_COLUMNS,
+            values(),
         )
-        for residence in {r for _, r in updates}:
-            Household.objects.filter(pk__in=[pk for pk, r in updates if r == residence]).update(
-                residence=residence, occupied=residence != vacant
-            )
-        if new_rows:
-            units = sorted({e[3] for e in new_rows})
-            for start in range(0, len(units), 900):
-                for unit_id, room, pk in Household.objects.filter(
-                    unit_id__in=units[start : start + 900]
-                ).values_list("unit_id", "room", "id"):
-                    self.households.setdefault((unit_id, room), (pk, None, None))
-        return new_rows
+        _run(rebuild)
+        for code, pks in updates.items():
+            for at in range(0, len(pks), 900):
+                Household.objects.filter(pk__in=pks[at : at + 900]).update(
+                    residence=_RESIDENCE_CODES[code], occupied=code != _VACANT
+                )
 
-    def _write_residents(self, records, new_homes):
-        report = self.report
+    def _write_residents(self, rows: _Rows) -> None:
+        counts = self.report.counts
+        status, flags, home_of = self.status, rows.flags, self.home_of
+        n = len(rows)
+        persons = [i for i in range(n) if flags[i] & _PERSON and status[i] != _BAD]
+        counts["unchanged"] = sum(1 for i in persons if status[i] in (_UNCHANGED, _REHASH))
+        counts["updated"] = sum(1 for i in persons if status[i] == _CHANGED)
+        counts["new"] = sum(1 for i in persons if status[i] == _NEW)
+        sealer = _sealer()
+        seal = sealer.seal
+        row_hashes = rows.row_hash
+        phone_index = _hmac("phone").hex
+        id_last4 = _Cached(_hmac("id_number:last4").hex)
+        phone_last4 = _Cached(_hmac("phone:last4").hex)
+        digest = rows.digest
         changed = []
-        date_value = connection.ops.adapt_datefield_value
-        id_last4 = _hasher("id_number:last4")
-        phone_hash = _hasher("phone")
-        phone_last4 = _hasher("phone:last4")
-        encrypt = crypto.encrypt
-        counts = report.counts
-        sealed = self._sealed()
+        rehash = []
+        home_household = self.home_household
+        place_ids = self.place_ids
+        home_keys = self.home_keys
+
+        digests_hex, hashes_hex = digest.hex(), row_hashes.hex()  # sliced per row below
+        regions = {}  # canonical place → (community id, compound id)
 
         def new_rows():
-            for r in records:
-                if not r.name:
+            for number in range(len(rows.chunks)):
+                start = number * rows.CHUNK
+                end = min(start + rows.CHUNK, n)
+                todo = [
+                    i
+                    for i in range(start, end)
+                    if status[i] in (_NEW, _CHANGED, _REHASH) and flags[i] & _PERSON
+                ]
+                if not todo:
                     continue
-                household_id = self.households[r.household_key][0]
-                index = self.index_of[r.line]
-                seal = sealed[r.seq] if sealed is not None else None
-                phone_index = (seal[3] if seal else phone_hash(r.phone)) if r.phone else ""
-                current = self.existing.get(index)
-                if current is None:
-                    counts["new"] += 1
-                    if seal is not None:
-                        yield (
-                            r.community_id,
-                            r.compound_id,
-                            household_id,
-                            r.name,
-                            r.relation,
-                            r.is_householder,
-                            seal[0],
-                            index,
-                            seal[1],
-                            seal[2],
-                            phone_index,
-                            seal[4],
-                            r.sex,
-                            date_value(r.birth),
-                            r.political_status,
-                            r.notes,
-                            False,
-                            None,
+                packed = rows.chunk(number)
+                sealed = rows.tokens[number].decode().split("\n") if rows.tokens[number] else None
+                for i in todo:
+                    line = packed[i - start]
+                    state = status[i]
+                    if state == _REHASH:
+                        rehash.append((hashes_hex[32 * i : 32 * i + 32], self.existing[i]))
+                        continue
+                    name, rel, holder, id_number, sex, birth, phone, pol, notes = line.split("\t")
+                    ch = home_of[rows.home[i]]
+                    household_id = home_household[ch]
+                    hashed = hashes_hex[32 * i : 32 * i + 32]
+                    if sealed is not None and state == _NEW:  # done by the helper
+                        id_token, id_tail, *phone_values = sealed[i - start].split("\t")
+                    else:
+                        id_token = seal(id_number, b"id_number")
+                        id_tail = id_last4(id_number[-4:])  # validated: 17 digits + digit/X
+                        phone_values = (
+                            (
+                                seal(phone, b"phone"),
+                                phone_index(phone),
+                                # normalised phones are digits and dashes (protected.digits_tail)
+                                phone_last4(phone.replace("-", "")[-4:]),
+                            )
+                            if phone
+                            else ("", "", "")
+                        )
+                    if state == _CHANGED:
+                        changed.append(
+                            (
+                                name,
+                                rel,
+                                bool(holder),
+                                sex,
+                                birth or None,
+                                seal(pol, b"text") if pol else "",
+                                is_party_status(pol),
+                                notes,
+                                *phone_values,
+                                hashed,
+                                self.existing[i],
+                            )
                         )
                         continue
+                    c = home_keys[ch][0]
+                    ids = regions.get(c)
+                    if ids is None:
+                        ids = regions[c] = place_ids[c][:2]
                     yield (
-                        r.community_id,
-                        r.compound_id,
+                        *ids,
                         household_id,
-                        r.name,
-                        r.relation,
-                        r.is_householder,
-                        encrypt(r.id_number, "id_number"),
-                        index,
-                        id_last4(r.id_number[-4:]),  # validated: 17 digits + digit/X
-                        encrypt(r.phone, "phone") if r.phone else "",
-                        phone_index,
-                        # normalised phones are digits and dashes (lib.protected.digits_tail)
-                        phone_last4(r.phone.replace("-", "")[-4:]) if r.phone else "",
-                        r.sex,
-                        date_value(r.birth),
-                        r.political_status,
-                        r.notes,
+                        name,
+                        rel,
+                        bool(holder),
+                        id_token,
+                        digests_hex[32 * i : 32 * i + 32],
+                        id_tail,
+                        *phone_values,
+                        sex,
+                        birth or None,
+                        seal(pol, b"text") if pol else "",  # party membership is sensitive
+                        is_party_status(pol),
+                        notes,
                         False,
                         None,
+                        hashed,
                     )
-                    continue
-                values = {
-                    "household_id": household_id,
-                    "name": r.name,
-                    "relation": r.relation,
-                    "is_householder": r.is_householder,
-                    "sex": r.sex,
-                    "birth_date": r.birth,
-                    "political_status": r.political_status,
-                    "notes": r.notes,
-                }
-                if all(current[k] == v for k, v in values.items()) and (
-                    current["phone_index"] == phone_index
-                ):
-                    counts["unchanged"] += 1
-                else:
-                    changed.append((current["id"], values, r.phone))
 
-        counts["new"] = counts["unchanged"] = 0
-        rebuild = _drop_indexes_if_empty(Resident) if len(records) > 100_000 else []
+        rebuild = _drop_indexes(Resident) if counts["new"] > REBUILD_ROWS else []
         _insert(
             Resident,
-            [
-                "community_id",
-                "compound_id",
-                "household_id",
-                "name",
-                "relation",
-                "is_householder",
-                "id_number",
-                "id_number_index",
-                "id_number_last4",
-                "phone",
-                "phone_index",
-                "phone_last4",
-                "sex",
-                "birth_date",
-                "political_status",
-                "notes",
-                "moved_out",
-                "moved_out_on",
-            ],
+            _RESIDENT_COLUMNS,
             new_rows(),
         )
-        if rebuild:
-            with connection.cursor() as cursor:
-                for sql in rebuild:
-                    cursor.execute(sql)
-        counts["updated"] = len(changed)
-        if changed:
-            from loudong.lib.protected import sync_indexes
-
-            by_id = Resident.objects.in_bulk([pk for pk, _, _ in changed])
-            objs = []
-            for pk, values, phone in changed:
-                obj = by_id[pk]
-                for k, v in values.items():
-                    setattr(obj, k, v)
-                obj.phone = phone
-                sync_indexes(obj)
-                objs.append(obj)
-            Resident.objects.bulk_update(
-                objs, [*values.keys(), "phone", "phone_index", "phone_last4"], batch_size=500
-            )
+        with self.report.timed("写入：重建居民索引"):
+            _run(rebuild)
+        with connection.cursor() as cursor:
+            if changed:
+                cursor.executemany(
+                    "UPDATE territory_resident SET name = %s, relation = %s, "
+                    "is_householder = %s, sex = %s, birth_date = %s, political_status = %s, "
+                    "is_party_member = %s, notes = %s, phone = %s, phone_index = %s, "
+                    "phone_last4 = %s, "
+                    "row_hash = %s WHERE id = %s",
+                    changed,
+                )
+            if rehash:
+                cursor.executemany(
+                    "UPDATE territory_resident SET row_hash = %s WHERE id = %s", rehash
+                )
 
     # ---- audit
     def audit(self):
@@ -1306,7 +1625,19 @@ class Importer:
             action = "registry.import_dry_run"
         elif not report.written:
             action = "registry.import_failed"
-        sub = next((s for s in getattr(self, "subdistricts", {}).values() if s is not None), None)
+        sub = next((s for s in self.subdistricts.values() if s is not None), None)
+        new = {
+            "file": report.filename,
+            "rows": report.rows,
+            "bad_rows": len(report.bad_lines),
+            "partial": self.partial,
+            "create_regions": self.create_regions,
+            "created": dict(report.created_count),
+            "counts": dict(report.counts),
+        }
+        if report.hidden_conflicts:
+            # A worker probing whether numbers are registered elsewhere shows up here.
+            new["refused_registered_elsewhere"] = report.hidden_conflicts
         with transaction.atomic():
             record(
                 actor=self.user,
@@ -1314,15 +1645,7 @@ class Importer:
                 region=sub,
                 actor_username="命令行" if self.user is None else "",
                 target_repr=f"导入 {report.filename}",
-                new={
-                    "file": report.filename,
-                    "rows": report.rows,
-                    "bad_rows": len(report.bad_lines),
-                    "partial": self.partial,
-                    "create_regions": self.create_regions,
-                    "created": dict(report.created_count),
-                    "counts": dict(report.counts),
-                },
+                new=new,
             )
 
 
@@ -1330,77 +1653,313 @@ class _DryRun(Exception):
     pass
 
 
-SEAL_CHUNK = 25000
+class _Timer:
+    def __init__(self, timings: dict, step: str):
+        self.timings, self.step = timings, step
 
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
 
-def _seal_chunk(items):
-    """(id_number, phone) pairs → (id token, id last4, phone token, phone index, phone last4)."""
-    id_last4 = _hasher("id_number:last4")
-    phone_hash = _hasher("phone")
-    phone_last4 = _hasher("phone:last4")
-    encrypt = crypto.encrypt
-    out = []
-    for id_number, phone in items:
-        if not id_number:
-            out.append(None)
-            continue
-        out.append(
-            (
-                encrypt(id_number, "id_number"),
-                id_last4(id_number[-4:]),
-                encrypt(phone, "phone") if phone else "",
-                phone_hash(phone) if phone else "",
-                phone_last4(phone.replace("-", "")[-4:]) if phone else "",
-            )
+    def __exit__(self, *exc):
+        wall, cpu = self.timings.get(self.step, (0.0, 0.0))
+        self.timings[self.step] = (
+            wall + time.perf_counter() - self.wall,
+            cpu + time.process_time() - self.cpu,
         )
-    return out
 
 
-def _hasher(purpose: str):
-    """crypto.keyed_hash for one purpose, with the derived key looked up once (same output)."""
+def _remember(cache: dict, value, text: str) -> str:
+    if len(cache) > 200_000:
+        cache.clear()
+    cache[value] = text
+    return text
+
+
+def _small(cache: dict, value) -> str:
+    """clean() of a value from a column with few distinct values, remembered."""
+    text = clean(value)
+    if len(cache) > 50_000:
+        cache.clear()
+    cache[value] = text
+    return text
+
+
+def _id_birth(digits: str, today: dt.date):
+    """(date, ISO text) of an ID's YYYYMMDD, or None when it is no real, plausible date."""
+    try:
+        born = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+    if born > today or born.year < 1880:
+        return None
+    return born, born.isoformat()
+
+
+def _hmac(purpose: str) -> sealing.Hmac:
+    """crypto.keyed_hash for one purpose, faster (sealing.Hmac)."""
     from django.conf import settings
 
-    key = crypto._derived_key(settings.LOUDONG_INDEX_KEY, purpose)
-    digest = hmac.digest
-
-    def keyed(value: str) -> str:
-        return digest(key, value.encode(), "sha256").hex()[:32]
-
-    return keyed
+    return sealing.Hmac(crypto._derived_key(settings.LOUDONG_INDEX_KEY, purpose))
 
 
-def _drop_indexes_if_empty(model) -> list[str]:
-    """SQLite, empty table, big import: drop its indexes and return the SQL to rebuild them.
+def _sealer() -> sealing.Sealer:
+    """crypto.encrypt for many values (sealing.Sealer): the current key, looked up once."""
+    kid, keys = crypto.keyring()
+    return sealing.Sealer(kid, keys[kid])
 
-    Building an index once from sorted keys is several times cheaper than keeping five
-    indexes of random blind-index values up to date row by row. DDL is transactional in
-    SQLite, so a failed import rolls the drop back too.
+
+def _helper_keys() -> tuple:
+    from django.conf import settings
+
+    kid, keys = crypto.keyring()
+    purposes = ("id_number", "id_number:last4", "phone", "phone:last4", "row:resident")
+    index_keys = {p: crypto._derived_key(settings.LOUDONG_INDEX_KEY, p) for p in purposes}
+    return kid, keys[kid], index_keys
+
+
+class _Helper:
+    """Blind indexes and row hashes of each chunk of rows and, when most rows are new, their
+    encryption, on
+    the second core while this one reads on: a spawned process that is given the keys and
+    nothing else (no database connection, so it is the same on SQLite and PostgreSQL).
+    Small files, or where no process can be started: the blind indexes in line, here.
     """
-    if connection.vendor != "sqlite" or model.objects.exists():
+
+    def __init__(self, big: bool):
+        self._pool = None
+        self._results = []
+        if big:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                self._pool = ProcessPoolExecutor(
+                    1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=sealing.start,
+                    initargs=_helper_keys(),
+                )
+            except (OSError, ValueError):  # pragma: no cover - no processes here
+                self._pool = None
+        self._started_here = self._pool is None
+        if self._pool is None:
+            sealing.start(*_helper_keys())
+
+    def submit(self, packed: bytes, seal: bool) -> None:
+        if self._pool is None:
+            self._results.append(sealing.seal_rows(packed, False))
+        else:
+            self._results.append((self._pool.submit(sealing.seal_rows, packed, seal), seal))
+
+    def results(self, chunks: list[bytes]) -> list[tuple[bytes, bytes, bytes]]:
+        """(digests, row hashes, tokens) per chunk, in order.
+
+        Chunks the helper has not started yet are done here, in line, so that both cores
+        finish together; so is everything if the helper died.
+        """
+        out = list(self._results)
+        queued = [k for k, result in enumerate(out) if len(result) == 2]  # (future, seal)
+        for k in reversed(queued):  # the helper works from the front: take from the back
+            future, seal = out[k]
+            if future.cancel():
+                out[k] = self._inline(chunks[k], seal)
+        for k in queued:
+            if len(out[k]) == 2:
+                future, seal = out[k]
+                try:
+                    out[k] = future.result()
+                except Exception:  # BrokenProcessPool and the like: redo it here
+                    out[k] = self._inline(chunks[k], seal)
+        self.close()
+        return out
+
+    def _inline(self, packed: bytes, seal: bool):
+        if not self._started_here:
+            sealing.start(*_helper_keys())
+            self._started_here = True
+        return sealing.seal_rows(packed, seal)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class _Cached:
+    """A keyed hash of few distinct values (the last four digits): computed once each."""
+
+    def __init__(self, function):
+        self._function = function
+        self._values = {}
+
+    def __call__(self, value: str) -> str:
+        result = self._values.get(value)
+        if result is None:
+            result = self._values[value] = self._function(value)
+        return result
+
+
+def _mostly_new(chunk: bytes) -> bool:
+    """Whether fewer than half the people of a chunk are current residents already (then
+    the helper encrypts every row ahead; on a re-import it would be wasted work)."""
+    sealing.start(*_helper_keys())
+    digests = sealing.seal_rows(chunk, False)[0]
+    keys = {digests[k : k + 16].hex() for k in range(0, len(digests), 16)}
+    keys.discard(sealing.NO_DIGEST.hex())
+    if not keys:
+        return False
+    lookup = _lookup_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(*lookup(sorted(keys)))
+        return len(cursor.fetchall()) * 2 < len(keys)
+
+
+def _lookup_sql():
+    """Current residents by blind index: (index, id, household, community, row hash)."""
+    base = (
+        "SELECT id_number_index, id, household_id, community_id, row_hash "
+        "FROM territory_resident WHERE moved_out = %s AND id_number_index "
+    )
+    if connection.vendor == "postgresql":
+        return lambda keys: (base + "= ANY(%s)", [False, keys])
+    return lambda keys: (base + f"IN ({', '.join(['%s'] * len(keys))})", [False, *keys])
+
+
+def _release_memory() -> None:
+    """Hand memory freed by calamine back to the system, so that the peak stays the read's."""
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def _reserve_ids(model, count: int) -> list[int]:
+    """Primary keys for rows about to be inserted (inside the writing transaction).
+
+    PostgreSQL: from the table's sequence. SQLite: after the largest ever used
+    (AUTOINCREMENT's sqlite_sequence); the transaction holds the write lock.
+    """
+    if not count:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
-            "tbl_name = %s AND sql IS NOT NULL",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in indexes]
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+        return list(range(start, start + count))
 
 
-def _insert(model, columns, rows, batch=2000):
-    """executemany INSERT: the ORM's per-object overhead dominates at 500k rows."""
+def _create(model, objects: list) -> None:
+    """bulk_create without its per-object cost: primary keys reserved (set on the objects
+    unless they have one), then one bulk insert of every concrete field's value (so a field
+    added to the model later is written too, with the instance's default)."""
+    if not objects:
+        return
+    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    missing = [obj for obj in objects if obj.pk is None]
+    for obj, pk in zip(missing, _reserve_ids(model, len(missing)), strict=True):
+        obj.pk = pk
+    meta = model._meta
+    attnames = [meta.get_field(name).attname for name in fields]
+    columns = ["id", *(meta.get_field(name).column for name in fields)]
+    _insert(model, columns, ([obj.pk, *(getattr(obj, a) for a in attnames)] for obj in objects))
+
+
+def _drop_indexes(model) -> list[str]:
+    """An empty table about to get a big load: drop its secondary indexes (and, on
+    PostgreSQL, its foreign keys), and return the SQL that puts them back.
+
+    Building an index once from all the keys is several times cheaper than keeping it up to
+    date row by row for random blind-index values; re-adding a foreign key checks all rows
+    in one join instead of a trigger per row (PostgreSQL; SQLite checks deferred keys with a
+    counter, cheaply). Both databases run this DDL inside the transaction, so a failed or
+    dry run rolls the drop back too; PostgreSQL keeps the table locked until the commit.
+    Primary keys and unique constraints stay.
+    """
     table = model._meta.db_table
     qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-        f"({', '.join(['%s'] * len(columns))})"
-    )
-    buffer = []
+    after = []
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {qn(table)} LIMIT 1")
+        if cursor.fetchone():
+            return []
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                "tbl_name = %s AND sql IS NOT NULL",
+                [table],
+            )
+            indexes = cursor.fetchall()
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+                "AND NOT x.indisprimary AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+                [table],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            keys = cursor.fetchall()
+            # Dropping a key alters the referenced table too, which must have no pending
+            # (deferred) checks of its own rows written earlier in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, definition in keys:
+                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                after.append(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            return []
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {qn(name)}")
+    return [sql for _, sql in indexes] + after
+
+
+def _run(statements: list[str]) -> None:
+    """Put dropped indexes and keys back. PostgreSQL refuses DDL on a table with pending
+    (deferred) foreign-key checks, so those few (from the rows of other tables) run first."""
+    if not statements:
+        return
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for sql in statements:
+            cursor.execute(sql)
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _insert(model, columns, rows, batch=5000):
+    """Bulk insert without model instances: COPY on PostgreSQL, executemany on SQLite."""
+    table = model._meta.db_table
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {qn(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        buffer = []
         for row in rows:
             buffer.append(row)
             if len(buffer) >= batch:
@@ -1468,7 +2027,7 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
     return round(lon - dlon, 7), round(lat - dlat, 7)
 
 
-def import_registry(data: bytes, filename: str, **options) -> Report:
+def import_registry(data: bytes | Path, filename: str, **options) -> Report:
     importer = Importer(**options)
     try:
         return importer.run(data, filename)
@@ -1477,17 +2036,21 @@ def import_registry(data: bytes, filename: str, **options) -> Report:
 
 
 def error_workbook(header: list[str], bad_rows: dict, errors: list) -> bytes:
-    """The bad rows as they were, with 行号 and 错误 columns first (formula-safe)."""
+    """The bad rows (masked) with 行号 and 错误 columns first (formula-safe).
+
+    Every cell and reason is scrubbed once more, so that a report stored before masking
+    went by the columns' meaning cannot hand out a full ID or phone either.
+    """
     from loudong.lib.xlsx import workbook_bytes
 
     by_line = defaultdict(list)
     for line, column, reason in errors:
-        by_line[int(line)].append(f"{column}：{reason}" if column else reason)
+        by_line[int(line)].append(scrub(f"{column}：{reason}" if column else reason))
     rows = [
         [
             line if line else "",
             "；".join(reasons),
-            *(bad_rows.get(line) or bad_rows.get(str(line)) or []),
+            *(scrub(c) for c in (bad_rows.get(line) or bad_rows.get(str(line)) or [])),
         ]
         for line, reasons in sorted(by_line.items())
     ]

@@ -16,6 +16,8 @@ from loudong.lib.protected import BlindIndexField, ProtectedField
 
 class RegionQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = "view"):
+        """Whole subtrees of the user's regions; a post-holder's own region and the compounds
+        of the households they serve (accounts.access.Scope)."""
         from loudong.accounts.access import scope_for
 
         return self.filter(scope_for(user, capability).region_q())
@@ -97,12 +99,19 @@ class Region(models.Model):
 
 
 class ScopedQuerySet(models.QuerySet):
-    """Rows carrying ``community`` and ``compound``; see accounts.access."""
+    """Rows carrying ``community`` and ``compound``; see accounts.access.
+
+    Registry models (``REGISTRY = (lookup, kind)``: buildings, units, households, residents)
+    go through ``Scope.registry_q``: a 楼栋长 sees the households of their posts only, the
+    区民政局 none — one indexed ``IN`` either way.
+    """
 
     def visible_to(self, user, capability: str = "view"):
         from loudong.accounts.access import scope_for
 
-        return self.filter(scope_for(user, capability).q())
+        scope = scope_for(user, capability)
+        link = getattr(self.model, "REGISTRY", None)
+        return self.filter(scope.registry_q(link) if link else scope.q())
 
 
 _CN_DIGITS = {
@@ -165,8 +174,13 @@ class Building(models.Model):
     y = models.FloatField(null=True, blank=True)
     lon = models.FloatField("经度", null=True, blank=True)
     lat = models.FloatField("纬度", null=True, blank=True)
+    # When the building entered (and left) the registry, for counts "as of" a date (Attachment
+    # 2's 楼栋数). Blank: there from the first registry (a sheet does not say when it was built).
+    listed_from = models.DateField("建档日期", null=True, blank=True)
+    listed_until = models.DateField("撤档日期", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "building")
 
     class Meta:
         verbose_name = "楼栋"
@@ -198,6 +212,7 @@ class Unit(models.Model):
     floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "unit")
 
     class Meta:
         verbose_name = "单元"
@@ -235,6 +250,7 @@ class Household(models.Model):
     occupied = models.BooleanField("有人居住", default=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
+    REGISTRY = ("pk", "household")
 
     class Meta:
         verbose_name = "户"
@@ -279,6 +295,14 @@ class ResidentQuerySet(ScopedQuerySet):
         )
 
 
+# 政治面貌 values that make a party member (the plain ``is_party_member`` flag).
+PARTY_STATUSES = frozenset({"中共党员", "中共预备党员", "党员"})
+
+
+def is_party_status(status: str) -> bool:
+    return " ".join(str(status or "").split()) in PARTY_STATUSES
+
+
 class Resident(models.Model):
     class Sex(models.TextChoices):
         MALE = "M", "男"
@@ -300,12 +324,19 @@ class Resident(models.Model):
     phone_last4 = BlindIndexField(source="phone", part="last4")
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    political_status = models.CharField("政治面貌", max_length=20, blank=True)
+    # Party membership is sensitive (PRODUCT.md): the status is encrypted and shown masked; the
+    # plain flag beside it serves counts (党员 share of leaders, reports), never a name list.
+    political_status = ProtectedField("政治面貌", kind="text")
+    is_party_member = models.BooleanField("党员", default=False, db_index=True)
     notes = models.CharField("备注", max_length=200, blank=True)
     moved_out = models.BooleanField("已迁出", default=False)
     moved_out_on = models.DateField("迁出日期", null=True, blank=True)
+    # Keyed hash of the row as the importer last wrote it (territory/importer.py); any other
+    # save clears it, so the next import compares the fields instead of skipping the row.
+    row_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ResidentQuerySet.as_manager()
+    REGISTRY = ("household_id", "household")
 
     class Meta:
         verbose_name = "居民"
@@ -322,6 +353,12 @@ class Resident(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.row_hash = ""
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "row_hash"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("territory:resident", args=[self.pk])

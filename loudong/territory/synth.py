@@ -63,10 +63,16 @@ TODAY = dt.date(2026, 6, 30)
 RESIDENTS_PER_HOUSEHOLD = 2.45  # mean of the family sizes drawn below; the bench uses it
 
 
+# A 长春-like city for the 长春 demo: 朝阳区, 南关区, 宽城区, 绿园区; landlines 0431.
+CHANGCHUN_COUNTIES = ["220104", "220104", "220102", "220103", "220106"]
+
+
 class People:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, counties=None, area_code: str = "0566"):
         self.rng = random.Random(seed * 7919 + 17)
         self.sequence = defaultdict(int)
+        self.counties = counties or COUNTIES
+        self.area_code = area_code
 
     def name(self, surname: str | None, sex: str) -> str:
         rng = self.rng
@@ -75,7 +81,7 @@ class People:
         return (surname or rng.choice(SURNAMES)) + given
 
     def id_number(self, born: dt.date, sex: str) -> str:
-        county = self.rng.choice(COUNTIES)
+        county = self.rng.choice(self.counties)
         key = (county, born, sex)
         n = self.sequence[key]
         self.sequence[key] = n + 1
@@ -90,7 +96,7 @@ class People:
     def phone(self) -> str:
         rng = self.rng
         if rng.random() < 0.04:
-            return f"0566-{rng.randint(2000000, 8999999)}"
+            return f"{self.area_code}-{rng.randint(2000000, 8999999)}"
         return rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99999999):08d}"
 
     def family(self) -> list[tuple]:
@@ -161,9 +167,9 @@ class People:
         return rows
 
 
-def registry_rows(city: citygen.City, seed: int):
+def registry_rows(city: citygen.City, seed: int, counties=None, area_code: str = "0566"):
     """Rows of the registry's first sheet, in order (vacant homes as 空置 rows)."""
-    people = People(seed)
+    people = People(seed, counties, area_code)
     rng = random.Random(seed * 31 + 7)
     for community, compound, building, unit, home in city.homes():
         place = [city.name, community.name, compound.name, building.label, unit.label, home.room]
@@ -202,7 +208,9 @@ def building_rows(city: citygen.City):
         ]
 
 
-def write_registry(city: citygen.City, path: Path, seed: int) -> int:
+def write_registry(
+    city: citygen.City, path: Path, seed: int, counties=None, area_code: str = "0566"
+) -> int:
     """Write the registry .xlsx; returns the number of resident rows."""
     from openpyxl import Workbook
 
@@ -211,7 +219,7 @@ def write_registry(city: citygen.City, path: Path, seed: int) -> int:
     sheet.freeze_panes = "A2"
     sheet.append(HEADERS)
     residents = 0
-    for row in registry_rows(city, seed):
+    for row in registry_rows(city, seed, counties, area_code):
         residents += bool(row[7])
         sheet.append(row)
     buildings = book.create_sheet("楼栋")

@@ -3,7 +3,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,26 +12,44 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from loudong.accounts import actions as account_actions
-from loudong.accounts.access import get_object_for_user, has_cap, require_cap, scope_for
+from loudong.accounts.access import (
+    disclosure_for,
+    get_object_for_user,
+    has_cap,
+    require_cap,
+    scope_for,
+)
 from loudong.accounts.forms import ReasonForm
 from loudong.accounts.models import AuditEvent
 from loudong.accounts.roles import Cap
+from loudong.lib.filenames import fit_filename
 from loudong.territory import actions
 from loudong.territory.access import (
     get_building_for_user,
     get_household_for_user,
     get_region_for_user,
     get_resident_for_user,
+    require_registry,
 )
 from loudong.territory.forms import (
+    CommunityContactForm,
     HouseholdForm,
     MoveOutForm,
     ResidentForm,
+    ResidentsMeetingForm,
     SearchForm,
     UploadForm,
 )
 from loudong.territory.importer import RELATIONS
-from loudong.territory.models import Building, Household, ImportJob, Region, Resident, Unit
+from loudong.territory.models import (
+    Building,
+    Household,
+    ImportJob,
+    Region,
+    Resident,
+    ResidentsMeeting,
+    Unit,
+)
 from loudong.territory.tasks import run_import_job
 
 
@@ -92,8 +111,10 @@ def region(request, pk):
         )
     buildings = None
     if region.level == Region.Level.COMPOUND:
-        buildings = Building.objects.filter(compound=region).annotate(
-            occupied_count=Count("households", filter=Q(households__occupied=True))
+        buildings = (
+            Building.objects.visible_to(request.user)
+            .filter(compound=region)
+            .annotate(occupied_count=Count("households", filter=Q(households__occupied=True)))
         )
     return render(
         request,
@@ -104,6 +125,7 @@ def region(request, pk):
             "buildings": buildings,
             "breadcrumb": region_crumbs(request.user, region),
             "can_export": scope_for(request.user, Cap.EXPORT).allows(region),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(region),
         },
     )
 
@@ -112,15 +134,17 @@ def region(request, pk):
 def building(request, pk):
     building = get_building_for_user(request.user, pk, request=request)
     households = (
-        Household.objects.filter(building=building)
+        Household.objects.visible_to(request.user)
+        .filter(building=building)
         .select_related("unit")
         .annotate(people=Count("residents", filter=Q(residents__moved_out=False)))
         .order_by("unit__number_key", "floor", "room")
     )
     units = list(
-        building.units.annotate(
-            n=Count("households", filter=Q(households__occupied=True))
-        ).order_by("number_key")
+        Unit.objects.visible_to(request.user)
+        .filter(building=building)
+        .annotate(n=Count("households", filter=Q(households__occupied=True)))
+        .order_by("number_key")
     )
     return render(
         request,
@@ -141,12 +165,17 @@ def building(request, pk):
 @login_required
 def household(request, pk):
     household = get_household_for_user(request.user, pk, request=request)
+    disclosure = disclosure_for(request.user, household)
+    residents = list(household.residents.order_by("moved_out", "-is_householder", "id"))
+    for r in residents:
+        r.shown = disclosure.show(r)
     return render(
         request,
         "territory/household.html",
         {
             "household": household,
-            "residents": household.residents.order_by("moved_out", "-is_householder", "id"),
+            "residents": residents,
+            "shown_full": disclosure.full,
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
             "can_edit": scope_for(request.user, Cap.EDIT).allows(household),
             "breadcrumb": region_crumbs(
@@ -168,6 +197,7 @@ def resident(request, pk):
         "territory/resident.html",
         {
             "resident": resident,
+            "shown": disclosure_for(request.user, resident).show(resident),
             "reveal_form": ReasonForm(),
             "move_out_form": MoveOutForm(),
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(resident),
@@ -192,12 +222,17 @@ def resident_reveal(request, pk):
     """Show the full 身份证号 and phone once; needs the reveal capability and a reason."""
     resident = get_resident_for_user(request.user, pk, capability=Cap.REVEAL, request=request)
     form = ReasonForm(request.POST)
-    context = {"resident": resident, "reveal_form": form, "can_reveal": True}
+    context = {
+        "resident": resident,
+        "reveal_form": form,
+        "can_reveal": True,
+        "shown": disclosure_for(request.user, resident).show(resident),
+    }
     if not form.is_valid():
         return render(request, "territory/resident.html", context, status=400)
     context["revealed"] = account_actions.reveal(
         obj=resident,
-        fields=["id_number", "phone"],
+        fields=["id_number", "phone", "political_status"],
         reason=form.cleaned_data["reason"],
         acting_user=request.user,
         request=request,
@@ -219,6 +254,9 @@ def _page(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+MAX_SEARCH_PAGE = 10_000
+
+
 class _SlicePage:
     """A page without a total count: search results can be large, counting them is not free."""
 
@@ -236,6 +274,8 @@ def _slice_page(request, queryset):
         number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         number = 1
+    # A page past this is never browsed; beyond 2**63 rows the OFFSET overflowed SQLite (a 500).
+    number = min(number, MAX_SEARCH_PAGE)
     start = (number - 1) * PAGE_SIZE
     items = list(queryset[start : start + PAGE_SIZE + 1])
     return _SlicePage(items[:PAGE_SIZE], number, len(items) > PAGE_SIZE)
@@ -254,6 +294,7 @@ def _people_counts(households) -> dict:
 @login_required
 def household_list(request):
     """Every household in scope, optionally of one region; 50 a page, one query a page."""
+    require_registry(request.user, request=request)
     households = Household.objects.visible_to(request.user)
     region = None
     if request.GET.get("region"):
@@ -311,6 +352,33 @@ def classify_query(q: str) -> str:
     return "text"
 
 
+NUMBER_KINDS = ("id", "phone", "last4", "masked")
+
+
+def _number_search_refusal(request) -> tuple[str, int]:
+    """('', 200) when this user may look a number up now; else the Chinese reason and status.
+
+    Exact ID and phone searches confirm a guess (the attack: 67 searches in 3.8 s as 区民政局):
+    only roles that may reveal get them, at most ``LOUDONG_NUMBER_SEARCH_LIMIT`` per user per
+    ``LOUDONG_NUMBER_SEARCH_WINDOW_S`` seconds.
+    """
+    from django.conf import settings
+
+    from loudong.lib import throttle
+
+    if not scope_for(request.user, Cap.REVEAL):
+        return "您的角色不能按身份证号或电话查找，请按姓名或小区名查找。", 403
+    limit, window = settings.LOUDONG_NUMBER_SEARCH_LIMIT, settings.LOUDONG_NUMBER_SEARCH_WINDOW_S
+    key = f"number-search:{request.user.pk}"
+    if throttle.hit(key, limit, window):
+        if not throttle.hit(f"{key}:audited", 1, window):  # one audit row per window
+            account_actions.record_number_search_throttled(
+                acting_user=request.user, request=request
+            )
+        return f"按号码查找过于频繁（每 {window // 60} 分钟最多 {limit} 次），请稍后再试。", 429
+    return "", 200
+
+
 @login_required
 def search(request):
     """Exact ID/phone by blind index, last 4 digits by their own index, names by prefix.
@@ -318,16 +386,26 @@ def search(request):
     Never decrypts rows to compare, except the few last-4 candidates a masked ID
     (``341***********1234``) narrows to.
     """
+    require_registry(request.user, request=request)
     form = SearchForm(request.GET or None)
     residents = compounds = None
-    kind = ""
+    kind = refusal = ""
+    status = 200
     if form.is_valid() and form.cleaned_data["q"].strip():
         q = form.cleaned_data["q"].strip()
         kind = classify_query(q)
         visible = Resident.objects.visible_to(request.user).select_related(
             "household__unit", "household__building", "compound"
         )
-        if kind == "id":
+        if kind in NUMBER_KINDS:
+            refusal, status = _number_search_refusal(request)
+            # A number confirms who someone is: only among the residents one may reveal.
+            visible = Resident.objects.visible_to(request.user, Cap.REVEAL).select_related(
+                "household__unit", "household__building", "compound"
+            )
+        if refusal:
+            kind = ""
+        elif kind == "id":
             residents = visible.with_id_number(q)
         elif kind == "phone":
             residents = visible.with_phone(q)
@@ -349,9 +427,18 @@ def search(request):
                 .filter(level=Region.Level.COMPOUND, name__gte=name, name__lt=name + "\U0010ffff")
                 .select_related("parent")[:20]
             )
-        if not isinstance(residents, list):
+        if residents is not None and not isinstance(residents, list):
             residents = residents.order_by("name", "id")
     page = _slice_page(request, residents) if residents is not None else None
+    if kind in NUMBER_KINDS and page and page.object_list:
+        account_actions.record_number_search(
+            kind=kind,
+            found=[r.pk for r in page.object_list],
+            acting_user=request.user,
+            request=request,
+        )
+    for r in page.object_list if page else []:
+        r.shown = disclosure_for(request.user, r).show(r)
     return render(
         request,
         "territory/search.html",
@@ -360,9 +447,12 @@ def search(request):
             "page": page,
             "kind": kind,
             "compounds": compounds,
+            "refusal": refusal,
+            "number_search": bool(scope_for(request.user, Cap.REVEAL)),
             "query": urlencode({"q": request.GET.get("q", "")}),
             "breadcrumb": [{"label": "辖区台账", "url": "/territory/"}, {"label": "搜索"}],
         },
+        status=status,
     )
 
 
@@ -519,11 +609,13 @@ def resident_move_out(request, pk):
 @login_required
 def history(request, kind, pk):
     """Changes to one household or resident, from the audit log (values masked there)."""
+    # The log's values are masked, yet a change history (old and new birth dates, statuses …)
+    # is the registry workers' record: read-only roles get a 403.
     if kind == "resident":
-        obj = get_resident_for_user(request.user, pk, request=request)
+        obj = get_resident_for_user(request.user, pk, capability=Cap.EDIT, request=request)
         label = "territory.resident"
     else:
-        obj = get_household_for_user(request.user, pk, request=request)
+        obj = get_household_for_user(request.user, pk, write=True, request=request)
         label = "territory.household"
     events = AuditEvent.objects.filter(target_type=label, target_id=str(obj.pk)).order_by("-seq")[
         :200
@@ -555,7 +647,7 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         job = ImportJob(
             created_by=request.user,
-            filename=upload.name[:200],
+            filename=fit_filename(upload.name, ImportJob._meta.get_field("filename").max_length),
             dry_run=form.cleaned_data["dry_run"],
             partial=form.cleaned_data["partial"],
             create_regions=form.cleaned_data["create_regions"],
@@ -651,13 +743,14 @@ def export(request):
     from loudong.lib.xlsx import attachment
     from loudong.territory.exports import export_workbook
 
+    if not has_cap(request.user, Cap.EXPORT):
+        raise PermissionDenied("您没有导出名单的权限")
+    require_registry(request.user, Cap.EXPORT, request=request)
     residents = Resident.objects.visible_to(request.user).filter(moved_out=False)
     region = None
     if request.GET.get("region"):
         region = get_region_for_user(request.user, request.GET["region"], request=request)
         residents = residents.filter(_region_filter(region))
-    if not has_cap(request.user, Cap.EXPORT):
-        raise PermissionDenied("您没有导出名单的权限")
     reveal_scope = scope_for(request.user, Cap.REVEAL)
     export_scope = scope_for(request.user, Cap.EXPORT)
     residents = residents.filter(export_scope.q())
@@ -675,3 +768,118 @@ def export(request):
     response = attachment(content, f"居民名单-{region or '辖区'}.xlsx")
     response["Cache-Control"] = "no-store"
     return response
+
+
+# -- the community's contact (甲方 of the agreements) -------------------------------------------
+
+
+@login_required
+def community_contact(request, pk):
+    """负责人 and office phone of a community: 甲方 of Attachment 1, and the boards' stand-in."""
+    community = get_region_for_user(request.user, pk, write=True, request=request)
+    if community.level != Region.Level.COMMUNITY:
+        raise Http404
+    form = CommunityContactForm(
+        request.POST or None,
+        initial={"leader_name": community.leader_name, "office_phone": community.office_phone},
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.update_community_contact(
+            community=community, acting_user=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(request, "已保存负责人和办公电话；新起草的协议书和公示牌将使用新信息。")
+        return redirect(community)
+    return render(
+        request,
+        "territory/community_contact.html",
+        {
+            "community": community,
+            "form": form,
+            "breadcrumb": region_crumbs(request.user, community, {"label": "负责人与办公电话"}),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -- residents' meetings (楼栋居民会议) ---------------------------------------------------------
+
+
+@login_required
+def meetings(request, pk):
+    community = get_region_for_user(request.user, pk, request=request)
+    if community.level != Region.Level.COMMUNITY:
+        raise Http404
+    rows = (
+        ResidentsMeeting.objects.filter(community=community)
+        .select_related("building__compound", "compound", "recorded_by")
+        .prefetch_related("questions")
+    )
+    return render(
+        request,
+        "territory/meetings.html",
+        {
+            "community": community,
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "can_edit": scope_for(request.user, Cap.EDIT).allows(community),
+            "breadcrumb": region_crumbs(request.user, community, {"label": "居民会议"}),
+        },
+    )
+
+
+@login_required
+def meeting_create(request, pk):
+    community = get_region_for_user(request.user, pk, write=True, request=request)
+    if community.level != Region.Level.COMMUNITY:
+        raise Http404
+    form = ResidentsMeetingForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = actions.record_residents_meeting(
+                community=community,
+                compound=data["compound"],
+                building=data["building"],
+                date=data["date"],
+                title=data["title"],
+                agenda=data["agenda"],
+                households=data["households"],
+                attendance=data["attendance"],
+                notes=data["notes"],
+                questions=form.questions(),
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, f"已登记居民会议：{meeting.title}")
+            return redirect(meeting)
+    return render(
+        request,
+        "territory/meeting_form.html",
+        {
+            "community": community,
+            "form": form,
+            "breadcrumb": region_crumbs(request.user, community, {"label": "登记居民会议"}),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def meeting(request, pk):
+    meeting = get_object_for_user(
+        ResidentsMeeting.objects.select_related("community", "building__compound", "compound"),
+        request.user,
+        pk,
+        request=request,
+    )
+    return render(
+        request,
+        "territory/meeting.html",
+        {
+            "meeting": meeting,
+            "questions": meeting.questions.all(),
+            "breadcrumb": region_crumbs(request.user, meeting.community, {"label": str(meeting)}),
+        },
+    )

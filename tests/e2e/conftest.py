@@ -60,6 +60,8 @@ def page(browser, live_server):
         ),
     )
     page.base = live_server.url
+    page.confirms = []  # texts of the confirmation dialogs shown (and accepted)
+    page.on("dialog", lambda d: (page.confirms.append(d.message), d.accept()))
     yield page
     context.close()
 
@@ -76,6 +78,8 @@ def phone(browser, live_server):
     )
     page = context.new_page()
     page.base = live_server.url
+    page.confirms = []
+    page.on("dialog", lambda d: (page.confirms.append(d.message), d.accept()))
     yield page
     context.close()
 

@@ -70,6 +70,8 @@ def test_it_prints_badges_and_a_board_on_a4(page, cast, leaders):
     assert "楼栋长队伍" not in text  # navigation is not printed
 
     page.goto(page.base + f"/documents/boards/building/{leaders['building'].pk}/")
+    page.get_by_role("button", name="生成二维码").click()  # a GET writes nothing: a POST
+    assert page.locator(".sheet .qr img, .qr img").count() >= 1
     text = pdf_text(page, "documents-board")
     for expected in (
         "楼栋长公示牌",

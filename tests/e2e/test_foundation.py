@@ -50,6 +50,8 @@ def test_it_requires_totp_for_admins(page, cast):
 
     login(page, "xitong")
     assert "/accounts/2fa/" in page.url
+    page.click('button:has-text("开始绑定")')
+    page.wait_for_load_state()
     assert page.is_visible("img.qr")
     shot(page, "two-factor")
     device = TOTPDevice.objects.get(user=cast["xitong"])

@@ -278,8 +278,9 @@ def test_it_walks_a_whole_selection(page, browser, selection_registry):
         [str(c) if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)
     ]
     chen_row = next(r for r in rows if "陈德明" in r)
-    assert id_number not in chen_row and f"{id_number[:3]}" in chen_row[6]
-    assert "*" in chen_row[6] and chen_row[6].endswith(id_number[-4:])
+    # Issue 9: no ID digit for a role that may not reveal, and an age band, not the age.
+    assert id_number not in "".join(chen_row) and chen_row[6] == "已登记（不显示）"
+    assert chen_row[5].endswith("岁") and "–" in chen_row[5]
 
     # -- resignation with notice; the badge's QR now reads 已失效 -----------------------------------
     switch_user(page, "shequ_a")

@@ -49,6 +49,62 @@ class LoginTestCase(BaseTestCase):
         )
         self.assertEqual(response.status_code, 302)
 
+    def test_failures_from_one_address_do_not_lock_the_account_elsewhere(self):
+        """The attack: five wrong passwords from anywhere locked 街道管理员 for 30 minutes."""
+        for _ in range(6):
+            self.client.post(
+                "/accounts/login/",
+                {"username": "jiedao", "password": "bad"},
+                REMOTE_ADDR="203.0.113.9",
+            )
+        r = self.client.post(
+            "/accounts/login/",
+            {"username": "jiedao", "password": PASSWORD},
+            REMOTE_ADDR="203.0.113.9",
+        )
+        self.assertEqual(r.status_code, 429)
+        r = self.client.post(
+            "/accounts/login/", {"username": "jiedao", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3"
+        )
+        self.assertEqual(r.status_code, 302)
+
+    def test_a_forwarded_for_header_does_not_change_the_address_without_a_proxy(self):
+        for _ in range(5):
+            self.client.post(
+                "/accounts/login/",
+                {"username": "shequ_b", "password": "bad"},
+                HTTP_X_FORWARDED_FOR="198.51.100.1",
+            )
+        r = self.client.post(
+            "/accounts/login/",
+            {"username": "shequ_b", "password": PASSWORD},
+            HTTP_X_FORWARDED_FOR="198.51.100.2",
+        )
+        self.assertEqual(r.status_code, 429)
+
+    @override_settings(LOUDONG_LOGIN_IP_FAILURES=8)
+    def test_one_address_failing_across_usernames_waits(self):
+        names = ["shequ_a", "shequ_b", "jiedao", "minzheng", "outsider", "dangwei_a", "x1", "x2"]
+        for name in names:
+            r = self.client.post(
+                "/accounts/login/", {"username": name, "password": "bad"}, REMOTE_ADDR="192.0.2.7"
+            )
+            self.assertEqual(r.status_code, 200)
+        r = self.client.post(
+            "/accounts/login/",
+            {"username": "shequ_a", "password": PASSWORD},
+            REMOTE_ADDR="192.0.2.7",
+        )
+        self.assertContains(r, "该网络地址登录失败次数过多", status_code=429)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        # Another address is not held up.
+        r = self.client.post(
+            "/accounts/login/",
+            {"username": "shequ_a", "password": PASSWORD},
+            REMOTE_ADDR="192.0.2.8",
+        )
+        self.assertEqual(r.status_code, 302)
+
     def test_it_logs_out_by_post_only(self):
         self.login(self.shequ_a)
         self.assertEqual(self.client.get("/accounts/logout/").status_code, 405)

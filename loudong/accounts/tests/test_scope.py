@@ -18,8 +18,15 @@ class ScopeTestCase(BaseTestCase):
         self.assertEqual(list(Household.objects.visible_to(self.shequ_a)), [self.home_a])
         self.assertEqual(list(Household.objects.visible_to(self.shequ_b)), [self.home_b])
         self.assertEqual(Household.objects.visible_to(self.jiedao).count(), 2)
-        self.assertEqual(Household.objects.visible_to(self.minzheng).count(), 2)
-        for nobody in (self.outsider, self.xitong, self.anquan, self.shenji):
+        # 区民政局: aggregates only, no registry rows; a 楼栋长 without posts: none either.
+        for nobody in (
+            self.minzheng,
+            self.leader,
+            self.outsider,
+            self.xitong,
+            self.anquan,
+            self.shenji,
+        ):
             self.assertEqual(Household.objects.visible_to(nobody).count(), 0)
 
     def test_it_scopes_regions_by_path(self):
@@ -40,9 +47,24 @@ class ScopeTestCase(BaseTestCase):
         from loudong.test import make_user
 
         other = make_region(Region.Level.COMPOUND, "桂花园", self.community_a)
+        from loudong.roster.models import Appointment, Person, Post
+
         unit_leader = make_user("danyuanzhang")
         RoleAssignment.objects.create(user=unit_leader, role=Role.UNIT_LEADER, region=other)
         home = make_household(other)
+        make_household(other)  # another unit of the same compound: not theirs
+        person = Person.objects.create(community=self.community_a, name="孙单元", user=unit_leader)
+        post = Post.objects.create(
+            community=self.community_a,
+            compound=other,
+            kind="unit_leader",
+            building=home.building,
+            unit=home.unit,
+            title="单元长",
+        )
+        Appointment.objects.create(
+            person=person, post=post, community=self.community_a, start="2025-01-01"
+        )
         self.assertEqual(list(Household.objects.visible_to(unit_leader)), [home])
 
     def test_it_shows_own_community_pages(self):
@@ -79,7 +101,11 @@ class ScopeTestCase(BaseTestCase):
         self.assertEqual(self.client.get("/territory/households/999999/").status_code, 404)
 
     def test_it_masks_personal_data_on_pages(self):
-        self.login(self.minzheng)
+        self.login(self.minzheng)  # no resident rows for the 区民政局
+        self.assertEqual(
+            self.client.get(f"/territory/households/{self.home_a.pk}/").status_code, 404
+        )
+        self.login(self.shequ_a)
         response = self.client.get(f"/territory/households/{self.home_a.pk}/")
         self.assertContains(response, "139****5678")
         self.assertNotContains(response, "13912345678")
@@ -117,12 +143,25 @@ class RevealTestCase(BaseTestCase):
         self.assertFalse(AuditEvent.objects.filter(action="personal_data.reveal").exists())
 
     def test_it_refuses_read_only_roles_with_403(self):
-        for user in (self.minzheng, self.leader):
-            self.login(user)
-            response = self.client.post(self.url(), {"reason": "想看看"})
-            self.assertEqual(response.status_code, 403, user.username)
-            self.assertNotContains(response, "13912345678", status_code=403)
-        self.assertEqual(AuditEvent.objects.filter(action="access.denied").count(), 2)
+        from loudong.roster.models import Post
+        from loudong.roster.tests.helpers import make_appointment, make_person
+
+        person = make_person(self.community_a, "陈德明", user=self.leader)
+        post = Post.objects.create(
+            community=self.community_a,
+            compound=self.compound_a,
+            kind="building_leader",
+            building=self.home_a.building,
+            title="楼栋长",
+        )
+        make_appointment(person, post)
+        self.login(self.leader)  # serves this household: may see it, never reveal
+        response = self.client.post(self.url(), {"reason": "想看看"})
+        self.assertEqual(response.status_code, 403)
+        self.assertNotContains(response, "13912345678", status_code=403)
+        self.assertEqual(AuditEvent.objects.filter(action="access.denied").count(), 1)
+        self.login(self.minzheng)  # no resident rows at all
+        self.assertEqual(self.client.post(self.url(), {"reason": "想看看"}).status_code, 404)
         self.assertFalse(AuditEvent.objects.filter(action="personal_data.reveal").exists())
 
     def test_it_refuses_other_community_with_404(self):
@@ -132,3 +171,25 @@ class RevealTestCase(BaseTestCase):
     def test_it_rejects_get(self):
         self.login(self.shequ_a)
         self.assertEqual(self.client.get(self.url()).status_code, 405)
+
+
+class ProbeFloodTestCase(BaseTestCase):
+    """Out-of-scope probes are audited, at most one row per user per minute per path family."""
+
+    def test_a_scan_of_ids_writes_one_row_a_minute(self):
+        import datetime as dt
+
+        import time_machine
+
+        homes = [make_household(self.compound_b) for _ in range(5)]
+        self.login(self.shequ_a)
+        with time_machine.travel(dt.datetime(2026, 5, 1, 9, 0, 5, tzinfo=dt.UTC), tick=False):
+            for home in homes:
+                self.assertEqual(
+                    self.client.get(f"/territory/households/{home.pk}/").status_code, 404
+                )
+            self.client.get(f"/territory/buildings/{homes[0].building_id}/")  # another family
+        self.assertEqual(AuditEvent.objects.filter(action="access.out_of_scope").count(), 2)
+        with time_machine.travel(dt.datetime(2026, 5, 1, 9, 1, 10, tzinfo=dt.UTC), tick=False):
+            self.client.get(f"/territory/households/{homes[1].pk}/")
+        self.assertEqual(AuditEvent.objects.filter(action="access.out_of_scope").count(), 3)

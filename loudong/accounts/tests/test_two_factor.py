@@ -17,12 +17,17 @@ class TwoFactorTestCase(BaseTestCase):
             response, "/accounts/2fa/?next=/accounts/audit/", fetch_redirect_response=False
         )
         response = self.client.get("/accounts/2fa/?next=/accounts/audit/")
+        self.assertContains(response, "开始绑定")
+        self.assertFalse(TOTPDevice.objects.filter(user=self.shenji).exists())  # GET writes nothing
+        response = self.client.post(
+            "/accounts/2fa/", {"start": "1", "next": "/accounts/audit/"}, follow=True
+        )
         self.assertContains(response, "绑定手机验证器")
         self.assertContains(response, "data:image/svg+xml")
 
     def test_it_enrols_and_verifies_with_a_token(self):
         self.login(self.shenji)
-        self.client.get("/accounts/2fa/")
+        self.client.post("/accounts/2fa/", {"start": "1"})
         device = TOTPDevice.objects.get(user=self.shenji)
         self.assertFalse(device.confirmed)
         response = self.client.post(

@@ -1,7 +1,7 @@
 import json
 
 from loudong.accounts.models import ApiToken
-from loudong.test import BaseTestCase, make_household, make_region, make_resident
+from loudong.test import BaseTestCase, make_household, make_region, make_resident, serve
 
 
 class RegistryApiTestCase(BaseTestCase):
@@ -74,6 +74,7 @@ class RegistryApiTestCase(BaseTestCase):
         self.assertNotIn(self.person_a.id_number.reveal(), response.content.decode())
 
     def test_it_gets_one_household(self):
+        serve(self.leader, self.home_a)
         self.login(self.leader)
         response, data = self.get(f"/api/v1/households/{self.home_a.pk}")
         self.assertEqual(response.status_code, 200)
@@ -113,12 +114,14 @@ class RegistryApiTestCase(BaseTestCase):
         self.assertEqual(self.client.get("/api/v1/households").status_code, 401)
 
     def test_it_gives_nothing_to_outsiders_and_admins(self):
-        self.login(self.outsider)
-        _, data = self.get("/api/v1/households")
-        self.assertEqual(data["count"], 0)
-        self.login_admin(self.xitong)
-        _, data = self.get("/api/v1/residents")
-        self.assertEqual(data["count"], 0)
+        # No registry scope at all: the lists are 404, like every out-of-scope page.
+        for user in (self.outsider, self.xitong, self.minzheng, self.leader):
+            if user == self.xitong:
+                self.login_admin(user)
+            else:
+                self.login(user)
+            for url in ("/api/v1/households", "/api/v1/residents", "/api/v1/buildings"):
+                self.assertEqual(self.client.get(url).status_code, 404, (user.username, url))
 
     def test_it_does_not_query_per_row(self):
         for room in ("401", "402", "403"):

@@ -10,6 +10,7 @@ from loudong.documents.tests.helpers import (
 class BoardTestCase(DocumentsTestCase):
     def test_it_shows_the_office_phone_without_consent(self):
         self.login(self.shequ_a)
+        self.client.post(f"/documents/boards/building/{self.building.pk}/")  # the QR code
         r = self.client.get(f"/documents/boards/building/{self.building.pk}/")
         self.assertEqual(r.status_code, 200)
         self.assertContains(r, "王建国")
@@ -45,7 +46,9 @@ class BoardTestCase(DocumentsTestCase):
         make_appointment(
             head, make_post(self.community_a, self.compound_a, "翠微小区网格长", kind="grid_head")
         )
-        self.login(self.leader)  # a 楼栋长 may print boards of their community
+        self.person.user = self.leader
+        self.person.save(update_fields=["user"])
+        self.login(self.leader)  # a 楼栋长 may print the boards of the area they serve
         r = self.client.get(f"/documents/boards/compound/{self.compound_a.pk}/")
         self.assertEqual(r.status_code, 200)
         for name in ("王建国", "孙单元", "周网格"):
@@ -59,9 +62,14 @@ class BoardTestCase(DocumentsTestCase):
 
     def test_it_resolves_the_qr_code_to_the_resident_page(self):
         self.login(self.shequ_a)
-        self.client.get(f"/documents/boards/building/{self.building.pk}/")
-        self.client.get(f"/documents/boards/building/{self.building.pk}/")
+        url = f"/documents/boards/building/{self.building.pk}/"
+        r = self.client.get(url)
+        self.assertContains(r, "生成二维码")
+        self.assertFalse(BoardToken.objects.exists())  # a GET writes nothing
+        self.assertRedirects(self.client.post(url), url)
+        self.client.post(url)
         token = BoardToken.objects.get(kind="building", building=self.building)
+        self.assertContains(self.client.get(url), "data:image/svg+xml")
         self.client.logout()
         r = self.client.get(token.resident_path())
         self.assertEqual(r.status_code, 200)

@@ -62,7 +62,7 @@ class FilingTestCase(DocumentsTestCase):
                 "社区",
                 "姓名",
                 "性别",
-                "年龄",
+                "年龄段",  # issue 9: never an exact age beside an ID
                 "身份证号",
                 "联系电话",
                 "岗位/网格",
@@ -75,7 +75,8 @@ class FilingTestCase(DocumentsTestCase):
         by_name = {row[2]: row for row in rows[1:]}
         self.assertEqual(set(by_name), {"王建国", "钱某", "杏林人"})
         wang = by_name["王建国"]
-        self.assertEqual(wang[5], ID_NUMBER[:3] + "*" * 11 + ID_NUMBER[-4:])
+        self.assertEqual(wang[5], "已登记（不显示）")  # no ID digit for a role that may not reveal
+        self.assertRegex(wang[4], r"^\d0–\d9 岁$")
         self.assertEqual(wang[6], "139****5678")
         self.assertEqual(wang[8], 2)
         self.assertEqual(wang[9], "兼任")
@@ -119,7 +120,8 @@ class FilingTestCase(DocumentsTestCase):
         self.login(self.minzheng)
         rows = sheet_rows(self.client.get("/documents/filings/leaders.xlsx"))
         self.assertEqual(len(rows), 4)
-        self.assertTrue(all("*" in row[6] for row in rows[1:]))
+        self.assertTrue(all(row[6] == "已登记（不显示）" for row in rows[1:]))
+        self.assertEqual(rows[0][5], "年龄段")
 
     def test_it_refuses_roles_without_export(self):
         for user in (self.leader, self.outsider):
@@ -130,3 +132,25 @@ class FilingTestCase(DocumentsTestCase):
         r = self.client.get("/documents/filings/leaders.xlsx", {"community": self.community_a.pk})
         self.assertEqual(r.status_code, 404)
         self.assertFalse(AuditEvent.objects.filter(action="documents.export").exists())
+
+
+class FilingIntegrationTestCase(DocumentsTestCase):
+    def test_it_files_the_leaders_replaced_by_the_integration_itself(self):
+        # 000 §三.3 "调整和兼任多个楼栋长的人员名单…报区民政局备案": the legacy leaders the
+        # campaign replaced are adjustments too.
+        old = make_person(self.community_a, "孙旧")
+        make_appointment(
+            old,
+            make_post(self.community_a, self.compound_a, "翠微小区6号楼楼栋长"),
+            start=dt.date(2017, 3, 1),
+            is_legacy=True,
+            status="ended",
+            end=dt.date(2021, 9, 8),
+            end_reason="adjustment",
+            end_note="优化整合",
+        )
+        self.login(self.minzheng)
+        rows = sheet_rows(self.client.get("/documents/filings/adjusted-concurrent.xlsx"))
+        row = next(r for r in rows if "孙旧" in r)
+        self.assertIn("调整（优化整合）", row)
+        self.assertIn(dt.datetime(2021, 9, 8), row)

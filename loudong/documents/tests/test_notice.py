@@ -1,7 +1,8 @@
 import datetime as dt
+import itertools
 
 from loudong.documents.tests.helpers import DocumentsTestCase
-from loudong.roster.models import Selection
+from loudong.roster.models import Selection, SelectionStep
 
 
 class NoticeTestCase(DocumentsTestCase):
@@ -19,6 +20,17 @@ class NoticeTestCase(DocumentsTestCase):
             notice_start=dt.date(2026, 3, 2),
             notice_end=dt.date(2026, 3, 6),
         )
+        chain = [
+            "self_nomination",
+            "resident_nomination",
+            "community_recommendation",
+            "party_review",
+            "subdistrict_approval",
+            "public_notice",
+        ]
+        SelectionStep.objects.create(selection=cls.selection, from_status="", to_status=chain[0])
+        for here, there in itertools.pairwise(chain):
+            SelectionStep.objects.create(selection=cls.selection, from_status=here, to_status=there)
 
     def test_it_prints_the_notice(self):
         self.login(self.shequ_a)
@@ -31,7 +43,7 @@ class NoticeTestCase(DocumentsTestCase):
             "2026年3月2日至2026年3月6日",
             "0566-2021234",
             "秀山门社区居民委员会",
-            "居民推选",
+            "经个人自荐、居民推选、社区推荐、社区党组织审查、街道党工委审批，",
         ):
             self.assertContains(r, text)
         self.assertNotContains(r, "13912345678")

@@ -91,3 +91,46 @@ class ProgressTestCase(DocumentsTestCase):
         self.assertEqual(self.client.get("/documents/progress.xlsx").status_code, 404)
         self.login(self.outsider)
         self.assertEqual(self.client.get("/documents/progress/").status_code, 404)
+
+
+class ProgressCampaignTestCase(DocumentsTestCase):
+    """The issue's case: 3 leaders before, 1 kept on, 3 new → 优化整合后 4, not 3."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.appointment.delete()
+        for i in range(3):
+            person = make_person(cls.community_a, f"原楼栋长{i}")
+            post = make_post(cls.community_a, cls.compound_a, f"原{i}号楼楼栋长")
+            kept = i == 0
+            make_appointment(
+                person,
+                post,
+                start=dt.date(2019, 1, 1),
+                is_legacy=True,
+                **({} if kept else {"end": dt.date(2021, 9, 7), "status": "ended"}),
+            )
+        for i in range(3):
+            make_appointment(
+                make_person(cls.community_a, f"新楼栋长{i}"),
+                make_post(cls.community_a, cls.compound_a, f"新{i}号楼楼栋长"),
+                start=dt.date(2021, 9, 8),
+            )
+
+    def test_the_default_range_is_the_campaign_and_kept_leaders_count(self):
+        self.login(self.shequ_a)
+        r = self.client.get("/documents/progress/")
+        self.assertEqual(r.context["form"].cleaned_data["since"], dt.date(2021, 8, 27))
+        self.assertEqual(r.context["form"].cleaned_data["until"], dt.date(2021, 9, 8))
+        a = r.context["rows"][0]
+        self.assertEqual((a.before, a.after), (3, 4))
+        self.assertIn("留任原楼栋长 1 人", a.note)
+
+    def test_buildings_are_counted_as_of_the_date(self):
+        late = make_building(self.compound_a, "9号楼")
+        type(late).objects.filter(pk=late.pk).update(listed_from=dt.date(2024, 5, 1))
+        self.login(self.shequ_a)
+        early = self.client.get("/documents/progress/", {"until": "2021-09-08"}).context["rows"][0]
+        now = self.client.get("/documents/progress/", {"until": "2026-06-30"}).context["rows"][0]
+        self.assertEqual(now.buildings, early.buildings + 1)

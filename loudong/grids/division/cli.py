@@ -112,8 +112,11 @@ def read_units(path: str):
                     raise InputError(
                         f"{path} 第{line}行，列“floors”：层数必须至少为 1，实际为“{fl}”"
                     )
-                fx = _float(path, line, "x", x)
-                fy = _float(path, line, "y", y)
+                if not x and not y:
+                    fx = fy = None  # no position: placed by building / compound (engine)
+                else:
+                    fx = _float(path, line, "x", x)
+                    fy = _float(path, line, "y", y)
                 key = (comm, comp, bld, unit)
                 if key in seen:
                     raise InputError(

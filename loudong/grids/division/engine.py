@@ -8,48 +8,61 @@ never split ("needless split").
 
 Algorithm, per community:
 
+0. *Sites and groups.* Units without a position are placed by building, then compound, then
+   community (``geometry.place_missing``); buildings whose centres coincide share a *site*,
+   adjacent to each other and to the site's neighbours; the site graph keeps the Delaunay
+   edges that are in every triangulation (co-circular diagonals dropped). Compounds below the
+   lower bound that touch each other form one group, divided together however many compounds
+   it holds (a 小区 is crossed "when it must"; a 社区 never).
 1. *Atoms.* A building whose households fit under the upper bound is one atom (so it is never
    split). A larger building contributes its units (if the policy allows splitting buildings),
    and a unit above the upper bound contributes floor ranges (if allowed), households spread
    evenly over floors. Runs of tiny atoms (villas) are glued into pseudo-atoms of ≥ target/8.
-2. *Exact core.* Inside each compound the buildings are ordered as four serpentines
-   (boustrophedon by rows or by columns, starting either way); a dynamic programme chooses the cut points along each order that
+2. *Exact core.* Each compound (or group) is ordered as four serpentines (boustrophedon by
+   rows or by columns, starting either way) and, when a grid holds many small buildings, two
+   sweeps of square-making bands (villa fields); a group of compounds is walked compound by
+   compound. A dynamic programme chooses the cut points along each order that
    minimise Σ cost(grid), cost = 1000 per grid outside the band (plus the distance to it) ≫
    squared deviation from the target + compactness (1 − Polsby–Popper of the buffered bounding
-   box) + a small cost per cut inside a building. All compounds of the city are solved in one
-   batched numpy DP; the cheaper order wins per compound.
-3. *Contiguity.* A grid whose buildings are not connected in the Delaunay graph of building
-   centres is split into its connected parts (every grid is then contiguous).
-4. *Repair.* Each grid still outside the band is re-partitioned together with one or two
-   neighbouring grids (neighbours in the Delaunay graph): the union is ordered as a chain of
-   the grids, re-cut by the same DP with a penalty per extra compound, and the best candidate
-   whose grids are all contiguous replaces the old grids if it lowers the total cost. This is
-   where a small compound joins its neighbour ("grids cross a 小区 only when they must").
-   Needless splits (cutting a building that fits in one grid into its units) and crossings
-   between compounds that could stand alone are only spent from street-wide budgets, shared out
-   in rounds in proportion to the grids each community still has out of range (``_allocate``).
+   box) + a small cost per cut inside a building. All orders of all compounds are solved in one
+   batched numpy DP; the cheapest order wins per compound.
+3. *Contiguity.* A grid whose buildings are not connected in the site graph is split into its
+   connected parts (every grid is then contiguous).
+4. *Repair.* Single-atom moves and swaps across grid boundaries first (cheap); then each grid
+   still outside the band is re-partitioned together with one or two neighbouring grids: the
+   union is ordered as a chain of the grids, re-cut by the same DP with a penalty per extra
+   compound, and the best candidate whose grids are all contiguous replaces the old grids if it
+   lowers the total cost; then moves again. Needless splits (cutting a building that fits in
+   one grid into its units) and crossings between compounds that could stand alone are only
+   spent from street-wide budgets, shared out in rounds in proportion to the grids each
+   community still has out of range (``_allocate``). A failed repair is not retried until
+   something around the grid or its budgets changed.
 5. *Stability.* Given the previous division, grids that do not touch a changed compound are
    kept verbatim; only the changed compounds are re-divided, and the repair may pull in at most
    one kept neighbouring grid. New grids inherit the id of the old grid they overlap most.
 
 Pure Python + numpy/scipy; no Django. Communities are independent, so large inputs use two
-forked workers; 500k households take about 2 s of division (see README.md for measurements).
+forked workers (see README.md for measurements and where the time goes).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import multiprocessing
-import operator
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from .geometry import components, connected, delaunay_neighbours
+from .geometry import components, connected, place_missing, site_graph
 from .models import Division, Grid, Piece, Policy, Unit, get_policy, natural_key
 
 BIG = 1000.0  # cost of one grid outside the band: dominates every other term
+PARALLEL_ABOVE = 20_000  # households; above, two forked workers (wall time; +5 % CPU)
+MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
+MAX_TRIPLES = 6
+MAX_SETS = 100  # connected sets enumerated per step of the exact search
+EXACT_ATOMS = 24  # compounds of at most this many atoms get the exact search
+EXACT_NODES = 300  # search steps per compound
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -103,8 +116,10 @@ class _Atom:
 
     def copy(self) -> _Atom:
         new = _Atom.__new__(_Atom)
-        for name in _Atom.__slots__:
-            setattr(new, name, getattr(self, name))
+        new.blds, new.comp, new.cx, new.cy = self.blds, self.comp, self.cx, self.cy
+        new.first, new.h, new.last, new.parts = self.first, self.h, self.last, self.parts
+        new.maxx, new.maxy, new.minx, new.miny = self.maxx, self.maxy, self.minx, self.miny
+        new.rank, new.small, new.tiny = self.rank, self.small, self.tiny
         return new
 
     def glue(self, other: _Atom) -> None:
@@ -400,62 +415,224 @@ class _Community:
         for b, c in enumerate(self.bld_comp):
             self.comp_blds[c].append(b)
         self.bld_h = [sum(units[i].households for i in us) for us in self.bld_units]
+        self.uxy, self.position_counts = place_missing(units)
+        uxy = self.uxy
         self.bld_xy = [
-            (sum(units[i].x for i in us) / len(us), sum(units[i].y for i in us) / len(us))
+            (sum(uxy[i][0] for i in us) / len(us), sum(uxy[i][1] for i in us) / len(us))
             for us in self.bld_units
         ]
-        self.adj = delaunay_neighbours(self.bld_xy)
+        # Buildings whose centres coincide share a site: adjacent to each other and to the
+        # site's neighbours (PRODUCT.md "contiguous"). Contiguity is decided on sites.
+        self.site, self.sadj = site_graph(self.bld_xy)
+        self.site_blds: list[list[int]] = [[] for _ in self.sadj]
+        for b, s in enumerate(self.site):
+            self.site_blds[s].append(b)
+        self.shared = sum(len(bs) for bs in self.site_blds if len(bs) > 1)
         self.households = sum(self.bld_h)
         self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
         self.comp_tiny = [h < policy.lower for h in self.comp_h]
         self.comp_pitch: dict[int, float] = {}
+        self.groups = self._tiny_groups()
 
+    def _tiny_groups(self) -> list[list[int]]:
+        """Compounds divided together: each compound of at least the lower bound alone, and
+        each connected cluster of smaller ones (adjacent in the site graph) as one group,
+        however many compounds it takes — seed 000 crosses a 小区 "when it must", never a 社区."""
+        tiny = self.comp_tiny
+        parent = list(range(len(self.compounds)))
 
-def _serpentine(
-    ctx: _Community, blds: list[int], by_rows: bool, flip: bool = False, band: int = 1
-) -> list[int]:
-    """Boustrophedon order of buildings: rows (or columns) found by gaps along y (or x).
+        def find(c):
+            while parent[c] != c:
+                parent[c] = parent[parent[c]]
+                c = parent[c]
+            return c
 
-    With ``band=2`` two neighbouring rows are walked together column by column, so that
-    consecutive runs form 2×k blocks instead of strips.
-    """
-    if len(blds) <= 2:
-        return sorted(blds, key=lambda b: (ctx.bld_xy[b][0], ctx.bld_xy[b][1]))
-    a, o = (1, 0) if by_rows else (0, 1)
-    pts = ctx.bld_xy
-    thr = ctx.comp_pitch.get(ctx.bld_comp[blds[0]])
-    if thr is None:
-        # Nearest neighbours within the compound are (nearly always) Delaunay neighbours.
-        comp = ctx.bld_comp[blds[0]]
-        nn = []
+        comp_of_site = [sorted({self.bld_comp[b] for b in bs}) for bs in self.site_blds]
+        for s, cs in enumerate(comp_of_site):
+            near = [c for c in cs if tiny[c]]
+            for t in self.sadj[s]:
+                if t > s:
+                    near_t = [c for c in comp_of_site[t] if tiny[c]]
+                    if near and near_t:
+                        for c in near_t:
+                            a, b = find(near[0]), find(c)
+                            if a != b:
+                                parent[max(a, b)] = min(a, b)
+            for c in near[1:]:
+                a, b = find(near[0]), find(c)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for c in range(len(self.compounds)):
+            groups[find(c)].append(c)
+        return [groups[k] for k in sorted(groups)]
+
+    def bld_nbrs(self, b: int) -> list[int]:
+        """Buildings adjacent to ``b``: those at its site and at the neighbouring sites."""
+        s = self.site[b]
+        out = [c for c in self.site_blds[s] if c != b]
+        for t in self.sadj[s]:
+            out.extend(self.site_blds[t])
+        return out
+
+    def connected(self, blds) -> bool:
+        return connected(sorted({self.site[b] for b in blds}), self.sadj)
+
+    def components(self, blds) -> list[list[int]]:
+        """Connected parts of ``blds`` (sorted lists of buildings), in order of first site."""
+        site = self.site
+        by_site: dict[int, list[int]] = defaultdict(list)
         for b in blds:
+            by_site[site[b]].append(b)
+        return [
+            sorted(b for s in comp for b in by_site[s])
+            for comp in components(sorted(by_site), self.sadj)
+        ]
+
+
+def _pitch(ctx: _Community, comp: int) -> float:
+    """Row-gap threshold of a compound: 0.35 × the median distance to the nearest neighbour."""
+    thr = ctx.comp_pitch.get(comp)
+    if thr is None:
+        pts = ctx.bld_xy
+        nn = []
+        for b in ctx.comp_blds[comp]:
+            # Nearest neighbours within the compound are (nearly always) Delaunay neighbours.
             d = [
                 (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
-                for c in ctx.adj[b]
-                if ctx.bld_comp[c] == comp
+                for c in ctx.bld_nbrs(b)
+                if ctx.bld_comp[c] == comp and ctx.site[c] != ctx.site[b]
             ]
             if d:
                 nn.append(math.sqrt(min(d)))
         nn.sort()
         thr = max(4.0, 0.35 * nn[len(nn) // 2]) if nn else 4.0
         ctx.comp_pitch[comp] = thr
-    srt = sorted(blds, key=lambda b: (pts[b][a], pts[b][o], b))
+    return thr
+
+
+def _walk(items: list[int], pts, thr: float, family: tuple, band_h: float = 0.0) -> list[int]:
+    """Order ``items`` (indices into ``pts``) by one family: (by rows, flip, sweep).
+
+    Serpentine (``sweep`` false): boustrophedon by rows (or columns) found from gaps above
+    ``thr`` along y (or x). Sweep: bands of height ``band_h`` walked column by column, so that a
+    run of consecutive items is a compact block rather than a one-row strip (villa fields).
+    Items at one point keep their order (the building-number order).
+    """
+    by_rows, flip, sweep = family
+    if len(items) <= 2:
+        return sorted(items, key=lambda b: (pts[b][0], pts[b][1], b))
+    a, o = (1, 0) if by_rows else (0, 1)
+    if sweep and band_h > 0:
+        base = min(pts[b][a] for b in items)
+        bands: dict[int, list[int]] = defaultdict(list)
+        for b in items:
+            bands[int((pts[b][a] - base) / band_h)].append(b)
+        order = []
+        for k, key in enumerate(sorted(bands)):
+            line = bands[key]
+            line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
+            order.extend(line)
+        return order
+    srt = sorted(items, key=lambda b: (pts[b][a], pts[b][o], b))
     lines: list[list[int]] = [[srt[0]]]
     for b in srt[1:]:
         if pts[b][a] - pts[lines[-1][0]][a] > thr:
             lines.append([b])
         else:
             lines[-1].append(b)
-    if band > 1:
-        lines = [
-            functools.reduce(operator.iadd, lines[k : k + band], [])
-            for k in range(0, len(lines), band)
-        ]
     order = []
     for k, line in enumerate(lines):
         line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
         order.extend(line)
     return order
+
+
+def _serpentine(ctx: _Community, blds: list[int], by_rows: bool, flip: bool = False) -> list[int]:
+    """Boustrophedon order of the buildings of one compound (see ``_walk``)."""
+    if not blds:
+        return []
+    return _walk(blds, ctx.bld_xy, _pitch(ctx, ctx.bld_comp[blds[0]]), (by_rows, flip, False))
+
+
+def _band_height(ctx: _Community, blds: list[int]) -> float:
+    """Height of a sweep band that makes a grid's block about square: √(buildings per grid ×
+    area per building); 0 when a grid holds few buildings (plain serpentines do well)."""
+    h = sum(ctx.bld_h[b] for b in blds)
+    if len(blds) < 12 or h <= 0:
+        return 0.0
+    per_grid = ctx.policy.target * len(blds) / h
+    if per_grid < 6:
+        return 0.0
+    xs = [ctx.bld_xy[b][0] for b in blds]
+    ys = [ctx.bld_xy[b][1] for b in blds]
+    area = max(1.0, (max(xs) - min(xs)) * (max(ys) - min(ys)))
+    return math.sqrt(per_grid * area / len(blds))
+
+
+def _group_orders(ctx: _Community, comps: list[int]) -> list[list[int]]:
+    """Candidate building orders of a group of compounds (one compound, or tiny compounds that
+    merge): the four serpentines, plus two sweeps when grids hold many small buildings. A group
+    of several compounds is walked compound by compound (by the compounds' centres), each
+    compound's buildings in the same family, so that a grid takes whole compounds."""
+    blds_all = [b for c in comps for b in ctx.comp_blds[c]]
+    band_h = _band_height(ctx, blds_all)
+    families = [
+        (r, f, False) for r, f in ((True, False), (False, False), (True, True), (False, True))
+    ]
+    if band_h > 0:
+        families += [(True, False, True), (False, False, True)]
+    if len(comps) == 1:
+        blds = ctx.comp_blds[comps[0]]
+        thr = _pitch(ctx, comps[0])
+        return [_walk(blds, ctx.bld_xy, thr, fam, band_h) for fam in families]
+    single = all(len(ctx.comp_blds[c]) == 1 for c in comps)
+    if single:
+        thr = _group_pitch(ctx, blds_all)
+        return [_walk(blds_all, ctx.bld_xy, thr, fam, band_h) for fam in families]
+    centres = {
+        c: (
+            sum(ctx.bld_xy[b][0] for b in ctx.comp_blds[c]) / len(ctx.comp_blds[c]),
+            sum(ctx.bld_xy[b][1] for b in ctx.comp_blds[c]) / len(ctx.comp_blds[c]),
+        )
+        for c in comps
+    }
+    thr = _group_pitch(ctx, [ctx.comp_blds[c][0] for c in comps], centres=centres, comps=comps)
+    out = []
+    for fam in families:
+        order = _walk(comps, centres, thr, fam, band_h)
+        seq = []
+        for c in order:
+            seq.extend(_walk(ctx.comp_blds[c], ctx.bld_xy, _pitch(ctx, c), (*fam[:2], False)))
+        out.append(seq)
+    return out
+
+
+def _group_pitch(ctx, blds, centres=None, comps=None) -> float:
+    """Row-gap threshold among points of a group: 0.35 × median nearest-neighbour distance
+    (sampled on the site graph for buildings, brute force over ≤ 400 compound centres)."""
+    if centres is not None:
+        pts = [centres[c] for c in comps]
+        if len(pts) > 400:
+            pts = pts[:: len(pts) // 400 + 1]
+        nn = []
+        for i, p in enumerate(pts):
+            d = [(p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 for j, q in enumerate(pts) if j != i]
+            if d:
+                nn.append(math.sqrt(min(d)))
+    else:
+        pts = ctx.bld_xy
+        nn = []
+        for b in blds:
+            d = [
+                (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
+                for c in ctx.bld_nbrs(b)
+                if ctx.site[c] != ctx.site[b]
+            ]
+            if d:
+                nn.append(math.sqrt(min(d)))
+    nn.sort()
+    return max(4.0, 0.35 * nn[len(nn) // 2]) if nn else 4.0
 
 
 def _building_atoms(
@@ -476,13 +653,13 @@ def _building_atoms(
         for u in ctx.bld_units[b]
     )
     if (whole and ctx.bld_h[b] <= hi) or not pol.allow_building_split or total <= hi:
-        pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
+        pts = [ctx.uxy[p[0]] for p in parts]
         return [_Atom(parts, total, pts, [b], comp, rank, tiny=tiny)]
     chunk = max(1, round(pol.target / 5))
     atoms = []
     for p in parts:
         u, ff, ft, hh = p
-        pt = [(units[u].x, units[u].y)]
+        pt = [ctx.uxy[u]]
         if hh <= hi or not pol.allow_unit_floor_split or ft <= ff:
             atoms.append(_Atom([p], hh, pt, [b], comp, rank, tiny=tiny))
             continue
@@ -538,7 +715,6 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
     ``units_too``, buildings that fit in one grid are further cut into their units, marked
     ``small`` so that the DP charges the needless-split penalty for cutting between them."""
     out = []
-    units = ctx.units
     for a in atoms:
         if len(a.blds) == 1 and not (units_too and len(a.parts) > 1):
             out.append(a)
@@ -553,7 +729,7 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
                         _Atom(
                             [p],
                             p[3],
-                            [(units[p[0]].x, units[p[0]].y)],
+                            [ctx.uxy[p[0]]],
                             [b],
                             a.comp,
                             a.rank,
@@ -562,10 +738,44 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
                         )
                     )
                 continue
-            pts = [(units[p[0]].x, units[p[0]].y) for p in parts]
+            pts = [ctx.uxy[p[0]] for p in parts]
             out.append(
                 _Atom(parts, sum(p[3] for p in parts), pts, [b], a.comp, a.rank, tiny=a.tiny)
             )
+    return out
+
+
+def _connected_sets(v: int, taken: int, nbr: list[list[int]], hs: list[int], hi: int):
+    """Connected sets (bit masks, with their households) containing ``v``, avoiding ``taken``
+    and summing to at most ``hi``; each set once (ESU enumeration from the lowest vertex)."""
+    out = []
+
+    def extend(sub: int, ext: list[int], closed: int, s: int):
+        out.append((sub, s))
+        if len(out) > MAX_SETS:
+            return
+        ext = list(ext)
+        while ext:
+            w = ext.pop()
+            if s + hs[w] > hi:
+                continue
+            new_ext = list(ext)
+            new_closed = closed
+            for u in nbr[w]:
+                bit = 1 << u
+                if not (taken & bit) and not (closed & bit):
+                    new_ext.append(u)
+                    new_closed |= bit
+            extend(sub | (1 << w), new_ext, new_closed | (1 << w), s + hs[w])
+
+    start_closed = 1 << v
+    ext = []
+    for u in nbr[v]:
+        bit = 1 << u
+        if not (taken & bit):
+            ext.append(u)
+            start_closed |= bit
+    extend(1 << v, ext, start_closed, hs[v])
     return out
 
 
@@ -588,6 +798,8 @@ class _State:
         self.needless_left = 0
         self.cross_left = 0
         self.needless_used = 0
+        self.failed: dict[int, tuple] = {}
+        self.exact_failed: set[tuple] = set()
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
         g = self.next_id
@@ -615,12 +827,16 @@ class _State:
         return sorted({b for a in self.grids[g] for b in a.blds})
 
     def neighbours(self, g: int) -> list[int]:
-        adj = self.ctx.adj
+        ctx = self.ctx
+        site_blds = ctx.site_blds
+        bld_grids = self.bld_grids
+        sites = {ctx.site[b] for b in self.blds(g)}
+        for s in list(sites):
+            sites.update(ctx.sadj[s])
         out: set[int] = set()
-        for b in self.blds(g):
-            out |= self.bld_grids[b]
-            for c in adj[b]:
-                out |= self.bld_grids[c]
+        for s in sites:
+            for b in site_blds[s]:
+                out |= bld_grids[b]
         out.discard(g)
         return sorted(out)
 
@@ -628,13 +844,13 @@ class _State:
         return not (self.cost.lo <= self.gh[g] <= self.cost.hi)
 
     def make_contiguous(self) -> None:
-        adj = self.ctx.adj
+        ctx = self.ctx
         for g in sorted(self.grids):
             blds = self.blds(g)
-            if connected(blds, adj):
+            if ctx.connected(blds):
                 continue
             atoms = _explode(self.ctx, self.remove(g))
-            comps = components(blds, adj)
+            comps = ctx.components(blds)
             where = {b: k for k, comp in enumerate(comps) for b in comp}
             groups: list[list[_Atom]] = [[] for _ in comps]
             for a in atoms:
@@ -642,6 +858,189 @@ class _State:
             for grp in groups:
                 if grp:
                     self.add(grp)
+
+    # ---- exact re-partition of a compound
+
+    def exact_compounds(self, split_one: bool = False) -> int:
+        """Re-divide, exactly, each compound whose grids are its own and not all in the band.
+
+        The serpentine DP only cuts runs of one order, and the repair re-cuts chains of two or
+        three grids; some compounds have a partition into connected in-band grids that neither
+        finds (e.g. 45 | 62+67 … where 45 must pair with one unit of a 114-household building
+        two rows away). A depth-first search over connected groups of the compound's atoms
+        (buildings, or units of buildings over the upper bound) finds the cheapest partition
+        with every grid in the band, within ``max_nodes`` search steps; the compound's grids are
+        replaced only when one is found. No needless split, no crossing. Returns the number of
+        compounds re-divided.
+        """
+        ctx = self.ctx
+        max_atoms, max_nodes = EXACT_ATOMS, EXACT_NODES
+        by_comp: dict[int, list[int]] = defaultdict(list)
+        for g, atoms in self.grids.items():
+            comps = {a.comp for a in atoms}
+            if len(comps) == 1:
+                by_comp[next(iter(comps))].append(g)
+            else:
+                for c in comps:
+                    by_comp[c].append(-1)  # shared with another compound: leave it
+        done = 0
+        for c in sorted(by_comp):
+            gs = by_comp[c]
+            if -1 in gs or any(g in self.kept for g in gs):
+                continue
+            if not any(self.out_of_band(g) for g in gs):
+                continue
+            split_one = split_one and self.needless_left > 0 and self.cost.needless < INF
+            key = (tuple(gs), split_one)
+            if key in self.exact_failed:
+                continue  # same grids, same means: it would fail again
+            atoms = _explode(ctx, [a for g in gs for a in self.grids[g]])
+            if len(atoms) > max_atoms or sum(a.h for a in atoms) < self.cost.lo:
+                continue
+            if sorted(a.h for a in atoms)[len(atoms) // 2] < self.cost.t / 6:
+                continue  # many small atoms per grid: too many sets, and the DP does well there
+            groups = None
+            if (tuple(gs), False) not in self.exact_failed:
+                groups = self._search(atoms, max_nodes)
+                if groups is None:
+                    self.exact_failed.add((tuple(gs), False))
+            split = 0
+            if groups is None and split_one:
+                groups, split = self._search_split_one(atoms, max_nodes)
+            if groups is None:
+                self.exact_failed.add(key)
+                continue
+            for g in gs:
+                self.remove(g)
+            for grp in groups:
+                self.add(grp)
+            self.needless_left -= split
+            self.needless_used += split
+            done += 1
+        return done
+
+    def exact_local(self) -> int:
+        """For each grid still out of range, search exactly for a connected in-band partition
+        of it together with its two, three or four nearest neighbouring grids of the same
+        compound (all its own, none kept; any neighbours when the policy crosses compounds
+        freely): the 2-D counterpart of the chained re-cut, for compounds too big for
+        ``exact_compounds``. No needless split, no new crossing under a crossing budget."""
+        made = 0
+        bad = sorted(
+            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+            key=lambda g: (self.gh[g], g),
+        )
+        for g in bad:
+            if g not in self.grids or not self.out_of_band(g):
+                continue
+            comps = {a.comp for a in self.grids[g]}
+            free = self.cross_left >= _UNLIMITED  # the policy crosses compounds freely
+            if len(comps) != 1 and not free:
+                continue
+            nbrs = [
+                n
+                for n in self.neighbours(g)
+                if n not in self.kept and (free or {a.comp for a in self.grids[n]} == comps)
+            ]
+            nbrs.sort(key=lambda n: (self._dist(g, n), n))
+            for k in (2, 3, 4):
+                if len(nbrs) < k:
+                    break
+                gs = [g, *nbrs[:k]]
+                key = (tuple(sorted(gs)), "local")
+                if key in self.exact_failed:
+                    continue
+                atoms = _explode(self.ctx, [a for x in gs for a in self.grids[x]])
+                if len(atoms) > EXACT_ATOMS:
+                    break
+                groups = self._search(atoms, EXACT_NODES)
+                if groups is None:
+                    self.exact_failed.add(key)
+                    continue
+                for x in gs:
+                    self.remove(x)
+                for grp in groups:
+                    self.add(grp)
+                made += 1
+                break
+        return made
+
+    def _search_split_one(self, atoms: list[_Atom], max_nodes: int):
+        """Like ``_search``, allowing one building that fits in one grid to be cut into its
+        units (one needless split), tried building by building, biggest first. Returns
+        (groups, needless splits made) or (None, 0)."""
+        ctx = self.ctx
+        hi = self.cost.hi
+        whole = [
+            k
+            for k, a in enumerate(atoms)
+            if len(a.blds) == 1 and len(a.parts) > 1 and ctx.bld_h[a.blds[0]] <= hi
+        ]
+        whole.sort(key=lambda k: (-atoms[k].h, k))
+        for k in whole[:3]:
+            cut = _explode(ctx, [atoms[k]], units_too=True)
+            trial = [*atoms[:k], *cut, *atoms[k + 1 :]]
+            if len(trial) > 30:
+                continue
+            groups = self._search(trial, max_nodes // 3)
+            if groups is not None:
+                b = atoms[k].blds[0]
+                parts = sum(1 for grp in groups if any(b in a.blds for a in grp))
+                return groups, int(parts > 1)
+        return None, 0
+
+    def _search(self, atoms: list[_Atom], max_nodes: int):
+        """Cheapest partition of ``atoms`` into connected groups all within the band, or None."""
+        ctx = self.ctx
+        lo, hi = self.cost.lo, self.cost.hi
+        n = len(atoms)
+        site = ctx.site
+        near: list[set[int]] = []
+        for a in atoms:
+            s = set()
+            for b in a.blds:
+                s.add(site[b])
+                s.update(ctx.sadj[site[b]])
+            near.append(s)
+        own = [{site[b] for b in a.blds} for a in atoms]
+        nbr = [
+            [j for j in range(n) if j != i and (own[j] & near[i] or own[i] & near[j])]
+            for i in range(n)
+        ]
+        hs = [a.h for a in atoms]
+        full = (1 << n) - 1
+        memo: dict[int, tuple[float, list[int]] | None] = {}
+        steps = [0]
+
+        def solve(mask: int):
+            if mask == full:
+                return 0.0, []
+            if mask in memo:
+                return memo[mask]
+            steps[0] += 1
+            if steps[0] > max_nodes:
+                return None
+            i = (~mask & (mask + 1)).bit_length() - 1  # lowest unassigned atom
+            best = None
+            for grp, s in _connected_sets(i, mask, nbr, hs, hi):
+                if s < lo:
+                    continue
+                sub = solve(mask | grp)
+                if sub is None:
+                    if steps[0] > max_nodes:
+                        return None
+                    continue
+                members = [k for k in range(n) if grp >> k & 1]
+                cost = self.cost.atoms([atoms[k] for k in members]) + sub[0]
+                if best is None or cost < best[0] - 1e-9:
+                    best = (cost, [grp, *sub[1]])
+            memo[mask] = best
+            return best
+
+        res = solve(0)
+        if res is None:
+            return None
+        return [[atoms[k] for k in range(n) if grp >> k & 1] for grp in res[1]]
 
     # ---- repair
 
@@ -685,9 +1084,9 @@ class _State:
             seq = _explode(self.ctx, seq, units_too=True)
         _, segs = _dp(seq, self.cost)
         groups = [seq[i:j] for i, j in segs]
-        adj = self.ctx.adj
+        ctx = self.ctx
         for grp in groups:
-            if not connected(sorted({b for a in grp for b in a.blds}), adj):
+            if not ctx.connected({b for a in grp for b in a.blds}):
                 return None
         old = sum(self.gcost[g] for g in gs)
         new = sum(self.cost.atoms(grp) for grp in groups)
@@ -733,8 +1132,146 @@ class _State:
         for grp in groups:
             self.add(grp)
 
+    def moves(self) -> int:
+        """Move single atoms (a building, or a unit of a building that is cut anyway) across a
+        grid boundary when that brings an out-of-range grid into the band without pushing its
+        neighbour out: moves the chained re-cut of ``repair`` cannot express, at a fraction of
+        its cost. No new compound crossing or needless split beyond the budgets; kept grids are
+        left alone. Returns the number of moves made."""
+        ctx = self.ctx
+        lo, hi = self.cost.lo, self.cost.hi
+        made = 0
+        bad = sorted(
+            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+            key=lambda g: (self.gh[g], g),
+        )
+        for g in bad:
+            if g not in self.grids or not self.out_of_band(g):
+                continue
+            hg = self.gh[g]
+            best = None
+            for n in self.neighbours(g):
+                if n in self.kept:
+                    continue
+                hn = self.gh[n]
+                if hg < lo:
+                    src_g, dst_g = n, g  # take an atom from the neighbour
+                else:
+                    src_g, dst_g = g, n  # give one away
+                dst_blds = set(self.blds(dst_g))
+                src_atoms = self.grids[src_g]
+                if len(src_atoms) < 2:
+                    continue
+                for k, a in enumerate(src_atoms):
+                    h_src = self.gh[src_g] - a.h
+                    h_dst = self.gh[dst_g] + a.h
+                    if not (lo <= h_dst <= hi):
+                        continue
+                    was_in = lo <= hn <= hi
+                    if not (lo <= h_src <= hi) and (was_in or src_g == g):
+                        continue
+                    if not any(c in dst_blds for b in a.blds for c in (b, *ctx.bld_nbrs(b))):
+                        continue
+                    rest = src_atoms[:k] + src_atoms[k + 1 :]
+                    if not ctx.connected({b for x in rest for b in x.blds}):
+                        continue
+                    if not ctx.connected(dst_blds | set(a.blds)):
+                        continue
+                    res = self._move_delta(src_g, dst_g, a, rest)
+                    if res is None:
+                        continue
+                    key = (res[0], k, n)
+                    if best is None or key < best[0]:
+                        best = (key, src_g, dst_g, a, rest, res)
+            if best is not None:
+                _key, src_g, dst_g, a, rest, (_d, needless, cross) = best
+                self.apply([src_g, dst_g], [rest, [*self.grids[dst_g], a]], needless, cross)
+                made += 1
+            elif self._swap(g):
+                made += 1
+        return made
+
+    def _swap(self, g: int) -> bool:
+        """Exchange one atom of out-of-range grid ``g`` with one of a neighbour so that both end
+        in the band (two buildings of 55 and 50 beside two of 40: 105 | 80 → 95 | 90)."""
+        ctx = self.ctx
+        lo, hi = self.cost.lo, self.cost.hi
+        hg = self.gh[g]
+        mine = self.grids[g]
+        best = None
+        for n in self.neighbours(g):
+            if n in self.kept or not (lo <= self.gh[n] <= hi):
+                continue
+            theirs = self.grids[n]
+            hn = self.gh[n]
+            for i, x in enumerate(mine):
+                for j, y in enumerate(theirs):
+                    d = y.h - x.h
+                    if not (lo <= hg + d <= hi and lo <= hn - d <= hi):
+                        continue
+                    new_g = [*mine[:i], *mine[i + 1 :], y]
+                    new_n = [*theirs[:j], *theirs[j + 1 :], x]
+                    if len({a.comp for a in new_g}) > len({a.comp for a in mine}) or len(
+                        {a.comp for a in new_n}
+                    ) > len({a.comp for a in theirs}):
+                        continue  # no new compound in either grid
+                    if any(
+                        b in bl
+                        for a in (x, y)
+                        for b in a.blds
+                        for bl in ({c for z in new_g for c in z.blds if z is not y},)
+                    ) or any(b in {c for z in new_n for c in z.blds if z is not x} for b in y.blds):
+                        continue  # a building split between the two: keep it simple
+                    if not (
+                        ctx.connected({b for a in new_g for b in a.blds})
+                        and ctx.connected({b for a in new_n for b in a.blds})
+                    ):
+                        continue
+                    delta = (
+                        self.cost.atoms(new_g)
+                        + self.cost.atoms(new_n)
+                        - self.gcost[g]
+                        - self.gcost[n]
+                    )
+                    key = (delta, i, j, n)
+                    if best is None or key < best[0]:
+                        best = (key, n, new_g, new_n)
+        if best is None:
+            return False
+        _key, n, new_g, new_n = best
+        self.apply([g, n], [new_g, new_n])
+        return True
+
+    def _move_delta(self, src_g: int, dst_g: int, a: _Atom, rest: list[_Atom]):
+        """(cost change, needless splits added, crossings added) of moving atom ``a`` from
+        ``src_g`` to ``dst_g``, or None when a budget forbids it."""
+        dst = [*self.grids[dst_g], a]
+        needless = 0
+        hi = self.cost.hi
+        for b in a.blds:
+            before = len(self.bld_grids[b])
+            after = set(self.bld_grids[b])
+            if not any(b in x.blds for x in rest):
+                after.discard(src_g)
+            after.add(dst_g)
+            if self.ctx.bld_h[b] <= hi:
+                needless += (len(after) > 1) - (before > 1)
+        if needless > self.needless_left:
+            return None
+        cross = sum(len({x.comp for x in grp}) > 1 for grp in (rest, dst)) - sum(
+            len({x.comp for x in self.grids[g]}) > 1 for g in (src_g, dst_g)
+        )
+        if cross > 0 and cross > self.cross_left:
+            return None
+        delta = self.cost.atoms(rest) + self.cost.atoms(dst) - self.gcost[src_g] - self.gcost[dst_g]
+        return delta, needless, cross
+
     def repair(self, passes: int = 3) -> None:
-        failed: dict[int, list[int]] = {}  # grid -> its neighbours when it last could not be fixed
+        self.moves()
+        # grid -> (its neighbours, budgets) when it last could not be fixed: nothing around it
+        # changed and the budgets are no larger, so trying again (in a later budget round,
+        # say) would fail the same way. Grid ids are never reused, so the memo stays valid.
+        failed = self.failed
         for _ in range(passes):
             changed = False
             bad = sorted(
@@ -745,14 +1282,21 @@ class _State:
                 if g not in self.grids or not self.out_of_band(g):
                     continue
                 nbrs = self.neighbours(g)
-                if failed.get(g) == nbrs:
-                    continue  # nothing around it changed since the last attempt
+                seen = failed.get(g)
+                budgets = (min(self.needless_left, 2), min(self.cross_left, 2), self.kept_budget)
+                if (
+                    seen is not None
+                    and seen[0] == nbrs
+                    and all(b <= s for b, s in zip(budgets, seen[1], strict=True))
+                ):
+                    continue
                 if self._repair_one(g, nbrs):
                     changed = True
                 else:
-                    failed[g] = nbrs
+                    failed[g] = (nbrs, budgets)
             if not changed:
                 break
+        self.moves()
 
     def _allowed(self, gs: list[int]) -> bool:
         k = sum(1 for g in gs if g in self.kept)
@@ -782,7 +1326,7 @@ class _State:
                     gs = list(key)
                     if self._allowed(gs) and self._feasible(gs):
                         triples.append(gs)
-        return pairs, triples[:12]
+        return pairs[:MAX_PAIRS], triples[:MAX_TRIPLES]
 
     def _repair_one(self, g: int, nbrs: list[int]) -> bool:
         """Fix grid ``g`` by re-cutting it with one or two neighbours: first without splitting
@@ -881,7 +1425,7 @@ def divide(
     jobs = [(name, by_comm[name], prev.get(name, [])) for name in by_comm]
     total_h = sum(u.households for u in units)
     if workers is None:
-        workers = min(2, os.cpu_count() or 1) if total_h > 20_000 else 1
+        workers = min(2, os.cpu_count() or 1) if total_h > PARALLEL_ABOVE else 1
     workers = max(1, min(workers, len(jobs)))
     results: dict[str, tuple] = {}
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -890,7 +1434,7 @@ def divide(
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
-        import scipy.spatial  # noqa: F401  (once, before forking, not once per worker)
+        import numpy  # noqa: F401  (once, before forking, not once per worker)
 
         ctx = multiprocessing.get_context("fork")
         procs = []
@@ -944,12 +1488,36 @@ def divide(
     pieces: list[Piece] = []
     grids: list[Grid] = []
     warnings: list[str] = []
+    positions = dict.fromkeys(
+        [
+            "units_without_position",
+            "buildings_without_position",
+            "compounds_without_position",
+            "buildings_at_shared_position",
+        ],
+        0,
+    )
     for name, _units, _prev in jobs:
-        ps, gs, ws = results[name]
+        ps, gs, ws, counts = results[name]
         pieces.extend(Piece(*p) for p in ps)
         grids.extend(gs)
         warnings.extend(ws)
-    division = Division(policy=pol, pieces=pieces, grids=grids, warnings=warnings)
+        for k, v in counts.items():
+            positions[k] += v
+    positions["buildings"] = len({u.key[:3] for u in units})
+    if positions["buildings_without_position"] or positions["units_without_position"]:
+        warnings.append(
+            f"{positions['buildings_without_position']} 个楼栋（{positions['units_without_position']}"
+            f" 个单元）没有坐标：按所在楼栋、小区（或社区）的中心放置，同一点上按楼栋号排序"
+        )
+    if positions["buildings_at_shared_position"]:
+        warnings.append(
+            f"{positions['buildings_at_shared_position']} 个楼栋与其他楼栋坐标相同："
+            f"同一点上的楼栋彼此相邻，并与该点的相邻楼栋相邻"
+        )
+    division = Division(
+        policy=pol, pieces=pieces, grids=grids, warnings=warnings, positions=positions
+    )
     if with_metrics:
         from .metrics import compute_metrics
 
@@ -959,8 +1527,6 @@ def divide(
 
 _JOBS = None  # (jobs, policy) inherited by forked workers
 _UNLIMITED = 10**9
-# Serpentine orders tried for every compound: (by rows, first line right-to-left, band).
-FAMILIES = [(True, False, 1), (False, False, 1), (True, True, 1), (False, True, 1)]
 
 
 def _worker(indices: list[int], conn) -> None:
@@ -1037,20 +1603,24 @@ class _Stage1:
             self.contexts.append(ctx)
             self.states.append(state)
             free = _restore_previous(ctx, state, prev)
-            comps = sorted({ctx.bld_comp[ctx.unit_bld[u]] for u in free})
-            for c in comps:
-                cache: dict[int, list[_Atom]] = {}
+            free_comps = {ctx.bld_comp[ctx.unit_bld[u]] for u in free}
+            cache: dict[int, list[_Atom]] = {}
+            for comps in ctx.groups:
+                if not any(c in free_comps for c in comps):
+                    continue
                 seqs = [
-                    _atoms_for(
-                        ctx, _serpentine(ctx, ctx.comp_blds[c], *family), free, c * 100000, cache
-                    )
-                    for family in FAMILIES
+                    _atoms_for(ctx, order, free, comps[0] * 100000, cache)
+                    for order in _group_orders(ctx, comps)
                 ]
                 pending.append((len(self.states) - 1, seqs))
-        results = [_batched_dp([p[1][k] for p in pending], cost) for k in range(len(FAMILIES))]
-        for n, (si, seqs) in enumerate(pending):
-            k = min(range(len(FAMILIES)), key=lambda k: (results[k][n][0], k))
-            seq, segs = seqs[k], results[k][n][1]
+        flat = [seq for _si, seqs in pending for seq in seqs]
+        results = _batched_dp(flat, cost)
+        k = 0
+        for si, seqs in pending:
+            res = results[k : k + len(seqs)]
+            k += len(seqs)
+            best = min(range(len(seqs)), key=lambda i: (res[i][0], i))
+            seq, segs = seqs[best], res[best][1]
             for i, j in segs:
                 self.states[si].add(seq[i:j])
         for state in self.states:
@@ -1058,6 +1628,8 @@ class _Stage1:
             state.needless_left = 0
             state.cross_left = _UNLIMITED if pol.compound_cross_budget_pct >= 100 else 0
             state.repair()
+            if state.exact_compounds() + state.exact_local():
+                state.repair()
 
     def demands(self) -> dict[str, tuple]:
         """Per community: grids out of range, buildings, ideal grid count, grids crossing
@@ -1081,6 +1653,8 @@ class _Stage1:
     def spend(self, quotas: dict[str, tuple[int, int]]) -> None:
         for ctx, state in zip(self.contexts, self.states, strict=True):
             state.needless_left, state.cross_left = quotas[ctx.name]
+            if state.needless_left:
+                state.exact_compounds(split_one=True)
             if state.needless_left or (0 < state.cross_left < _UNLIMITED):
                 state.repair()
 
@@ -1098,7 +1672,8 @@ class _Stage1:
                     f"社区“{ctx.name}”有 {len(grids)} 个网格，超过 99 个："
                     f"CJ/T 349 网格编码的两位序号不够用"
                 )
-            out.append((name, (list(_piece_tuples(pieces)), grids, warnings)))
+            counts = dict(ctx.position_counts, buildings_at_shared_position=ctx.shared)
+            out.append((name, (list(_piece_tuples(pieces)), grids, warnings, counts)))
         return out
 
 
@@ -1156,7 +1731,7 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
             i = index[(p.compound, p.building, p.unit)]
             parts.append((i, p.floor_from, p.floor_to, p.households))
         blds = sorted({ctx.unit_bld[i] for i, *_ in parts})
-        if not connected(blds, ctx.adj):
+        if not ctx.connected(blds):
             # A new building cut an edge of the triangulation this grid relied on: re-divide
             # it with the rest, and let it use up the one neighbouring grid an edit may change.
             freed += 1
@@ -1167,7 +1742,7 @@ def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
         atoms = []
         for b in sorted(by_b):
             bp = sorted(by_b[b])
-            pts = [(units[q[0]].x, units[q[0]].y) for q in bp]
+            pts = [ctx.uxy[q[0]] for q in bp]
             atoms.append(
                 _Atom(
                     bp,

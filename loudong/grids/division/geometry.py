@@ -1,7 +1,16 @@
-"""Plane geometry shared by the engine and the metrics: Delaunay neighbours, hulls, Polsby–Popper.
+"""Plane geometry shared by the engine and the metrics: sites, neighbour graphs, hulls, Polsby–Popper.
 
-Both sides must agree on what "contiguous" means, so both call ``delaunay_neighbours`` here.
-scipy is imported lazily (it costs ~0.4 s of start-up).
+PRODUCT.md: a grid is *contiguous* when its buildings are connected in the Delaunay triangulation
+of building centres within the community; where centres are co-circular any valid triangulation
+counts, and buildings whose centres coincide are adjacent to each other and to that point's
+neighbours. So both sides first collapse coincident centres into *sites* (``sites``), then:
+
+- the metrics triangulate the sites with scipy (``delaunay_neighbours``), as the definition says;
+- the engine keeps only the Delaunay edges that are in *every* triangulation
+  (``strict_delaunay_neighbours``: co-circular diagonals dropped), so a grid connected in them is
+  contiguous whichever triangulation a checker picks.
+
+scipy is imported lazily (scipy.spatial costs ~0.3 s of start-up over numpy).
 """
 
 from __future__ import annotations
@@ -59,6 +68,166 @@ def delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
             adj[i].append(j)
             adj[j].append(i)
     return [sorted(set(a)) for a in adj]
+
+
+def sites(points: list[tuple[float, float]]) -> tuple[list[int], list[tuple[float, float]]]:
+    """Collapse coincident points (to 1 µm): the site of each point, and each site's point.
+
+    Sites are numbered in order of first appearance, so the result is deterministic.
+    """
+    index: dict[tuple[float, float], int] = {}
+    site_of: list[int] = []
+    out: list[tuple[float, float]] = []
+    for x, y in points:
+        key = (round(x, 6), round(y, 6))
+        s = index.get(key)
+        if s is None:
+            s = index[key] = len(out)
+            out.append((x, y))
+        site_of.append(s)
+    return site_of, out
+
+
+def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
+    """Adjacency lists (sorted) of the Delaunay edges of distinct ``points`` that lie in *every*
+    Delaunay triangulation: an edge whose two triangles are co-circular (the diagonal of a
+    rectangle of a perfect lattice, say) is one qhull may or may not pick, so it is left out.
+    Fewer than three points, or all collinear, give the chain along the line.
+    """
+    n = len(points)
+    if n <= 1:
+        return [[] for _ in range(n)]
+    if n == 2:
+        return [[1], [0]]
+    import numpy as np
+    from scipy.spatial import Delaunay, QhullError
+
+    arr = np.asarray(points, dtype=float)
+    arr = arr - arr.mean(axis=0)
+    try:
+        tri = Delaunay(arr)
+    except QhullError:
+        return _chain(points)
+    simp = tri.simplices
+    m = len(simp)
+    # every (triangle, edge) once: edge a-b opposite vertex c, and the triangle across it
+    a = np.concatenate([simp[:, 1], simp[:, 2], simp[:, 0]])
+    b = np.concatenate([simp[:, 2], simp[:, 0], simp[:, 1]])
+    c = np.concatenate([simp[:, 0], simp[:, 1], simp[:, 2]])
+    other = tri.neighbors.T.reshape(-1)
+    own = np.tile(np.arange(m), 3)
+    # each inner edge is seen from both of its triangles: test it once, from the lower one
+    keep = (other < 0) | (own < other)
+    a, b, c, other = a[keep], b[keep], c[keep], other[keep]
+    inner = other >= 0
+    ok = np.ones(len(a), dtype=bool)
+    if inner.any():
+        t = other[inner]
+        ai, bi, ci = a[inner], b[inner], c[inner]
+        d = simp[t].sum(axis=1) - ai - bi  # the vertex of the other triangle off the edge
+        pts = arr / (float(np.abs(arr).max()) or 1.0)
+        pd = pts[d]
+        mm = np.stack([pts[ai] - pd, pts[bi] - pd, pts[ci] - pd], axis=1)  # (t, 3, 2)
+        lift = (mm**2).sum(axis=2)
+        det = (
+            mm[:, 0, 0] * (mm[:, 1, 1] * lift[:, 2] - lift[:, 1] * mm[:, 2, 1])
+            - mm[:, 0, 1] * (mm[:, 1, 0] * lift[:, 2] - lift[:, 1] * mm[:, 2, 0])
+            + lift[:, 0] * (mm[:, 1, 0] * mm[:, 2, 1] - mm[:, 1, 1] * mm[:, 2, 0])
+        )
+        size = np.maximum((mm**2).sum(axis=(1, 2)), 1e-30) ** 2
+        ok[np.nonzero(inner)[0]] = np.abs(det) > 1e-9 * size
+    adj: list[list[int]] = [[] for _ in range(n)]
+    for x, y in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
+        adj[x].append(y)
+        adj[y].append(x)
+    # A co-circular edge is dropped from both sides, so the rest stays connected: each
+    # co-circular polygon keeps its boundary edges.
+    return [sorted(x) for x in adj]
+
+
+def site_graph(points: list[tuple[float, float]], exact: bool = False):
+    """(site of each point, adjacency of the sites): Delaunay edges in every triangulation (engine) or, with ``exact``,
+    Delaunay via scipy (metrics). Points at one site are adjacent to each other and to the
+    site's neighbours."""
+    site_of, pts = sites(points)
+    adj = delaunay_neighbours(pts) if exact else strict_delaunay_neighbours(pts)
+    return site_of, adj
+
+
+def _missing(v) -> bool:
+    return v is None or v != v  # None or NaN
+
+
+def place_missing(units) -> tuple[list[tuple[float, float]], dict]:
+    """Positions of ``units`` (objects with community, compound, building, x, y), in order,
+    with missing ones placed, and counts of what was missing or shared.
+
+    A unit without x/y (None or NaN) takes its building's centre (mean of the building's
+    positioned units); a building with no position at all takes its compound's centre (mean
+    of the compound's positioned buildings), a compound with none its community's centre (mean
+    of the positioned compounds), a community with none (0, 0). Buildings at one point are then
+    ordered by building number (the engine's building order is the natural sort).
+    """
+    if not any(_missing(u.x) or _missing(u.y) for u in units):
+        counts = dict.fromkeys(
+            ["units_without_position", "buildings_without_position", "compounds_without_position"],
+            0,
+        )
+        return [(u.x, u.y) for u in units], counts
+    bld_pts: dict[tuple, list] = {}
+    for u in units:
+        key = (u.community, u.compound, u.building)
+        pts = bld_pts.setdefault(key, [])
+        if not (_missing(u.x) or _missing(u.y)):
+            pts.append((u.x, u.y))
+    bld_c: dict[tuple, tuple[float, float]] = {}
+    comp_pts: dict[tuple, list] = {}
+    for key, pts in bld_pts.items():
+        comp_pts.setdefault(key[:2], [])
+        if pts:
+            c = (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+            bld_c[key] = c
+            comp_pts[key[:2]].append(c)
+    comp_c: dict[tuple, tuple[float, float]] = {}
+    comm_pts: dict[str, list] = {}
+    for key, pts in comp_pts.items():
+        comm_pts.setdefault(key[0], [])
+        if pts:
+            c = (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+            comp_c[key] = c
+            comm_pts[key[0]].append(c)
+    comm_c = {
+        k: (sum(p[0] for p in v) / len(v), sum(p[1] for p in v) / len(v)) if v else (0.0, 0.0)
+        for k, v in comm_pts.items()
+    }
+    out = []
+    missing_units = 0
+    for u in units:
+        if not (_missing(u.x) or _missing(u.y)):
+            out.append((u.x, u.y))
+            continue
+        missing_units += 1
+        key = (u.community, u.compound, u.building)
+        c = bld_c.get(key) or comp_c.get(key[:2]) or comm_c[key[0]]
+        out.append(c)
+    counts = {
+        "units_without_position": missing_units,
+        "buildings_without_position": sum(1 for v in bld_pts.values() if not v),
+        "compounds_without_position": sum(1 for v in comp_pts.values() if not v),
+    }
+    return out, counts
+
+
+def shared_sites(centres_by_community: dict) -> int:
+    """How many buildings share their centre with another building of the same community."""
+    shared = 0
+    for centres in centres_by_community.values():
+        site_of, pts = sites(centres)
+        count = [0] * len(pts)
+        for s in site_of:
+            count[s] += 1
+        shared += sum(c for c in count if c > 1)
+    return shared
 
 
 def _d2(p, q) -> float:

@@ -12,7 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from statistics import median
 
-from .geometry import buffered_polsby_popper, connected, delaunay_neighbours
+from .geometry import (
+    buffered_polsby_popper,
+    connected,
+    place_missing,
+    shared_sites,
+    site_graph,
+)
 from .models import Piece, Policy, Unit, get_policy
 
 
@@ -29,6 +35,8 @@ def compute_metrics(
     units = list(units)
     pieces = list(pieces)
     unit_by_key = {u.key: u for u in units}
+    placed, position_counts = place_missing(units)
+    xy = {u.key: p for u, p in zip(units, placed, strict=True)}
 
     # --- every household exactly once
     got: dict[tuple, int] = defaultdict(int)
@@ -73,7 +81,7 @@ def compute_metrics(
     bld_pts: dict[tuple, list] = defaultdict(list)
     for u in units:
         bld_h[u.key[:3]] += u.households
-        bld_pts[u.key[:3]].append((u.x, u.y))
+        bld_pts[u.key[:3]].append(xy[u.key])
     bld_grids: dict[tuple, set] = defaultdict(set)
     for p in pieces:
         bld_grids[p.unit_key[:3]].add(p.grid)
@@ -89,29 +97,33 @@ def compute_metrics(
         if len({k[:2] for k in keys}) > 1:
             multi_compound += 1
 
-    # --- contiguity (Delaunay of building centres within the community)
+    # --- contiguity (Delaunay of building centres within the community; buildings at one
+    # centre are adjacent to each other and to that point's neighbours)
     by_comm: dict[str, list[tuple]] = defaultdict(list)
     for b in bld_pts:
         by_comm[b[0]].append(b)
     bld_index: dict[tuple, tuple[str, int]] = {}
     adjacency: dict[str, list[list[int]]] = {}
+    centres_by_comm: dict[str, list] = {}
     for comm, blds in by_comm.items():
         centres = []
-        for i, b in enumerate(blds):
+        for b in blds:
             pts = bld_pts[b]
             centres.append((sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)))
-            bld_index[b] = (comm, i)
-        adjacency[comm] = delaunay_neighbours(centres)
+        site_of, adjacency[comm] = site_graph(centres, exact=True)
+        for b, s in zip(blds, site_of, strict=True):
+            bld_index[b] = (comm, s)
+        centres_by_comm[comm] = centres
     contiguous = 0
     pp_values = []
     for _g, keys in grid_units.items():
         blds = sorted({k[:3] for k in keys if k[:3] in bld_index})
         comms = {bld_index[b][0] for b in blds}
         if len(comms) == 1 and connected(
-            [bld_index[b][1] for b in blds], adjacency[next(iter(comms))]
+            sorted({bld_index[b][1] for b in blds}), adjacency[next(iter(comms))]
         ):
             contiguous += 1
-        pts = [(unit_by_key[k].x, unit_by_key[k].y) for k in keys if k in unit_by_key]
+        pts = [xy[k] for k in keys if k in xy]
         if pts:
             pp_values.append(buffered_polsby_popper(pts))
 
@@ -139,6 +151,8 @@ def compute_metrics(
         "grids_across_communities": across,
         "contiguous_pct": pct(contiguous, n_grids),
         "mean_polsby_popper": round(sum(pp_values) / len(pp_values), 4) if pp_values else 0.0,
+        **position_counts,
+        "buildings_at_shared_position": shared_sites(centres_by_comm),
         "units_household_mismatch": mismatched,
         "units_floor_overlap": overlapping,
         "pieces_unknown_unit": unknown,

@@ -20,7 +20,9 @@ def natural_key(text: str) -> tuple:
 class Unit:
     """One 单元 of the registry: its *occupied* households (实际居民居住户数), floors and position.
 
-    ``x`` and ``y`` are metres in a local plane (east, north).
+    ``x`` and ``y`` are metres in a local plane (east, north); ``None`` when the registry has no
+    position (the engine then places the unit by its building, compound or community — see
+    ``geometry.place_missing`` — and the report counts it).
     """
 
     community: str
@@ -29,8 +31,8 @@ class Unit:
     unit: str
     households: int
     floors: int
-    x: float
-    y: float
+    x: float | None
+    y: float | None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -80,9 +82,9 @@ class Policy:
     # a grid that is otherwise left outside the band may pay it. Negative: never.
     needless_split_penalty: float = 940.0
     # Street-wide share of buildings that may be split needlessly, and of grids that may span two
-    # compounds (the quality bars are 1 % and 5 %; keep a margin). See engine._allocate.
-    needless_split_budget_pct: float = 0.95
-    compound_cross_budget_pct: float = 4.8
+    # compounds (the quality bars are 0.5 % and 5 %; keep a margin). See engine._allocate.
+    needless_split_budget_pct: float = 0.48
+    compound_cross_budget_pct: float = 4.9
     compactness_weight: float = 3.0
     deviation_weight: float = 8.0
 
@@ -184,12 +186,16 @@ class Division:
     grids: list[Grid]
     metrics: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # How many positions were missing (and placed) or shared by several buildings.
+    positions: dict = field(default_factory=dict)
 
     def report(self) -> dict:
-        """JSON-ready report: policy, summary metrics, and each out-of-range grid explained."""
+        """JSON-ready report: policy, summary metrics, positions missing or shared, and each
+        out-of-range grid explained."""
         return {
             "policy": self.policy.to_dict(),
             "summary": self.metrics,
+            "positions": self.positions,
             "warnings": self.warnings,
             "out_of_range": [
                 {

@@ -65,9 +65,13 @@ class GridTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 302)
         return Division.objects.filter(community=community).latest("id")
 
-    def freeze(self, division, user=None, date="2026-03-01"):
+    def freeze(
+        self, division, user=None, date="2026-03-01", reason="经街道审定，个别网格户数可超出范围"
+    ):
         self.login(user or self.shequ_a)
-        r = self.client.post(f"/grids/divisions/{division.pk}/freeze/", {"effective_date": date})
+        r = self.client.post(
+            f"/grids/divisions/{division.pk}/freeze/", {"effective_date": date, "reason": reason}
+        )
         self.assertEqual(r.status_code, 302)
         division.refresh_from_db()
         return division

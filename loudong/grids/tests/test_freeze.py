@@ -94,3 +94,54 @@ class FreezeTestCase(GridTestCase):
         division = self.propose()
         r = self.client.get(f"/grids/divisions/{division.pk}/freeze/")
         self.assertEqual(r.status_code, 405)
+
+
+class FreezeRulesTestCase(GridTestCase):
+    def test_it_needs_a_reason_to_freeze_grids_out_of_band_and_keeps_it(self):
+        from loudong.grids.models import Grid
+
+        division = self.propose()
+        Grid.objects.filter(division=division).update(in_range=False)
+        self.login(self.shequ_a)
+        url = f"/grids/divisions/{division.pk}/freeze/"
+        r = self.client.post(url, {"effective_date": "2026-03-01"}, follow=True)
+        self.assertContains(r, "请写明批准的理由")
+        division.refresh_from_db()
+        self.assertEqual(division.status, "draft")
+        self.client.post(
+            url, {"effective_date": "2026-03-01", "reason": "老旧小区户数少，街道同意"}
+        )
+        division.refresh_from_db()
+        self.assertEqual(division.status, "frozen")
+        note = division.events.get(kind="frozen").note
+        self.assertIn("理由：老旧小区户数少，街道同意", note)
+
+    def test_a_community_with_one_grid_gets_sequence_00(self):
+        from loudong.grids.actions import assign_codes
+
+        division = self.propose()
+        first = division.grids.order_by("id").first()
+        division.grids.exclude(pk=first.pk).delete()
+        assign_codes(division, None)
+        first.refresh_from_db()
+        self.assertEqual(first.code[-2:], "00")
+        self.assertEqual(first.code, f"000000{self.community_a.code}00")
+
+    def test_it_refuses_a_community_needing_more_than_99_grids(self):
+        from loudong.grids.models import Grid
+
+        division = self.propose()
+        Grid.objects.bulk_create(
+            Grid(division=division, community=self.community_a, number=200 + i, households=80)
+            for i in range(100)
+        )
+        self.login(self.shequ_a)
+        r = self.client.post(
+            f"/grids/divisions/{division.pk}/freeze/",
+            {"effective_date": "2026-03-01", "reason": "x"},
+            follow=True,
+        )
+        self.assertContains(r, "超过 CJ/T 349 两位顺序码的上限 99 个")
+        division.refresh_from_db()
+        self.assertEqual(division.status, "draft")
+        self.assertFalse(division.grids.exclude(code="").exists())

@@ -40,6 +40,27 @@ class MoveTestCase(GridTestCase):
         r = self.client.get(self.division.get_absolute_url())
         self.assertContains(r, "分属 2 个网格")
 
+    def test_it_says_what_the_move_did_to_both_grids(self):
+        r = self.client.post(
+            self.url, {"piece": self.piece.pk, "to_grid": self.target.pk}, follow=True
+        )
+        message = [str(m) for m in r.context["messages"]][-1]
+        self.assertEqual(
+            message,
+            f"已将翠微小区1号楼{self.piece.unit.number}（40 户）移到{self.target.label}："
+            f"该网格现有 120 户（多于 100 户）；{self.source.label} 现有 40 户（少于 60 户）。",
+        )
+
+    def test_it_says_when_the_emptied_grid_is_removed(self):
+        r = self.client.post(
+            self.url,
+            {"piece": self.piece.pk, "to_grid": self.target.pk, "whole_building": "1"},
+            follow=True,
+        )
+        message = [str(m) for m in r.context["messages"]][-1]
+        self.assertIn("翠微小区1号楼整栋（80 户）", message)
+        self.assertIn(f"{self.source.label} 已无单元，已删除", message)
+
     def test_it_moves_a_whole_building(self):
         self.client.post(
             self.url, {"piece": self.piece.pk, "to_grid": self.target.pk, "whole_building": "1"}

@@ -28,6 +28,11 @@ class PhoneTestCase(unittest.TestCase):
             with self.assertRaises(PhoneError, msg=raw):
                 normalize_phone(raw)
 
+    def test_it_refuses_service_numbers_as_a_residents_phone(self):
+        for raw in ("12345", "110", "95588", "95105555", "4008123123", "8008208820", "96110"):
+            with self.assertRaisesRegex(PhoneError, "服务热线", msg=raw):
+                normalize_phone(raw)
+
     def test_it_masks(self):
         self.assertEqual(mask_phone("13912345678"), "139****5678")
         self.assertEqual(mask_phone("0566-1234567"), "056****4567")

@@ -16,9 +16,7 @@ JOB = Job("t", "loudong.ops.tests.test_schedule:fake", 300, "loudong help", "测
 
 
 class ScheduleTestCase(TransactionTestCase):
-    # Restore the migrated rows (policy profiles, content types) instead of a flush that re-runs
-    # post_migrate: otherwise a later serialized_rollback test meets duplicate content types.
-    serialized_rollback = True
+    serialized_rollback = True  # restore the migrations' data for the TestCases that follow
 
     def test_a_due_job_is_claimed_once_then_waits_its_interval(self):
         now = timezone.now()

@@ -66,3 +66,59 @@ class HolidaysTestCase(BaseTestCase):
     def test_it_rejects_get_on_the_verbs(self):
         self.login(self.jiedao)
         self.assertEqual(self.client.get("/policy/holidays/add/").status_code, 405)
+
+
+class HolidayYearTestCase(BaseTestCase):
+    url = "/policy/holidays/year/"
+    notice = {
+        "year": 2027,
+        "holidays": "2027-01-01 元旦\n2027-02-06 至 2027-02-12 春节\n2027-10-01~2027-10-07 国庆节",
+        "workdays": "2027-02-14 春节调休\n2027-10-09 国庆调休",
+    }
+
+    def test_it_enters_a_whole_year_in_one_form(self):
+        from loudong.policy.models import Holiday
+        from loudong.policy.workdays import is_working_day
+
+        self.login(self.jiedao)
+        r = self.client.post(self.url, self.notice)
+        self.assertRedirects(r, "/policy/holidays/")
+        self.assertEqual(Holiday.objects.filter(kind="holiday").count(), 1 + 7 + 7)
+        self.assertEqual(Holiday.objects.filter(kind="workday").count(), 2)
+        working, warnings = is_working_day(dt.date(2027, 2, 14))  # a Sunday made a workday
+        self.assertTrue(working)
+        self.assertEqual(warnings, [])  # the admin's own entry is not a guess
+        self.assertIn("管理员录入", is_working_day(dt.date(2027, 3, 1))[1][0])
+        self.assertFalse(is_working_day(dt.date(2027, 2, 8))[0])
+
+    def test_it_refuses_bad_lines_and_overlaps_writing_nothing(self):
+        from loudong.policy.models import Holiday
+
+        self.login(self.jiedao)
+        for bad in (
+            {**self.notice, "holidays": "春节 2027-02-06"},
+            {**self.notice, "holidays": "2028-01-01 元旦"},
+            {**self.notice, "holidays": "2027-02-30 春节"},
+            {**self.notice, "workdays": "2027-02-07 春节"},  # both a holiday and a workday
+        ):
+            self.assertEqual(self.client.post(self.url, bad).status_code, 400, bad)
+        self.assertFalse(Holiday.objects.exists())
+        self.client.post(self.url, self.notice)
+        r = self.client.post(self.url, self.notice)
+        self.assertContains(r, "以下日期已有录入", status_code=400)
+
+    def test_it_is_the_subdistrict_admins_only(self):
+        self.login(self.shequ_a)
+        self.assertEqual(self.client.post(self.url, self.notice).status_code, 404)
+
+
+class FixedHolidayFallbackTestCase(BaseTestCase):
+    def test_a_year_past_the_library_still_knows_the_fixed_date_holidays(self):
+        from loudong.policy.workdays import add_working_days, is_working_day
+
+        for day in (dt.date(2027, 1, 1), dt.date(2027, 5, 3 - 1), dt.date(2027, 10, 1)):
+            working, warnings = is_working_day(day)
+            self.assertFalse(working, day)
+            self.assertIn("尚未录入", warnings[0])
+        # 2027-09-30 is a Thursday; 10-01 (Fri) is 国庆: the next working day is Monday 10-04.
+        self.assertEqual(add_working_days(dt.date(2027, 9, 30), 1)[0], dt.date(2027, 10, 4))

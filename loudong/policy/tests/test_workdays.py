@@ -24,13 +24,14 @@ class WorkdaysTestCase(BaseTestCase):
         self.assertEqual(add_working_days(dt.date(2026, 9, 28), 0), (dt.date(2026, 9, 28), []))
         self.assertEqual(add_working_days(dt.date(2026, 10, 8), -1), (dt.date(2026, 9, 30), []))
 
-    def test_it_falls_back_to_weekends_with_a_warning_after_2026(self):
-        warning = "2027 年的法定节假日尚未录入，已按周末计算"
-        self.assertEqual(is_working_day(dt.date(2027, 1, 1)), (True, [warning]))  # a Friday
+    def test_it_falls_back_to_weekends_and_fixed_holidays_with_a_warning_after_2026(self):
+        warning = "2027 年的放假安排尚未录入，已按周末和元旦、劳动节、国庆节等固定日期假日计算"
+        self.assertEqual(is_working_day(dt.date(2027, 1, 1)), (False, [warning]))  # 元旦, a Friday
+        self.assertEqual(is_working_day(dt.date(2027, 1, 4)), (True, [warning]))
         self.assertEqual(is_working_day(dt.date(2027, 1, 2)), (False, [warning]))
-        # Thu 2026-12-31 + 2: Fri 2027-01-01, Mon 2027-01-04.
+        # Thu 2026-12-31 + 2: (元旦 Fri off) Mon 2027-01-04, Tue 01-05.
         self.assertEqual(
-            add_working_days(dt.date(2026, 12, 31), 2), (dt.date(2027, 1, 4), [warning])
+            add_working_days(dt.date(2026, 12, 31), 2), (dt.date(2027, 1, 5), [warning])
         )
 
     def test_it_lets_an_admin_entry_override_the_library(self):
@@ -43,7 +44,8 @@ class WorkdaysTestCase(BaseTestCase):
         working, warnings = is_working_day(dt.date(2027, 1, 4))
         self.assertTrue(working)
         self.assertEqual(
-            warnings, ["2027 年的法定节假日不在日历库中，已按管理员录入的 2 条调整和周末计算"]
+            warnings,
+            ["2027 年的法定节假日不在日历库中，已按管理员录入的 2 条调整、固定日期假日和周末计算"],
         )
         self.assertEqual(is_working_day(dt.date(2027, 1, 2))[0], True)
         self.assertEqual(is_working_day(dt.date(2026, 9, 30)), (False, []))
@@ -53,4 +55,7 @@ class WorkdaysTestCase(BaseTestCase):
     def test_it_never_raises_before_the_library_either(self):
         working, warnings = is_working_day(dt.date(2003, 1, 6))
         self.assertTrue(working)
-        self.assertEqual(warnings, ["2003 年的法定节假日尚未录入，已按周末计算"])
+        self.assertEqual(
+            warnings,
+            ["2003 年的放假安排尚未录入，已按周末和元旦、劳动节、国庆节等固定日期假日计算"],
+        )

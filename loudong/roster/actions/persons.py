@@ -71,7 +71,7 @@ def person_from_resident(*, resident, acting_user, request=None) -> Person:
     existing = Person.objects.filter(resident=resident).first()
     if existing:
         return existing
-    political = resident.political_status
+    political = resident.political_status.reveal()
     person = Person(
         community=resident.community,
         compound=resident.compound,
@@ -82,7 +82,7 @@ def person_from_resident(*, resident, acting_user, request=None) -> Person:
         id_number=resident.id_number.reveal(),
         phone=resident.phone.reveal(),
         address=household_address(resident.household),
-        is_party_member=political in PARTY_STATUSES,
+        is_party_member=resident.is_party_member or political in PARTY_STATUSES,
         political_status=political,
     )
     return save_person(person=person, acting_user=acting_user, request=request)

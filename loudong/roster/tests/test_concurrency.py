@@ -42,9 +42,11 @@ def _race(requests) -> list:
 
 
 class TakeOverRaceTestCase(TransactionTestCase):
-    serialized_rollback = True  # keep the policy profiles the migrations loaded
-
     def setUp(self):
+        # A TransactionTestCase starts from a flushed database: load the built-in profiles.
+        from django.core.management import call_command
+
+        call_command("load_profiles", verbosity=0)
         district = Region.objects.create(level="district", name="贵池区", code="341702")
         sub = Region.objects.create(level="subdistrict", name="池阳街道", parent=district)
         self.community = Region.objects.create(

@@ -58,6 +58,9 @@ class MoveTestCase(RosterTestCase):
         )
         # 2026-03-02 is a Monday: five working days end on Friday 03-06.
         self.assertEqual(selection.notice_end, dt.date(2026, 3, 6))
+        # The printed notice names every step the case went through.
+        r = self.client.get(f"/documents/selections/{selection.pk}/notice/")
+        self.assertContains(r, "经个人自荐、居民推选、社区推荐、社区党组织审查、街道党工委审批，")
 
     @time_machine.travel(dt.datetime(2026, 9, 29, 9, tzinfo=dt.UTC), tick=False)
     def test_it_ends_the_notice_after_the_national_day_holiday(self):

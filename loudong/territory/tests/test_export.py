@@ -40,14 +40,13 @@ class ExportTestCase(BaseTestCase):
         event = AuditEvent.objects.get(action="registry.export")
         self.assertEqual(event.new, {"rows": 1, "revealed": True})
 
-    def test_it_masks_for_civil_affairs(self):
+    def test_civil_affairs_gets_no_resident_rows(self):
+        """区民政局 could export the whole district's registry (issue 9 item 9): now a 404."""
         self.login(self.minzheng)
-        rows = read(self.client.get("/territory/export.xlsx").content)
-        self.assertEqual(len(rows), 4)
-        text = str(rows)
-        self.assertNotIn(self.person_a.id_number.reveal(), text)
-        self.assertIn("139****5678", text)
-        self.assertFalse(AuditEvent.objects.get(action="registry.export").new["revealed"])
+        self.assertEqual(self.client.get("/territory/export.xlsx").status_code, 404)
+        r = self.client.get(f"/territory/export.xlsx?region={self.community_a.pk}")
+        self.assertEqual(r.status_code, 404)
+        self.assertFalse(AuditEvent.objects.filter(action="registry.export").exists())
 
     def test_it_refuses_a_building_leader_with_403(self):
         self.login(self.leader)

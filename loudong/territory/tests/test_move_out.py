@@ -2,7 +2,7 @@ import datetime as dt
 
 from loudong.accounts.models import AuditEvent
 from loudong.territory.models import Resident
-from loudong.test import BaseTestCase, make_household, make_resident
+from loudong.test import BaseTestCase, make_household, make_resident, serve
 
 
 class MoveOutTestCase(BaseTestCase):
@@ -40,7 +40,12 @@ class MoveOutTestCase(BaseTestCase):
         self.assertFalse(self.person.moved_out)
 
     def test_it_refuses_read_only_roles_with_403(self):
-        for user in (self.minzheng, self.leader):
+        self.login(self.minzheng)  # no resident rows for the 区民政局: 404
+        self.assertEqual(
+            self.client.post(self.url(), {"name": "改名", "on": "2026-01-15"}).status_code, 404
+        )
+        serve(self.leader, self.home_a)  # a 楼栋长 of this household: may see, never edit
+        for user in (self.leader,):
             self.login(user)
             self.assertEqual(self.client.post(self.url(), {"on": "2026-01-15"}).status_code, 403)
 

@@ -101,3 +101,23 @@ class UploadTestCase(BaseTestCase):
 
         report = Importer(dry_run=True).run(response.content, "模板.xlsx")
         self.assertEqual(report.header_line, 2)
+
+
+class LongFileNameTestCase(BaseTestCase):
+    def test_a_long_chinese_file_name_keeps_its_extension_and_imports(self):
+        """Issue 9: a long but valid name (200 Chinese characters + .xlsx) was cut to an
+        unknown file type."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from loudong.territory.exports import template_workbook
+        from loudong.territory.models import ImportJob
+
+        self.login(self.shequ_a)
+        name = "秀山门社区居民登记表" * 20 + ".xlsx"
+        upload = SimpleUploadedFile(name, template_workbook(rows=5))
+        r = self.client.post("/territory/import/", {"file": upload, "dry_run": "on"})
+        self.assertEqual(r.status_code, 302)
+        job = ImportJob.objects.get()
+        self.assertTrue(job.filename.endswith(".xlsx"))
+        self.assertLessEqual(len(job.filename), 200)
+        self.assertEqual(self.client.get(f"/territory/import/{job.pk}/").status_code, 200)

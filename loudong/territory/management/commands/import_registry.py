@@ -31,15 +31,19 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run, partial, create_regions, error_report, **options):
         path = Path(file)
         try:
-            data = path.read_bytes()
+            with path.open("rb"):
+                pass
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}：{exc.strerror}", returncode=2) from None
         importer = Importer(
             dry_run=dry_run, partial=partial, create_regions=create_regions, progress=self._progress
         )
-        report = importer.run(data, path.name)
+        report = importer.run(path, path.name)  # from disk: calamine needs no copy in memory
         self._end_progress()
         out = self.stdout
+        if options.get("verbosity", 1) >= 2:
+            for step, (wall, cpu) in report.timings.items():
+                out.write(f"用时：{step} {wall:.2f} 秒（CPU {cpu:.2f} 秒）")
         if report.header_line:
             out.write(
                 f"读取 {path.name}：{report.rows} 行数据（表头位于行号 {report.header_line}）"

@@ -1,0 +1,119 @@
+"""Blind indexes and encryption for registry rows in bulk; Django-free, so that the importer
+can run it in a spawned helper process on the second core while it reads on (importer.py).
+
+Same values as ``loudong.lib.crypto``: ``Hmac(key).hex(v)`` is ``crypto.keyed_hash(v, purpose)``
+for the purpose's derived key, and ``Sealer`` makes ``kid$base64(nonce ‖ AES-GCM)`` tokens
+that ``crypto.decrypt`` opens. Only the cost differs (tests check both): hmac.digest() keys
+SHA-256 afresh for every value, where copying two pre-keyed states (RFC 2104:
+H(K⊕opad ‖ H(K⊕ipad ‖ m))) takes half the time; and nonces come from os.urandom 4,096 at a
+time instead of one system call per value.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+
+NO_DIGEST = bytes(16)
+
+
+class Hmac:
+    """HMAC-SHA256 under one (derived, 32-byte) key, truncated to 128 bits."""
+
+    def __init__(self, key: bytes):
+        block = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def digest16(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()[:16]
+
+    def hex(self, value: str | bytes) -> str:
+        return self.digest16(value if value.__class__ is bytes else value.encode()).hex()
+
+
+class Sealer:
+    """AES-256-GCM tokens under one key, the value's kind as associated data."""
+
+    def __init__(self, kid: str, key: bytes):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._prefix = f"{kid}$"
+        self._encrypt = AESGCM(key).encrypt
+        self._nonces = b""
+        self._at = 0
+
+    def seal(self, plain: str, kind: bytes) -> str:
+        at = self._at
+        if at >= len(self._nonces):
+            self._nonces = os.urandom(12 * 4096)
+            at = 0
+        nonce = self._nonces[at : at + 12]
+        self._at = at + 12
+        sealed = self._encrypt(nonce, plain.encode(), kind)
+        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+# -- the helper process ---------------------------------------------------------------------
+
+ROW_HASH_VERSION = "1"
+_helper: dict = {}
+
+
+def start(kid: str, data_key: bytes, index_keys: dict[str, bytes]) -> None:
+    """Initialiser of the helper process: the data key and the derived index keys, once."""
+    _helper["sealer"] = Sealer(kid, data_key)
+    for purpose, key in index_keys.items():
+        _helper[purpose] = Hmac(key)
+    _helper["last4"] = {}
+
+
+def row_hash_message(packed: str) -> bytes:
+    """What ``Resident.row_hash`` is the keyed hash of: every imported field of the person
+    (the household is compared by id beside it)."""
+    return f"{ROW_HASH_VERSION}\t{packed}".encode()
+
+
+def seal_rows(packed: bytes, seal: bool) -> tuple[bytes, bytes, bytes]:
+    """For a chunk of packed rows (importer._Rows), per row: the 16-byte blind index of the
+    ID, the 16-byte row hash, and, when ``seal``, one line "ID token, ID last-4 index, phone
+    token, phone index, phone last-4 index" (tab-separated).
+
+    Field 3 of a row is the ID and field 6 the phone; an empty line is a vacant home.
+    """
+    digest = _helper["id_number"].digest16
+    row_hash = _helper["row:resident"].digest16
+    encrypt = _helper["sealer"].seal
+    phone_index = _helper["phone"].hex
+    last4 = _helper["last4"]
+    id_last4 = _helper["id_number:last4"].hex
+    phone_last4 = _helper["phone:last4"].hex
+    digests = bytearray()
+    hashes = bytearray()
+    tokens = []
+    for line in packed.decode().split("\n"):
+        if not line:
+            digests += NO_DIGEST
+            hashes += NO_DIGEST
+            tokens.append("")
+            continue
+        fields = line.split("\t")
+        number, phone = fields[3], fields[6]
+        digests += digest(number.encode())
+        hashes += row_hash(row_hash_message(line))
+        if seal:
+            tail = number[-4:]
+            id_tail = last4.get(tail) or last4.setdefault(tail, id_last4(tail))
+            if phone:
+                tail = "p" + phone.replace("-", "")[-4:]
+                phone_tail = last4.get(tail) or last4.setdefault(tail, phone_last4(tail[1:]))
+                phone_part = f"{encrypt(phone, b'phone')}\t{phone_index(phone)}\t{phone_tail}"
+            else:
+                phone_part = "\t\t"
+            tokens.append(f"{encrypt(number, b'id_number')}\t{id_tail}\t{phone_part}")
+    return bytes(digests), bytes(hashes), ("\n".join(tokens).encode() if seal else b"")

@@ -1,0 +1,247 @@
+"""Re-import by content hash, the paths of big files (helper process, indexes and keys
+dropped and rebuilt, COPY on PostgreSQL) on small ones, and the fast crypto's equivalence."""
+
+import datetime as dt
+import io
+import random
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from loudong.lib import crypto
+from loudong.lib.idnumber import check_digit, make_id_number
+from loudong.territory import importer, sealing
+from loudong.territory.actions import update_resident
+from loudong.territory.models import Household, Resident
+from loudong.territory.tests.sheets import person, xlsx_bytes
+from loudong.test import BaseTestCase
+
+
+def registry(notes=None, phone="13912345678"):
+    """Twelve households of two residents and a vacant home; ``notes`` per row index."""
+    rows = []
+    for n in range(24):
+        number = make_id_number("341702", dt.date(1960 + n, 1 + n % 12, 1 + n), n)
+        holder = f"户主{n // 2}"
+        rows.append(
+            person(
+                holder if n % 2 == 0 else f"家人{n}",
+                room=f"{1 + n // 2}01",
+                householder=holder,
+                relation="本人" if n % 2 == 0 else "子",
+                id_number=number,
+                phone=phone if n == 0 else f"139{n:08d}",
+                notes=(notes or {}).get(n, ""),
+            )
+        )
+    rows.append(["秀山门社区", "翠微小区", "1号楼", "1单元", "9901", *[""] * 7, "空置", "", ""])
+    return xlsx_bytes(rows)
+
+
+class ImportTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def run_import(self, content, *flags):
+        path = Path(self.tmp.name) / "登记表.xlsx"
+        path.write_bytes(content)
+        out = io.StringIO()
+        try:
+            call_command("import_registry", str(path), *flags, stdout=out)
+        except CommandError as exc:
+            out.write(str(exc))
+            return exc.returncode, out.getvalue()
+        return 0, out.getvalue()
+
+    def snapshot(self):
+        return {
+            r.name: (r.row_hash, r.id_number.token, r.phone.token, r.notes)
+            for r in Resident.objects.all()
+        }
+
+
+class RowHashTestCase(ImportTestCase):
+    def test_it_stores_a_keyed_hash_per_resident(self):
+        self.assertEqual(self.run_import(registry())[0], 0)
+        hashes = [r.row_hash for r in Resident.objects.all()]
+        self.assertEqual(len(hashes), 24)
+        self.assertTrue(all(len(h) == 32 for h in hashes))
+        self.assertEqual(len(set(hashes)), 24)
+        # Keyed: the plain hash of the row's content is not it.
+        import hashlib
+
+        resident = Resident.objects.get(name="户主0")
+        self.assertNotIn(
+            hashlib.sha256(resident.id_number.reveal().encode()).hexdigest()[:32], hashes
+        )
+
+    def test_it_skips_unchanged_rows_and_rewrites_a_changed_one(self):
+        self.run_import(registry())
+        before = self.snapshot()
+        code, output = self.run_import(registry(notes={5: "独居老人"}))
+        self.assertEqual(code, 0, output)
+        self.assertIn("更新 1 人，未变 23 人", output)
+        after = self.snapshot()
+        changed = [name for name in after if after[name] != before[name]]
+        self.assertEqual(changed, ["家人5"])
+        self.assertEqual(after["家人5"][3], "独居老人")
+        self.assertNotEqual(after["家人5"][0], before["家人5"][0])
+        self.assertEqual(after["家人5"][1], before["家人5"][1])  # the ID token stays
+
+        code, output = self.run_import(registry(notes={5: "独居老人"}))
+        self.assertIn("更新 0 人，未变 24 人", output)
+        self.assertEqual(self.snapshot(), after)
+
+    def test_a_changed_phone_is_rewritten_with_its_indexes(self):
+        self.run_import(registry())
+        code, output = self.run_import(registry(phone="0566-1234567"))
+        self.assertEqual(code, 0, output)
+        self.assertIn("更新 1 人", output)
+        resident = Resident.objects.with_phone("0566-1234567").get()
+        self.assertEqual(resident.name, "户主0")
+        self.assertEqual(Resident.objects.search_last4("4567").get(), resident)
+        self.assertFalse(Resident.objects.with_phone("13912345678").exists())
+
+    def test_an_edit_on_a_page_is_compared_field_by_field(self):
+        self.run_import(registry())
+        resident = Resident.objects.get(name="家人3")
+        update_resident(resident=resident, acting_user=self.shequ_a, notes="行动不便")
+        resident.refresh_from_db()
+        self.assertEqual(resident.row_hash, "")  # any save outside the importer clears it
+        _, output = self.run_import(registry(notes={3: "行动不便"}))
+        self.assertIn("更新 0 人，未变 24 人", output)  # same content: only the hash is stored
+        self.assertEqual(len(Resident.objects.get(name="家人3").row_hash), 32)
+
+        update_resident(resident=Resident.objects.get(name="家人3"), acting_user=self.shequ_a,
+                        notes="已改")  # fmt: skip
+        _, output = self.run_import(registry(notes={3: "行动不便"}))
+        self.assertIn("更新 1 人，未变 23 人", output)  # the file wins, as before
+        self.assertEqual(Resident.objects.get(name="家人3").notes, "行动不便")
+
+    def test_rows_without_a_hash_from_before_are_compared_too(self):
+        self.run_import(registry())
+        Resident.objects.update(row_hash="")  # as imported before migration 0003
+        _, output = self.run_import(registry())
+        self.assertIn("未变 24 人", output)
+        self.assertFalse(Resident.objects.filter(row_hash="").exists())
+
+    def test_a_move_is_still_refused(self):
+        self.run_import(registry())
+        moved = person(
+            "户主0",
+            room="777",
+            id_number=make_id_number("341702", dt.date(1960, 1, 1), 0),
+        )
+        code, output = self.run_import(xlsx_bytes([moved]))
+        self.assertEqual(code, 1)
+        self.assertIn("第2行 身份证号：该居民已在其他住址登记", output)
+
+
+class BigFilePathsTestCase(ImportTestCase):
+    """What a 500k-row file does, forced on a small one: the helper process, and indexes
+    (and PostgreSQL's foreign keys) dropped before the load and rebuilt after it."""
+
+    def setUp(self):
+        super().setUp()
+        for name in ("HELPER_ROWS", "REBUILD_ROWS"):
+            patcher = mock.patch.object(importer, name, 0)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        self.patch_chunk = mock.patch.object(importer._Rows, "CHUNK", 5)
+        self.patch_chunk.start()
+        self.addCleanup(self.patch_chunk.stop)
+
+    def indexes(self):
+        with connection.cursor() as cursor:
+            return {
+                table: sorted(
+                    name
+                    for name, info in connection.introspection.get_constraints(
+                        cursor, table
+                    ).items()
+                    if info["index"] or info["foreign_key"]
+                )
+                for table in ("territory_resident", "territory_household")
+            }
+
+    def test_it_imports_through_the_helper_and_rebuilt_indexes(self):
+        indexes = self.indexes()
+        code, output = self.run_import(registry())
+        self.assertEqual(code, 0, output)
+        self.assertIn("新增 24 人", output)
+        self.assertEqual(self.indexes(), indexes)
+        resident = Resident.objects.get(name="户主3")
+        number = make_id_number("341702", dt.date(1966, 7, 7), 6)
+        self.assertEqual(resident.id_number.reveal(), number)
+        self.assertEqual(Resident.objects.with_id_number(number).get(), resident)
+        self.assertEqual(Resident.objects.with_phone("13900000006").get(), resident)
+        self.assertEqual(Resident.objects.search_last4(number[-4:]).get(), resident)
+        self.assertEqual(resident.household.room, "401")
+        self.assertTrue(resident.is_householder)
+        self.assertFalse(Household.objects.get(room="9901").occupied)
+        code, output = self.run_import(registry())
+        self.assertIn("未变 24 人", output)
+
+    def test_a_dry_run_rolls_the_dropped_indexes_back(self):
+        indexes = self.indexes()
+        code, output = self.run_import(registry(), "--dry-run")
+        self.assertEqual(code, 0, output)
+        self.assertIn("将新建户 13 个", output)
+        self.assertEqual(Resident.objects.count(), 0)
+        self.assertEqual(self.indexes(), indexes)
+
+    def test_the_helper_reports_bad_rows_like_the_main_process(self):
+        content = registry(notes={2: "x" * 201})
+        code, output = self.run_import(content)
+        self.assertEqual(code, 1)
+        self.assertIn("第4行 备注：内容过长", output)
+        self.assertEqual(Resident.objects.count(), 0)
+
+
+class FastCryptoTestCase(BaseTestCase):
+    def test_hmac_is_crypto_keyed_hash(self):
+        for purpose in ("id_number", "phone", "phone:last4"):
+            fast = importer._hmac(purpose)
+            for value in ("", "1234", "341702197007070011", "0566-1234567"):
+                self.assertEqual(fast.hex(value), crypto.keyed_hash(value, purpose))
+
+    def test_sealed_tokens_open_with_crypto_decrypt(self):
+        sealer = importer._sealer()
+        tokens = {sealer.seal(f"1391234{n:04d}", b"phone") for n in range(5000)}
+        self.assertEqual(len(tokens), 5000)
+        self.assertEqual(
+            crypto.decrypt(sealer.seal("13912345678", b"phone"), "phone"), "13912345678"
+        )
+        token = sealer.seal("341702197007070011", b"id_number")
+        self.assertEqual(crypto.token_kid(token), crypto.current_kid())
+        with self.assertRaises(crypto.DecryptionError):
+            crypto.decrypt(token, "phone")
+
+    def test_the_base_13_checksum_is_gb_11643(self):
+        rng = random.Random(3)
+        for _ in range(20000):
+            first17 = "".join(rng.choice("0123456789") for _ in range(17))
+            self.assertEqual(importer.id_check_char(first17), check_digit(first17))
+
+    def test_the_helper_rows_match_the_fields(self):
+        sealing.start(*importer._helper_keys())
+        line = "王秀英\t本人\t1\t341702197007070011\tF\t1970-07-07\t13912345678\t群众\t"
+        digests, hashes, tokens = sealing.seal_rows(f"{line}\n".encode(), True)
+        self.assertEqual(digests[:16].hex(), crypto.keyed_hash("341702197007070011", "id_number"))
+        self.assertEqual(digests[16:], sealing.NO_DIGEST)
+        self.assertEqual(
+            hashes[:16].hex(), importer._hmac("row:resident").hex(sealing.row_hash_message(line))
+        )
+        id_token, id_last4, phone_token, phone_index, phone_last4 = (
+            tokens.decode().split("\n")[0].split("\t")
+        )
+        self.assertEqual(crypto.decrypt(id_token, "id_number"), "341702197007070011")
+        self.assertEqual(id_last4, crypto.keyed_hash("0011", "id_number:last4"))
+        self.assertEqual(crypto.decrypt(phone_token, "phone"), "13912345678")
+        self.assertEqual(phone_index, crypto.keyed_hash("13912345678", "phone"))
+        self.assertEqual(phone_last4, crypto.keyed_hash("5678", "phone:last4"))
