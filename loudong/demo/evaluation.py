@@ -118,7 +118,7 @@ def _fill_last_year(round_, rng, demo_person, is_a, actor):
         evaluation.attitude_score = attitude
         evaluation.work_score = work
         evaluation.work_reason = WORK_REASON
-        answered = [h for h in households if rng.random() < 0.7]
+        answered = [h for h in households if rng.random() < 0.7] or households[:1]
         online = answered[:8] if demo_person and evaluation.person_id == demo_person.pk else []
         paper = answered[len(online) :]
         for i, household in enumerate(households, 1):

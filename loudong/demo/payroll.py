@@ -49,8 +49,8 @@ def build_payroll(regions: dict, *, seed: int, stdout) -> None:
     for community, worker in payroll_communities:
         month = start
         while month < this_month:
-            if community == regions["A"] and month == _previous(this_month) and late is not None:
-                _sign_late(late, late_month, users["jiedao"])
+            if community == regions["A"] and month == _previous(this_month):
+                _late_news(community, late, late_month, users["jiedao"], today)
             period, _ = periods.prepare_period(
                 community=community, month=month, acting_user=worker, today=today
             )
@@ -106,6 +106,34 @@ def _unsigned(community):
         .first()
     )
     return agreement
+
+
+def _late_news(community, late, month, actor, today) -> None:
+    """What reaches the office after ``month`` was locked: an agreement signed that month, or —
+    when every agreement is signed — a resignation given that month, recorded only now."""
+    if late is not None:
+        _sign_late(late, month, actor)
+        return
+    from loudong.roster.actions.appointments import resign
+
+    held = {}
+    for a in Appointment.objects.filter(community=community, status="active"):
+        held[a.person_id] = held.get(a.person_id, 0) + 1
+    appointment = (
+        Appointment.objects.filter(community=community, status="active", person__user__isnull=True)
+        .filter(person_id__in=[p for p, n in held.items() if n == 1])
+        .order_by("-pk")
+        .first()
+    )
+    if appointment is not None:
+        resign(
+            appointment=appointment,
+            notice_date=month.replace(day=1),
+            end=month.replace(day=12),
+            note="本人因身体原因辞任（当月未及时报社区）",
+            acting_user=actor,
+            today=today,
+        )
 
 
 def _sign_late(agreement, month, actor) -> None:

@@ -97,6 +97,7 @@ def outcome(evaluation, rule, figures, residents: Residents) -> Outcome:
             work_note=note,
             residents=satisfaction,
             rule=rule,
+            no_households=figures.households == 0,
         )
         missing = ""
     except scoring.CannotScore as exc:

@@ -323,26 +323,37 @@ def evaluate(
     work_note: str,
     residents: Satisfaction,
     rule: Rule,
+    no_households: bool = False,
 ) -> Result:
-    """Combine the three parts into a score and a grade, explaining each step."""
+    """Combine the three parts into a score and a grade, explaining each step.
+
+    ``no_households``: the post serves no occupied household, so there is nobody to ask — the
+    居民满意度 part is left out and the other parts share its weight (said in the explanation).
+    """
     parts = {"attitude": attitude, "work": work, "satisfaction": residents.score}
     notes = {"attitude": "社区评定", "work": work_note, "satisfaction": "；".join(residents.lines)}
-    missing = [rule.label(c) for c, v in parts.items() if v is None and rule.weight(c)]
+    skip = {"satisfaction"} if no_households and residents.score is None else set()
+    missing = [
+        rule.label(c) for c, v in parts.items() if v is None and rule.weight(c) and c not in skip
+    ]
     if missing:
         raise CannotScore("尚未评定：" + "、".join(missing))
+    weighed = [p for p in rule.parts if p.weight and p.code not in skip]
+    share = sum(p.weight for p in weighed)
     total = Decimal(0)
     explanation = []
     scored: dict[str, Decimal] = {}
-    for part in rule.parts:
-        if not part.weight:
-            continue
+    for part in weighed:
         value = round1(parts[part.code])
         scored[part.code] = value
-        points = value * part.weight / HUNDRED
+        weight = Decimal(part.weight) * 100 / share
+        points = value * weight / HUNDRED
         total += points
         explanation.append(
-            f"{part.label} {fmt(value)} 分 × {part.weight}% = {fmt(points)}（{notes[part.code]}）"
+            f"{part.label} {fmt(value)} 分 × {fmt(weight)}% = {fmt(points)}（{notes[part.code]}）"
         )
+    if skip:
+        explanation.append("该岗位范围内没有实际居住的住户，居民满意度不计，其余各项按权重比例折算")
     total = round1(total)
     grade = rule.grade_for(total)
     tail = f"合计 {fmt(total)} 分，评为“{grade.label}”（{grade.min_score} 分及以上），年终系数 {grade.factor}"

@@ -60,7 +60,7 @@ class Roster:
     @classmethod
     def load(cls, community, first: dt.date, last: dt.date) -> "Roster":
         rows = (
-            Appointment.objects.filter(community=community, is_legacy=False, start__lte=last)
+            Appointment.objects.filter(community=community, start__lte=last)
             .filter(Q(end__isnull=True) | Q(end__gte=first))
             .select_related("post", "person")
             .order_by("id")

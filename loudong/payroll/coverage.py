@@ -105,7 +105,6 @@ def gaps(community, first: dt.date, last: dt.date) -> list[Gap]:
     appointments = list(
         Appointment.objects.filter(
             community=community,
-            is_legacy=False,
             post__kind__in=list(insurance.covered_post_kinds),
             start__lte=last,
         )

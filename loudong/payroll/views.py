@@ -181,7 +181,7 @@ def _period_context(request, period, **forms):
             context["problems"] = periods.balance_problems(period)
     if context["can_edit"] and period.status == Period.Status.DRAFT:
         context["manual_form"] = forms.get("manual_form") or ManualLineForm(
-            appointments=Appointment.objects.filter(community=period.community, is_legacy=False)
+            appointments=Appointment.objects.filter(community=period.community)
             .select_related("person", "post")
             .order_by("person__name")
         )

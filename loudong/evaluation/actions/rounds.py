@@ -26,13 +26,11 @@ MAX_LISTED = 10
 
 
 def held_in_year(community, year: int, kinds):
-    """Appointments of ``kinds`` in ``community`` in force on some day of ``year`` (legacy
-    appointments from before the integration are not evaluated)."""
+    """Appointments of ``kinds`` in ``community`` in force on some day of ``year`` (a leader kept
+    on from before the integration included)."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     return (
-        Appointment.objects.filter(
-            community=community, post__kind__in=list(kinds), is_legacy=False, start__lte=last
-        )
+        Appointment.objects.filter(community=community, post__kind__in=list(kinds), start__lte=last)
         .filter(Q(end__isnull=True) | Q(end__gte=first))
         .select_related("person", "post")
     )

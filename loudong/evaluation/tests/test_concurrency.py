@@ -27,9 +27,11 @@ ANSWER = {
 
 
 class SecondAnswerRaceTestCase(TransactionTestCase):
-    serialized_rollback = True  # keep the policy profiles the migrations loaded
-
     def test_simultaneous_answers_from_one_household_store_one(self):
+        # A TransactionTestCase starts from a flushed database: load the built-in profiles.
+        from django.core.management import call_command
+
+        call_command("load_profiles", verbosity=0)
         district = Region.objects.create(level="district", name="贵池区", code="341702")
         sub = Region.objects.create(level="subdistrict", name="池阳街道", parent=district)
         community = Region.objects.create(

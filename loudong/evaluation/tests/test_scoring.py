@@ -207,6 +207,24 @@ class EvaluateTestCase(unittest.TestCase):
                 rule=rule(),
             )
 
+    def test_a_post_without_households_is_scored_on_the_other_parts(self):
+        nobody = scoring.Satisfaction(None, None, None, ())
+        with self.assertRaises(scoring.CannotScore):
+            scoring.evaluate(
+                attitude=90, work=Decimal(60), work_note="", residents=nobody, rule=rule()
+            )
+        result = scoring.evaluate(
+            attitude=90,
+            work=Decimal(60),
+            work_note="",
+            residents=nobody,
+            rule=rule(),
+            no_households=True,
+        )
+        # 90 × 33.3% + 60 × 66.7% = 70
+        self.assertEqual(result.score, Decimal("70.0"))
+        self.assertIn("居民满意度不计", result.explanation[-2])
+
     def test_a_part_of_weight_zero_is_not_needed(self):
         parts = (
             PartRule("attitude", "工作态度", 0),

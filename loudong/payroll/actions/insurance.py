@@ -93,7 +93,6 @@ def covered_leaders(policy, day: dt.date):
     return (
         Appointment.objects.filter(
             community=policy.community,
-            is_legacy=False,
             post__kind__in=list(insurance.covered_post_kinds),
             start__lte=day,
         )
