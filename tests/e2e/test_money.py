@@ -29,9 +29,9 @@ def test_slips_are_printed_and_a_resident_answers_once_on_a_phone(page, phone, s
     evaluation = round_.evaluations.filter(person=selection_registry["wang"]).first()
     login(page, "shequ_a")
     page.goto(f"{page.base}/evaluation/{evaluation.pk}/")
-    page.once("dialog", lambda d: d.accept())
     with page.expect_navigation():
         page.click("main form[action$='/slips/'] button")
+    assert any("旧回执将作废" in text for text in page.confirms)
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / "money-slips.pdf"
     page.emulate_media(media="print")
@@ -85,21 +85,15 @@ def test_a_month_is_prepared_approved_and_printed(page, selection_registry):
     assert "已生成" in page.inner_text("main")
     period = Period.objects.get()
     assert period.lines.count() == 6  # 王建国 one grid, 刘芳 five (兼任)
-    page.once("dialog", lambda d: d.accept())
     with page.expect_navigation():
         page.click("main form[action$='/submit/'] button")
     assert "待街道审批" in page.inner_text("main")
+    assert any("报批" in text for text in page.confirms)  # asked before submitting
     switch_user(page, "jiedao")
     page.goto(f"{page.base}/payroll/periods/{period.pk}/")
-    dismissed = []
-    page.once("dialog", lambda d: (dismissed.append(d.message), d.dismiss()))
-    page.click("main form[action$='/approve/'] button")
-    page.wait_for_timeout(300)
-    assert dismissed and "锁定" in dismissed[0]
-    assert Period.objects.get().status == "submitted"  # cancelled: nothing happened
-    page.once("dialog", lambda d: d.accept())
     with page.expect_navigation():
         page.click("main form[action$='/approve/'] button")
+    assert any("锁定后明细不再改动" in text for text in page.confirms)
     assert "已审批并锁定" in page.inner_text("main")
     assert Period.objects.get().is_locked
     page.goto(f"{page.base}/payroll/periods/{period.pk}/sign-sheet/")
