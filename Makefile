@@ -113,6 +113,7 @@ loadtest: setup
 bench: setup
 	$(BIN)/python -m loudong.grids.division.bench
 	$(BIN)/python -m loudong.territory.bench
+	$(BIN)/python -m loudong.payroll.bench
 
 clean:
 	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles

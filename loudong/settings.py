@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "loudong.roster",
     "loudong.documents",
     "loudong.fieldwork",
+    "loudong.evaluation",
+    "loudong.payroll",
     "loudong.ops",
     "loudong.workbench",
     "loudong.reports",

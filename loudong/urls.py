@@ -15,8 +15,13 @@ urlpatterns = [
     path("grids/", include("loudong.grids.urls")),
     path("roster/", include("loudong.roster.urls")),
     path("documents/", include("loudong.documents.urls")),
+    path("evaluation/", include("loudong.evaluation.urls")),
+    path("payroll/", include("loudong.payroll.urls")),
     # Residents' pages behind the QR codes of notice boards: no login.
     path("r/", include("loudong.documents.resident_urls")),
+    # Residents' evaluation questionnaire (slip QR codes) and award slips: no login.
+    path("q/", include("loudong.evaluation.public_urls")),
+    path("a/", include("loudong.payroll.public_urls")),
     path("api/v1/", include("loudong.api.urls")),
     path("healthz", ops_views.healthz, name="healthz"),
 ]

@@ -114,6 +114,38 @@ class AuditAction(models.TextChoices):
     # -- field work (fieldwork app) --------------------------------------------------------------
 
     # -- evaluation and payroll ------------------------------------------------------------------
+    EVALUATION_REFUSED = "evaluation.refused", "评议操作被拒绝"
+    EVALUATION_ROUND_OPEN = "evaluation.round_open", "开始年度评议"
+    EVALUATION_ADD = "evaluation.add", "补充评议对象"
+    EVALUATION_ATTITUDE = "evaluation.attitude", "评定工作态度"
+    EVALUATION_WORK = "evaluation.work", "评定工作内容"
+    EVALUATION_TOKENS = "evaluation.tokens", "生成评议问卷回执"
+    EVALUATION_PAPER = "evaluation.paper", "录入纸质问卷"
+    EVALUATION_MEETING = "evaluation.meeting", "计入居民会议表决"
+    EVALUATION_CLOSE = "evaluation.close", "评定评议结果"
+    EVALUATION_ROUND_CLOSE = "evaluation.round_close", "结束年度评议"
+    EVALUATION_ADJUST = "evaluation.adjust", "评议不满意调整"
+    PAYROLL_REFUSED = "payroll.refused", "补贴发放操作被拒绝"
+    PAYROLL_PREPARE = "payroll.prepare", "生成补贴发放表"
+    PAYROLL_SUBMIT = "payroll.submit", "报批补贴发放表"
+    PAYROLL_RETURN = "payroll.return", "退回补贴发放表"
+    PAYROLL_APPROVE = "payroll.approve", "审批并锁定补贴发放表"
+    PAYROLL_LINE_ADD = "payroll.line_add", "新增补贴调整行"
+    PAYROLL_LINE_EDIT = "payroll.line_edit", "修改补贴调整行"
+    PAYROLL_LINE_DELETE = "payroll.line_delete", "删除补贴调整行"
+    PAYROLL_EXPORT = "payroll.export", "导出补贴发放表"
+    PAYROLL_BANK_ACCOUNT = "payroll.bank_account", "登记补贴收款账户"
+    INSURANCE_POLICY = "insurance.policy", "登记意外伤害保险保单"
+    INSURANCE_INSURED = "insurance.insured", "修改参保人员"
+    INSURANCE_CLAIM = "insurance.claim", "登记保险理赔"
+    INSURANCE_CLAIM_MOVE = "insurance.claim_move", "办理保险理赔"
+    INSURANCE_REMINDER = "insurance.reminder", "处理续保提醒"
+    AWARD_CAMPAIGN = "award.campaign", "发起评选表彰"
+    AWARD_TOKENS = "award.tokens", "生成评选回执"
+    AWARD_NOMINATE = "award.nominate", "提名评选对象"
+    AWARD_REVIEW = "award.review", "审核评选提名"
+    AWARD_MOVE = "award.move", "推进评选环节"
+    AWARD_GRANT = "award.grant", "授予表彰"
 
     # -- community life (community app) ----------------------------------------------------------
 
@@ -178,6 +210,22 @@ KEY_LABELS = {
     "date": "日期",
     "kind": "类型",
     "title": "名称",
+    # evaluation and payroll
+    "year": "年度",
+    "score": "得分",
+    "grade": "等次",
+    "attitude_score": "工作态度得分",
+    "work_score": "工作内容得分",
+    "evaluations": "评议人数",
+    "tokens": "回执份数",
+    "forms": "份数",
+    "month": "月份",
+    "lines": "明细条数",
+    "total": "合计（元）",
+    "amount": "金额（元）",
+    "insurer": "保险公司",
+    "number": "保单号",
+    "premium": "保费（元）",
 }
 
 

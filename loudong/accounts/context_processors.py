@@ -8,6 +8,8 @@ NAVIGATION = [
     ("网格划分", "/grids/", Cap.VIEW),
     ("楼栋长队伍", "/roster/", Cap.VIEW),
     ("文书与公示", "/documents/", Cap.VIEW),
+    ("年度评议", "/evaluation/", Cap.VIEW),
+    ("补贴与保险", "/payroll/", Cap.VIEW),
     ("统计报表", "/reports/", "reports"),
     ("政策参数", "/policy/", Cap.POLICY),
     ("用户管理", "/accounts/users/", Cap.MANAGE_USERS),

@@ -8,7 +8,9 @@ scope is 404; phones and ID numbers are masked. Each app's endpoints live in its
 from ninja import NinjaAPI
 
 from loudong.api.auth import ScopedSessionAuth, TokenAuth
+from loudong.evaluation.api import router as evaluation_router
 from loudong.grids.api import router as grids_router
+from loudong.payroll.api import router as payroll_router
 from loudong.roster.api import router as roster_router
 from loudong.territory.api import router as territory_router
 
@@ -54,3 +56,5 @@ api = LoudongAPI(
 api.add_router("", territory_router)
 api.add_router("", grids_router)
 api.add_router("", roster_router)
+api.add_router("", evaluation_router)
+api.add_router("", payroll_router)

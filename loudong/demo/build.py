@@ -87,6 +87,14 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
 
     stdout.write("协议书与胸牌：")
     build_documents(acting_user=users["jiedao"], seed=seed, stdout=stdout)
+    from loudong.demo.evaluation import build_evaluation
+
+    stdout.write("年度评议：")
+    build_evaluation(regions, seed=seed, stdout=stdout)
+    from loudong.demo.payroll import build_payroll
+
+    stdout.write("补贴发放与保险：")
+    build_payroll(regions, seed=seed, stdout=stdout)
 
 
 def build_registry(subdistrict, city: City, *, households: int, seed: int, stdout) -> dict:

@@ -271,8 +271,19 @@ class BoardToken(models.Model):
 
 def subsidy_start(appointment):
     """The day the appointment's subsidy starts: its agreement's effective date, or None
-    while the agreement is unsigned (PRODUCT.md "Decisions")."""
-    agreement = Agreement.objects.filter(
-        appointment=appointment, status=Agreement.Status.SIGNED
-    ).first()
-    return agreement.effective_on if agreement else None
+    while the agreement is unsigned (PRODUCT.md "Decisions").
+
+    An agreement ended later (已解除, when the appointment ended) still took effect on that
+    day: the months it was in force stay paid, and payroll corrections see no change.
+    """
+    return subsidy_starts([appointment.pk]).get(appointment.pk)
+
+
+def subsidy_starts(appointment_ids) -> dict[int, object]:
+    """``subsidy_start`` for many appointments in one query: appointment id → effective date
+    (appointments whose agreement is unsigned are absent)."""
+    return dict(
+        Agreement.objects.filter(
+            appointment_id__in=list(appointment_ids), effective_on__isnull=False
+        ).values_list("appointment_id", "effective_on")
+    )

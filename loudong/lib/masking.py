@@ -36,6 +36,14 @@ def mask_all(value: str) -> str:
     return "****" if value else ""
 
 
+def mask_account(value: str) -> str:
+    """Bank account numbers: the last 4 digits only (``**** 1234``)."""
+    digits = "".join(c for c in value if c.isalnum())
+    if not digits:
+        return ""
+    return "**** " + digits[-4:] if len(digits) > 4 else "*" * len(digits)
+
+
 def age_band(born, today=None) -> str:
     """Ten-year age band, e.g. ``60–69 岁``: shown instead of a birth date to roles that may not
     reveal, so that an age and a masked ID number never sit side by side."""

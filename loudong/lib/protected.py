@@ -18,7 +18,7 @@ from django.db.models.query_utils import DeferredAttribute
 
 from loudong.lib import crypto
 from loudong.lib.idnumber import normalize_id_number
-from loudong.lib.masking import mask_address, mask_all, mask_id_number, mask_phone
+from loudong.lib.masking import mask_account, mask_address, mask_all, mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
 
 
@@ -33,6 +33,8 @@ KINDS = {
     "address": (_strip, mask_address),
     # Health, party membership and other sensitive free text: hidden entirely.
     "text": (_strip, mask_all),
+    # Bank account numbers (subsidy payee): digits and letters only, the last 4 shown.
+    "bank_account": (lambda v: "".join(c for c in str(v) if c.isalnum()), mask_account),
 }
 
 

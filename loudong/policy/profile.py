@@ -123,20 +123,34 @@ class Filing:
     to: str
 
 
+# -- evaluation, subsidy, insurance, proration (evaluation and payroll apps) ------------------
+
+
 @dataclass(frozen=True)
 class Subsidy:
+    """Seed 000 附件1 §四.2 "每月总额 300 元……其中 200 元按月发放，另 100 元……年终一次性发放";
+    004 §四.14 "给予楼栋长、单元长一定通讯、误餐等工作补贴……以奖代补"."""
+
     per_grid_monthly: Decimal
     paid_monthly: Decimal
     year_end_accrued: Decimal
     per_concurrent_grid: bool
     allowances: dict[str, Decimal]
+    allowance_post_kinds: tuple[str, ...]
     rewards_in_lieu: bool
+
+    def allowances_for(self, post_kind: str) -> dict[str, Decimal]:
+        """The monthly allowances a post of this kind is paid (code → yuan), non-zero only."""
+        if post_kind not in self.allowance_post_kinds:
+            return {}
+        return {code: amount for code, amount in self.allowances.items() if amount > 0}
 
 
 @dataclass(frozen=True)
 class Grade:
     code: str
     label: str
+    min_score: int
     factor: Decimal
     adjust_leader: bool
 
@@ -145,13 +159,49 @@ class Grade:
 class Award:
     code: str
     label: str
+    post_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the 评议细则 (000 §三.6: 工作态度、工作内容、居民的满意度) and its weight in %."""
+
+    code: str  # attitude | work | satisfaction
+    label: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str
+    label: str
+    score: int | None  # None: "not applicable", not counted
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    text: str
+    weight: int
+    options: tuple[Option, ...]
 
 
 @dataclass(frozen=True)
 class Evaluation:
     methods: tuple[str, ...]
+    post_kinds: tuple[str, ...]
+    parts: tuple[Part, ...]
+    work_indicators: tuple[Part, ...]
+    service_records_per_month: int
+    residents_combine: str  # weighted | pooled
+    questionnaire_weight: int
+    meeting_abstain_score: int | None
+    questionnaire: tuple[Question, ...]
     grades: tuple[Grade, ...]
+    leader_min_answers: int
+    publish_grades: bool
     awards: tuple[Award, ...]
+    notice_working_days: int
     raw: dict
 
     def grade(self, code: str) -> Grade:
@@ -160,11 +210,34 @@ class Evaluation:
                 return grade
         raise KeyError(code)
 
+    def award(self, code: str) -> Award:
+        for award in self.awards:
+            if award.code == code:
+                return award
+        raise KeyError(code)
+
+    def weight(self, part: str) -> int:
+        return next((p.weight for p in self.parts if p.code == part), 0)
+
+    @property
+    def uses_questionnaire(self) -> bool:
+        return "questionnaire" in self.methods
+
+    @property
+    def uses_meeting(self) -> bool:
+        return "residents_meeting" in self.methods
+
 
 @dataclass(frozen=True)
 class Insurance:
     accident: bool
     protective_supplies: bool
+    covered_post_kinds: tuple[str, ...]
+    renewal_reminder_days: int
+
+    def covers(self, post_kind: str) -> bool:
+        """Seed 000 附件1 §四.3 (every 楼栋长); 004 §四.14 (all 三长, 网格长 included)."""
+        return self.accident and post_kind in self.covered_post_kinds
 
 
 @dataclass(frozen=True)
@@ -175,6 +248,13 @@ class Rotation:
 
 @dataclass(frozen=True)
 class Proration:
+    """How a month in post part-time is paid (PRODUCT.md: calendar days, to the fen, *default*).
+
+    ``method``: calendar_days (days in post / days of the month), days_of_30 (days / 30, a whole
+    month always full), whole_month (any day in post pays the month). ``rounding``: fen, jiao,
+    yuan (half up).
+    """
+
     method: str
     rounding: str
 
@@ -306,6 +386,8 @@ class Profile:
         d = self._section("filing")
         return Filing(leaders=tuple(d["leaders"]), to=d["to"])
 
+    # -- evaluation, subsidy, insurance (evaluation and payroll apps) --
+
     @cached_property
     def subsidy(self) -> Subsidy:
         d = self._section("subsidy")
@@ -315,6 +397,7 @@ class Profile:
             year_end_accrued=_money(d["year_end_accrued"]),
             per_concurrent_grid=d["per_concurrent_grid"],
             allowances={k: _money(v) for k, v in d["allowances"].items()},
+            allowance_post_kinds=tuple(d["allowance_post_kinds"]),
             rewards_in_lieu=d["rewards_in_lieu"],
         )
 
@@ -323,17 +406,46 @@ class Profile:
         d = self._section("evaluation")
         return Evaluation(
             methods=tuple(d["methods"]),
+            post_kinds=tuple(d["post_kinds"]),
+            parts=tuple(Part(p["code"], p["label"], p["weight"]) for p in d["parts"]),
+            work_indicators=tuple(
+                Part(p["code"], p["label"], p["weight"]) for p in d["work_indicators"]
+            ),
+            service_records_per_month=d["service_records_per_month"],
+            residents_combine=d["residents_combine"],
+            questionnaire_weight=d["questionnaire_weight"],
+            meeting_abstain_score=d["meeting_abstain_score"],
+            questionnaire=tuple(
+                Question(
+                    q["code"],
+                    q["text"],
+                    q["weight"],
+                    tuple(Option(o["code"], o["label"], o["score"]) for o in q["options"]),
+                )
+                for q in d["questionnaire"]
+            ),
             grades=tuple(
-                Grade(g["code"], g["label"], Decimal(g["factor"]), g["adjust_leader"])
+                Grade(
+                    g["code"], g["label"], g["min_score"], Decimal(g["factor"]), g["adjust_leader"]
+                )
                 for g in d["grades"]
             ),
-            awards=tuple(Award(a["code"], a["label"]) for a in d["awards"]),
+            leader_min_answers=d["leader_min_answers"],
+            publish_grades=d["publish_grades"],
+            awards=tuple(Award(a["code"], a["label"], tuple(a["post_kinds"])) for a in d["awards"]),
+            notice_working_days=d["notice_working_days"],
             raw=dict(d),
         )
 
     @cached_property
     def insurance(self) -> Insurance:
-        return Insurance(**self._section("insurance"))
+        d = self._section("insurance")
+        return Insurance(
+            accident=d["accident"],
+            protective_supplies=d["protective_supplies"],
+            covered_post_kinds=tuple(d["covered_post_kinds"]),
+            renewal_reminder_days=d["renewal_reminder_days"],
+        )
 
     @cached_property
     def rotation(self) -> Rotation:

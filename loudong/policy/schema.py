@@ -273,12 +273,94 @@ def _cross_field_errors(data: dict) -> list[str]:
                 errors.append(f"duties.items[{i}].code：职责代码“{value}”重复")
             seen.add(value)
 
+    errors += _evaluation_errors(data)
+
     defaults = _get(data, "defaults")
     if isinstance(defaults, list):
         known = set(leaf_paths())
         for i, path in enumerate(defaults):
             if isinstance(path, str) and path not in known:
                 errors.append(f"defaults[{i}]：没有参数 {path}")
+    return errors
+
+
+# -- evaluation, subsidy and insurance (evaluation and payroll apps) ---------------------------
+
+
+def _dicts(value) -> list:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _weights_total(items) -> int | None:
+    weights = [_int(i.get("weight")) for i in items]
+    return None if None in weights or not items else sum(weights)
+
+
+def _unique(items, field, path, what) -> list[str]:
+    errors, seen = [], set()
+    for i, item in enumerate(items):
+        value = item.get(field)
+        if value in seen:
+            errors.append(f"{path}[{i}].{field}：{what}“{value}”重复")
+        seen.add(value)
+    return errors
+
+
+def _evaluation_errors(data: dict) -> list[str]:
+    """The 评议细则's numbers must add up (000 §三.6: 工作态度、工作内容、居民的满意度 综合评议)."""
+    errors = []
+    parts = _dicts(_get(data, "evaluation.parts"))
+    errors += _unique(parts, "code", "evaluation.parts", "评议内容")
+    total = _weights_total(parts)
+    if total is not None and total != 100:
+        errors.append(f"evaluation.parts：各项权重之和必须为 100（现为 {total}）")
+    work = next((_int(p.get("weight")) for p in parts if p.get("code") == "work"), 0)
+    indicators = _dicts(_get(data, "evaluation.work_indicators"))
+    errors += _unique(indicators, "code", "evaluation.work_indicators", "依据")
+    total = _weights_total(indicators)
+    if work and total is not None and total != 100:
+        errors.append(f"evaluation.work_indicators：各项权重之和必须为 100（现为 {total}）")
+    satisfaction = next(
+        (_int(p.get("weight")) for p in parts if p.get("code") == "satisfaction"), 0
+    )
+    methods = _get(data, "evaluation.methods")
+    if satisfaction and isinstance(methods, list) and not methods:
+        errors.append("evaluation.methods：居民满意度占权重时至少要有一种评议方式")
+
+    grades = _dicts(_get(data, "evaluation.grades"))
+    scores = [_int(g.get("min_score")) for g in grades]
+    if grades and None not in scores:
+        for i in range(1, len(scores)):
+            if scores[i] >= scores[i - 1]:
+                errors.append(
+                    f"evaluation.grades[{i}].min_score：必须低于上一等次的最低得分 {scores[i - 1]}"
+                    "（等次按得分从高到低排列）"
+                )
+        if scores[-1] != 0:
+            errors.append(
+                f"evaluation.grades[{len(scores) - 1}].min_score：最后一个等次的最低得分必须为 0，"
+                "使每个得分都有等次"
+            )
+
+    questions = _dicts(_get(data, "evaluation.questionnaire"))
+    errors += _unique(questions, "code", "evaluation.questionnaire", "题目代码")
+    for i, question in enumerate(questions):
+        options = _dicts(question.get("options"))
+        errors += _unique(options, "code", f"evaluation.questionnaire[{i}].options", "选项代码")
+        if options and all(o.get("score") is None for o in options):
+            errors.append(f"evaluation.questionnaire[{i}].options：至少要有一个计分的选项")
+
+    if (
+        _get(data, "evaluation.publish_grades") is True
+        and _get(data, "evaluation.notice_working_days") == 0
+    ):
+        errors.append("evaluation.notice_working_days：评议等次予以公示时公示期至少 1 个工作日")
+
+    amounts = _get(data, "subsidy.allowances")
+    kinds = _get(data, "subsidy.allowance_post_kinds")
+    if isinstance(amounts, dict) and isinstance(kinds, list) and not kinds:
+        if any((_money(v) or 0) > 0 for v in amounts.values()):
+            errors.append("subsidy.allowance_post_kinds：设了其他工作补贴金额时须指定发放的岗位")
     return errors
 
 
@@ -333,7 +415,7 @@ def display(dotted: str, value) -> str:
     node = field_schema(dotted)
     labels = node.get("x-labels") or (node.get("items") or {}).get("x-labels") or {}
     if value is None:
-        return "不限"
+        return node.get("x-null", "不限")
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, str):
@@ -356,7 +438,18 @@ def display(dotted: str, value) -> str:
 def _display_item(node: dict, item: dict) -> str:
     if "factor" in item:
         text = f"{item.get('label')}：系数 {item.get('factor')}"
+        if "min_score" in item:
+            text = f"{item.get('label')}（{item.get('min_score')} 分及以上）：系数 {item.get('factor')}"
         return text + ("，予以调整" if item.get("adjust_leader") else "")
+    if "weight" in item and "label" in item:
+        return f"{item.get('label')} {item.get('weight')}%"
+    if "text" in item and "options" in item:
+        options = "/".join(
+            f"{o.get('label')}{'' if o.get('score') is None else o.get('score')}"
+            for o in item.get("options") or []
+            if isinstance(o, dict)
+        )
+        return f"{item.get('text')}（{options}）"
     return str(item.get("label", item))
 
 

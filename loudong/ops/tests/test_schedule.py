@@ -16,7 +16,9 @@ JOB = Job("t", "loudong.ops.tests.test_schedule:fake", 300, "loudong help", "测
 
 
 class ScheduleTestCase(TransactionTestCase):
-    serialized_rollback = True  # restore the migrations' data for the TestCases that follow
+    # No serialized_rollback: pytest-django runs transactional tests after every TestCase, and
+    # restoring the serialized rows after another TransactionTestCase's flush (which re-ran
+    # post_migrate) collides with the content types it made again.
 
     def test_a_due_job_is_claimed_once_then_waits_its_interval(self):
         now = timezone.now()

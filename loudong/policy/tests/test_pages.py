@@ -32,7 +32,9 @@ class PagesTestCase(BaseTestCase):
         self.assertContains(response, "个人自荐 → 居民推选 → 社区推荐")
         self.assertContains(response, "300.00 元")
         self.assertContains(
-            response, "满意：系数 1.00；基本满意：系数 0.50；不满意：系数 0.00，予以调整"
+            response,
+            "满意（80 分及以上）：系数 1.00；基本满意（60 分及以上）：系数 0.50；"
+            "不满意（0 分及以上）：系数 0.00，予以调整",
         )
         self.assertContains(response, '<span class="tag">默认</span>')
         self.assertNotContains(response, "修改参数")  # not for a community worker

@@ -189,8 +189,8 @@ class SchemaMessagesTestCase(BaseTestCase):
             "rotation.handover_required：不轮值",
         ),
         (
-            lambda d: d["proration"].update(rounding="jiao"),
-            "proration.rounding：只能是以下之一：fen（四舍五入到分）",
+            lambda d: d["proration"].update(rounding="cents"),
+            "proration.rounding：只能是以下之一：fen（四舍五入到分）、jiao（四舍五入到角）",
         ),
         (lambda d: d.update(defaults=["division.colour"]), "defaults[0]：没有参数 division.colour"),
         (lambda d: d.update(title=""), "title：不能为空"),
