@@ -3,8 +3,8 @@
 社区 A and B (the communities of the demo workers ``shequ_a`` and ``shequ_b``) have every month
 from last November locked — prepared by the community, approved by ``jiedao`` — with last
 December's year-end lines by last year's grades; last month's period holds one correction (an
-agreement in 社区 A signed late, after the month before was locked); this month's is prepared,
-waiting. Every community has a 2026 accident insurance policy ending on 31 December (so the
+agreement in 社区 A signed late, after the month before was locked); this month's is prepared
+— 社区 A's waiting to be submitted, 社区 B's submitted and waiting for the 街道's approval. Every community has a 2026 accident insurance policy ending on 31 December (so the
 renewal reminder shows); 社区 A's is named and one leader in post was left off it — the gap.
 Leaders of 社区 A have (fake) bank accounts, and one claim has been paid.
 """
@@ -60,11 +60,15 @@ def build_payroll(regions: dict, *, seed: int, stdout) -> None:
         period, plan = periods.prepare_period(
             community=community, month=this_month, acting_user=worker, today=today
         )
+        # 社区 B has submitted this month already: the 街道's workbench shows it to approve.
+        if community == regions["B"]:
+            periods.submit_period(period=period, acting_user=worker)
+        waiting = "待街道审批" if community == regions["B"] else "待报批"
         locked = Period.objects.filter(community=community, status="locked").count()
         corrections = Line.objects.filter(community=community, kind="correction").count()
         stdout.write(
             f"  {community.name}：已锁定 {locked} 个月（更正 {corrections} 条），"
-            f"本月 {len(plan.lines)} 条待报批，合计 {money.yuan(plan.total)} 元"
+            f"本月 {len(plan.lines)} 条{waiting}，合计 {money.yuan(plan.total)} 元"
         )
     _insurance(regions, users, today, stdout)
 

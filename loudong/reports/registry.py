@@ -6,7 +6,7 @@ beside the chart, so what is plotted is what is read, and the .xlsx export is th
 A row may carry a drill-down URL: the list behind the bar (a click on the bar opens it).
 
 For an aggregates-only role (the 区民政局) every table is *suppressed* before it leaves the
-server: counts from 1 to 4 become "<5" (and so do shares computed on fewer than 5), and no
+server: counts from 1 to 4 become "<5" (and so do shares, durations and sums of money computed on fewer than 5), and no
 row links anywhere (PRODUCT.md: "sees totals, not resident rows").
 """
 
@@ -62,7 +62,9 @@ class Table:
             for col, value in zip(self.columns, row, strict=True):
                 if col.kind == "count" and isinstance(value, int) and 0 < value < SMALL:
                     out.append(HIDDEN)
-                elif col.kind in ("pct", "days") and small_base and value not in (None, ""):
+                elif (
+                    col.kind in ("pct", "days", "money") and small_base and value not in (None, "")
+                ):
                     out.append(HIDDEN)
                 else:
                     out.append(value)

@@ -46,4 +46,3 @@ def todo(request, key):
             "breadcrumb": [{"label": "工作台", "url": "/"}],
         },
     )
-

@@ -123,6 +123,8 @@ class BuildDemoTestCase(TestCase):
             Line.objects.filter(community=a, period__month=previous, kind="correction").count(), 1
         )
         self.assertEqual(Period.objects.get(community=a, month=this_month).status, "draft")
+        b = Region.objects.filter(level="community").order_by("code")[1]
+        self.assertEqual(Period.objects.get(community=b, month=this_month).status, "submitted")
         gaps = coverage.gaps(a, today, today)
         self.assertEqual(len({g.appointment.person_id for g in gaps}), 1)
         leader = Appointment.objects.filter(person__user__username="loudongzhang", status="active")
