@@ -12,7 +12,10 @@ urlpatterns = [
     path("grids/", include("loudong.grids.urls")),
     path("roster/", include("loudong.roster.urls")),
     path("documents/", include("loudong.documents.urls")),
+    path("fieldwork/", include("loudong.fieldwork.urls")),
+    path("community/", include("loudong.community.urls")),
     # Residents' pages behind the QR codes of notice boards: no login.
+    path("r/", include("loudong.fieldwork.resident_urls")),
     path("r/", include("loudong.documents.resident_urls")),
     path("api/v1/", include("loudong.api.urls")),
     path("healthz", ops_views.healthz, name="healthz"),

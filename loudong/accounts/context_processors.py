@@ -8,6 +8,7 @@ NAVIGATION = [
     ("网格划分", "/grids/", Cap.VIEW),
     ("楼栋长队伍", "/roster/", Cap.VIEW),
     ("文书与公示", "/documents/", Cap.VIEW),
+    ("日常工作", "/fieldwork/", Cap.FIELDWORK),
     ("政策参数", "/policy/", Cap.POLICY),
     ("用户管理", "/accounts/users/", Cap.MANAGE_USERS),
     ("安全设置", "/accounts/security/", Cap.MANAGE_SECURITY),

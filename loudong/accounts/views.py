@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -29,6 +29,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # Straight to the page that answers 200 (PRODUCT.md): a leader's home is the phone page.
+        roles = self.request.user.active_roles()
+        if roles and all(a.role in LEADER_ROLES for a in roles):
+            return reverse("fieldwork:phone_home")
+        return super().get_default_redirect_url()
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -106,7 +113,14 @@ def _base32(device) -> str:
 
 @login_required
 def home(request):
-    return render(request, "home.html", {"roles": request.user.active_roles()})
+    roles = request.user.active_roles()
+    # 楼栋长、单元长、网格长 only: their home is the phone page of field work.
+    if roles and all(a.role in LEADER_ROLES for a in roles):
+        return redirect("fieldwork:phone_home")
+    return render(request, "home.html", {"roles": roles})
+
+
+LEADER_ROLES = ("building_leader", "unit_leader", "grid_head")
 
 
 # System administrator: users and roles.

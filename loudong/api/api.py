@@ -8,6 +8,8 @@ scope is 404; phones and ID numbers are masked. Each app's endpoints live in its
 from ninja import NinjaAPI
 
 from loudong.api.auth import ScopedSessionAuth, TokenAuth
+from loudong.fieldwork.api import open311 as open311_router
+from loudong.fieldwork.api import router as fieldwork_router
 from loudong.grids.api import router as grids_router
 from loudong.roster.api import router as roster_router
 from loudong.territory.api import router as territory_router
@@ -23,3 +25,5 @@ api = NinjaAPI(
 api.add_router("", territory_router)
 api.add_router("", grids_router)
 api.add_router("", roster_router)
+api.add_router("", fieldwork_router)
+api.add_router("", open311_router)

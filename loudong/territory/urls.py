@@ -13,6 +13,12 @@ urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/<int:pk>/", views.household, name="household"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/attention/", views.household_attention, name="household_attention"),
+    path(
+        "households/<int:pk>/attention/reveal/",
+        views.household_attention_reveal,
+        name="household_attention_reveal",
+    ),
     path(
         "households/<int:pk>/history/",
         views.history,
