@@ -232,7 +232,27 @@ def allowed_moves(user, incident) -> list[str]:
         moves |= REPORTER_MOVES
     if incident.reporter_kind == "phone" and "community" in levels:
         moves |= REPORTER_MOVES  # 回访: the worker records the caller's answer
-    return sorted(m for m in moves if move_possible(incident, m))
+    return [m for m in MOVE_ORDER if m in moves and move_possible(incident, m)]
+
+
+# The order the pages offer moves in: the usual path first.
+MOVE_ORDER = (
+    "accept",
+    "reply",
+    "resolve",
+    "escalate",
+    "return",
+    "transfer",
+    "extend",
+    "approve_extension",
+    "reject_extension",
+    "supervise",
+    "assign",
+    "merge",
+    "close",
+    "rate",
+    "reopen",
+)
 
 
 def move_possible(incident, move: str) -> bool:

@@ -145,9 +145,9 @@ def ticket(request, key, *, rate_form=None, reopen_form=None, error="", status=2
         "error": error,
         "expires": found.expires,
     }
-    response = render(request, "fieldwork/resident/ticket.html", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # The site's Referrer-Policy (same-origin) keeps the link from leaking to other sites;
+    # "no-referrer" would make the browser send "Origin: null" and fail the CSRF check.
+    return render(request, "fieldwork/resident/ticket.html", context, status=status)
 
 
 @require_POST

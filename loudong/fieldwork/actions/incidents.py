@@ -251,13 +251,16 @@ def _place(acting_user, *, household=None, building=None, unit=None, community=N
     elif building is not None:
         from loudong.grids.models import GridPiece
 
-        code = (
+        codes = list(
             GridPiece.objects.filter(building=building, grid__division__status="frozen")
             .exclude(grid__code="")
+            .order_by("grid__code")
             .values_list("grid__code", flat=True)
-            .first()
-            or ""
+            .distinct()
         )
+        # A building cut between grids: the reporting leader's own grid, else the first.
+        own = [c for c in codes if c in leader_area(acting_user).grid_codes] if acting_user else []
+        code = (own or codes or [""])[0]
     else:
         code = ""
     return community, compound, building, unit, household, code
