@@ -93,6 +93,8 @@ migrations-check: setup
 bench: setup
 	$(BIN)/python -m loudong.grids.division.bench
 	$(BIN)/python -m loudong.territory.bench
+	env -u DATABASE_URL $(BIN)/python -m loudong.fieldwork.bench --sweep 100000
+	bin/with-throwaway-postgres $(BIN)/python -m loudong.fieldwork.bench --queue 1000000
 
 clean:
 	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles

@@ -16,6 +16,7 @@ not match the schema (ninja's validation).
 """
 
 import datetime as dt
+import json
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -23,6 +24,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import ValidationError as PydanticError
 
 from loudong.api.auth import TokenAuth
 from loudong.fieldwork import categories as category_rows
@@ -412,18 +414,38 @@ class IncidentMoveIn(Schema):
     comment: str = ""
 
 
-@router.post("/incidents/{incident_id}/{move}", response={200: IncidentDetailOut, **ERRORS})
-def move_incident(request, incident_id: int, move: str, payload: IncidentMoveIn | None = None):
+@router.post(
+    "/incidents/{incident_id}/{move}",
+    response={200: IncidentDetailOut, **ERRORS, 422: ErrorOut},
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": IncidentMoveIn.model_json_schema()}},
+        }
+    },
+)
+def move_incident(request, incident_id: int, move: str):
     """One move: ``accept``, ``reply`` {text}, ``resolve`` {resolution}, ``escalate`` {reason},
     ``return`` {reason}, ``transfer`` {department, reason}, ``extend`` {days, reason},
     ``approve_extension``, ``reject_extension`` {reason}, ``supervise`` {reason}, ``assign``
     {assignee}, ``merge`` {into}, ``close`` {resolution}, ``rate`` {grade, comment}, ``reopen``
-    {reason}. 400 with the reason when the move is refused; 403 when the caller's role may not
-    make it here (audited); 404 outside scope or for an unknown move."""
+    {reason}. The body is optional (``accept`` needs none). 400 with the reason when the move is
+    refused; 403 when the caller's role may not make it here (audited); 404 outside scope or for
+    an unknown move; 422 for a body that is not a JSON object of these fields."""
     incident = get_incident_for_user(request.user, incident_id, request=request)
     if move not in incident_actions.MOVES:
         raise Http404
-    fields = {k: v for k, v in (payload.dict() if payload else {}).items() if v not in (None, "")}
+    try:
+        if request.content_type == "application/json":
+            data = json.loads(request.body or b"{}")
+        else:  # no body, or form fields
+            data = {k: v for k, v in request.POST.items() if k in IncidentMoveIn.model_fields}
+        payload = IncidentMoveIn(**data) if isinstance(data, dict) else None
+    except (ValueError, TypeError, PydanticError):
+        payload = None
+    if payload is None:
+        raise HttpError(422, "请求内容须为 JSON 对象，字段见接口文档")
+    fields = {k: v for k, v in payload.dict().items() if v not in (None, "")}
     return _run(
         incident_actions.move_incident,
         incident=incident,

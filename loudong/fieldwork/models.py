@@ -402,7 +402,7 @@ class Incident(models.Model):
         ordering = ["-created", "-id"]
         indexes = [
             models.Index(fields=["community", "status", "due"], name="incident_queue_idx"),
-            # The overdue sweep: open, clock running, by due time.
+            # The open queue by due time, and the overdue sweep (which skips paused clocks).
             models.Index(
                 fields=["due"],
                 condition=Q(
@@ -413,12 +413,29 @@ class Incident(models.Model):
                         "transferred",
                         "returned",
                         "reopened",
-                    ],
-                    paused_since__isnull=True,
+                    ]
                 ),
                 name="incident_open_due_idx",
             ),
             models.Index(fields=["status", "resolved_at"], name="incident_resolved_idx"),
+            # The queue's counts and filtered totals, index-only (PostgreSQL; SQLite ignores
+            # INCLUDE and keeps the plain index).
+            models.Index(
+                fields=["community", "status", "severity", "due"],
+                include=["paused_since", "level", "category", "grid_code"],
+                condition=Q(
+                    status__in=[
+                        "new",
+                        "accepted",
+                        "in_progress",
+                        "transferred",
+                        "returned",
+                        "reopened",
+                        "resolved",
+                    ]
+                ),
+                name="incident_counts_idx",
+            ),
             models.Index(
                 fields=["community", "building", "category", "created"], name="incident_dup_idx"
             ),

@@ -50,6 +50,7 @@ from loudong.fieldwork.models import (
     LEVEL_LABELS,
     ChangeRequest,
     Incident,
+    IncidentCategory,
     IncidentPhoto,
     MonthlyReport,
     Notification,
@@ -62,6 +63,30 @@ from loudong.policy.schema import enum_labels
 from loudong.territory.models import Building, Household, Region
 
 PAGE_SIZE = 50
+
+
+class SlicePage:
+    """A page without a total: the archive of closed incidents is large; counting it is not free."""
+
+    def __init__(self, queryset, number):
+        try:
+            self.number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * PAGE_SIZE
+        rows = list(queryset[start : start + PAGE_SIZE + 1])
+        self.object_list = rows[:PAGE_SIZE]
+        self.has_next = len(rows) > PAGE_SIZE
+        self.has_previous = self.number > 1
+        self.next_page_number = self.number + 1
+        self.previous_page_number = self.number - 1
+        self.paginator = None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
 
 
 def _crumbs(*more):
@@ -128,7 +153,13 @@ def _filtered(queryset, form, now):
         queryset = queryset.filter(level=data["level"])
     if data.get("category"):
         code = data["category"]
-        queryset = queryset.filter(Q(category__code=code) | Q(category__parent__code=code))
+        # Ids first (a few rows), so that the incidents are filtered by an indexed IN.
+        ids = list(
+            IncidentCategory.objects.filter(Q(code=code) | Q(parent__code=code)).values_list(
+                "pk", flat=True
+            )
+        )
+        queryset = queryset.filter(category_id__in=ids)
     if data.get("grid"):
         queryset = queryset.filter(grid_code=data["grid"])
     if data.get("community"):
@@ -153,24 +184,45 @@ def index(request):
     form = _queue_filters(request, communities)
     base = Incident.objects.filter(community_id__in=[c.pk for c in communities])
     incidents, status = _filtered(base, form, now)
-    ordering = ("-closed_at", "-id") if status in ("closed", "merged", "all") else ("due", "id")
-    incidents = incidents.select_related(
+    archive = status in ("closed", "merged", "all")
+    # The page's ids first (sorted without joins), then those 50 rows with their relations: the
+    # planner cannot know how many open rows are overdue, and must not join them all to sort.
+    ids = incidents.order_by(*(("-id",) if archive else ("due", "id"))).values_list("pk", flat=True)
+    # The open queue is counted; the archive (closed, merged: most rows of a few years) is paged
+    # without a total, which would cost a scan of them all.
+    number = request.GET.get("page")
+    page = SlicePage(ids, number) if archive else Paginator(ids, PAGE_SIZE).get_page(number)
+    rows = Incident.objects.filter(pk__in=list(page.object_list)).select_related(
         "category__parent",
         "community",
         "building__compound",
         "unit__building__compound",
         "compound",
         "assignee",
-    ).order_by(*ordering)
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    open_rows = base.filter(status__in=Incident.OPEN)
-    counts = dict(open_rows.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    )
+    by_id = {row.pk: row for row in rows}
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    # One pass over the open and awaiting-rating rows for every count on the page.
+    counts, overdue, urgent = {}, 0, 0
+    for row in (
+        base.filter(status__in=[*Incident.OPEN, Incident.Status.RESOLVED])
+        .values("status")
+        .annotate(  # columns of the covering index incident_counts_idx: index-only
+            n=Count("status"),
+            late=Count("status", filter=Q(paused_since__isnull=True, due__lte=now)),
+            urgent=Count("status", filter=Q(severity=Incident.Severity.URGENT)),
+        )
+    ):
+        counts[row["status"]] = row["n"]
+        if row["status"] in Incident.OPEN:
+            overdue += row["late"]
+            urgent += row["urgent"]
     summary = {
-        "open": sum(counts.values()),
+        "open": sum(counts.get(s, 0) for s in Incident.OPEN),
         "waiting": sum(counts.get(s, 0) for s in Incident.WAITING),
-        "overdue": open_rows.filter(paused_since__isnull=True, due__lte=now).count(),
-        "urgent": open_rows.filter(severity="urgent").count(),
-        "resolved": base.filter(status=Incident.Status.RESOLVED).count(),
+        "overdue": overdue,
+        "urgent": urgent,
+        "resolved": counts.get(Incident.Status.RESOLVED, 0),
     }
     query = request.GET.copy()
     query.pop("page", None)

@@ -1222,39 +1222,71 @@ class _Holders:
 
 
 class _Robots:
-    """Robot groups by community, loaded once per sweep."""
+    """Robot groups by community, loaded once per sweep (most communities have none)."""
 
     def __init__(self):
-        self.by_community = {}
-
-    def for_incident(self, incident, levels):
         from loudong.community.models import ChatGroup
 
-        cid = incident.community_id
-        if cid not in self.by_community:
-            self.by_community[cid] = [
-                g
-                for g in ChatGroup.objects.filter(
-                    community_id=cid, active=True, kind__in=ChatGroup.ROBOT_KINDS
-                )
-                if g.webhook
-            ]
+        self.by_community = defaultdict(list)
+        for group in ChatGroup.objects.filter(active=True, kind__in=ChatGroup.ROBOT_KINDS):
+            if group.webhook:
+                self.by_community[group.community_id].append(group)
+
+    def groups(self, community_id, grid_code, levels):
+        found = self.by_community.get(community_id)
+        if not found:
+            return []
         grid = set(levels) & set(notifications.GRID_GROUP_LEVELS)
         body = set(levels) - set(notifications.GRID_GROUP_LEVELS)
         return [
             g
-            for g in self.by_community[cid]
-            if (grid and g.level == ChatGroup.Level.GRID and g.grid_code == incident.grid_code)
-            or (body and g.level == ChatGroup.Level.COMMUNITY)
+            for g in found
+            if (grid and g.level == "grid" and g.grid_code == grid_code)
+            or (body and g.level == "community")
         ]
 
 
+def _insert(model, columns, rows, batch=1000):
+    """Batched INSERT of plain tuples: the ORM's per-object cost dominates at 100k rows."""
+    from django.db import connection
+
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "
+        f"({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            cursor.executemany(sql, rows[start : start + batch])
+
+
 def _summarise(pending: dict, now) -> int:
-    """In-app notices: one per incident for a user with a few, one summary for many."""
+    """In-app notices: one per incident for a user with a few, one summary for many.
+
+    ``pending`` maps a user id to ``[(incident id, kind, title template)]``; titles name the
+    incident's category and place, so those incidents are fetched only for the few notices
+    that show them.
+    """
+    singles = {pk for items in pending.values() if len(items) <= 3 for pk, _, _ in items}
+    shown = {
+        i.pk: i
+        for i in Incident.objects.filter(pk__in=singles).select_related(
+            "category__parent",
+            "community",
+            "building__compound",
+            "unit__building__compound",
+            "compound",
+        )
+    }
     rows = []
     for uid, items in pending.items():
         if len(items) <= 3:
-            for incident, kind, title in items:
+            for pk, kind, template in items:
+                incident = shown[pk]
+                title = template.format(pk=pk, category=incident.category, place=incident.place)
                 rows.append(
                     Notification(
                         user_id=uid,
@@ -1273,7 +1305,7 @@ def _summarise(pending: dict, now) -> int:
                     user_id=uid,
                     kind=kind,
                     created=now,
-                    url="/fieldwork/?overdue=1",
+                    url="/fieldwork/?overdue=on",
                     title=f"{len(items)} 件事件超期或即将超期，请尽快处理",
                 )
             )
@@ -1281,144 +1313,200 @@ def _summarise(pending: dict, now) -> int:
     return len(rows)
 
 
-def escalate_overdue(*, now=None, batch: int = 2000) -> SweepResult:
+SWEEP_FIELDS = (
+    "pk",
+    "level",
+    "status",
+    "community_id",
+    "unit_id",
+    "building_id",
+    "grid_code",
+    "severity",
+    "category__code",
+    "category__parent__code",
+    "profile_name",
+    "profile_version",
+)
+
+
+def escalate_overdue(*, now=None, batch: int = 5000) -> SweepResult:
     """Move every overdue incident one level up; warn before the deadline; close unrated ones.
 
     Idempotent for the same ``now``: an escalated incident's new deadline lies after ``now``;
     warnings and top-level overdue notices are sent once per level (flags reset on a move).
-    Work is done in batches with bulk writes, so 100k overdue incidents take seconds; one audit
-    row records the sweep (each incident's history has its own row).
+    Incidents are read as tuples and written with grouped UPDATEs and batched INSERTs, so 100k
+    overdue incidents take seconds (``fieldwork/bench.py``); one audit row records the sweep
+    (each incident's history has its own rows).
     """
+    from django.db import connection
+
     from loudong.fieldwork.models import OutboxMessage
 
     now = now or timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
     result = SweepResult()
     holders, robots, deadlines = _Holders(), _Robots(), Deadlines()
     profiles = {}
     pending = defaultdict(list)
-    outbox = []
+    outbox = []  # (group, incident id, headline)
+    due_for = {}  # working days → (the new deadline, as the database stores it)
 
-    def profile_of(incident):
-        key = (incident.profile_name, incident.profile_version)
-        if key not in profiles:
-            profiles[key] = profile_at(*key)
-        return profiles[key]
+    def profile_of(name, version):
+        if (name, version) not in profiles:
+            profiles[(name, version)] = profile_at(name, version)
+        return profiles[(name, version)]
+
+    def limit(profile, severity, code, parent, level):
+        fw = profile.fieldwork
+        if severity == Incident.Severity.URGENT:
+            return fw.urgent_working_days
+        return fw.time_limit(level, code, parent or "")
 
     running = Incident.objects.filter(status__in=Incident.OPEN, paused_since__isnull=True)
-    last = 0
-    while True:
-        chunk = list(
-            running.filter(due__lte=now, pk__gt=last, overdue_noticed=False)
-            .select_related(
-                "category__parent",
-                "community",
-                "building__compound",
-                "unit__building__compound",
-                "compound",
-            )
-            .order_by("pk")[:batch]
-        )
-        if not chunk:
-            break
-        last = chunk[-1].pk
+    event_columns = (
+        "incident_id",
+        "move",
+        "from_status",
+        "to_status",
+        "from_level",
+        "to_level",
+        "actor_label",
+        "at",
+        "text",
+        "public",
+        "data",
+    )
+    # Read once through the partial index on open, running clocks; then work in batches.
+    overdue = list(
+        running.filter(due__lte=now, overdue_noticed=False)
+        .order_by("pk")
+        .values_list(*SWEEP_FIELDS)
+    )
+    for offset in range(0, len(overdue), batch):
+        chunk = overdue[offset : offset + batch]
         with transaction.atomic():
             groups = defaultdict(list)
             stages, events, top_ids = [], [], []
-            for incident in chunk:
-                profile = profile_of(incident)
-                place = Place.of(incident)
+            for (
+                pk,
+                level,
+                status,
+                community,
+                unit,
+                building,
+                grid,
+                severity,
+                code,
+                parent,
+                name,
+                version,
+            ) in chunk:
+                profile = profile_of(name, version)
+                place = Place(
+                    community_id=community, unit_id=unit, building_id=building, grid_code=grid
+                )
                 target = (
-                    holders.up(place, profile, incident.level)
-                    if incident.level in profile.fieldwork.ladder
-                    else None
+                    holders.up(place, profile, level) if level in profile.fieldwork.ladder else None
                 )
                 if target is None:
-                    if not incident.overdue_noticed:
-                        top_ids.append(incident.pk)
-                        events.append(
-                            IncidentEvent(
-                                incident=incident,
-                                move="overdue_top",
-                                from_status=incident.status,
-                                to_status=incident.status,
-                                from_level=incident.level,
-                                to_level=incident.level,
-                                actor_label="系统",
-                                at=now,
-                                text=f"已超过{incident.level_label}办理时限",
-                            )
+                    top_ids.append(pk)
+                    events.append(
+                        (
+                            pk,
+                            "overdue_top",
+                            status,
+                            status,
+                            level,
+                            level,
+                            "系统",
+                            at,
+                            f"已超过{level_label(level)}办理时限",
+                            False,
+                            "{}",
                         )
-                        for uid in holders.get(place, incident.level).user_ids:
-                            pending[uid].append(
-                                (
-                                    incident,
-                                    Notification.Kind.OVERDUE,
-                                    f"事件 #{incident.pk} 已超期：{incident.category}",
-                                )
-                            )
-                        outbox += [
-                            (g, incident, "事件已超期，请尽快办结")
-                            for g in robots.for_incident(incident, [incident.level])
-                        ]
+                    )
+                    for uid in holders.get(place, level).user_ids:
+                        pending[uid].append(
+                            (pk, Notification.Kind.OVERDUE, "事件 #{pk} 已超期：{category}")
+                        )
+                    outbox += [
+                        (g, pk, "事件已超期，请尽快办结")
+                        for g in robots.groups(community, grid, [level])
+                    ]
                     continue
-                due = max(
-                    deadlines.due(now, time_limit(profile, incident, target.level)),
-                    now + dt.timedelta(minutes=1),
-                )
-                groups[(target.level, due)].append(incident.pk)
+                days = limit(profile, severity, code, parent, target.level)
+                if days not in due_for:
+                    due = max(deadlines.due(now, days), now + dt.timedelta(minutes=1))
+                    due_for[days] = (due, connection.ops.adapt_datetimefield_value(due))
+                due, due_at = due_for[days]
+                groups[(target.level, due)].append(pk)
                 stages.append(
-                    IncidentStage(
-                        incident=incident,
-                        level=target.level,
-                        post=target.post,
-                        person=target.person,
-                        start=now,
-                        due=due,
+                    (
+                        pk,
+                        target.level,
+                        getattr(target.post, "pk", None),
+                        getattr(target.person, "pk", None),
+                        at,
+                        due_at,
+                        "",
                     )
                 )
                 events.append(
-                    IncidentEvent(
-                        incident=incident,
-                        move="auto_escalate",
-                        from_status=incident.status,
-                        to_status=Incident.Status.NEW,
-                        from_level=incident.level,
-                        to_level=target.level,
-                        actor_label="系统",
-                        at=now,
-                        text=f"超过{incident.level_label}办理时限，自动上报{level_label(target.level)}",
+                    (
+                        pk,
+                        "auto_escalate",
+                        status,
+                        Incident.Status.NEW,
+                        level,
+                        target.level,
+                        "系统",
+                        at,
+                        f"超过{level_label(level)}办理时限，自动上报{level_label(target.level)}",
+                        False,
+                        "{}",
                     )
                 )
-                title = f"超期自动上报：事件 #{incident.pk} {incident.category}（{incident.place}）"
                 for uid in target.user_ids:
-                    pending[uid].append((incident, Notification.Kind.ESCALATED, title))
-                incident.level, incident.due = target.level, due
+                    pending[uid].append(
+                        (
+                            pk,
+                            Notification.Kind.ESCALATED,
+                            "超期自动上报：事件 #{pk} {category}（{place}）",
+                        )
+                    )
                 outbox += [
-                    (g, incident, "事件超期，已自动上报")
-                    for g in robots.for_incident(incident, [target.level])
+                    (g, pk, "事件超期，已自动上报")
+                    for g in robots.groups(community, grid, [target.level])
                 ]
             ids = [pk for pks in groups.values() for pk in pks]
-            if ids:
-                IncidentStage.objects.filter(incident_id__in=ids, end__isnull=True).update(
-                    end=now, outcome=IncidentStage.Outcome.ESCALATED, on_time=False
-                )
+            for start in range(0, len(ids), 900):
+                IncidentStage.objects.filter(
+                    incident_id__in=ids[start : start + 900], end__isnull=True
+                ).update(end=now, outcome=IncidentStage.Outcome.ESCALATED, on_time=False)
             for (level, due), pks in groups.items():
-                Incident.objects.filter(pk__in=pks).update(
-                    level=level,
-                    level_since=now,
-                    due=due,
-                    status=Incident.Status.NEW,
-                    warned=False,
-                    overdue_noticed=False,
-                    assignee=None,
-                    extension_days=0,
-                    extension_reason="",
-                    updated=now,
+                for start in range(0, len(pks), 900):
+                    Incident.objects.filter(pk__in=pks[start : start + 900]).update(
+                        level=level,
+                        level_since=now,
+                        due=due,
+                        status=Incident.Status.NEW,
+                        warned=False,
+                        overdue_noticed=False,
+                        assignee=None,
+                        extension_days=0,
+                        extension_reason="",
+                        updated=now,
+                    )
+            for start in range(0, len(top_ids), 900):
+                Incident.objects.filter(pk__in=top_ids[start : start + 900]).update(
+                    overdue_noticed=True
                 )
-            if top_ids:
-                Incident.objects.filter(pk__in=top_ids).update(overdue_noticed=True)
-            IncidentStage.objects.bulk_create(stages, batch_size=1000)
-            IncidentEvent.objects.bulk_create(events, batch_size=1000)
+            _insert(
+                IncidentStage,
+                ("incident_id", "level", "post_id", "person_id", "start", "due", "outcome"),
+                stages,
+            )
+            _insert(IncidentEvent, event_columns, events)
             result.escalated += len(ids)
             result.at_top += len(top_ids)
 
@@ -1426,75 +1514,82 @@ def escalate_overdue(*, now=None, batch: int = 2000) -> SweepResult:
     soon = running.filter(due__gt=now, due__lte=now + dt.timedelta(days=1), warned=False).exclude(
         level_since=now
     )
-    for incident in soon.select_related(
-        "category__parent",
-        "community",
-        "building__compound",
-        "unit__building__compound",
-        "compound",
-    ).iterator(chunk_size=2000):
-        place = Place.of(incident)
-        for uid in holders.get(place, incident.level).user_ids:
-            pending[uid].append(
-                (
-                    incident,
-                    Notification.Kind.WARNING,
-                    f"即将超期：事件 #{incident.pk} {incident.category}",
-                )
-            )
-        outbox += [
-            (g, incident, "事件即将超期") for g in robots.for_incident(incident, [incident.level])
-        ]
-        result.warned += 1
-    soon.update(warned=True)
+    warned = []
+    for pk, level, _status, community, unit, building, grid, *_rest in soon.values_list(
+        *SWEEP_FIELDS
+    ).iterator(chunk_size=5000):
+        place = Place(community_id=community, unit_id=unit, building_id=building, grid_code=grid)
+        for uid in holders.get(place, level).user_ids:
+            pending[uid].append((pk, Notification.Kind.WARNING, "即将超期：事件 #{pk} {category}"))
+        outbox += [(g, pk, "事件即将超期") for g in robots.groups(community, grid, [level])]
+        warned.append(pk)
+    for start in range(0, len(warned), 900):
+        Incident.objects.filter(pk__in=warned[start : start + 900]).update(warned=True)
+    result.warned = len(warned)
 
     # Resolved, never rated within the window: closed (12345 practice: 回访 then 办结).
     closing = []
-    for incident in (
+    for pk, level, resolved_at, name, version in (
         Incident.objects.filter(status=Incident.Status.RESOLVED, resolved_at__lte=now)
-        .only("pk", "resolved_at", "profile_name", "profile_version", "status", "level")
-        .iterator(chunk_size=2000)
+        .values_list("pk", "level", "resolved_at", "profile_name", "profile_version")
+        .iterator(chunk_size=5000)
     ):
-        days = profile_of(incident).fieldwork.rating_working_days
-        if deadlines.passed(incident.resolved_at, days, now):
-            closing.append(incident)
-    for start in range(0, len(closing), batch):
-        part = closing[start : start + batch]
-        with transaction.atomic():
+        if deadlines.passed(
+            resolved_at, profile_of(name, version).fieldwork.rating_working_days, now
+        ):
+            closing.append((pk, level))
+    with transaction.atomic():
+        for start in range(0, len(closing), 900):
+            part = closing[start : start + 900]
             Incident.objects.filter(
-                pk__in=[i.pk for i in part], status=Incident.Status.RESOLVED
+                pk__in=[pk for pk, _ in part], status=Incident.Status.RESOLVED
             ).update(status=Incident.Status.CLOSED, closed_at=now, updated=now)
-            IncidentEvent.objects.bulk_create(
-                [
-                    IncidentEvent(
-                        incident=i,
-                        move="auto_close",
-                        from_status=Incident.Status.RESOLVED,
-                        to_status=Incident.Status.CLOSED,
-                        from_level=i.level,
-                        to_level=i.level,
-                        actor_label="系统",
-                        at=now,
-                        text="办结后逾期未评价，自动关闭",
-                    )
-                    for i in part
-                ],
-                batch_size=1000,
-            )
+        _insert(
+            IncidentEvent,
+            event_columns,
+            [
+                (
+                    pk,
+                    "auto_close",
+                    Incident.Status.RESOLVED,
+                    Incident.Status.CLOSED,
+                    level,
+                    level,
+                    "系统",
+                    at,
+                    "办结后逾期未评价，自动关闭",
+                    False,
+                    "{}",
+                )
+                for pk, level in closing
+            ],
+        )
     result.closed = len(closing)
 
     with transaction.atomic():
         result.notices = _summarise(pending, now)
+        texts = {}
+        if outbox:
+            for incident in Incident.objects.filter(
+                pk__in={pk for _, pk, _ in outbox}
+            ).select_related(
+                "category__parent",
+                "community",
+                "building__compound",
+                "unit__building__compound",
+                "compound",
+            ):
+                texts[incident.pk] = incident
         OutboxMessage.objects.bulk_create(
             [
                 OutboxMessage(
                     group=g,
-                    incident=i,
+                    incident_id=pk,
                     created=now,
                     next_attempt_at=now,
-                    text=notifications.robot_text(i, headline),
+                    text=notifications.robot_text(texts[pk], headline),
                 )
-                for g, i, headline in outbox
+                for g, pk, headline in outbox
             ],
             batch_size=1000,
         )
