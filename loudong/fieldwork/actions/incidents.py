@@ -546,7 +546,7 @@ def move_incident(*, incident, move: str, acting_user, request=None, now=None, *
     require_move(acting_user, incident, move, request)
     with transaction.atomic():
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .select_related(
                 "community",
                 "category__parent",
@@ -1115,7 +1115,7 @@ def resident_move(*, key: str, move: str, now=None, request=None, **fields) -> I
     with transaction.atomic():
         ticket = ticket_for(key, now)
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .select_related(
                 "community",
                 "category__parent",
