@@ -17,6 +17,7 @@ not match the schema (ninja's validation).
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -52,7 +53,13 @@ class ErrorOut(Schema):
     detail: str
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+class InvalidOut(Schema):
+    """422: the body does not match the schema (ninja lists each field's problem)."""
+
+    detail: Any
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut}
 
 
 def _run(verb, **kwargs):
@@ -416,7 +423,7 @@ class IncidentMoveIn(Schema):
 
 @router.post(
     "/incidents/{incident_id}/{move}",
-    response={200: IncidentDetailOut, **ERRORS, 422: ErrorOut},
+    response={200: IncidentDetailOut, **ERRORS},
     openapi_extra={
         "requestBody": {
             "required": False,

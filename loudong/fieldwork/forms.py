@@ -177,7 +177,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态",
         required=False,
-        choices=[("", "办理中（全部未结）"), *Incident.Status.choices, ("all", "全部")],
+        choices=[("", "全部未结"), *Incident.Status.choices, ("all", "全部")],
     )
     level = forms.ChoiceField(label="层级", required=False)
     category = forms.ChoiceField(label="类别", required=False)

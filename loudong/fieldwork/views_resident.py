@@ -136,6 +136,7 @@ def ticket(request, key, *, rate_form=None, reopen_form=None, error="", status=2
         "shown": shown,
         "events": events,
         "new": request.GET.get("new") == "1",
+        "link": request.build_absolute_uri(reverse("fieldwork_resident:ticket", args=[key])),
         "done": request.GET.get("done", ""),
         "can_rate": incident.status == Incident.Status.RESOLVED and not rated,
         "can_reopen": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED)
