@@ -188,20 +188,6 @@ def index(request):
     # The page's ids first (sorted without joins), then those 50 rows with their relations: the
     # planner cannot know how many open rows are overdue, and must not join them all to sort.
     ids = incidents.order_by(*(("-id",) if archive else ("due", "id"))).values_list("pk", flat=True)
-    # The open queue is counted; the archive (closed, merged: most rows of a few years) is paged
-    # without a total, which would cost a scan of them all.
-    number = request.GET.get("page")
-    page = SlicePage(ids, number) if archive else Paginator(ids, PAGE_SIZE).get_page(number)
-    rows = Incident.objects.filter(pk__in=list(page.object_list)).select_related(
-        "category__parent",
-        "community",
-        "building__compound",
-        "unit__building__compound",
-        "compound",
-        "assignee",
-    )
-    by_id = {row.pk: row for row in rows}
-    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     # One pass over the open and awaiting-rating rows for every count on the page.
     counts, overdue, urgent = {}, 0, 0
     for row in (
@@ -224,6 +210,27 @@ def index(request):
         "urgent": urgent,
         "resolved": counts.get(Incident.Status.RESOLVED, 0),
     }
+    # The open queue is counted; the archive (closed, merged: most rows of a few years) is paged
+    # without a total, which would cost a scan of them all.
+    number = request.GET.get("page")
+    if archive:
+        page = SlicePage(ids, number)
+    else:
+        paginator = Paginator(ids, PAGE_SIZE)
+        known = _known_count(form, status, counts, overdue)
+        if known is not None:
+            paginator.count = known  # from the counts above: no second pass over the rows
+        page = paginator.get_page(number)
+    rows = Incident.objects.filter(pk__in=list(page.object_list)).select_related(
+        "category__parent",
+        "community",
+        "building__compound",
+        "unit__building__compound",
+        "compound",
+        "assignee",
+    )
+    by_id = {row.pk: row for row in rows}
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -241,6 +248,19 @@ def index(request):
             "breadcrumb": _crumbs({"label": "事件办理"}),
         },
     )
+
+
+def _known_count(form, status, counts, overdue):
+    """The list's total when the counts already hold it (the default list, one status, overdue)."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    extra = {k for k, v in data.items() if v and k not in ("status", "overdue")}
+    if extra:
+        return None
+    if data.get("overdue"):
+        return overdue if not status else None
+    if not status:
+        return sum(counts.get(s, 0) for s in Incident.OPEN)
+    return counts.get(status, 0) if status in counts or status in Incident.OPEN else None
 
 
 def _assignees(communities):
