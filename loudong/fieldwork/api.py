@@ -26,6 +26,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticError
+from pydantic import field_validator
 
 from loudong.api.auth import TokenAuth
 from loudong.fieldwork import categories as category_rows
@@ -72,13 +73,34 @@ def _run(verb, **kwargs):
 
 
 def _key(request) -> str:
-    return request.headers.get("Idempotency-Key", "")
+    key = request.headers.get("Idempotency-Key", "")
+    if "\x00" in key:
+        raise HttpError(400, "Idempotency-Key：不能包含空字符")
+    return key
+
+
+def _plain(**params) -> None:
+    """Query parameters are text a database accepts: no NUL character (PostgreSQL refuses it)."""
+    for name, value in params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise HttpError(400, f"{name}：不能包含空字符")
+
+
+class In(Schema):
+    """A request body; text fields may not carry a NUL character (422)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("不能包含空字符")
+        return value
 
 
 # -- visits ---------------------------------------------------------------------------------------
 
 
-class VisitIn(Schema):
+class VisitIn(In):
     date: dt.date
     households: list[int]
     notes: str = ""
@@ -137,6 +159,7 @@ def create_visit(request, payload: VisitIn):
 def list_visits(
     request, community: str | None = None, start: dt.date | None = None, end: dt.date | None = None
 ):
+    _plain(community=community)
     visits = visible_records(Visit.objects.prefetch_related("visited"), request.user)
     if community:
         visits = visits.filter(community=community_by_code(request.user, community))
@@ -150,7 +173,7 @@ def list_visits(
 # -- service records ------------------------------------------------------------------------------
 
 
-class ServiceIn(Schema):
+class ServiceIn(In):
     date: dt.date
     category: str
     content: str
@@ -199,6 +222,7 @@ def create_service_record(request, payload: ServiceIn):
 @router.get("/service-records", response=list[ServiceOut])
 @paginate(Pagination)
 def list_service_records(request, community: str | None = None):
+    _plain(community=community)
     records = visible_records(ServiceRecord.objects.all(), request.user)
     if community:
         records = records.filter(community=community_by_code(request.user, community))
@@ -230,6 +254,7 @@ def _profile_for_caller(request, community):
 @paginate(Pagination)
 def list_categories(request, community: str | None = None):
     """The two-level category tree of the caller's (or the community's) profile."""
+    _plain(community=community)
     rows = category_rows.categories_for(_profile_for_caller(request, community))
     return [
         {"code": r.code, "name": r.label, "parent": r.parent.code if r.parent_id else None}
@@ -237,7 +262,7 @@ def list_categories(request, community: str | None = None):
     ]
 
 
-class IncidentIn(Schema):
+class IncidentIn(In):
     category: str
     severity: str = "normal"
     building: int | None = None
@@ -384,6 +409,7 @@ def list_incidents(
     category: str | None = None,
 ):
     """The caller's incidents (a leader: the posts' area and own reports), newest first."""
+    _plain(community=community, status=status, level=level, category=category)
     incidents = Incident.objects.visible_to(request.user).select_related(
         "community", "category__parent"
     )
@@ -409,7 +435,7 @@ def get_incident(request, incident_id: int):
     return get_incident_for_user(request.user, incident_id, request=request)
 
 
-class IncidentMoveIn(Schema):
+class IncidentMoveIn(In):
     reason: str = ""
     resolution: str = ""
     text: str = ""
@@ -551,6 +577,7 @@ def open311_requests(
 ):
     """GeoReport v2 ``GET requests``: the token holder's incidents, default the last 90 days,
     at most 1000 (the spec's default window). No contacts, parties or photos."""
+    _plain(service_request_id=service_request_id, service_code=service_code, status=status)
     rows = Incident.objects.visible_to(request.user).select_related(
         "community",
         "category__parent",

@@ -221,6 +221,7 @@ def test_a_resident_reports_through_the_board_follows_and_rates(phone, field):
     page.goto(tracking)
     assert "已联系保洁清运" in page.inner_text("main")
     page.check("input[name=grade][value=satisfied]")
+    page.once("dialog", lambda dialog: dialog.accept())  # 评价提交后不能修改，确定提交？
     page.click("button:has-text('提交评价')")
     assert "感谢您的评价" in page.inner_text("main")
     assert Incident.objects.get().status == "closed"

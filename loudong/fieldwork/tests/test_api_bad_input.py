@@ -4,6 +4,7 @@ from loudong.fieldwork.models import Incident, ServiceRecord, Visit
 from loudong.fieldwork.tests.helpers import FieldworkTestCase
 
 WEIRD = [
+    "a\x00b",
     None,
     "",
     "x" * 5000,
@@ -50,7 +51,7 @@ class BadInputTestCase(FieldworkTestCase):
                             url, {**good, field: value}, content_type="application/json"
                         )
                         self.assertLess(r.status_code, 500, (url, field, value, r.content[:200]))
-                for raw in ("", "null", "[]", "{", '"text"', "1"):
+                for raw in ("", "null", "[]", "{", '"text"', "1", '{"reason": "\\u0000"}'):
                     r = self.client.post(url, raw, content_type="application/json")
                     self.assertLess(r.status_code, 500, (url, raw))
         self.assertLessEqual(Visit.objects.count(), before[0] + 10)
