@@ -114,6 +114,8 @@ bench: setup
 	$(BIN)/python -m loudong.grids.division.bench
 	$(BIN)/python -m loudong.territory.bench
 	$(BIN)/python -m loudong.payroll.bench
+	env -u DATABASE_URL $(BIN)/python -m loudong.fieldwork.bench --sweep 100000
+	bin/with-throwaway-postgres $(BIN)/python -m loudong.fieldwork.bench --queue 1000000
 
 clean:
 	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "loudong.fieldwork",
     "loudong.evaluation",
     "loudong.payroll",
+    "loudong.community",
     "loudong.ops",
     "loudong.workbench",
     "loudong.reports",
@@ -202,6 +203,10 @@ LOUDONG_DATE_FLOOR = os.environ.get("LOUDONG_DATE_FLOOR", "2000-01-01")
 LOUDONG_MAX_FUTURE_DAYS = envint("LOUDONG_MAX_FUTURE_DAYS", 3660)
 # Photos (badges, incidents): a phone photo is 2–8 MB; larger is refused with a message.
 LOUDONG_MAX_PHOTO_BYTES = envint("LOUDONG_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
+
+# Group-chat robots (community.ChatGroup): the only hosts a webhook URL may point to, so a typed
+# URL never makes the worker call an internal address. WeCom and DingTalk robots by default.
+LOUDONG_WEBHOOK_HOSTS = envlist("LOUDONG_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 
 # Content Security Policy: no inline script, no third-party origin.
 from csp.constants import NONE, SELF  # noqa: E402

@@ -17,7 +17,10 @@ urlpatterns = [
     path("documents/", include("loudong.documents.urls")),
     path("evaluation/", include("loudong.evaluation.urls")),
     path("payroll/", include("loudong.payroll.urls")),
+    path("fieldwork/", include("loudong.fieldwork.urls")),
+    path("community/", include("loudong.community.urls")),
     # Residents' pages behind the QR codes of notice boards: no login.
+    path("r/", include("loudong.fieldwork.resident_urls")),
     path("r/", include("loudong.documents.resident_urls")),
     # Residents' evaluation questionnaire (slip QR codes) and award slips: no login.
     path("q/", include("loudong.evaluation.public_urls")),

@@ -112,6 +112,17 @@ class AuditAction(models.TextChoices):
     BADGE_REVOKE = "documents.badge.revoke", "作废工作胸牌"
 
     # -- field work (fieldwork app) --------------------------------------------------------------
+    HOUSEHOLD_ATTENTION = "household.attention", "设置重点关注户"
+    FIELDWORK_REFUSED = "fieldwork.refused", "事件操作被拒绝"
+    FIELDWORK_VISIT = "fieldwork.visit", "登记走访"
+    FIELDWORK_CHANGE_REVIEW = "fieldwork.change_review", "处理台账变更提示"
+    FIELDWORK_SERVICE = "fieldwork.service", "登记服务记录"
+    FIELDWORK_REPORT_SUBMIT = "fieldwork.report_submit", "报送服务记录表"
+    FIELDWORK_REPORT_REVIEW = "fieldwork.report_review", "审阅服务记录表"
+    FIELDWORK_REPORT_EXPORT = "fieldwork.report_export", "导出服务记录表"
+    FIELDWORK_INCIDENT_REPORT = "fieldwork.incident_report", "登记事件"
+    FIELDWORK_INCIDENT_MOVE = "fieldwork.incident_move", "办理事件"
+    FIELDWORK_SWEEP = "fieldwork.sweep", "逾期事件巡检（自动上报）"
 
     # -- evaluation and payroll ------------------------------------------------------------------
     EVALUATION_REFUSED = "evaluation.refused", "评议操作被拒绝"
@@ -148,6 +159,8 @@ class AuditAction(models.TextChoices):
     AWARD_GRANT = "award.grant", "授予表彰"
 
     # -- community life (community app) ----------------------------------------------------------
+    COMMUNITY_GROUP_REGISTER = "community.group_register", "登记工作群"
+    COMMUNITY_GROUP_DEACTIVATE = "community.group_deactivate", "停用工作群"
 
     # -- reports ---------------------------------------------------------------------------------
     REPORT_EXPORT = "reports.export", "导出统计报表"

@@ -46,6 +46,10 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.AUDIT_ADMIN: frozenset({Cap.VIEW_AUDIT}),
 }
 
+# The volunteer leaders: a user whose roles are all among these works on the phone pages
+# (field work); their home is the phone page, not the workbench.
+LEADER_ROLES = frozenset({Role.BUILDING_LEADER, Role.UNIT_LEADER, Role.GRID_HEAD})
+
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 GLOBAL_CAPS = frozenset({Cap.MANAGE_USERS, Cap.MANAGE_SECURITY, Cap.VIEW_AUDIT})
 

@@ -24,7 +24,7 @@ from loudong.accounts.forms import (
     UserCreateForm,
 )
 from loudong.accounts.models import AuditEvent, PasswordLink, RoleAssignment, User
-from loudong.accounts.roles import Cap
+from loudong.accounts.roles import LEADER_ROLES, Cap
 from loudong.lib import xlsx
 
 
@@ -71,6 +71,13 @@ class LoginView(auth_views.LoginView):
         for text in actions.take_notices(self.request.user):
             messages.warning(self.request, text)
         return response
+
+    def get_default_redirect_url(self):
+        # Straight to the page that answers 200 (PRODUCT.md): a leader's home is the phone page.
+        roles = self.request.user.active_roles()
+        if roles and all(a.role in LEADER_ROLES for a in roles):
+            return reverse("fieldwork:phone_home")
+        return super().get_default_redirect_url()
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -9,6 +9,8 @@ from ninja import NinjaAPI
 
 from loudong.api.auth import ScopedSessionAuth, TokenAuth
 from loudong.evaluation.api import router as evaluation_router
+from loudong.fieldwork.api import open311 as open311_router
+from loudong.fieldwork.api import router as fieldwork_router
 from loudong.grids.api import router as grids_router
 from loudong.payroll.api import router as payroll_router
 from loudong.roster.api import router as roster_router
@@ -58,3 +60,5 @@ api.add_router("", grids_router)
 api.add_router("", roster_router)
 api.add_router("", evaluation_router)
 api.add_router("", payroll_router)
+api.add_router("", fieldwork_router)
+api.add_router("", open311_router)

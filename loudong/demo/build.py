@@ -87,6 +87,10 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
 
     stdout.write("协议书与胸牌：")
     build_documents(acting_user=users["jiedao"], seed=seed, stdout=stdout)
+    from loudong.demo.fieldwork import build_fieldwork
+
+    stdout.write("日常工作（走访、服务记录、事件）：")
+    build_fieldwork(regions, seed=seed, stdout=stdout)
     from loudong.demo.evaluation import build_evaluation
 
     stdout.write("年度评议：")

@@ -509,7 +509,9 @@ def resident_board(request, token):
         revoked__isnull=True,
     )
     return render(
-        request, "documents/resident_board.html", {"board": boards.board_for_token(token)}
+        request,
+        "documents/resident_board.html",
+        {"board": boards.board_for_token(token), "token": token.token},
     )
 
 

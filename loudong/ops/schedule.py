@@ -37,6 +37,20 @@ SCHEDULE: list[Job] = [
         label="审计日报（全链校验、链头、当日要事）",
     ),
     # -- fieldwork ---------------------------------------------------------------------------
+    Job(
+        "fieldwork.sweep_overdue",
+        "loudong.fieldwork.tasks:sweep_overdue",
+        300,
+        "loudong escalate_overdue",
+        "逾期事件巡检（超期自动上报、提醒、自动关闭）",
+    ),
+    Job(
+        "fieldwork.send_outbox",
+        "loudong.fieldwork.tasks:send_outbox",
+        60,
+        "loudong send_outbox",
+        "发送工作群机器人消息（失败重试）",
+    ),
     # -- evaluation and payroll --------------------------------------------------------------
     Job(
         "insurance_renewal",

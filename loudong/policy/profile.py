@@ -283,6 +283,71 @@ class Documents:
         return self.agreement != "none"
 
 
+# -- field work (fieldwork app) ------------------------------------------------------------------
+
+# The levels an incident can be held at, bottom to top (the ladder of a profile is a subset,
+# in this order). Seed 004 §三.10: "逐级上报小区党支部和社区党组织".
+LEVELS = ("unit_leader", "building_leader", "grid_head", "party_branch", "community", "subdistrict")
+# Levels held by a volunteer post; the others by a body (its workers act for it).
+LEADER_LEVELS = ("unit_leader", "building_leader", "grid_head")
+
+
+@dataclass(frozen=True)
+class IncidentCategorySpec:
+    code: str
+    label: str
+    parent: str | None  # None for a top-level category
+
+
+@dataclass(frozen=True)
+class Fieldwork:
+    """Visits, the 服务记录表 and incidents (seed 000 §三.5; seed 004 §二.4–8, §三.10)."""
+
+    visit_period: str  # month | quarter | half_year | year
+    visits_per_period: int
+    not_visited_days: int
+    priority_not_visited_days: int
+    ladder: tuple[str, ...]
+    urgent_levels: tuple[str, ...]
+    time_limits: dict[str, int]
+    category_time_limits: dict[str, dict[str, int]]
+    urgent_working_days: int
+    extension_max_working_days: int
+    reopen_working_days: int
+    rating_working_days: int
+    duplicate_days: int
+    tracking_link_days: int
+    report_due_day: int
+    categories: tuple[IncidentCategorySpec, ...]  # each top level followed by its children
+    canned_replies: dict[str, tuple[str, ...]]
+
+    def time_limit(self, level: str, category: str = "", parent: str = "") -> int:
+        """Working days a level has: the category's override, else its parent's, else the level's."""
+        for code in (category, parent):
+            if code and level in self.category_time_limits.get(code, {}):
+                return self.category_time_limits[code][level]
+        return self.time_limits[level]
+
+    def above(self, level: str) -> str | None:
+        """The next level up the ladder, or None at the top."""
+        i = self.ladder.index(level)
+        return self.ladder[i + 1] if i + 1 < len(self.ladder) else None
+
+    def below(self, level: str) -> str | None:
+        i = self.ladder.index(level)
+        return self.ladder[i - 1] if i > 0 else None
+
+    @property
+    def top(self) -> str:
+        return self.ladder[-1]
+
+    def category(self, code: str) -> IncidentCategorySpec | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def replies_for(self, category: str, parent: str = "") -> tuple[str, ...]:
+        return self.canned_replies.get(category) or self.canned_replies.get(parent, ())
+
+
 def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
@@ -470,6 +535,35 @@ class Profile:
     @cached_property
     def documents(self) -> Documents:
         return Documents(**self._section("documents"))
+
+    @cached_property
+    def fieldwork(self) -> Fieldwork:
+        d = self._section("fieldwork")
+        categories = []
+        for top in d["categories"]:
+            categories.append(IncidentCategorySpec(top["code"], top["label"], None))
+            categories += [
+                IncidentCategorySpec(c["code"], c["label"], top["code"]) for c in top["children"]
+            ]
+        return Fieldwork(
+            visit_period=d["visit_period"],
+            visits_per_period=d["visits_per_period"],
+            not_visited_days=d["not_visited_days"],
+            priority_not_visited_days=d["priority_not_visited_days"],
+            ladder=tuple(d["ladder"]),
+            urgent_levels=tuple(d["urgent_levels"]),
+            time_limits=dict(d["time_limits"]),
+            category_time_limits={k: dict(v) for k, v in d["category_time_limits"].items()},
+            urgent_working_days=d["urgent_working_days"],
+            extension_max_working_days=d["extension_max_working_days"],
+            reopen_working_days=d["reopen_working_days"],
+            rating_working_days=d["rating_working_days"],
+            duplicate_days=d["duplicate_days"],
+            tracking_link_days=d["tracking_link_days"],
+            report_due_day=d["report_due_day"],
+            categories=tuple(categories),
+            canned_replies={k: tuple(v) for k, v in d["canned_replies"].items()},
+        )
 
     def source(self, dotted: str) -> str:
         """The seed sentence a parameter comes from, for docstrings and pages."""

@@ -368,7 +368,79 @@ def validate_profile(data) -> list[str]:
     """Chinese messages naming the field path; [] when ``data`` is a valid profile."""
     if not isinstance(data, dict):
         return ["（整个方案）：必须是 JSON 对象（{…}）"]
-    return _schema_errors(data) + _cross_field_errors(data)
+    return _schema_errors(data) + _cross_field_errors(data) + _fieldwork_errors(data)
+
+
+# -- field work (fieldwork app) ------------------------------------------------------------------
+
+
+def _fieldwork_errors(data: dict) -> list[str]:
+    """The ladder and the limits agree; category codes are unique and known where used."""
+    errors = []
+    ladder = _get(data, "fieldwork.ladder")
+    if not isinstance(ladder, list) or not all(isinstance(v, str) for v in ladder):
+        return errors
+    order = [
+        "unit_leader",
+        "building_leader",
+        "grid_head",
+        "party_branch",
+        "community",
+        "subdistrict",
+    ]
+    if all(v in order for v in ladder) and ladder != sorted(ladder, key=order.index):
+        errors.append(
+            "fieldwork.ladder：顺序必须是 单元长 → 楼栋长 → 网格长 → 小区党支部 → 社区 → 街道（可省略，不可调换）"
+        )
+    if "community" not in ladder:
+        errors.append("fieldwork.ladder：必须包括“社区”（000 §三.5：不能解决的第一时间向社区报告）")
+    urgent = _get(data, "fieldwork.urgent_levels")
+    if isinstance(urgent, list):
+        for i, level in enumerate(urgent):
+            if level not in ladder:
+                errors.append(
+                    f"fieldwork.urgent_levels[{i}]：“{level}”不在上报层级（fieldwork.ladder）中"
+                )
+    limits = _get(data, "fieldwork.time_limits")
+    if isinstance(limits, dict):
+        missing = [level for level in ladder if level not in limits]
+        extra = [level for level in limits if level not in ladder]
+        if missing:
+            errors.append("fieldwork.time_limits：缺少以下层级的时限 " + "、".join(missing))
+        if extra:
+            errors.append("fieldwork.time_limits：以下层级不在上报层级中 " + "、".join(extra))
+    codes = []
+    categories = _get(data, "fieldwork.categories")
+    if isinstance(categories, list):
+        for i, top in enumerate(categories):
+            if not isinstance(top, dict):
+                continue
+            codes.append((f"fieldwork.categories[{i}].code", top.get("code")))
+            for j, child in enumerate(top.get("children") or []):
+                if isinstance(child, dict):
+                    codes.append(
+                        (f"fieldwork.categories[{i}].children[{j}].code", child.get("code"))
+                    )
+    seen = set()
+    for path, code in codes:
+        if code in seen:
+            errors.append(f"{path}：类别代码“{code}”重复")
+        seen.add(code)
+    tops = {top.get("code") for top in categories or [] if isinstance(top, dict)}
+    overrides = _get(data, "fieldwork.category_time_limits")
+    if isinstance(overrides, dict):
+        for code, by_level in overrides.items():
+            if code not in seen:
+                errors.append(f"fieldwork.category_time_limits.{code}：没有这个事件类别")
+            for level in by_level if isinstance(by_level, dict) else ():
+                if level not in ladder:
+                    errors.append(f"fieldwork.category_time_limits.{code}.{level}：不在上报层级中")
+    replies = _get(data, "fieldwork.canned_replies")
+    if isinstance(replies, dict):
+        for code in replies:
+            if code not in tops:
+                errors.append(f"fieldwork.canned_replies.{code}：没有这个事件大类")
+    return errors
 
 
 # --- reading a profile -------------------------------------------------------------------
@@ -431,8 +503,18 @@ def display(dotted: str, value) -> str:
     if isinstance(value, dict):
         if not value:
             return "无"
-        return "；".join(f"{labels.get(k, k)} {v}" for k, v in value.items())
+        inner = (node.get("additionalProperties") or {}).get("x-labels") or {}
+        return "；".join(f"{labels.get(k, k)}{_inline(v, inner)}" for k, v in value.items())
     return str(value)
+
+
+def _inline(value, labels: dict) -> str:
+    """A nested value on one line: ``{"building_leader": 0}`` → ``楼栋长 0``; lists joined."""
+    if isinstance(value, dict):
+        return "（" + "、".join(f"{labels.get(k, k)} {v}" for k, v in value.items()) + "）"
+    if isinstance(value, list):
+        return "（" + "、".join(str(v) for v in value) + "）"
+    return f" {value}"
 
 
 def _display_item(node: dict, item: dict) -> str:

@@ -269,3 +269,35 @@ def update_community_contact(
         request=request,
     )
     return community
+
+
+# -- field work: 重点关注 households ----------------------------------------------------------------
+
+
+@transaction.atomic
+def set_household_attention(
+    *, household: Household, needs_attention: bool, reason: str, acting_user, request=None
+) -> Household:
+    """Flag a household 重点关注 (独居老人、残疾人…) with a reason, or clear the flag.
+
+    Leaders see only the flag (their list puts these households first, with a shorter
+    not-visited limit, ``fieldwork.priority_not_visited_days``); the reason is sealed like other
+    health data and shown only through an audited reveal. The audit row holds it masked.
+    """
+    reason = " ".join(reason.split()) if needs_attention else ""
+    old = {
+        "needs_attention": household.needs_attention,
+        "attention_reason": household.attention_reason,
+    }
+    household.needs_attention = needs_attention
+    household.attention_reason = reason
+    household.save(update_fields=["needs_attention", "attention_reason"])
+    record(
+        actor=acting_user,
+        action=AuditAction.HOUSEHOLD_ATTENTION,
+        target=household,
+        old=old,
+        new={"needs_attention": needs_attention, "attention_reason": household.attention_reason},
+        request=request,
+    )
+    return household

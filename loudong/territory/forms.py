@@ -253,3 +253,21 @@ class ResidentsMeetingForm(forms.Form):
                     )
                 )
         return out
+
+
+class AttentionForm(forms.Form):
+    """重点关注: the reason is required with the flag and stays with the community."""
+
+    needs_attention = forms.BooleanField(label="列为重点关注户", required=False)
+    reason = forms.CharField(
+        label="重点关注原因",
+        max_length=100,
+        required=False,
+        help_text="如 独居老人、残疾人、低保户；加密保存，楼栋长只看到“重点关注”，看不到原因",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("needs_attention") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "列为重点关注户时须填写原因")
+        return data

@@ -248,6 +248,11 @@ class Household(models.Model):
     )
     # 实际居民居住户数 (seed 000): vacant households are not counted for grids.
     occupied = models.BooleanField("有人居住", default=True, db_index=True)
+    # 重点关注 (独居老人、残疾人…), set by the community: the flag is plain so that a leader's list
+    # puts these households first; the reason is health-like data, sealed, never shown to leaders.
+    # Database defaults too: the registry importer writes households with raw INSERTs.
+    needs_attention = models.BooleanField("重点关注", default=False, db_default=False)
+    attention_reason = ProtectedField("重点关注原因", kind="text", db_default="")
 
     objects = ScopedQuerySet.as_manager()
     REGISTRY = ("pk", "household")

@@ -17,6 +17,12 @@ urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/<id:pk>/", views.household, name="household"),
     path("households/<id:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<id:pk>/attention/", views.household_attention, name="household_attention"),
+    path(
+        "households/<id:pk>/attention/reveal/",
+        views.household_attention_reveal,
+        name="household_attention_reveal",
+    ),
     path(
         "households/<id:pk>/history/",
         views.history,

@@ -32,6 +32,7 @@ from loudong.territory.access import (
     require_registry,
 )
 from loudong.territory.forms import (
+    AttentionForm,
     CommunityContactForm,
     HouseholdForm,
     MoveOutForm,
@@ -163,7 +164,7 @@ def building(request, pk):
 
 
 @login_required
-def household(request, pk):
+def household(request, pk, *, status=200, **extra):
     household = get_household_for_user(request.user, pk, request=request)
     disclosure = disclosure_for(request.user, household)
     residents = list(household.residents.order_by("moved_out", "-is_householder", "id"))
@@ -178,14 +179,63 @@ def household(request, pk):
             "shown_full": disclosure.full,
             "can_reveal": scope_for(request.user, Cap.REVEAL).allows(household),
             "can_edit": scope_for(request.user, Cap.EDIT).allows(household),
+            "attention_form": AttentionForm(initial={"needs_attention": household.needs_attention}),
+            "reveal_form": ReasonForm(),
             "breadcrumb": region_crumbs(
                 request.user,
                 household.compound,
                 {"label": household.building.number, "url": household.building.get_absolute_url()},
                 {"label": f"{household.unit.number} {household.room}室"},
             ),
+            **extra,
         },
+        status=status,
     )
+
+
+@require_POST
+@login_required
+def household_attention(request, pk):
+    """Set or clear 重点关注 (a community worker, on the household page)."""
+    home = get_household_for_user(request.user, pk, write=True, request=request)
+    form = AttentionForm(request.POST)
+    if not form.is_valid():
+        return household(request, pk, attention_form=form, status=400)
+    actions.set_household_attention(
+        household=home,
+        needs_attention=form.cleaned_data["needs_attention"],
+        reason=form.cleaned_data["reason"],
+        acting_user=request.user,
+        request=request,
+    )
+    messages.success(request, "已列为重点关注户" if home.needs_attention else "已取消重点关注")
+    return redirect(home)
+
+
+@require_POST
+@login_required
+def household_attention_reveal(request, pk):
+    """The sealed reason, once, for a user who may reveal; audited like any reveal."""
+    home = get_object_for_user(
+        Household.objects.select_related("unit", "building", "compound", "community"),
+        request.user,
+        pk,
+        capability=Cap.REVEAL,
+        request=request,
+    )
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return household(request, pk, reveal_form=form, status=400)
+    revealed = account_actions.reveal(
+        obj=home,
+        fields=["attention_reason"],
+        reason=form.cleaned_data["reason"],
+        acting_user=request.user,
+        request=request,
+    )
+    response = household(request, pk, revealed=revealed)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

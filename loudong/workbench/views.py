@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from loudong.accounts.roles import LEADER_ROLES
 from loudong.reports.views import available
 from loudong.workbench import registry
 
@@ -13,12 +14,16 @@ PAGE_SIZE = 50
 @login_required
 def home(request):
     """The workbench (工作台): what waits for this user, as counts; each opens its list."""
+    roles = request.user.active_roles()
+    # 楼栋长、单元长、网格长 only: their home is the field-work phone page.
+    if roles and all(a.role in LEADER_ROLES for a in roles):
+        return redirect("fieldwork:phone_home")
     today = timezone.localdate()
     return render(
         request,
         "workbench/home.html",
         {
-            "roles": request.user.active_roles(),
+            "roles": roles,
             "sections": registry.workbench(request.user, today),
             "today": today,
             "dashboards": available(request.user),

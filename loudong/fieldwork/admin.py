@@ -1,0 +1,1 @@
+# The Django admin site is not mounted (docs/decisions.md): it would bypass scope and audit.

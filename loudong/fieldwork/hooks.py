@@ -1,0 +1,19 @@
+"""Hook points where field work asks a higher app (STYLE.md: no imports upward).
+
+- ``party_branch_members(incident) -> set[int]``: the user ids who act for the 小区党支部 at an
+  incident's place (seed 004 §三.10: "逐级上报小区党支部和社区党组织"). **The 三长 issue (14)
+  provides this** from its ``community.PartyBranch`` members: register the provider in the
+  community app's ``AppConfig.ready`` with ``party_branch_members.provide(fn)``. Until a provider
+  is registered, the community's workers act for the branch (``fieldwork.ladder.holder``) — the
+  seed puts the branch "在社区党组织领导下", and nobody else is on record for it yet.
+"""
+
+from loudong.roster.hooks import Query
+
+
+class PartyBranchQuery(Query):
+    def has_providers(self) -> bool:
+        return bool(self._providers)
+
+
+party_branch_members = PartyBranchQuery("party_branch_members")
