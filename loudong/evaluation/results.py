@@ -1,6 +1,6 @@
 """Gathering an evaluation's inputs from the database and scoring them (``scoring.py``).
 
-The leader's work is read ONLY through ``fieldwork.figures.work_figures`` (the contract with the
+The leader's work is read ONLY through ``fieldwork.figures.work_figures_for`` (the contract with the
 field-work capability): counted over the days of the evaluated year the appointment was in force.
 Residents' answers, paper tallies and linked meeting questions are fetched for many evaluations
 at once (three queries), so closing a round of thousands stays fast.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from loudong.evaluation import scoring
 from loudong.evaluation.models import Answer, MeetingLink, PaperBatch
-from loudong.fieldwork.figures import work_figures
+from loudong.fieldwork.figures import work_figures_for
 
 
 def year_window(appointment, year: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -27,9 +27,18 @@ def year_window(appointment, year: int, today: dt.date | None = None) -> tuple[d
 
 def figures_for(evaluation, today: dt.date | None = None) -> scoring.Figures:
     start, end = year_window(evaluation.appointment, evaluation.round.year, today)
-    return scoring.Figures.of(
-        work_figures(appointment=evaluation.appointment, start=start, end=end)
+    appointment = evaluation.appointment
+    return scoring.Figures.of(work_figures_for([appointment], start, end)[appointment.pk])
+
+
+def figures_for_many(evaluations, year: int) -> dict[int, scoring.Figures]:
+    """``figures_for`` of a whole round at once: field work's batched form (a few queries,
+    however many posts), each appointment counted over its own days of ``year``."""
+    evaluations = list(evaluations)
+    batched = work_figures_for(
+        [e.appointment for e in evaluations], dt.date(year, 1, 1), dt.date(year, 12, 31)
     )
+    return {e.pk: scoring.Figures.of(batched[e.appointment_id]) for e in evaluations}
 
 
 @dataclass

@@ -144,9 +144,12 @@ def _refuse_unscored(problems: list[str]) -> None:
 def _close(evaluations, rule, today, acting_user) -> list[Evaluation]:
     """Score every evaluation (locked by the caller); refuse all if any cannot be scored."""
     residents = results.residents_for(e.pk for e in evaluations)
+    figures_of = (
+        results.figures_for_many(evaluations, evaluations[0].round.year) if evaluations else {}
+    )
     problems, done = [], []
     for evaluation in evaluations:
-        figures = results.figures_for(evaluation)
+        figures = figures_of[evaluation.pk]
         out = results.outcome(evaluation, rule, figures, residents[evaluation.pk])
         if out.result is None:
             problems.append(f"{evaluation.person.name}（{evaluation.post.title}）{out.missing}")

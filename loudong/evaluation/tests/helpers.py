@@ -93,3 +93,16 @@ class MoneyTestCase(BaseTestCase):
 
 
 __all__ = ["MoneyTestCase", "Person", "appoint", "sign"]
+
+
+def patch_work(*, return_value=None, side_effect=None):
+    """Stand in for field work's figures: ``return_value`` for every appointment, or
+    ``side_effect(appointment, start, end)`` for each (the batched contract underneath)."""
+    from unittest import mock
+
+    def batched(appointments, start, end):
+        return {
+            a.pk: side_effect(a, start, end) if side_effect else return_value for a in appointments
+        }
+
+    return mock.patch("loudong.evaluation.results.work_figures_for", side_effect=batched)

@@ -1,13 +1,12 @@
 """不满意 → the community adjusts the leader through the roster; the post is open again."""
 
 import datetime as dt
-from unittest import mock
 
 import time_machine
 
 from loudong.evaluation.actions import rounds, surveys
 from loudong.evaluation.models import Evaluation, Notice
-from loudong.evaluation.tests.helpers import MoneyTestCase
+from loudong.evaluation.tests.helpers import MoneyTestCase, patch_work
 from loudong.evaluation.tests.test_round import figures
 from loudong.roster.models import Appointment, Selection
 
@@ -36,8 +35,7 @@ class AdjustTestCase(MoneyTestCase):
                             "overall": "unsatisfied" if bad else "satisfied",
                         },
                     )
-            with mock.patch(
-                "loudong.evaluation.results.work_figures",
+            with patch_work(
                 return_value=figures(
                     households_visited=1,
                     reports_submitted=2,

@@ -2,14 +2,13 @@
 
 import datetime as dt
 from decimal import Decimal
-from unittest import mock
 
 import time_machine
 
 from loudong.accounts.models import AuditEvent
 from loudong.evaluation.actions import surveys
 from loudong.evaluation.models import Answer, Evaluation, Round
-from loudong.evaluation.tests.helpers import MoneyTestCase, appoint
+from loudong.evaluation.tests.helpers import MoneyTestCase, appoint, patch_work
 from loudong.fieldwork.figures import WorkFigures
 
 DAY = dt.datetime(2025, 12, 10, 10, 0, tzinfo=dt.UTC)
@@ -112,8 +111,7 @@ class RoundTestCase(MoneyTestCase):
             {f"attitude_{e.pk}": (90 if e.person != self.zhao else 30) for e in evaluations},
         )
         zhao = round_.evaluations.get(person=self.zhao)
-        with mock.patch(
-            "loudong.evaluation.results.work_figures",
+        with patch_work(
             side_effect=lambda appointment, start, end: (
                 figures(
                     households_visited=0,
@@ -207,7 +205,7 @@ class RoundTestCase(MoneyTestCase):
     def test_a_work_score_other_than_the_proposal_needs_a_reason(self):
         self.open()
         e = Round.objects.get().evaluations.first()
-        with mock.patch("loudong.evaluation.results.work_figures", return_value=figures()):
+        with patch_work(return_value=figures()):
             r = self.client.post(f"/evaluation/{e.pk}/work/", {"score": "80"})
             self.assertEqual(r.status_code, 400)
             self.assertIn("工作记录建议 100 分", r.content.decode())
@@ -258,7 +256,7 @@ class RoundTestCase(MoneyTestCase):
             self.answer_all(e)
             e.attitude_score = 90
             e.save()
-        with mock.patch("loudong.evaluation.results.work_figures", return_value=figures()):
+        with patch_work(return_value=figures()):
             self.client.post(f"/evaluation/rounds/{round_.pk}/close/")
         before = list(round_.evaluations.values_list("score", "grade", "factor"))
         data = read_builtin("chiyang")

@@ -1,13 +1,12 @@
 """Residents answer through their household's slip: once, anonymously, only while open."""
 
 import datetime as dt
-from unittest import mock
 
 import time_machine
 
 from loudong.evaluation.actions import rounds, surveys
 from loudong.evaluation.models import Answer, PaperBatch, SurveyToken
-from loudong.evaluation.tests.helpers import MoneyTestCase
+from loudong.evaluation.tests.helpers import MoneyTestCase, patch_work
 from loudong.evaluation.tests.test_round import figures
 
 DAY = dt.datetime(2025, 12, 10, 10, 0, tzinfo=dt.UTC)
@@ -85,7 +84,7 @@ class SurveyTestCase(MoneyTestCase):
             if e.pk != self.evaluation.pk:
                 for s in surveys.issue_slips(evaluation=e, acting_user=self.shequ_a)[:1]:
                     surveys.answer(key=s.key, choices={k[2:]: v for k, v in ANSWER.items()})
-        with mock.patch("loudong.evaluation.results.work_figures", return_value=figures()):
+        with patch_work(return_value=figures()):
             rounds.close_round(round=self.round, acting_user=self.shequ_a)
         r = self.client.post(f"/q/{slips[4].key}/", ANSWER)
         self.assertEqual(r.status_code, 410)
@@ -145,7 +144,7 @@ class SurveyTestCase(MoneyTestCase):
             if e.pk != self.evaluation.pk:
                 s = surveys.issue_slips(evaluation=e, acting_user=self.shequ_a)[0]
                 surveys.answer(key=s.key, choices={k[2:]: v for k, v in ANSWER.items()})
-        with mock.patch("loudong.evaluation.results.work_figures", return_value=figures()):
+        with patch_work(return_value=figures()):
             rounds.close_round(round=self.round, acting_user=self.shequ_a)
 
     def test_the_leader_sees_no_distribution_while_the_round_is_open(self):

@@ -1,14 +1,13 @@
 """The evaluation section is read: flipping a switch changes what a round does."""
 
 import datetime as dt
-from unittest import mock
 
 import time_machine
 
 from loudong.evaluation.actions import adjustments, rounds, surveys
 from loudong.evaluation.actions.common import Refused
 from loudong.evaluation.models import Evaluation
-from loudong.evaluation.tests.helpers import MoneyTestCase
+from loudong.evaluation.tests.helpers import MoneyTestCase, patch_work
 from loudong.evaluation.tests.test_round import figures
 from loudong.policy.actions import create_profile_version
 from loudong.policy.schema import read_builtin
@@ -36,8 +35,7 @@ class EvaluationSwitchesTestCase(MoneyTestCase):
             e.save()
             for slip in surveys.issue_slips(evaluation=e, acting_user=self.shequ_a):
                 surveys.answer(key=slip.key, choices=BAD if e.person_id in bad else ANSWER)
-        with mock.patch(
-            "loudong.evaluation.results.work_figures",
+        with patch_work(
             return_value=work
             or figures(
                 households_visited=0, reports_submitted=0, service_records=0, incidents_on_time=0
@@ -99,7 +97,7 @@ class EvaluationSwitchesTestCase(MoneyTestCase):
             e.save()
             for slip in surveys.issue_slips(evaluation=e, acting_user=self.shequ_a)[:3]:
                 surveys.answer(key=slip.key, choices=ANSWER)
-        with mock.patch("loudong.evaluation.results.work_figures", return_value=figures()):
+        with patch_work(return_value=figures()):
             rounds.close_round(round=round_, acting_user=self.shequ_a)
         self.login(self.leader)
         self.assertIn("居民问卷（3 户）", self.client.get("/evaluation/mine/").content.decode())

@@ -2,10 +2,9 @@
 
 import datetime as dt
 from decimal import Decimal
-from unittest import mock
 
 from loudong.evaluation.actions import rounds, surveys
-from loudong.evaluation.tests.helpers import MoneyTestCase, appoint, sign
+from loudong.evaluation.tests.helpers import MoneyTestCase, appoint, patch_work, sign
 from loudong.fieldwork.figures import WorkFigures
 from loudong.payroll.actions import periods
 from loudong.payroll.models import Line, Period
@@ -49,8 +48,7 @@ class PayrollTestCase(MoneyTestCase):
             evaluation.save(update_fields=["attitude_score"])
             for slip in surveys.issue_slips(evaluation=evaluation, acting_user=self.shequ_a):
                 surveys.answer(key=slip.key, choices=BAD if bad else ANSWERS)
-        with mock.patch(
-            "loudong.evaluation.results.work_figures",
+        with patch_work(
             side_effect=lambda appointment, start, end: (
                 WorkFigures(5, 0, 0, 0, 0, 0, 12, 0)
                 if grades.get(appointment.person_id) == "bad"

@@ -2,7 +2,7 @@
 
 from loudong.accounts.models import AuditEvent
 from loudong.territory.models import Household
-from loudong.test import BaseTestCase, make_household
+from loudong.test import BaseTestCase, make_household, serve
 
 
 class AttentionTestCase(BaseTestCase):
@@ -48,6 +48,7 @@ class AttentionTestCase(BaseTestCase):
         home = Household.objects.get(pk=self.home.pk)
         home.attention_reason = "行动不便"
         home.save()
+        serve(self.leader, home)  # a 楼栋长 sees the households of the posts held
         self.login(self.leader)
         page = self.client.get(home.get_absolute_url())
         self.assertContains(page, "重点关注")
