@@ -766,3 +766,52 @@ class IdempotencyKey(models.Model):
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
+
+
+# -- statistics (the dashboards' monthly roll-up) ------------------------------------------------
+
+
+class IncidentMonth(models.Model):
+    """Incidents registered in one month, by community, top-level category and urgency.
+
+    Rebuilt every night for the months before the current one (``fieldwork.stats``); the
+    dashboards read these rows for finished months and count the current month live, so a
+    subdistrict's three years of incidents are summed from a few thousand rows, not a million.
+    ``durations``: how many were resolved within each of ``stats.BUCKETS`` days (the last
+    bucket: longer) — enough for the median to the bucket.
+    """
+
+    community = models.ForeignKey("territory.Region", models.CASCADE, related_name="+")
+    month = models.DateField()
+    category = models.ForeignKey(IncidentCategory, models.CASCADE, related_name="+")
+    severity = models.CharField(max_length=10)
+    registered = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    durations = models.JSONField(default=list)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "month", "category", "severity"], name="incident_month_key"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "community"], name="incident_month_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.category_id} {self.severity}: {self.registered}"
+
+
+class IncidentRollup(models.Model):
+    """The roll-up's one row: the months through ``through`` (a month's first day) are in
+    ``IncidentMonth``; later ones are counted live."""
+
+    through = models.DateField()
+    computed = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"事件统计截至 {self.through:%Y-%m}"

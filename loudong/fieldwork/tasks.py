@@ -19,3 +19,11 @@ def send_outbox() -> dict:
     from loudong.fieldwork.notifications import send_outbox as send
 
     return send()
+
+
+@task()
+def rollup_incidents() -> dict:
+    """Every night: the dashboards' monthly incident statistics (``loudong rollup_incidents``)."""
+    from loudong.fieldwork.stats import rollup
+
+    return rollup()

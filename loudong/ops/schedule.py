@@ -51,6 +51,13 @@ SCHEDULE: list[Job] = [
         "loudong send_outbox",
         "发送工作群机器人消息（失败重试）",
     ),
+    Job(
+        "fieldwork.rollup_incidents",
+        "loudong.fieldwork.tasks:rollup_incidents",
+        24 * 3600,
+        "loudong rollup_incidents",
+        "事件统计（看板按月汇总，每晚重算）",
+    ),
     # -- evaluation and payroll --------------------------------------------------------------
     Job(
         "insurance_renewal",

@@ -87,6 +87,8 @@ def _built(request, key):
         return board, form, None, aggregates_only
     data = form.cleaned_data
     community = data.get("community")
+    if community is None and len(communities) == 1:
+        community = communities[0]  # a 社区工作者: the dashboards go down to grids and leaders
     filters = registry.Filters(
         community_ids=tuple(
             [community.pk] if community else communities.values_list("pk", flat=True)

@@ -37,6 +37,9 @@ class Source:
     # A row counts as overdue (shown first, in red) — evaluated on the rows, never stored.
     overdue: Callable | None = None
     hint: str = ""
+    # Where the count opens when the app has its own working list for it (a queue with bulk
+    # moves, filtered to these rows) instead of the workbench's plain list: (user) -> url.
+    list_url: Callable | None = None
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Todo:
     count: int
     overdue: int = 0
     only: Row | None = None  # the single row, when there is one: the tap opens it directly
+    list_url: str = ""
 
     @property
     def url(self) -> str:
@@ -52,7 +56,7 @@ class Todo:
 
         if self.only is not None:
             return self.only.url
-        return reverse("workbench:todo", args=[self.source.key])
+        return self.list_url or reverse("workbench:todo", args=[self.source.key])
 
 
 SECTIONS = {
@@ -68,7 +72,9 @@ SECTIONS = {
 _sources: dict[str, Source] = {}
 
 
-def todo(*, key: str, label: str, section: str, row, order: int = 50, overdue=None, hint=""):
+def todo(
+    *, key: str, label: str, section: str, row, order=50, overdue=None, hint="", list_url=None
+):
     """Register the decorated ``(user, today) -> rows`` function as a to-do source."""
     if section not in SECTIONS:
         raise ValueError(f"unknown workbench section {section!r}")
@@ -83,6 +89,7 @@ def todo(*, key: str, label: str, section: str, row, order: int = 50, overdue=No
             order=order,
             overdue=overdue,
             hint=hint,
+            list_url=list_url,
         )
         return fn
 
@@ -126,7 +133,13 @@ def count(src: Source, user, today) -> Todo:
         first = rows[:1] if n == 1 else []
         late = sum(1 for r in rows if src.row(r, today).overdue)
     only = src.row(first[0], today) if first else None
-    return Todo(source=src, count=n, overdue=late, only=only)
+    return Todo(
+        source=src,
+        count=n,
+        overdue=late,
+        only=only,
+        list_url=src.list_url(user) if src.list_url and n else "",
+    )
 
 
 @dataclass

@@ -115,7 +115,9 @@ class ReportsTestCase(RosterTestCase):
         r = self.client.get("/reports/leaders/")
         held = specs(r)["concurrent"]
         self.assertEqual(held["series"][0]["data"], [0, 1, 0])
-        self.assertEqual(held["drill"][1], "/roster/persons/?in_post=on&posts=2")
+        self.assertEqual(
+            held["drill"][1], f"/roster/persons/?community={self.community_a.pk}&in_post=on&posts=2"
+        )
         persons = self.client.get(held["drill"][1])
         self.assertContains(persons, "陈德明")
         self.assertContains(persons, "共 1 人")

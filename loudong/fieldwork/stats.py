@@ -1,0 +1,218 @@
+"""Incident statistics for the dashboards: the same SQL aggregate serves the nightly roll-up
+(``IncidentMonth``) and the live count of the current month.
+
+Why a roll-up: with a million incidents a subdistrict's year is a third of a million rows, and
+counting them by category and month, with the time each took to resolve, is a full scan on every
+page view (measured in ``loudong.reports.bench``). Finished months hardly change, so they are
+summed once a night (``loudong rollup_incidents``, scheduled in ``ops/schedule.py``); the
+current month is small and counted live. A change to an old incident (a late close, a rating)
+shows in the dashboards the next morning; the queue and the workbench are always live.
+"""
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from loudong.fieldwork.models import Incident, IncidentMonth, IncidentRollup, Rating, month_start
+
+# Upper bounds (days) of the resolution-time buckets; a last bucket holds the longer ones.
+BUCKETS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 60)
+KEY = ("community_id", "month", "top", "severity")
+
+
+@dataclass
+class Figures:
+    registered: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    durations: list = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+
+    def add(self, other: "Figures") -> None:
+        self.registered += other.registered
+        self.resolved += other.resolved
+        self.reopened += other.reopened
+        self.durations = [a + b for a, b in zip(self.durations, other.durations, strict=True)]
+        self.satisfied += other.satisfied
+        self.basic += other.basic
+        self.unsatisfied += other.unsatisfied
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basic + self.unsatisfied
+
+    def median_days(self) -> str:
+        """The bucket holding the median resolution time: "≤ 3" (days), "> 60", or ""."""
+        total = sum(self.durations)
+        if not total:
+            return ""
+        seen = 0
+        for i, n in enumerate(self.durations):
+            seen += n
+            if seen * 2 >= total:
+                return f"≤ {BUCKETS[i]}" if i < len(BUCKETS) else f"> {BUCKETS[-1]}"
+        return ""
+
+
+def _took():
+    return ExpressionWrapper(F("resolved_at") - F("created"), output_field=DurationField())
+
+
+def _bucket():
+    """Which bucket the resolution time falls in (needs the ``took`` annotation)."""
+    return Case(
+        *[When(took__lte=dt.timedelta(days=b), then=Value(i)) for i, b in enumerate(BUCKETS)],
+        default=Value(len(BUCKETS)),
+        output_field=IntegerField(),
+    )
+
+
+def aggregate(incidents) -> dict[tuple, Figures]:
+    """{(community id, month, top category id, severity): Figures} of ``incidents``.
+
+    Two grouped queries (incidents, then ratings): no row leaves the database. Merged
+    incidents are not counted (they live on in the one they were merged into).
+    """
+    incidents = incidents.exclude(status=Incident.Status.MERGED)
+    top = Coalesce("category__parent_id", "category_id")
+    rows = (
+        incidents.annotate(month=TruncMonth("created"), top=top, took=_took())
+        .annotate(bucket=_bucket())
+        .values(*KEY)
+        .annotate(
+            registered=Count("pk"),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+            **{
+                f"b{i}": Count("pk", filter=Q(resolved_at__isnull=False, bucket=i))
+                for i in range(len(BUCKETS) + 1)
+            },
+        )
+        .order_by()
+    )
+    out = {}
+    for row in rows:
+        key = (row["community_id"], _day(row["month"]), row["top"], row["severity"])
+        out[key] = Figures(
+            registered=row["registered"],
+            resolved=row["resolved"],
+            reopened=row["reopened"],
+            durations=[row[f"b{i}"] for i in range(len(BUCKETS) + 1)],
+        )
+    ratings = (
+        Rating.objects.filter(incident__in=incidents.values("pk"))
+        .annotate(
+            community_id=F("incident__community_id"),
+            month=TruncMonth("incident__created"),
+            top=Coalesce("incident__category__parent_id", "incident__category_id"),
+            severity=F("incident__severity"),
+        )
+        .values(*KEY, "grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in ratings:
+        key = (row["community_id"], _day(row["month"]), row["top"], row["severity"])
+        figures = out.setdefault(key, Figures())
+        setattr(figures, row["grade"], getattr(figures, row["grade"]) + row["n"])
+    return out
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def rollup(today: dt.date | None = None) -> dict:
+    """Rebuild ``IncidentMonth`` for every month before today's; record how far it reaches."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    this_month = month_start(today)
+    figures = aggregate(Incident.objects.filter(created__lt=_start_of(this_month)))
+    with transaction.atomic():
+        IncidentMonth.objects.all().delete()
+        IncidentMonth.objects.bulk_create(
+            [
+                IncidentMonth(
+                    community_id=c,
+                    month=m,
+                    category_id=top,
+                    severity=sev,
+                    registered=f.registered,
+                    resolved=f.resolved,
+                    reopened=f.reopened,
+                    durations=f.durations,
+                    satisfied=f.satisfied,
+                    basic=f.basic,
+                    unsatisfied=f.unsatisfied,
+                )
+                for (c, m, top, sev), f in figures.items()
+            ],
+            batch_size=2000,
+        )
+        through = month_start(this_month - dt.timedelta(days=1))
+        seconds = round(time.perf_counter() - started, 2)
+        IncidentRollup.objects.update_or_create(
+            pk=1, defaults={"through": through, "computed": timezone.now(), "seconds": seconds}
+        )
+    return {"rows": len(figures), "through": through.isoformat(), "seconds": seconds}
+
+
+def monthly(community_ids, since: dt.date, until: dt.date, *, grid_code: str = "") -> dict:
+    """{(community, month, top, severity): Figures} for the months of [since, until]: finished
+    months from the roll-up, later ones live; one grid's (few) incidents always live."""
+    first, last = month_start(since), month_start(until)
+    base = Incident.objects.filter(community_id__in=list(community_ids))
+    end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
+    mark = IncidentRollup.objects.filter(pk=1).first()
+    if grid_code or mark is None or mark.through < first:
+        live = base.filter(created__gte=_start_of(first), created__lt=end)
+        if grid_code:
+            live = live.filter(grid_code=grid_code)
+        return aggregate(live)
+    out = {}
+    for row in IncidentMonth.objects.filter(
+        community_id__in=list(community_ids), month__gte=first, month__lte=min(last, mark.through)
+    ):
+        out[(row.community_id, row.month, row.category_id, row.severity)] = Figures(
+            registered=row.registered,
+            resolved=row.resolved,
+            reopened=row.reopened,
+            durations=list(row.durations),
+            satisfied=row.satisfied,
+            basic=row.basic,
+            unsatisfied=row.unsatisfied,
+        )
+    after = (mark.through + dt.timedelta(days=32)).replace(day=1)
+    if after <= last:
+        out.update(aggregate(base.filter(created__gte=_start_of(after), created__lt=end)))
+    return out
+
+
+def totals(figures: dict, by) -> dict:
+    """Sum ``figures`` by ``by(key)``."""
+    out = defaultdict(Figures)
+    for key, f in figures.items():
+        out[by(key)].add(f)
+    return out
