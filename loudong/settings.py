@@ -206,6 +206,12 @@ LOUDONG_MAX_PHOTO_BYTES = envint("LOUDONG_MAX_PHOTO_BYTES", 10 * 1024 * 1024)
 
 # Group-chat robots (community.ChatGroup): the only hosts a webhook URL may point to, so a typed
 # URL never makes the worker call an internal address. WeCom and DingTalk robots by default.
+# The scheduled backup (loudong backup --nightly): where, and how many to keep. Put the
+# directory on another disk (or sync it off the machine): a backup beside the database dies with it.
+LOUDONG_BACKUP_DIR = Path(os.environ.get("LOUDONG_BACKUP_DIR") or VAR_DIR / "backups")
+LOUDONG_BACKUP_KEEP = envint("LOUDONG_BACKUP_KEEP", 7)
+# Finished background-task rows are pruned after this many days.
+LOUDONG_TASK_RESULT_DAYS = envint("LOUDONG_TASK_RESULT_DAYS", 14)
 LOUDONG_WEBHOOK_HOSTS = envlist("LOUDONG_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 
 # Content Security Policy: no inline script, no third-party origin.

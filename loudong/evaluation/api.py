@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from loudong.evaluation.actions.common import can_oversee
 from loudong.evaluation.actions.surveys import progress
 from loudong.evaluation.models import Evaluation
-from loudong.lib.api import Pagination
+from loudong.lib.api import Pagination, Year
 from loudong.territory.access import community_by_code
 
 router = Router(tags=["年度评议"])
@@ -130,7 +130,7 @@ def _dress(request, rows):
 )
 @paginate(Pagination)
 def list_evaluations(
-    request, community: str | None = None, year: int | None = None, status: str | None = None
+    request, community: str | None = None, year: Year | None = None, status: str | None = None
 ):
     """Evaluations in your scope (404 for a community outside it; 422 for a non-numeric year).
     A 楼栋长 sees only their own."""

@@ -10,6 +10,9 @@ from ninja.pagination import LimitOffsetPagination
 # or path values (2**63) raised OverflowError inside SQLite — a 500; now a 422 from validation.
 MAX_DB_INT = 2**63 - 1
 DbInt = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
+# A calendar year a date lookup can take (``month__year=10**20`` raised OverflowError in the
+# date arithmetic behind ``__year`` — a 500; now a 422 from validation).
+Year = Annotated[int, Field(ge=1, le=9999)]
 # offset + limit must stay a database integer too.
 MAX_OFFSET = 2**62
 

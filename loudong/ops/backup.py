@@ -229,5 +229,29 @@ def _pg_restore(path: Path) -> None:
         raise BackupError(f"pg_restore 失败：{result.stderr.strip()[:500]}")
 
 
-def default_name() -> str:
-    return f"loudong-{dt.datetime.now():%Y%m%d-%H%M%S}"
+def default_name(now: dt.datetime | None = None) -> str:
+    return f"loudong-{(now or timezone.localtime()):%Y%m%d-%H%M%S}"
+
+
+def nightly(root: Path | None = None, *, keep: int | None = None, now=None) -> tuple[Path, list]:
+    """The scheduled backup: a new ``loudong-YYYYmmdd-HHMMSS`` directory under ``root``
+    (``LOUDONG_BACKUP_DIR``), then the oldest complete backups beyond ``keep``
+    (``LOUDONG_BACKUP_KEEP``) removed. Only directories this function names and that hold a
+    manifest are ever removed, so an operator's own files under ``root`` are left alone.
+    Returns the new directory and the removed ones."""
+    root = Path(root or settings.LOUDONG_BACKUP_DIR)
+    keep = settings.LOUDONG_BACKUP_KEEP if keep is None else keep
+    if keep < 1:
+        raise BackupError("至少要保留 1 份备份（LOUDONG_BACKUP_KEEP）")
+    root.mkdir(parents=True, exist_ok=True)
+    out = root / default_name(now)
+    backup(out)
+    done = sorted(
+        d
+        for d in root.iterdir()
+        if d.is_dir() and d.name.startswith("loudong-") and (d / "manifest.json").exists()
+    )
+    removed = done[:-keep]
+    for old in removed:
+        shutil.rmtree(old)
+    return out, removed

@@ -68,4 +68,13 @@ SCHEDULE: list[Job] = [
     ),
     # -- community ---------------------------------------------------------------------------
     # -- operations --------------------------------------------------------------------------
+    # The nightly backup is a systemd timer (deploy/systemd/loudong-backup.timer running
+    # `loudong backup --nightly`), not a job here: it must run when the app is in trouble.
+    Job(
+        "ops.prune_task_results",
+        "loudong.ops.tasks:prune_task_results",
+        24 * 3600,
+        "loudong prune_db_task_results --queue-name='*'",
+        "清理已完成的后台任务记录",
+    ),
 ]

@@ -19,7 +19,7 @@ from ninja.pagination import paginate
 
 from loudong.accounts.access import scope_for
 from loudong.accounts.roles import Cap
-from loudong.lib.api import Pagination
+from loudong.lib.api import Pagination, Year
 from loudong.payroll.models import InsurancePolicy, Line, Period
 from loudong.territory.access import community_by_code
 
@@ -180,7 +180,7 @@ class PeriodOut(Schema):
 )
 @paginate(Pagination)
 def list_periods(
-    request, community: str | None = None, month: str | None = None, year: int | None = None
+    request, community: str | None = None, month: str | None = None, year: Year | None = None
 ):
     """Periods in your scope with their totals (区民政局 included)."""
     first = _month(month)

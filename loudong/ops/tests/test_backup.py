@@ -116,3 +116,45 @@ class BackupDrillTestCase(TransactionTestCase):
         (out / "x").write_text("x")
         with self.assertRaisesMessage(Exception, "不是空的"):
             call_command("backup", out=str(out), stdout=io.StringIO())
+
+    def test_the_nightly_backup_keeps_the_last_few_and_nothing_else(self):
+        import datetime as dt
+
+        import time_machine
+
+        root = self.tmp / "nightly"
+        root.mkdir()
+        (root / "notes.txt").write_text("操作员自己的文件")
+        (root / "loudong-19990101-000000").mkdir()  # not a backup: no manifest
+        with self.settings(LOUDONG_BACKUP_DIR=root, LOUDONG_BACKUP_KEEP=2):
+            for day in (1, 2, 3, 4):
+                out = io.StringIO()
+                when = dt.datetime(2026, 11, day, 18, 30, tzinfo=dt.UTC)
+                with time_machine.travel(when, tick=False):
+                    call_command("backup", nightly=True, stdout=out)
+            self.assertIn("已删除较早的备份 1 份", out.getvalue())
+        kept = sorted(d.name for d in root.iterdir() if (d / "manifest.json").exists())
+        # named in local time (Asia/Shanghai): 18:30 UTC is 02:30 the next morning
+        self.assertEqual(kept, ["loudong-20261104-023000", "loudong-20261105-023000"])
+        self.assertTrue((root / "notes.txt").exists())
+        self.assertTrue((root / "loudong-19990101-000000").exists())
+        self.assertEqual(AuditEvent.objects.filter(action="ops.backup").count(), 4)
+
+    def test_finished_task_rows_are_pruned(self):
+        import datetime as dt
+
+        from django.utils import timezone
+        from django_tasks_db.models import DBTaskResult
+
+        from loudong.ops.tasks import append_line, prune_task_results
+
+        old, recent = (append_line.enqueue(str(self.tmp / "x"), n) for n in ("old", "recent"))
+        now = timezone.now()
+        for result, age in ((old, 30), (recent, 1)):
+            DBTaskResult.objects.filter(id=result.id).update(
+                status="SUCCESSFUL", finished_at=now - dt.timedelta(days=age)
+            )
+        prune_task_results.call()
+        self.assertEqual(
+            list(DBTaskResult.objects.values_list("id", flat=True)), [uuid.UUID(recent.id)]
+        )

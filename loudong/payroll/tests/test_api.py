@@ -63,6 +63,12 @@ class MoneyApiTestCase(PayrollTestCase):
             404,
         )
         self.assertEqual(self.client.get("/api/v1/payroll/periods?year=abc").status_code, 422)
+        # a year beyond the calendar was a 500 (OverflowError in the __year lookup)
+        for year in ("99999999999999999999", "10000", "0", "-1"):
+            r = self.client.get(f"/api/v1/payroll/periods?year={year}")
+            self.assertEqual(r.status_code, 422, year)
+            r = self.client.get(f"/api/v1/evaluations?year={year}")
+            self.assertEqual(r.status_code, 422, year)
         self.login(self.minzheng)
         self.assertEqual(self.client.get("/api/v1/payroll/lines").status_code, 403)
         self.assertEqual(self.client.get("/api/v1/payroll/periods").status_code, 200)

@@ -1,22 +1,37 @@
-"""``loudong backup --out DIR``: the database, media files and audit anchor (PRODUCT.md)."""
+"""``loudong backup --out DIR``: the database, media files and audit anchor (PRODUCT.md);
+``loudong backup --nightly``: the scheduled one, rotated (``ops.backup.nightly``)."""
 
+import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loudong.ops.backup import BackupError, backup
+from loudong.ops import backup as backups
 
 
 class Command(BaseCommand):
     help = "备份数据库、上传文件和审计链锚点到一个目录"
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", required=True, help="备份目录（须为空或不存在）")
+        where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--out", help="备份目录（须为空或不存在）")
+        where.add_argument(
+            "--nightly",
+            action="store_true",
+            help="在 LOUDONG_BACKUP_DIR 下新建一份，只保留最近 LOUDONG_BACKUP_KEEP 份（定时任务用）",
+        )
 
-    def handle(self, *args, out, **options):
+    def handle(self, *args, out, nightly, **options):
         try:
-            manifest = backup(Path(out))
-        except BackupError as exc:
+            if nightly:
+                made, removed = backups.nightly()
+                out = str(made)
+                manifest = json.loads((made / "manifest.json").read_text())
+                if removed:
+                    self.stdout.write(f"已删除较早的备份 {len(removed)} 份")
+            else:
+                manifest = backups.backup(Path(out))
+        except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
         rows = sum(manifest["tables"].values())
         self.stdout.write(
