@@ -37,10 +37,10 @@ def attachment2(filters):
         chart="bar",
         note="点击柱形打开附件2 进度情况统计表（可导出）",
     )
-    monthly = []
-    for day in filters.months():
-        total = exports.progress_rows(communities, since=since, until=day)[-1]
-        monthly.append([f"{day:%Y-%m}", total.buildings, total.after])
+    monthly = [
+        [f"{day:%Y-%m}", buildings, leaders]
+        for day, buildings, leaders in exports.progress_by_day(communities, filters.months())
+    ]
     note = ""
     if campaign:
         left = (campaign.deadline - filters.today).days

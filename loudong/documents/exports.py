@@ -175,6 +175,40 @@ def _in_force(day: dt.date) -> Q:
     return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
 
 
+def progress_by_day(communities, days) -> list[tuple[dt.date, int, int]]:
+    """The 合计 row's 楼栋数 and 优化整合后楼栋长数 on each of ``days`` — what
+    ``progress_rows(…, until=day)[-1]`` gives, for many days in two queries (the dashboard's
+    month-end line: two years were 48 queries)."""
+    from collections import Counter
+
+    from loudong.roster.models import Appointment
+    from loudong.territory.models import Building
+
+    ids = [c.pk for c in communities]
+    spans = Counter(
+        Building.objects.filter(community_id__in=ids).values_list("listed_from", "listed_until")
+    )
+    held = list(
+        Appointment.objects.filter(community_id__in=ids, post__kind="building_leader")
+        .values_list("community_id", "person_id", "start", "end")
+        .distinct()
+    )
+    out = []
+    for day in days:
+        buildings = sum(
+            n
+            for (start, end), n in spans.items()
+            if (start is None or start <= day) and (end is None or end >= day)
+        )
+        people = {
+            (community, person)
+            for community, person, start, end in held
+            if start <= day and (end is None or end >= day)
+        }
+        out.append((day, buildings, len(people)))
+    return out
+
+
 def progress_rows(communities, *, since: dt.date, until: dt.date) -> list[ProgressRow]:
     """Attachment 2 for ``communities`` over [since, until], with a 合计 row.
 

@@ -148,22 +148,11 @@ def _flush(batch, stage_model):
 # -- the queue --------------------------------------------------------------------------------
 
 
-def child_queue(n: int) -> dict:
-    _setup_django()
-    from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
-
-    if connection.vendor != "postgresql":
-        raise SystemExit(
-            "队列基准须在 PostgreSQL 上运行：bin/with-throwaway-postgres python -m loudong.fieldwork.bench --queue N"
-        )
-    rows, admin, profile, categories = _world(20)
-    rng = random.Random(2)
-    now = timezone.now()
-    # Three years of a subdistrict's incidents: most closed long ago; the open ones and those
-    # awaiting a rating are recent (the sweep moves overdue ones every five minutes, so few stay
-    # overdue, at the top).
+def write_incidents(cursor, n, places, categories, profile, rng, now) -> None:
+    """``n`` incidents by COPY (PostgreSQL), spread over ``places`` — tuples of (community,
+    compound, building, grid code): three years of a subdistrict's incidents, most closed long
+    ago (with their resolution and closing times); the open ones and those awaiting a rating are
+    recent (the sweep moves overdue ones every five minutes, so few stay overdue, at the top)."""
     statuses = ["closed"] * 95 + ["merged"] * 2 + ["resolved"] + ["new", "accepted", "in_progress"]
     levels = ["community"] * 6 + ["subdistrict"] * 3 + ["building_leader"]
     columns = [
@@ -196,52 +185,74 @@ def child_queue(n: int) -> dict:
         "updated",
         "grid_code",
         "place_text",
+        "resolved_at",
+        "closed_at",
     ]
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        sql = f"COPY fieldwork_incident ({', '.join(columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for k in range(n):
-                community, compound, building, _worker = rows[k % len(rows)]
-                status = rng.choice(statuses)
-                open_ = status not in ("closed", "merged", "resolved")
-                recent = open_ or status == "resolved"
-                span = 60 * 24 * (20 if recent else 365 * 3)
-                created = now - dt.timedelta(minutes=rng.randint(0, span))
-                due = created + dt.timedelta(days=rng.randint(1, 8)) if open_ else None
-                copy.write_row(
-                    (
-                        community.pk,
-                        compound.pk,
-                        building.pk,
-                        rng.choice(categories).pk,
-                        rng.choice(["normal"] * 8 + ["major", "urgent"]),
-                        "基准测试事件",
-                        "",
-                        "worker",
-                        "",
-                        status,
-                        rng.choice(levels),
-                        created,
-                        due,
-                        0,
-                        "",
-                        False,
-                        False,
-                        False,
-                        "",
-                        "",
-                        "",
-                        False,
-                        0,
-                        profile.name,
-                        profile.version,
-                        created,
-                        created,
-                        "",
-                        "",
-                    )
+    sql = f"COPY fieldwork_incident ({', '.join(columns)}) FROM STDIN"
+    with cursor.cursor.copy(sql) as copy:
+        for k in range(n):
+            community, compound, building, grid_code = places[k % len(places)]
+            status = rng.choice(statuses)
+            open_ = status not in ("closed", "merged", "resolved")
+            recent = open_ or status == "resolved"
+            span = 60 * 24 * (20 if recent else 365 * 3)
+            created = now - dt.timedelta(minutes=rng.randint(0, span))
+            due = created + dt.timedelta(days=rng.randint(1, 8)) if open_ else None
+            resolved = None if open_ else created + dt.timedelta(hours=rng.randint(1, 24 * 20))
+            closed = resolved + dt.timedelta(days=3) if status == "closed" else None
+            copy.write_row(
+                (
+                    community.pk,
+                    compound.pk,
+                    building.pk,
+                    rng.choice(categories).pk,
+                    rng.choice(["normal"] * 8 + ["major", "urgent"]),
+                    "基准测试事件",
+                    "",
+                    "worker",
+                    "",
+                    status,
+                    rng.choice(levels),
+                    created,
+                    due,
+                    0,
+                    "",
+                    False,
+                    False,
+                    False,
+                    "",
+                    "",
+                    "",
+                    False,
+                    0,
+                    profile.name,
+                    profile.version,
+                    created,
+                    created,
+                    grid_code,
+                    "",
+                    resolved,
+                    closed,
                 )
+            )
+
+
+def child_queue(n: int) -> dict:
+    _setup_django()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        raise SystemExit(
+            "队列基准须在 PostgreSQL 上运行：bin/with-throwaway-postgres python -m loudong.fieldwork.bench --queue N"
+        )
+    rows, admin, profile, categories = _world(20)
+    rng = random.Random(2)
+    started = time.perf_counter()
+    places = [(community, compound, building, "") for community, compound, building, _ in rows]
+    with connection.cursor() as cursor:
+        write_incidents(cursor, n, places, categories, profile, rng, timezone.now())
         # What autovacuum would have done by the time a million rows exist.
         cursor.execute("VACUUM ANALYZE fieldwork_incident")
     generated = time.perf_counter() - started

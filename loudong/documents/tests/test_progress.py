@@ -134,3 +134,21 @@ class ProgressCampaignTestCase(DocumentsTestCase):
         early = self.client.get("/documents/progress/", {"until": "2021-09-08"}).context["rows"][0]
         now = self.client.get("/documents/progress/", {"until": "2026-06-30"}).context["rows"][0]
         self.assertEqual(now.buildings, early.buildings + 1)
+
+    def test_the_dashboards_month_ends_agree_with_the_statistics_table(self):
+        """The dashboard's line reads ``progress_by_day`` (two queries for any number of months);
+        every month end gives what the 附件2 table gives for that date."""
+        from loudong.documents.exports import progress_by_day, progress_rows
+        from loudong.territory.models import Region
+
+        late = make_building(self.compound_a, "9号楼")
+        type(late).objects.filter(pk=late.pk).update(listed_from=dt.date(2024, 5, 1))
+        communities = list(Region.objects.filter(level="community").order_by("path"))
+        days = [dt.date(2019, 6, 30), dt.date(2021, 9, 7), dt.date(2021, 9, 8), dt.date(2024, 4, 30)]
+        days += [dt.date(2024, 5, 1), dt.date(2026, 6, 30)]
+        with self.assertNumQueries(2):
+            line = progress_by_day(communities, days)
+        for day, buildings, leaders in line:
+            total = progress_rows(communities, since=day, until=day)[-1]
+            self.assertEqual((buildings, leaders), (total.buildings, total.after), day)
+        self.assertEqual([n for _, _, n in line], [3, 3, 4, 4, 4, 4])
