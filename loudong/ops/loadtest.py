@@ -5,12 +5,13 @@
 Each virtual user logs in once (Django's login form) and then, until the time is up, does what
 its role does every day, with a think time between requests (1–3 s, like a person reading):
 
-- 社区工作者 (``shequ_a``/``shequ_b``): lists of posts and households, a name search, a post page,
-  the API's household list;
+- 社区工作者 (``shequ_a``/``shequ_b``): lists of posts and households, a name search, the
+  compliance page, the API's household list, the workbench, the incident queue, a dashboard;
 - 楼栋长 (``loudongzhang``): the phone home, posting a visit and an incident through the API with
   an ``Idempotency-Key`` (field work), reading their incidents;
-- 街道管理员 (``jiedao``): the Attachment 2 table, the API's appointments, an .xlsx export;
-- 区民政局 (``minzheng``): the documents page and a masked filing list.
+- 街道管理员 (``jiedao``): the Attachment 2 table, the API's appointments, an .xlsx export, the
+  workbench, the overview and incident dashboards, the payroll page;
+- 区民政局 (``minzheng``): the documents page, a masked filing list and two dashboards.
 
 It stops by itself and prints the request count, error count, p50/p95/p99 per role and overall,
 against PRODUCT.md's target (p95 ≤ 500 ms, 0 errors). Standard library only, threads with
@@ -127,6 +128,9 @@ def worker_tasks(ctx):
         ),
         lambda s: _get(s, f"/api/v1/households?community={s.community}&limit=50"),
         lambda s: _get(s, "/roster/compliance/"),
+        lambda s: _get(s, "/"),
+        lambda s: _get(s, "/fieldwork/"),
+        lambda s: _get(s, "/reports/visits/"),
     ]
 
 
@@ -177,6 +181,10 @@ def admin_tasks(ctx):
         lambda s: _get(s, "/api/v1/appointments?limit=100"),
         lambda s: _get(s, "/documents/filings/leaders.xlsx"),
         lambda s: _get(s, "/roster/?vacant=on"),
+        lambda s: _get(s, "/"),
+        lambda s: _get(s, "/reports/overview/"),
+        lambda s: _get(s, "/reports/incidents/"),
+        lambda s: _get(s, "/payroll/"),
     ]
 
 
@@ -184,6 +192,8 @@ def civil_tasks(ctx):
     return [
         lambda s: _get(s, "/documents/"),
         lambda s: _get(s, "/documents/filings/adjusted-concurrent.xlsx"),
+        lambda s: _get(s, "/reports/overview/"),
+        lambda s: _get(s, "/reports/leaders/"),
     ]
 
 
