@@ -43,7 +43,7 @@ def build(households: int, per_community: int, stdout=print) -> dict:
     from loudong.territory.models import Building, Household, Region, Unit
 
     posts_total = households // HOUSEHOLDS_PER_GRID
-    n_communities = max(1, round(posts_total / per_community))
+    n_communities = max(1, -(-posts_total // per_community))  # the last one ≤ per_community
     district = Region.objects.create(level="district", name="贵池区", code="341702")
     sub = Region.objects.create(
         level="subdistrict", name="池阳街道", parent=district, code="341702001"

@@ -85,7 +85,9 @@ def visits(posts, recorded_by, rng) -> int:
 
     first = dt.date(2025, 1, 3)
     days = [first + dt.timedelta(days=14 * k) for k in range(50)]
-    visit_cols = "community_id, compound_id, person_id, recorded_by_id, date, companions, notes, created"
+    visit_cols = (
+        "community_id, compound_id, person_id, recorded_by_id, date, companions, notes, created"
+    )
     seen_cols = "visit_id, household_id, community_id, post_id, person_id, date, grid_code"
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM fieldwork_visit")

@@ -144,7 +144,12 @@ class ProgressCampaignTestCase(DocumentsTestCase):
         late = make_building(self.compound_a, "9号楼")
         type(late).objects.filter(pk=late.pk).update(listed_from=dt.date(2024, 5, 1))
         communities = list(Region.objects.filter(level="community").order_by("path"))
-        days = [dt.date(2019, 6, 30), dt.date(2021, 9, 7), dt.date(2021, 9, 8), dt.date(2024, 4, 30)]
+        days = [
+            dt.date(2019, 6, 30),
+            dt.date(2021, 9, 7),
+            dt.date(2021, 9, 8),
+            dt.date(2024, 4, 30),
+        ]
         days += [dt.date(2024, 5, 1), dt.date(2026, 6, 30)]
         with self.assertNumQueries(2):
             line = progress_by_day(communities, days)
