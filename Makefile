@@ -116,6 +116,7 @@ bench: setup
 	$(BIN)/python -m loudong.payroll.bench
 	env -u DATABASE_URL $(BIN)/python -m loudong.fieldwork.bench --sweep 100000
 	bin/with-throwaway-postgres $(BIN)/python -m loudong.fieldwork.bench --queue 1000000
+	bin/with-throwaway-postgres $(BIN)/python -m loudong.reports.bench
 
 clean:
 	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles

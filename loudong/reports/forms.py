@@ -30,10 +30,31 @@ class FilterForm(forms.Form):
         if grids is None:
             del self.fields["grid"]
         else:
-            self.fields["grid"].queryset = grids
-            self.fields["grid"].label_from_instance = lambda g: (
-                f"{g.community.name} 第{g.number}网格"
-            )
+            field = self.fields["grid"]
+            field.queryset = grids  # what validates: any grid in scope, looked up by its code
+            field.widget.choices = self._grid_options(grids, communities)
+
+    def _grid_options(self, grids, communities):
+        """What the grid box offers: the grids of the chosen community (or of the user's only
+        one), plus the grid asked for. A subdistrict has thousands of grids — listing them all
+        made the page take seconds to render and the box useless — so without a community the
+        box asks for one first."""
+        community = str(self.data.get("community") or "")
+        if community.isdigit() and len(community) <= 18:
+            shown = grids.filter(community_id=int(community))
+        elif communities.count() == 1:
+            shown = grids
+        else:
+            shown = grids.none()
+        asked = str(self.data.get("grid") or "")[:20]
+        if asked:
+            shown = shown | grids.filter(code=asked)
+        empty = (
+            "全部网格" if community or communities.count() == 1 else "全部网格（先选社区再选网格）"
+        )
+        return [("", empty)] + [
+            (g.code, f"{g.community.name} 第{g.number}网格") for g in shown.distinct()
+        ]
 
     def clean(self):
         data = super().clean()

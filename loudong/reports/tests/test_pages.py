@@ -68,6 +68,27 @@ class ReportsTestCase(RosterTestCase):
             {"有楼栋长": [0], "空缺": [1]},
         )
 
+    def test_the_grid_box_offers_the_chosen_communitys_grids_only(self):
+        def options(r):
+            return re.findall(
+                r'<option value="(\d+)"',
+                r.content.decode().split('name="grid"')[1].split("</select>")[0],
+            )
+
+        self.login(self.jiedao)
+        self.assertEqual(options(self.client.get("/reports/coverage/")), [])
+        r = self.client.get(f"/reports/coverage/?community={self.community_a.pk}")
+        self.assertEqual(options(r), [self.code_a1, self.code_a2])
+        # a grid asked for without its community still filters, and is the one offered
+        r = self.client.get(f"/reports/coverage/?grid={self.code_b1}")
+        self.assertEqual(options(r), [self.code_b1])
+        self.assertEqual(specs(r)["coverage-now"]["categories"], ["杏花村社区"])
+        # a 社区工作者 has one community: its grids without choosing it
+        self.login(self.shequ_a)
+        self.assertEqual(
+            options(self.client.get("/reports/coverage/")), [self.code_a1, self.code_a2]
+        )
+
     def test_a_bad_period_is_a_clear_400(self):
         self.login(self.shequ_a)
         r = self.client.get("/reports/coverage/?since=2026-05-01&until=2026-04-01")
