@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loudong.community import views
+from loudong.community import meeting_views, views
 
 app_name = "community"
 
@@ -8,4 +8,18 @@ urlpatterns = [
     path("groups/", views.groups, name="groups"),
     path("communities/<id:pk>/groups/new/", views.register, name="register_group"),
     path("groups/<id:pk>/deactivate/", views.deactivate, name="deactivate_group"),
+    # 定期协商 (issue 14)
+    path("meetings/", meeting_views.meetings, name="meetings"),
+    path("meetings/new/", meeting_views.meeting_new, name="meeting_new"),
+    path("meetings/schedule/", meeting_views.schedule, name="meeting_schedule"),
+    path("meetings/<id:pk>/", meeting_views.meeting, name="meeting"),
+    path("meetings/<id:pk>/print/", meeting_views.meeting_print, name="meeting_print"),
+    path("meetings/<id:pk>/attendance/", meeting_views.attendance, name="meeting_attendance"),
+    path("meetings/<id:pk>/minutes/", meeting_views.minutes, name="meeting_minutes"),
+    path("meetings/<id:pk>/approve/", meeting_views.approve, name="meeting_approve"),
+    path("meetings/<id:pk>/revise/", meeting_views.revise, name="meeting_revise"),
+    path("meetings/<id:pk>/cancel/", meeting_views.cancel, name="meeting_cancel"),
+    path("meetings/<id:pk>/decisions/new/", meeting_views.decision_add, name="decision_add"),
+    path("decisions/<id:pk>/progress/", meeting_views.decision_progress, name="decision_progress"),
+    path("decisions/<id:pk>/incident/", meeting_views.decision_incident, name="decision_incident"),
 ]

@@ -284,6 +284,7 @@ def report_incident(
     resolution: str = "",
     photos=(),
     visit=None,
+    source_group=None,
     resident_board=None,
     idempotency_key: str | None = None,
     now=None,
@@ -350,6 +351,9 @@ def report_incident(
     except PhoneError as exc:
         raise Refused(f"回访电话：{exc}") from None
 
+    if source_group is not None and source_group.community_id != community.pk:
+        raise Refused("来源工作群：不是该社区登记的工作群")
+
     def create():
         incident = probe
         incident.description = description
@@ -359,6 +363,7 @@ def report_incident(
         incident.reporter_user = acting_user if kind != Incident.Reporter.RESIDENT else None
         incident.reporter_phone = reporter_phone
         incident.visit = visit
+        incident.source_group = source_group
         incident.profile_name, incident.profile_version = profile.name, profile.version
         incident.created = now
         incident.created_by = incident.reporter_user
