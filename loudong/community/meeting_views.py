@@ -191,7 +191,7 @@ def _convene_form(request, community, data=None):
 
 @login_required
 def meeting_new(request):
-    community, communities = _community(request)
+    community, _ = _community(request)
     if request.method == "POST":
         form = _convene_form(request, community, request.POST)
         if form.is_valid():

@@ -260,8 +260,8 @@ class Ratings:
     """The 三长's voice (seed 004 §四.13: "测评服务活动成效、评价物业服务质量时，要充分听取“三长”意见")."""
 
     property_period: str  # none | month | quarter | half_year
-    property_questions: tuple["Question", ...]
-    activity_questions: tuple["Question", ...]
+    property_questions: tuple[Question, ...]
+    activity_questions: tuple[Question, ...]
     rater_kinds: tuple[str, ...]
 
 

@@ -11,7 +11,7 @@ from loudong.community.models import Decision, Meeting, MinutesRevision
 from loudong.community.tests.life import LifeTestCase, flip
 from loudong.fieldwork.models import Incident
 
-NOW = dt.datetime(2026, 11, 10, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @time_machine.travel(NOW, tick=False)
