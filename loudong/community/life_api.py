@@ -334,3 +334,61 @@ def decision_progress(request, decision_id: DbInt, payload: ProgressIn):
         acting_user=request.user,
         request=request,
     )
+
+
+# -- groups ---------------------------------------------------------------------------------------
+
+
+class GroupOut(Schema):
+    id: int
+    community: str
+    name: str
+    level: str
+    kind: str
+    grid: str
+    building: int | None
+    unit: int | None
+    owner: str
+    member_count: int | None
+    has_qr: bool
+    has_robot: bool
+    active: bool
+
+    @staticmethod
+    def resolve_community(obj):
+        return obj.community.code
+
+    @staticmethod
+    def resolve_grid(obj):
+        return obj.grid_code
+
+    @staticmethod
+    def resolve_building(obj):
+        return obj.building_id
+
+    @staticmethod
+    def resolve_unit(obj):
+        return obj.unit_id
+
+    @staticmethod
+    def resolve_has_qr(obj):
+        return bool(obj.qr_image)
+
+
+@router.get("/groups", response={200: list[GroupOut], **READ})
+@paginate(Pagination)
+def list_groups(
+    request, community: str | None = None, level: str | None = None, active: bool | None = None
+):
+    """The registered work groups (信息反馈制度, seed 004 §三.10); the webhook is never returned."""
+    from loudong.community.models import ChatGroup
+
+    _plain(community=community, level=level)
+    rows = ChatGroup.objects.visible_to(request.user).select_related("community")
+    if community:
+        rows = rows.filter(community=community_by_code(request.user, community))
+    if level:
+        rows = rows.filter(level=level)
+    if active is not None:
+        rows = rows.filter(active=active)
+    return rows.order_by("community_id", "level", "name", "id")

@@ -8,6 +8,9 @@ urlpatterns = [
     path("groups/", views.groups, name="groups"),
     path("communities/<id:pk>/groups/new/", views.register, name="register_group"),
     path("groups/<id:pk>/deactivate/", views.deactivate, name="deactivate_group"),
+    path("groups/<id:pk>/update/", views.update, name="update_group"),
+    path("groups/<id:pk>/qr/", views.qr, name="group_qr"),
+    path("groups/coverage/", views.coverage, name="groups_coverage"),
     # 定期协商 (issue 14)
     path("meetings/", meeting_views.meetings, name="meetings"),
     path("meetings/new/", meeting_views.meeting_new, name="meeting_new"),

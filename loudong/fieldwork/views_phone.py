@@ -207,6 +207,16 @@ def _places(area):
     return [(f"b{b.pk}", str(b)) for b in buildings], {b.pk: b for b in buildings}
 
 
+def _groups(area) -> dict:
+    """The active work groups of the leader's communities (for 来源工作群), by id."""
+    from loudong.community.models import ChatGroup
+
+    rows = ChatGroup.objects.filter(community_id__in=area.community_ids, active=True).order_by(
+        "level", "name"
+    )
+    return {g.pk: g for g in rows}
+
+
 @never_cache
 @login_required
 def report(request):
@@ -216,11 +226,13 @@ def report(request):
         return page
     profile = profile_for(area.person.community)
     places, buildings = _places(area)
+    groups = _groups(area)
     form = IncidentForm(
         request.POST or None,
         request.FILES or None,
         categories=category_rows.choices(profile),
         places=places,
+        groups=[(g.pk, g.name) for g in groups.values()],
     )
     context = {"form": form, "area": area, "ladder_next": profile.fieldwork.ladder[1:2]}
     if request.method != "POST":
@@ -242,6 +254,7 @@ def report(request):
             photos=data["photos"],
             then=then,
             resolution=data["resolution"],
+            source_group=groups.get(data.get("group")),
             idempotency_key=_key(request, form),
             request=request,
         )
