@@ -12,9 +12,9 @@ from loudong.accounts.access import get_object_for_user, scope_for
 from loudong.accounts.roles import Cap
 from loudong.community import actions
 from loudong.community.forms import ChatGroupForm, GroupUpdateForm
+from loudong.community.models import ChatGroup
 from loudong.fieldwork.access import body_community_ids
 from loudong.fieldwork.actions.common import Refused
-from loudong.community.models import ChatGroup
 from loudong.territory.models import Region
 
 
