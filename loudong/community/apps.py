@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CommunityConfig(AppConfig):
     name = "loudong.community"
     verbose_name = "社区共治"
+
+    def ready(self):
+        from loudong.community.branches import branch_member_users
+        from loudong.fieldwork.hooks import party_branch_members
+
+        # The 小区党支部 level of the incident ladder is the branch's committee (004 §三.10).
+        party_branch_members.provide(branch_member_users)

@@ -392,3 +392,65 @@ def list_groups(
     if active is not None:
         rows = rows.filter(active=active)
     return rows.order_by("community_id", "level", "name", "id")
+
+
+# -- party branches -------------------------------------------------------------------------------
+
+
+class BranchMemberOut(Schema):
+    person: int
+    name: str
+    role: str
+    since: dt.date
+
+    @staticmethod
+    def resolve_person(obj):
+        return obj.person_id
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.person.name
+
+
+class BranchOut(Schema):
+    id: int
+    community: str
+    name: str
+    compounds: list[int]
+    founded: dt.date | None
+    members: list[BranchMemberOut]
+    meetings: int
+
+    @staticmethod
+    def resolve_community(obj):
+        return obj.community.code
+
+    @staticmethod
+    def resolve_compounds(obj):
+        return [c.pk for c in obj.compounds.all()]
+
+    @staticmethod
+    def resolve_members(obj):
+        return [m for m in obj.members.all() if m.until is None]
+
+    @staticmethod
+    def resolve_meetings(obj):
+        return len(obj.meetings.all())
+
+
+@router.get("/party-branches", response={200: list[BranchOut], **READ})
+@paginate(Pagination)
+def list_party_branches(request, community: str | None = None):
+    """小区党支部 with their current members (书记、委员、党员; seed 004 §一.3) — workers' scope."""
+    from loudong.community.models import PartyBranch
+    from loudong.fieldwork.access import body_community_ids
+
+    _plain(community=community)
+    rows = (
+        PartyBranch.objects.filter(community_id__in=body_community_ids(request.user))
+        .select_related("community")
+        .prefetch_related("compounds", "members__person", "meetings")
+    )
+    if community:
+        rows = rows.filter(community=community_by_code(request.user, community))
+    return rows.order_by("community_id", "name", "id")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loudong.community import meeting_views, views
+from loudong.community import branch_views, meeting_views, views
 
 app_name = "community"
 
@@ -25,4 +25,13 @@ urlpatterns = [
     path("meetings/<id:pk>/decisions/new/", meeting_views.decision_add, name="decision_add"),
     path("decisions/<id:pk>/progress/", meeting_views.decision_progress, name="decision_progress"),
     path("decisions/<id:pk>/incident/", meeting_views.decision_incident, name="decision_incident"),
+    # 小区党支部 and 交叉任职
+    path("branches/", branch_views.branches, name="branches"),
+    path("branches/new/", branch_views.branch_new, name="branch_new"),
+    path("branches/seats/new/", branch_views.seat_new, name="seat_new"),
+    path("branches/compliance/", branch_views.compliance, name="branch_compliance"),
+    path("branches/<id:pk>/", branch_views.branch, name="branch"),
+    path("branches/<id:pk>/members/new/", branch_views.member_new, name="branch_member_new"),
+    path("branches/<id:pk>/meetings/new/", branch_views.branch_meeting, name="branch_meeting"),
+    path("branch-members/<id:pk>/end/", branch_views.member_end, name="branch_member_end"),
 ]
