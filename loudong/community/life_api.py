@@ -454,3 +454,66 @@ def list_party_branches(request, community: str | None = None):
     if community:
         rows = rows.filter(community=community_by_code(request.user, community))
     return rows.order_by("community_id", "name", "id")
+
+
+# -- property ratings -----------------------------------------------------------------------------
+
+
+class RatingOut(Schema):
+    id: int
+    community: str
+    kind: str
+    title: str
+    period: str
+    status: str
+    activity: int | None
+    answers: int
+    results: list[dict]
+
+    @staticmethod
+    def resolve_community(obj):
+        return obj.community.code
+
+    @staticmethod
+    def resolve_activity(obj):
+        return obj.activity_id
+
+    @staticmethod
+    def resolve_answers(obj):
+        return obj.answers.count()
+
+    @staticmethod
+    def resolve_results(obj):
+        from loudong.community.ratings import results
+
+        return [
+            {
+                "compound": r["compound"].pk if r["compound"] else None,
+                "compound_name": r["compound"].name if r["compound"] else "",
+                "answers": r["answers"],
+                "mean": r["mean"],
+                "questions": [{"code": q["code"], "mean": q["mean"]} for q in r["questions"]],
+            }
+            for r in results(obj)
+        ]
+
+
+@router.get("/property-ratings", response={200: list[RatingOut], **READ})
+@paginate(Pagination)
+def list_property_ratings(
+    request, community: str | None = None, period: str | None = None, kind: str = "property"
+):
+    """The 三长's rating rounds (004 §四.13) with results per compound and period — workers'
+    scope. ``kind=activity`` lists the service-activity rounds."""
+    from loudong.community.models import RatingRound
+    from loudong.fieldwork.access import body_community_ids
+
+    _plain(community=community, period=period, kind=kind)
+    rows = RatingRound.objects.filter(
+        community_id__in=body_community_ids(request.user), kind=kind
+    ).select_related("community")
+    if community:
+        rows = rows.filter(community=community_by_code(request.user, community))
+    if period:
+        rows = rows.filter(period=period)
+    return rows.order_by("-opened", "-id")

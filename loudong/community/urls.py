@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loudong.community import branch_views, meeting_views, views
+from loudong.community import branch_views, meeting_views, property_views, views, voice_views
 
 app_name = "community"
 
@@ -34,4 +34,20 @@ urlpatterns = [
     path("branches/<id:pk>/members/new/", branch_views.member_new, name="branch_member_new"),
     path("branches/<id:pk>/meetings/new/", branch_views.branch_meeting, name="branch_meeting"),
     path("branch-members/<id:pk>/end/", branch_views.member_end, name="branch_member_end"),
+    # 物业、业委会 supervision and the 三长's ratings
+    path("property/", property_views.property_page, name="property"),
+    path("property/bodies/new/", property_views.body_new, name="body_new"),
+    path("property/notes/new/", property_views.note_new, name="note_new"),
+    path("ratings/new/", property_views.round_new, name="round_new"),
+    path("ratings/<id:pk>/", property_views.rating, name="rating"),
+    path("ratings/<id:pk>/answer/", property_views.rating_answer, name="rating_answer"),
+    path("ratings/<id:pk>/close/", property_views.rating_close, name="rating_close"),
+    path("ratings/<id:pk>/xlsx/", property_views.rating_xlsx, name="rating_xlsx"),
+    # 征集服务群众项目, 测评服务活动成效
+    path("projects/", voice_views.projects, name="projects"),
+    path("projects/new/", voice_views.project_new, name="project_new"),
+    path("projects/<id:pk>/", voice_views.project, name="project"),
+    path("projects/<id:pk>/input/", voice_views.project_input, name="project_input"),
+    path("projects/<id:pk>/decide/", voice_views.project_decide, name="project_decide"),
+    path("activities/new/", voice_views.activity_new, name="activity_new"),
 ]
