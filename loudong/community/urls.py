@@ -1,6 +1,13 @@
 from django.urls import path
 
-from loudong.community import branch_views, meeting_views, property_views, views, voice_views
+from loudong.community import (
+    branch_views,
+    convention_views,
+    meeting_views,
+    property_views,
+    views,
+    voice_views,
+)
 
 app_name = "community"
 
@@ -50,4 +57,14 @@ urlpatterns = [
     path("projects/<id:pk>/input/", voice_views.project_input, name="project_input"),
     path("projects/<id:pk>/decide/", voice_views.project_decide, name="project_decide"),
     path("activities/new/", voice_views.activity_new, name="activity_new"),
+    # 文明公约
+    path("conventions/", convention_views.conventions, name="conventions"),
+    path("conventions/draft/", convention_views.convention_draft, name="convention_draft"),
+    path("conventions/<id:pk>/", convention_views.convention, name="convention"),
+    path("conventions/<id:pk>/print/", convention_views.convention_print, name="convention_print"),
+    path(
+        "convention-revisions/<id:pk>/adopt/",
+        convention_views.convention_adopt,
+        name="convention_adopt",
+    ),
 ]
