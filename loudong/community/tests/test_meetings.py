@@ -183,3 +183,46 @@ class MeetingTestCase(LifeTestCase):
         self.assertEqual(
             self.client.get(f"/community/meetings/{meeting.pk}/approve/").status_code, 405
         )
+
+
+@time_machine.travel(NOW, tick=False)
+class MeetingHomeTestCase(LifeTestCase):
+    def test_the_phone_home_shows_the_meeting_and_owned_decision_in_one_tap(self):
+        meeting = actions.convene_meeting(
+            community=self.community_a,
+            grid_code=self.code_a1,
+            title="11月网格协商会议",
+            starts=NOW + dt.timedelta(days=2),
+            acting_user=self.head_user,
+        )
+        self.login(self.unit_user)
+        home = self.client.get("/fieldwork/m/")
+        self.assertContains(home, "协商会议")
+        self.assertContains(home, meeting.get_absolute_url())
+        self.assertContains(home, "物业监督")
+        self.assertEqual(self.client.get(meeting.get_absolute_url()).status_code, 200)
+
+    def test_the_workbench_lists_grids_due_and_overdue_decisions(self):
+        meeting = actions.convene_meeting(
+            community=self.community_a,
+            grid_code=self.code_a1,
+            title="会议",
+            starts=NOW - dt.timedelta(days=9),
+            acting_user=self.head_user,
+        )
+        meeting = actions.record_attendance(
+            meeting=meeting,
+            attendance={i.pk: "present" for i in meeting.invitees.all()},
+            acting_user=self.head_user,
+        )
+        actions.add_decision(
+            meeting=meeting,
+            text="清理楼道",
+            owner=self.person,
+            due=dt.date(2026, 11, 5),
+            acting_user=self.head_user,
+        )
+        self.login(self.shequ_a)
+        page = self.client.get("/")
+        self.assertContains(page, "本期应召开的协商会议")
+        self.assertContains(page, "超期未完成的会议决定事项")
