@@ -247,8 +247,16 @@ def _detail(request, meeting, status=200, **forms_):
     decisions = list(
         meeting.decisions.select_related("owner", "incident").prefetch_related("updates")
     )
+    failed = forms_.get("incident_form")
     for d in decisions:
         d.may_update = actions.may_update(request.user, d)
+        # One form per decision, each with its own field ids.
+        d.progress_form = ProgressForm(prefix=f"p{d.pk}")
+        d.incident_form = (
+            failed
+            if failed is not None and failed.prefix == f"i{d.pk}"
+            else ToIncidentForm(meeting=meeting, prefix=f"i{d.pk}")
+        )
     context = {
         "meeting": meeting,
         "invitees": meeting.invitees.select_related("person"),
@@ -259,12 +267,11 @@ def _detail(request, meeting, status=200, **forms_):
         "today": timezone.localdate(),
         "attendance_choices": [c for c in meeting.invitees.model.Attendance.choices if c[0]],
         "minutes_form": forms_.get("minutes_form")
-        or MinutesForm(initial={"text": meeting.minutes}),
+        or MinutesForm(prefix="minutes", initial={"text": meeting.minutes}),
         "revise_form": forms_.get("revise_form")
-        or ReviseForm(initial={"text": meeting.current_minutes()}),
-        "decision_form": forms_.get("decision_form") or DecisionForm(meeting=meeting),
-        "incident_form": forms_.get("incident_form") or ToIncidentForm(meeting=meeting),
-        "progress_form": ProgressForm(),
+        or ReviseForm(prefix="revise", initial={"text": meeting.current_minutes()}),
+        "decision_form": forms_.get("decision_form")
+        or DecisionForm(meeting=meeting, prefix="decision"),
         "breadcrumb": [
             {"label": "协商会议", "url": reverse("community:meetings")},
             {"label": meeting.title},
@@ -322,7 +329,7 @@ def attendance(request, pk):
 @login_required
 def minutes(request, pk):
     meeting = _meeting(request, pk)
-    form = MinutesForm(request.POST)
+    form = MinutesForm(request.POST, prefix="minutes")
     if not form.is_valid():
         return _detail(request, meeting, status=400, minutes_form=form)
     try:
@@ -354,7 +361,7 @@ def approve(request, pk):
 @login_required
 def revise(request, pk):
     meeting = _meeting(request, pk)
-    form = ReviseForm(request.POST)
+    form = ReviseForm(request.POST, prefix="revise")
     if not form.is_valid():
         return _detail(request, meeting, status=400, revise_form=form)
     try:
@@ -388,7 +395,7 @@ def cancel(request, pk):
 @login_required
 def decision_add(request, pk):
     meeting = _meeting(request, pk)
-    form = DecisionForm(request.POST, meeting=meeting)
+    form = DecisionForm(request.POST, meeting=meeting, prefix="decision")
     if not form.is_valid():
         return _detail(request, meeting, status=400, decision_form=form)
     try:
@@ -414,7 +421,7 @@ def _decision(request, pk) -> Decision:
 @login_required
 def decision_progress(request, pk):
     decision = _decision(request, pk)
-    form = ProgressForm(request.POST)
+    form = ProgressForm(request.POST, prefix=f"p{decision.pk}")
     if not form.is_valid():
         messages.error(request, "进展：请填写 0–100 的进度和进展说明")
         return _detail(request, decision.meeting, status=400)
@@ -432,7 +439,7 @@ def decision_progress(request, pk):
 @login_required
 def decision_incident(request, pk):
     decision = _decision(request, pk)
-    form = ToIncidentForm(request.POST, meeting=decision.meeting)
+    form = ToIncidentForm(request.POST, meeting=decision.meeting, prefix=f"i{decision.pk}")
     if not form.is_valid():
         return _detail(request, decision.meeting, status=400, incident_form=form)
     try:

@@ -25,7 +25,6 @@ def meeting_items(user, today):
         .order_by("starts")
         .distinct()[:5]
     )
-    attended = MeetingInvitee.objects.filter(person=person).count()
     if upcoming:
         first = upcoming[0]
         items.append(
@@ -36,8 +35,15 @@ def meeting_items(user, today):
                 len(upcoming),
             )
         )
-    elif attended:
-        items.append(PhoneItem("协商会议", reverse("community:meetings"), "暂无待开会议"))
+    else:
+        invited = MeetingInvitee.objects.filter(person=person).exists()
+        items.append(
+            PhoneItem(
+                "协商会议",
+                reverse("community:meetings"),
+                "查看会议和决定事项" if invited else "召集或查看协商会议",
+            )
+        )
     mine = Decision.objects.filter(owner=person).exclude(status=Decision.Status.DONE)
     n = mine.count()
     if n:

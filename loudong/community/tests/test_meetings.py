@@ -68,13 +68,17 @@ class MeetingTestCase(LifeTestCase):
         for text in ("清理1号楼楼道堆物", "协调物业确定充电桩位置"):
             r = self.client.post(
                 f"/community/meetings/{meeting.pk}/decisions/new/",
-                {"text": text, "owner": self.person.pk, "due": "2026-11-30"},
+                {
+                    "decision-text": text,
+                    "decision-owner": self.person.pk,
+                    "decision-due": "2026-11-30",
+                },
             )
             self.assertEqual(r.status_code, 302, r.content.decode()[:500])
         first, second = Decision.objects.order_by("pk")
         r = self.client.post(
             f"/community/decisions/{second.pk}/incident/",
-            {"category": "property", "building": self.b1.pk},
+            {f"i{second.pk}-category": "property", f"i{second.pk}-building": self.b1.pk},
         )
         self.assertEqual(r.status_code, 302, r.content.decode()[:800])
         second.refresh_from_db()
@@ -87,7 +91,8 @@ class MeetingTestCase(LifeTestCase):
         # The owner reports progress until done.
         self.login(self.leader)
         r = self.client.post(
-            f"/community/decisions/{first.pk}/progress/", {"progress": 100, "note": "已清理"}
+            f"/community/decisions/{first.pk}/progress/",
+            {f"p{first.pk}-progress": 100, f"p{first.pk}-note": "已清理"},
         )
         self.assertEqual(r.status_code, 302)
         first.refresh_from_db()
@@ -100,7 +105,7 @@ class MeetingTestCase(LifeTestCase):
         before = AuditEvent.objects.count()
         r = self.client.post(
             f"/community/meetings/{meeting.pk}/decisions/new/",
-            {"text": "清理楼道", "owner": "", "due": "2026-11-30"},
+            {"decision-text": "清理楼道", "decision-owner": "", "decision-due": "2026-11-30"},
         )
         self.assertEqual(r.status_code, 400)
         self.assertContains(r, "每项决定都要指定责任人", status_code=400)
@@ -111,14 +116,18 @@ class MeetingTestCase(LifeTestCase):
         self.convene()
         meeting = self.hold(self.meeting())
         url = f"/community/meetings/{meeting.pk}"
-        self.assertEqual(self.client.post(f"{url}/minutes/", {"text": "议定两项"}).status_code, 302)
+        self.assertEqual(
+            self.client.post(f"{url}/minutes/", {"minutes-text": "议定两项"}).status_code, 302
+        )
         self.assertEqual(self.client.post(f"{url}/approve/").status_code, 302)
-        r = self.client.post(f"{url}/minutes/", {"text": "改写"})
+        r = self.client.post(f"{url}/minutes/", {"minutes-text": "改写"})
         self.assertContains(r, "会议纪要已审定，不能直接修改", status_code=400)
         meeting.refresh_from_db()
         self.assertEqual(meeting.minutes, "议定两项")
         self.assertFalse(MinutesRevision.objects.exists())
-        r = self.client.post(f"{url}/revise/", {"text": "议定两项（补记出席）", "reason": "补记"})
+        r = self.client.post(
+            f"{url}/revise/", {"revise-text": "议定两项（补记出席）", "revise-reason": "补记"}
+        )
         self.assertEqual(r.status_code, 302)
         meeting.refresh_from_db()
         self.assertEqual(meeting.minutes, "议定两项")
@@ -146,7 +155,9 @@ class MeetingTestCase(LifeTestCase):
         for user in (self.shequ_b, self.minzheng, self.outsider, self.leader2):
             self.login(user)
             self.assertEqual(self.client.get(meeting.get_absolute_url()).status_code, 404, user)
-            r = self.client.post(f"/community/meetings/{meeting.pk}/minutes/", {"text": "x"})
+            r = self.client.post(
+                f"/community/meetings/{meeting.pk}/minutes/", {"minutes-text": "x"}
+            )
             self.assertEqual(r.status_code, 404, user)
 
     def test_civil_affairs_has_no_meetings_page(self):
