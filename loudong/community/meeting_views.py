@@ -131,6 +131,22 @@ def _community(request):
 
 
 @login_required
+def index(request):
+    """三长机制: the hub of the community's mechanisms (seed 004 §三)."""
+    community, communities = _community(request)
+    return render(
+        request,
+        "community/index.html",
+        {
+            "community": community,
+            "communities": communities,
+            "is_body": can_edit(request.user, community),
+            "breadcrumb": [{"label": "三长机制"}],
+        },
+    )
+
+
+@login_required
 def meetings(request):
     community, communities = _community(request)
     today = timezone.localdate()

@@ -12,6 +12,7 @@ from loudong.community import (
 app_name = "community"
 
 urlpatterns = [
+    path("", meeting_views.index, name="index"),
     path("groups/", views.groups, name="groups"),
     path("communities/<id:pk>/groups/new/", views.register, name="register_group"),
     path("groups/<id:pk>/deactivate/", views.deactivate, name="deactivate_group"),

@@ -237,3 +237,10 @@ class MeetingHomeTestCase(LifeTestCase):
         page = self.client.get("/")
         self.assertContains(page, "本期应召开的协商会议")
         self.assertContains(page, "超期未完成的会议决定事项")
+
+
+class IndexTestCase(LifeTestCase):
+    def test_the_hub_is_for_workers_and_leaders_not_civil_affairs(self):
+        for user, status in ((self.shequ_a, 200), (self.head_user, 200), (self.minzheng, 404)):
+            self.login(user)
+            self.assertEqual(self.client.get("/community/").status_code, status)

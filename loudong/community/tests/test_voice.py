@@ -95,3 +95,18 @@ class VoiceTestCase(LifeTestCase):
         self.assertFalse(ProjectInput.objects.exists())
         project.refresh_from_db()
         self.assertEqual(project.status, "proposed")
+
+
+class QuestionnaireSchemaTestCase(LifeTestCase):
+    def test_duplicate_codes_and_unscored_questions_are_refused(self):
+        from loudong.policy.schema import read_builtin, validate_profile
+
+        data = read_builtin("changchun")
+        self.assertEqual(validate_profile(data), [])
+        questions = data["ratings"]["property_questions"]
+        questions[1]["code"] = questions[0]["code"]
+        for option in questions[2]["options"]:
+            option["score"] = None
+        errors = validate_profile(data)
+        self.assertIn("ratings.property_questions：题目代码不能重复", errors)
+        self.assertIn("ratings.property_questions[2].options：至少要有一个计分的选项", errors)
