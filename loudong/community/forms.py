@@ -23,6 +23,12 @@ class ChatGroupForm(forms.Form):
         help_text="企业微信或钉钉群机器人的地址（含密钥，加密保存）；普通微信群不填",
     )
 
+    owner = forms.CharField(label="群主", max_length=50, required=False)
+    member_count = forms.IntegerField(
+        label="群成员数", min_value=0, max_value=100000, required=False
+    )
+    qr = forms.FileField(label="群二维码图片（选填）", required=False)
+
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
         from loudong.grids.models import Grid
@@ -76,3 +82,11 @@ class ChatGroupForm(forms.Form):
         if data.get("webhook") and kind == ChatGroup.Kind.WECHAT:
             self.add_error("webhook", "普通微信群没有机器人接口，不能填写 Webhook 地址")
         return data
+
+
+class GroupUpdateForm(forms.Form):
+    owner = forms.CharField(label="群主", max_length=50, required=False)
+    member_count = forms.IntegerField(
+        label="群成员数", min_value=0, max_value=100000, required=False
+    )
+    qr = forms.FileField(label="新的群二维码图片（选填）", required=False)

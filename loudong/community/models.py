@@ -1,4 +1,4 @@
-"""Community life around the 三长 (seed 004 §三): for now only the chat groups.
+"""Community life around the 三长 (seed 004 §一.3, §二.5, §二.8, §三, §四.13).
 
 Seed 004 §三.10 信息反馈制度: "以楼栋和单元为单位建立楼栋、单元微信群，以网格为单位建立楼栋长、
 单元长微信群，以社区为单位建立网格长微信群". Groups are registered here; a group whose platform
@@ -6,11 +6,20 @@ has a robot (企业微信 / 钉钉 group robots) may carry a webhook URL, and th
 notifications post to it through their outbox (``fieldwork.OutboxMessage``), never inside a
 request. Ordinary WeChat groups have no robot interface: they are registered, not driven.
 
-The 三长 issue (14) extends this app with meetings, rotations, party branches and the rest.
+Issue 14 adds, in the block below ChatGroup: consultation meetings (会商) with agenda, attendance,
+minutes (revisions once approved) and decisions tracked as tasks; 小区党支部 and 交叉任职; the
+property company and owners' committee of each compound with the leaders' supervision notes;
+the 三长's ratings (questionnaires as data, from the profile); 文明公约 with revisions; service
+projects proposed with the 三长's input.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from loudong.lib.protected import ProtectedField
 from loudong.territory.models import ScopedQuerySet
@@ -65,6 +74,11 @@ class ChatGroup(models.Model):
     # The robot's webhook URL holds its secret key: sealed at rest, never shown whole.
     webhook = ProtectedField("机器人 Webhook 地址", kind="text")
     active = models.BooleanField("启用", default=True)
+    # 群主: who runs the group (a leader or worker, by name — the product does not drive WeChat).
+    owner = models.CharField("群主", max_length=50, blank=True)
+    member_count = models.PositiveIntegerField("群成员数", null=True, blank=True)
+    # The group's join QR image (re-encoded by lib.images, sealed at rest); the storage name.
+    qr_image = models.CharField("群二维码", max_length=200, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+"
@@ -96,3 +110,653 @@ class ChatGroup(models.Model):
         if self.grid_code:
             return f"网格 {self.grid_code[-2:]}"
         return self.community.name
+
+
+# == issue 14 (community branch): meetings, party branches, property, ratings, conventions ======
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "view"):
+        """Workers and the 街道管理员 see their communities' meetings; a leader those convened by
+        or inviting them (their person). Others (区民政局, admins) see none."""
+        from loudong.community.access import meeting_q
+
+        return self.filter(meeting_q(user))
+
+
+class Meeting(models.Model):
+    """A 定期协商 meeting of a grid, or a meeting of a 小区党支部 (``branch`` as host).
+
+    Seed 004 §三.9: "由网格长牵头，定期组织楼栋长、单元长共同商议小区事务，梳理居民需求，化解居民
+    矛盾，提出工作建议，开展自治共治"; §一.3: "积极参与社区党组织、小区党支部会议". Workflow:
+    计划 ``planned`` → 已召开 ``held`` (attendance, minutes) → 纪要已审定 ``approved``; approved
+    minutes are never edited — a change is a :class:`MinutesRevision`.
+    """
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "网格协商会议"
+        BRANCH = "branch", "小区党支部会议"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "计划召开"
+        HELD = "held", "已召开"
+        APPROVED = "approved", "纪要已审定"
+        CANCELLED = "cancelled", "已取消"
+
+    TRANSITIONS = {
+        "hold": {"planned"},
+        "approve": {"held"},
+        "cancel": {"planned"},
+    }
+
+    kind = models.CharField("会议类型", max_length=16, choices=Kind.choices)
+    community = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="社区"
+    )
+    grid_code = models.CharField("网格编码", max_length=20, blank=True, db_index=True)
+    branch = models.ForeignKey(
+        "community.PartyBranch",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name="主持的小区党支部",
+    )
+    title = models.CharField("会议名称", max_length=100)
+    starts = models.DateTimeField("会议时间")
+    place = models.CharField("地点", max_length=100, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PLANNED)
+    minutes = models.TextField("会议纪要", blank=True)
+    convener = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="召集人"
+    )
+    convener_person = models.ForeignKey(
+        "roster.Person", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    profile_name = models.CharField(max_length=40)
+    profile_version = models.PositiveIntegerField()
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "会商会议"
+        verbose_name_plural = "会商会议"
+        ordering = ["-starts", "-id"]
+        indexes = [models.Index(fields=["community", "grid_code", "starts"])]
+
+    def __str__(self):
+        return f"{timezone.localtime(self.starts):%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("community:meeting", args=[self.pk])
+
+    def can_move(self, move: str) -> bool:
+        return self.status in self.TRANSITIONS[move]
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    def current_minutes(self) -> str:
+        """The approved text, or its latest revision."""
+        last = self.revisions.order_by("-number").first()
+        return last.text if last else self.minutes
+
+    @property
+    def grid_label(self) -> str:
+        return f"网格 {self.grid_code[-2:]}" if self.grid_code else ""
+
+
+class MeetingSchedule(models.Model):
+    """A grid's own meeting period when it differs from the profile's ``meetings.frequency``."""
+
+    community = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    grid_code = models.CharField("网格编码", max_length=20, unique=True)
+    frequency = models.CharField(
+        "会议周期",
+        max_length=12,
+        choices=[
+            ("none", "不定期"),
+            ("month", "每月"),
+            ("quarter", "每季度"),
+            ("half_year", "每半年"),
+        ],
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "网格协商周期"
+        verbose_name_plural = "网格协商周期"
+
+    def __str__(self):
+        return f"{self.grid_code} {self.get_frequency_display()}"
+
+
+class MeetingInvitee(models.Model):
+    """Someone invited (a 楼栋长, 单元长, 一格多员, a branch member) and whether they came."""
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "", "未登记"
+        PRESENT = "present", "出席"
+        LEAVE = "leave", "请假"
+        ABSENT = "absent", "缺席"
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="invitees")
+    person = models.ForeignKey("roster.Person", models.PROTECT, related_name="+")
+    role = models.CharField("身份", max_length=30, blank=True)
+    attendance = models.CharField(
+        "出席情况", max_length=8, choices=Attendance.choices, blank=True, default=""
+    )
+
+    class Meta:
+        ordering = ["meeting_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="meeting_invitee_once")
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.get_attendance_display()}"
+
+
+class AgendaItem(models.Model):
+    """议题: picked from an open incident (梳理居民需求，化解居民矛盾) or written fresh."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="agenda")
+    title = models.CharField("议题", max_length=200)
+    incident = models.ForeignKey(
+        "fieldwork.Incident", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting_id", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class MinutesRevision(models.Model):
+    """A change to approved minutes: the approved text stays, each revision is a new row."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="revisions")
+    number = models.PositiveSmallIntegerField("修订序号")
+    text = models.TextField("修订后纪要")
+    reason = models.CharField("修订理由", max_length=200)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["meeting_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="minutes_revision_once")
+        ]
+
+    def __str__(self):
+        return f"{self.meeting} 第{self.number}次修订"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = "view"):
+        return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk"))
+
+
+class Decision(models.Model):
+    """A decision of a meeting, tracked as a task (owner, due date, progress) until done.
+
+    Decidim's accountability is the model: each result has a status and progress shown until it
+    is done. A decision may also become a field-work incident (``incident``) handled on the ladder.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "未开始"
+        IN_PROGRESS = "in_progress", "推进中"
+        DONE = "done", "已完成"
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="decisions")
+    community = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    text = models.CharField("决定事项", max_length=300)
+    owner = models.ForeignKey(
+        "roster.Person", models.PROTECT, related_name="+", verbose_name="责任人"
+    )
+    due = models.DateField("完成时限")
+    status = models.CharField("进展", max_length=12, choices=Status.choices, default=Status.OPEN)
+    progress = models.PositiveSmallIntegerField("完成进度（%）", default=0)
+    incident = models.ForeignKey(
+        "fieldwork.Incident", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "会议决定事项"
+        verbose_name_plural = "会议决定事项"
+        ordering = ["due", "id"]
+        indexes = [models.Index(fields=["community", "status", "due"])]
+
+    def __str__(self):
+        return self.text
+
+    def is_overdue(self, today=None) -> bool:
+        return self.status != self.Status.DONE and self.due < (today or timezone.localdate())
+
+
+class DecisionUpdate(models.Model):
+    """One progress report on a decision."""
+
+    decision = models.ForeignKey(Decision, models.CASCADE, related_name="updates")
+    progress = models.PositiveSmallIntegerField("完成进度（%）")
+    note = models.CharField("进展说明", max_length=300)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["decision_id", "created", "id"]
+
+    def __str__(self):
+        return f"{self.progress}% {self.note}"
+
+
+class PartyBranch(models.Model):
+    """A 小区党支部, for one compound or several (seed 004 §一.3, §三.10)."""
+
+    community = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="社区"
+    )
+    name = models.CharField("党支部名称", max_length=60)
+    compounds = models.ManyToManyField(
+        "territory.Region", related_name="party_branches", verbose_name="所辖小区"
+    )
+    founded = models.DateField("成立日期", null=True, blank=True)
+    active = models.BooleanField("有效", default=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "小区党支部"
+        verbose_name_plural = "小区党支部"
+        ordering = ["community_id", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("community:branch", args=[self.pk])
+
+    def current_members(self):
+        return self.members.filter(until__isnull=True).select_related("person")
+
+
+class BranchMember(models.Model):
+    """A person's place in a branch: 书记, 委员 (the 交叉任职 of a party-member leader), 党员."""
+
+    class Role(models.TextChoices):
+        SECRETARY = "secretary", "书记"
+        DEPUTY = "deputy", "副书记"
+        COMMITTEE = "committee", "委员"
+        MEMBER = "member", "党员"
+
+    COMMITTEE_ROLES = ("secretary", "deputy", "committee")
+
+    branch = models.ForeignKey(PartyBranch, models.CASCADE, related_name="members")
+    person = models.ForeignKey("roster.Person", models.PROTECT, related_name="+")
+    role = models.CharField("职务", max_length=12, choices=Role.choices)
+    since = models.DateField("任职日期")
+    until = models.DateField("离任日期", null=True, blank=True)
+
+    class Meta:
+        ordering = ["branch_id", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "person"],
+                condition=Q(until__isnull=True),
+                name="branch_member_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.get_role_display()}"
+
+
+class PartyOrgSeat(models.Model):
+    """社区党组织委员 / 兼职委员 held by a leader (004 §一.3: "特别优秀的吸纳为社区党组织委员或
+    兼职委员")."""
+
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", "社区党组织委员"
+        PART_TIME = "part_time", "社区党组织兼职委员"
+
+    community = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    person = models.ForeignKey("roster.Person", models.PROTECT, related_name="+")
+    kind = models.CharField("职务", max_length=12, choices=Kind.choices)
+    since = models.DateField("任职日期")
+    until = models.DateField("离任日期", null=True, blank=True)
+
+    class Meta:
+        ordering = ["community_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "person"],
+                condition=Q(until__isnull=True),
+                name="party_org_seat_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.get_kind_display()}"
+
+
+class CompoundBody(models.Model):
+    """The property company (物业服务企业) or owners' committee (业委会) of a compound."""
+
+    class Kind(models.TextChoices):
+        PROPERTY = "property", "物业服务企业"
+        OWNERS = "owners", "业主委员会"
+
+    community = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    compound = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="小区"
+    )
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=100)
+    contact = models.CharField("联系人", max_length=50, blank=True)
+    phone = ProtectedField("联系电话", kind="phone")
+    term_start = models.DateField("服务（任期）起", null=True, blank=True)
+    term_end = models.DateField("服务（任期）止", null=True, blank=True)
+    active = models.BooleanField("在册", default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "物业与业委会"
+        verbose_name_plural = "物业与业委会"
+        ordering = ["compound_id", "kind", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class SupervisionNote(models.Model):
+    """A leader's 跟踪监督 of the 物业 or 业委会 (seed 004 §二.8: "对业委会、物业服务企业履职情况进行
+    跟踪监督，及时发现问题矛盾，上报社区和相关职能部门妥善解决"). A problem opens an incident at the
+    community."""
+
+    community = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    compound = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    body = models.ForeignKey(CompoundBody, models.PROTECT, related_name="notes")
+    date = models.DateField("检查日期")
+    checked = models.CharField("检查内容", max_length=300)
+    found = models.TextField("发现情况", blank=True)
+    problem = models.BooleanField("发现问题需上报", default=False)
+    incident = models.ForeignKey(
+        "fieldwork.Incident", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey("roster.Person", models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "监督记录"
+        verbose_name_plural = "监督记录"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date} {self.body}"
+
+
+class RatingRound(models.Model):
+    """A round of the 三长's questionnaire: the property service of the compounds for a period,
+    or one service activity (seed 004 §四.13). The questions are copied from the profile when the
+    round opens, so a later profile edit does not change a round's questions."""
+
+    class Kind(models.TextChoices):
+        PROPERTY = "property", "物业服务质量评价"
+        ACTIVITY = "activity", "服务活动成效测评"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "进行中"
+        CLOSED = "closed", "已结束"
+
+    community = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="社区"
+    )
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    title = models.CharField("名称", max_length=100)
+    period = models.CharField("评价期", max_length=20, blank=True)
+    activity = models.ForeignKey(
+        "community.ServiceActivity",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+    )
+    questions = models.JSONField("问卷")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    opened = models.DateTimeField(default=timezone.now)
+    profile_name = models.CharField(max_length=40)
+    profile_version = models.PositiveIntegerField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "“三长”测评"
+        verbose_name_plural = "“三长”测评"
+        ordering = ["-opened", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("community:rating", args=[self.pk])
+
+
+class RatingAnswer(models.Model):
+    """One 三长's answers in a round (for one compound in a property round)."""
+
+    round = models.ForeignKey(RatingRound, models.CASCADE, related_name="answers")
+    compound = models.ForeignKey(
+        "territory.Region", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey("roster.Person", models.PROTECT, related_name="+")
+    post_kind = models.CharField(max_length=20)
+    answers = models.JSONField()  # {question code: option code}
+    comment = models.CharField("意见建议", max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "person", "compound"], name="rating_answer_once"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "person"],
+                condition=Q(compound__isnull=True),
+                name="rating_answer_once_no_compound",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.round} {self.person}"
+
+
+class ServiceProject(models.Model):
+    """征集服务群众项目 (seed 004 §四.13): a project proposed to the community, with the 三长's input."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "征集中"
+        ADOPTED = "adopted", "已采纳"
+        DECLINED = "declined", "未采纳"
+
+    community = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="社区"
+    )
+    title = models.CharField("项目名称", max_length=100)
+    description = models.TextField("项目内容")
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    decision_note = models.CharField("采纳说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "服务群众项目"
+        verbose_name_plural = "服务群众项目"
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("community:project", args=[self.pk])
+
+
+class ProjectInput(models.Model):
+    """A 三长's view on a proposed project: support or not, and why."""
+
+    project = models.ForeignKey(ServiceProject, models.CASCADE, related_name="inputs")
+    person = models.ForeignKey("roster.Person", models.PROTECT, related_name="+")
+    supports = models.BooleanField("赞成")
+    comment = models.CharField("意见", max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "person"], name="project_input_once")
+        ]
+
+    def __str__(self):
+        return f"{self.person} {'赞成' if self.supports else '不赞成'}"
+
+
+class ServiceActivity(models.Model):
+    """A service activity the community ran (often an adopted project), rated by the 三长."""
+
+    community = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="社区"
+    )
+    project = models.ForeignKey(
+        ServiceProject, models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    title = models.CharField("活动名称", max_length=100)
+    date = models.DateField("活动日期")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "服务活动"
+        verbose_name_plural = "服务活动"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Convention(models.Model):
+    """A 文明公约 of a compound or building (seed 004 §二.5: "引导建立楼栋、小区文明公约"), with
+    revisions; the text in force is the last adopted revision."""
+
+    community = models.ForeignKey("territory.Region", models.PROTECT, related_name="+")
+    compound = models.ForeignKey(
+        "territory.Region", models.PROTECT, related_name="+", verbose_name="小区"
+    )
+    building = models.ForeignKey(
+        "territory.Building",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="楼栋",
+    )
+    title = models.CharField("名称", max_length=100)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "文明公约"
+        verbose_name_plural = "文明公约"
+        ordering = ["compound_id", "building_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound"], condition=Q(building__isnull=True), name="convention_compound"
+            ),
+            models.UniqueConstraint(fields=["building"], name="convention_building"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("community:convention", args=[self.pk])
+
+    def in_force(self):
+        return self.revisions.filter(adopted_on__isnull=False).order_by("-number").first()
+
+
+class ConventionRevision(models.Model):
+    """One version of a convention's text; adopted by a residents' meeting on a date."""
+
+    convention = models.ForeignKey(Convention, models.CASCADE, related_name="revisions")
+    number = models.PositiveSmallIntegerField("版本")
+    text = models.TextField("公约全文")
+    adopted_on = models.DateField("通过日期", null=True, blank=True)
+    meeting = models.ForeignKey(
+        "territory.ResidentsMeeting",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="通过的居民会议",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["convention_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "number"], name="convention_revision_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.convention} 第{self.number}版"
+
+
+def period_of(frequency: str, day: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The meeting period (first day, last day) containing ``day``; None for 不定期."""
+    months = {"month": 1, "quarter": 3, "half_year": 6}.get(frequency)
+    if months is None:
+        return None
+    first_month = (day.month - 1) // months * months + 1
+    start = dt.date(day.year, first_month, 1)
+    end_month = first_month + months
+    end = (
+        dt.date(day.year + 1, 1, 1) if end_month > 12 else dt.date(day.year, end_month, 1)
+    ) - dt.timedelta(days=1)
+    return start, end
+
+
+def period_label(frequency: str, day: dt.date) -> str:
+    if frequency == "month":
+        return f"{day:%Y-%m}"
+    if frequency == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if frequency == "half_year":
+        return f"{day.year}-H{(day.month - 1) // 6 + 1}"
+    return f"{day:%Y-%m-%d}"

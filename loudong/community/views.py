@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -10,8 +11,10 @@ from django.views.decorators.http import require_POST
 from loudong.accounts.access import get_object_for_user, scope_for
 from loudong.accounts.roles import Cap
 from loudong.community import actions
-from loudong.community.forms import ChatGroupForm
+from loudong.community.forms import ChatGroupForm, GroupUpdateForm
 from loudong.community.models import ChatGroup
+from loudong.fieldwork.access import body_community_ids
+from loudong.fieldwork.actions.common import Refused
 from loudong.territory.models import Region
 
 
@@ -56,11 +59,16 @@ def groups(request):
 @login_required
 def register(request, pk):
     community, communities = _community(request, pk)
-    form = ChatGroupForm(request.POST, community=community)
+    form = ChatGroupForm(request.POST, request.FILES, community=community)
     if not scope_for(request.user, Cap.EDIT).allows(community):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("您在该社区只能查看")
+    if form.is_valid():
+        try:
+            group = actions.register_group(
+                community=community, acting_user=request.user, request=request, **form.cleaned_data
+            )
+        except Refused as exc:
+            form.add_error("qr", exc.message)
     if not form.is_valid():
         return render(
             request,
@@ -68,9 +76,6 @@ def register(request, pk):
             _context(request, community, communities, form),
             status=400,
         )
-    group = actions.register_group(
-        community=community, acting_user=request.user, request=request, **form.cleaned_data
-    )
     messages.success(
         request, f"已登记“{group.name}”" + ("，通知将推送到群机器人" if group.has_robot else "")
     )
@@ -86,3 +91,56 @@ def deactivate(request, pk):
     actions.deactivate_group(group=group, acting_user=request.user, request=request)
     messages.success(request, f"“{group.name}”已停用，不再推送通知")
     return redirect(group)
+
+
+@require_POST
+@login_required
+def update(request, pk):
+    group = get_object_for_user(
+        ChatGroup.objects.select_related("community"), request.user, pk, write=True, request=request
+    )
+    form = GroupUpdateForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.update_group(
+                group=group, acting_user=request.user, request=request, **form.cleaned_data
+            )
+        except Refused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"“{group.name}”已更新")
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect(group)
+
+
+@login_required
+def qr(request, pk):
+    """The group's QR image (decrypted for whoever may see the group)."""
+    group = get_object_for_user(ChatGroup.objects.all(), request.user, pk, request=request)
+    if not group.qr_image:
+        raise Http404
+    response = HttpResponse(actions.read_qr(group), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def coverage(request):
+    """Units, buildings and grids without a registered group (seed 004 §三.10)."""
+    community, communities = _community(request)
+    if community.pk not in body_community_ids(request.user):
+        raise Http404
+    return render(
+        request,
+        "community/groups_coverage.html",
+        {
+            "community": community,
+            "communities": communities,
+            **actions.coverage(community),
+            "breadcrumb": [
+                {"label": "工作群", "url": reverse("community:groups")},
+                {"label": "未建群的单元、楼栋和网格"},
+            ],
+        },
+    )

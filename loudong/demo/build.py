@@ -99,6 +99,13 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
 
     stdout.write("补贴发放与保险：")
     build_payroll(regions, seed=seed, stdout=stdout)
+    from loudong.policy.profile import profile_for
+
+    if profile_for(regions["subdistrict"]).posts.grid_head:
+        from loudong.demo.community import build_community_life
+
+        stdout.write("三长机制（协商会议、工作群、小区党支部、物业监督与测评、文明公约）：")
+        build_community_life(regions, seed=seed, stdout=stdout)
 
 
 def build_registry(subdistrict, city: City, *, households: int, seed: int, stdout) -> dict:

@@ -447,10 +447,19 @@ def _board_page(request, board, area: dict):
     token = actions.live_board_token(**area)
     url = request.build_absolute_uri(token.resident_path()) if token else ""
     board.token = token
+    from loudong.community.conventions import for_board
+
+    # 文明公约 in force (004 §二.5) on the compound's and building's boards.
+    convention = (
+        for_board(area["compound"], area.get("building"))
+        if area["kind"] != BoardToken.Kind.UNIT
+        else None
+    )
     return render(
         request,
         "documents/board.html",
         {
+            "convention": convention,
             "board": board,
             "sheet": board.render(qr_data_uri=_qr(url, scale=5) if token else "", resident_url=url),
             "needs_token": token is None,

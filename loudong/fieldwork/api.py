@@ -42,7 +42,7 @@ from loudong.fieldwork.actions import service as service_actions
 from loudong.fieldwork.actions import visits as visit_actions
 from loudong.fieldwork.actions.common import Refused
 from loudong.fieldwork.models import Incident, ServiceRecord, Visit
-from loudong.lib.api import Pagination
+from loudong.lib.api import DbInt, Pagination
 from loudong.policy.profile import profile_for
 from loudong.territory.access import community_by_code
 from loudong.territory.models import Building, Household, Region, Unit
@@ -274,6 +274,8 @@ class IncidentIn(In):
     resolution: str = ""
     reporter_phone: str = ""
     on_behalf: bool = False
+    # The work group the report came from (seed 004 §三.10), a ``/groups`` id.
+    group: DbInt | None = None
 
 
 class IncidentOut(Schema):
@@ -370,6 +372,13 @@ def create_incident(request, payload: IncidentIn):
     )
     if not (household or unit or building):
         raise HttpError(400, "地点：请给出 building、unit 或 household")
+    source_group = None
+    if payload.group is not None:
+        from loudong.community.models import ChatGroup
+
+        source_group = ChatGroup.objects.visible_to(request.user).filter(pk=payload.group).first()
+        if source_group is None:
+            raise Http404
     if household is not None and leader_area(request.user) and not body_community_ids(request.user):
         if (
             not leader_households(request.user, occupied_only=False)
@@ -386,6 +395,7 @@ def create_incident(request, payload: IncidentIn):
         household=household,
         unit=unit,
         building=building,
+        source_group=source_group,
         place_text=payload.place_text,
         parties=payload.parties,
         reporter_phone=payload.reporter_phone,

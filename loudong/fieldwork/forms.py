@@ -109,11 +109,18 @@ class IncidentForm(KeyedForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Seed 004 §三.10: problems come up the 楼栋、单元 groups — record which one (optional).
+    group = forms.TypedChoiceField(
+        label="在哪个工作群里反映的（选填）", required=False, coerce=int, empty_value=None
+    )
 
-    def __init__(self, *args, categories=(), places=(), **kwargs):
+    def __init__(self, *args, categories=(), places=(), groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "请选择"), *list(categories)]
         self.fields["place"].choices = list(places)
+        self.fields["group"].choices = [("", "不是群里反映的"), *list(groups)]
+        if not groups:
+            del self.fields["group"]
 
 
 class WorkerIncidentForm(IncidentForm):

@@ -8,7 +8,19 @@
   seed puts the branch "在社区党组织领导下", and nobody else is on record for it yet.
 """
 
+from dataclasses import dataclass
+
 from loudong.roster.hooks import Query
+
+
+@dataclass(frozen=True)
+class PhoneItem:
+    """One big button on the phone home: label, link, a short note and an optional count."""
+
+    label: str
+    url: str
+    detail: str = ""
+    badge: int = 0
 
 
 class PartyBranchQuery(Query):
@@ -17,3 +29,28 @@ class PartyBranchQuery(Query):
 
 
 party_branch_members = PartyBranchQuery("party_branch_members")
+
+
+class ListQuery:
+    """A question with list answers, concatenated over the providers in registration order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._providers: list = []
+
+    def provide(self, fn):
+        if fn not in self._providers:
+            self._providers.append(fn)
+        return fn
+
+    def __call__(self, *args) -> list:
+        answer: list = []
+        for provider in self._providers:
+            answer += list(provider(*args))
+        return answer
+
+
+# ``phone_items(user, today) -> [PhoneItem]``: what higher apps put on the leaders' phone home
+# (the 三长 app: meetings invited to, decisions owned, ratings to fill, supervision notes) —
+# one tap from home, so every item is within three taps.
+phone_items = ListQuery("phone_items")

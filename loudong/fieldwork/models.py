@@ -362,6 +362,15 @@ class Incident(models.Model):
     visit = models.ForeignKey(
         Visit, models.SET_NULL, null=True, blank=True, related_name="incidents"
     )
+    # The work group a report started in (seed 004 §三.10 信息反馈制度: reports come up the groups).
+    source_group = models.ForeignKey(
+        "community.ChatGroup",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="来源工作群",
+    )
     status = models.CharField("状态", max_length=16, choices=Status.choices, db_index=True)
     level = models.CharField("办理层级", max_length=20)
     level_since = models.DateTimeField("本级接收时间")

@@ -25,6 +25,7 @@ from loudong.fieldwork.actions import service as service_actions
 from loudong.fieldwork.actions import visits as visit_actions
 from loudong.fieldwork.actions.common import Refused
 from loudong.fieldwork.forms import IncidentForm, ServiceForm, SubmitReportForm, VisitForm
+from loudong.fieldwork.hooks import phone_items
 from loudong.fieldwork.models import Incident, MonthlyReport, Notification, VisitHousehold
 from loudong.policy.profile import profile_for
 from loudong.territory.models import Building
@@ -122,6 +123,7 @@ def home(request):
             "unread": Notification.objects.filter(user=request.user, read_at__isnull=True).count(),
             "month": month,
             "month_done": MonthlyReport.objects.filter(person=area.person, month=month).exists(),
+            "more": phone_items(request.user, today),
         },
     )
 
@@ -207,6 +209,16 @@ def _places(area):
     return [(f"b{b.pk}", str(b)) for b in buildings], {b.pk: b for b in buildings}
 
 
+def _groups(area) -> dict:
+    """The active work groups of the leader's communities (for 来源工作群), by id."""
+    from loudong.community.models import ChatGroup
+
+    rows = ChatGroup.objects.filter(community_id__in=area.community_ids, active=True).order_by(
+        "level", "name"
+    )
+    return {g.pk: g for g in rows}
+
+
 @never_cache
 @login_required
 def report(request):
@@ -216,11 +228,13 @@ def report(request):
         return page
     profile = profile_for(area.person.community)
     places, buildings = _places(area)
+    groups = _groups(area)
     form = IncidentForm(
         request.POST or None,
         request.FILES or None,
         categories=category_rows.choices(profile),
         places=places,
+        groups=[(g.pk, g.name) for g in groups.values()],
     )
     context = {"form": form, "area": area, "ladder_next": profile.fieldwork.ladder[1:2]}
     if request.method != "POST":
@@ -242,6 +256,7 @@ def report(request):
             photos=data["photos"],
             then=then,
             resolution=data["resolution"],
+            source_group=groups.get(data.get("group")),
             idempotency_key=_key(request, form),
             request=request,
         )

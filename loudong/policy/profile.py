@@ -247,6 +247,25 @@ class Rotation:
 
 
 @dataclass(frozen=True)
+class Meetings:
+    """定期协商 (seed 004 §三.9: "由网格长牵头，定期组织楼栋长、单元长共同商议小区事务")."""
+
+    frequency: str  # none | month | quarter | half_year — a grid's schedule may differ
+    convener_kinds: tuple[str, ...]  # post kinds that convene a grid's meeting
+    invitee_kinds: tuple[str, ...]  # post kinds invited by default
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """The 三长's voice (seed 004 §四.13: "测评服务活动成效、评价物业服务质量时，要充分听取“三长”意见")."""
+
+    property_period: str  # none | month | quarter | half_year
+    property_questions: tuple[Question, ...]
+    activity_questions: tuple[Question, ...]
+    rater_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Proration:
     """How a month in post part-time is paid (PRODUCT.md: calendar days, to the fen, *default*).
 
@@ -346,6 +365,19 @@ class Fieldwork:
 
     def replies_for(self, category: str, parent: str = "") -> tuple[str, ...]:
         return self.canned_replies.get(category) or self.canned_replies.get(parent, ())
+
+
+def _questions(items) -> tuple[Question, ...]:
+    """A short 三长 questionnaire (data); its questions are unweighted (the mean of the answers)."""
+    return tuple(
+        Question(
+            q["code"],
+            q["text"],
+            1,
+            tuple(Option(o["code"], o["label"], o["score"]) for o in q["options"]),
+        )
+        for q in items
+    )
 
 
 def _money(value) -> Decimal:
@@ -515,6 +547,25 @@ class Profile:
     @cached_property
     def rotation(self) -> Rotation:
         return Rotation(**self._section("rotation"))
+
+    @cached_property
+    def meetings(self) -> Meetings:
+        d = self._section("meetings")
+        return Meetings(
+            frequency=d["frequency"],
+            convener_kinds=tuple(d["convener_kinds"]),
+            invitee_kinds=tuple(d["invitee_kinds"]),
+        )
+
+    @cached_property
+    def ratings(self) -> Ratings:
+        d = self._section("ratings")
+        return Ratings(
+            property_period=d["property_period"],
+            property_questions=_questions(d["property_questions"]),
+            activity_questions=_questions(d["activity_questions"]),
+            rater_kinds=tuple(d["rater_kinds"]),
+        )
 
     @cached_property
     def proration(self) -> Proration:

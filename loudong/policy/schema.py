@@ -368,7 +368,38 @@ def validate_profile(data) -> list[str]:
     """Chinese messages naming the field path; [] when ``data`` is a valid profile."""
     if not isinstance(data, dict):
         return ["（整个方案）：必须是 JSON 对象（{…}）"]
-    return _schema_errors(data) + _cross_field_errors(data) + _fieldwork_errors(data)
+    return (
+        _schema_errors(data)
+        + _cross_field_errors(data)
+        + _fieldwork_errors(data)
+        + _ratings_errors(data)
+    )
+
+
+# -- the 三长's questionnaires (community app) ------------------------------------------------------
+
+
+def _ratings_errors(data: dict) -> list[str]:
+    """Question codes unique in each questionnaire, option codes unique in each question, and at
+    least one scored option (else a round has no score)."""
+    errors = []
+    for key in ("property_questions", "activity_questions"):
+        questions = _get(data, f"ratings.{key}")
+        if not isinstance(questions, list):
+            continue
+        codes = [q.get("code") for q in questions if isinstance(q, dict)]
+        if len(codes) != len(set(codes)):
+            errors.append(f"ratings.{key}：题目代码不能重复")
+        for i, q in enumerate(questions):
+            options = q.get("options") if isinstance(q, dict) else None
+            if not isinstance(options, list):
+                continue
+            option_codes = [o.get("code") for o in options if isinstance(o, dict)]
+            if len(option_codes) != len(set(option_codes)):
+                errors.append(f"ratings.{key}[{i}].options：选项代码不能重复")
+            if not any(isinstance(o, dict) and o.get("score") is not None for o in options):
+                errors.append(f"ratings.{key}[{i}].options：至少要有一个计分的选项")
+    return errors
 
 
 # -- field work (fieldwork app) ------------------------------------------------------------------

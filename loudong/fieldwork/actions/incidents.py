@@ -39,7 +39,15 @@ from loudong.fieldwork.access import (
 from loudong.fieldwork.actions.common import Refused, clean_photos, idempotent, store_photo
 from loudong.fieldwork.categories import category_by_code
 from loudong.fieldwork.clock import Deadlines
-from loudong.fieldwork.ladder import Holder, Place, grid_code_for, holder, route_down, route_up
+from loudong.fieldwork.ladder import (
+    BODY_LEVELS,
+    Holder,
+    Place,
+    grid_code_for,
+    holder,
+    route_down,
+    route_up,
+)
 from loudong.fieldwork.ladder import user_levels as _user_levels
 from loudong.fieldwork.models import (
     Incident,
@@ -281,9 +289,11 @@ def report_incident(
     reporter_phone: str = "",
     on_behalf: bool = False,
     then: str = "escalate",
+    report_to: str = "",
     resolution: str = "",
     photos=(),
     visit=None,
+    source_group=None,
     resident_board=None,
     idempotency_key: str | None = None,
     now=None,
@@ -294,6 +304,8 @@ def report_incident(
     ``acting_user`` is the leader or worker entering it; None with ``resident_board`` for a
     resident's QR report. A leader's ``then`` is ``"solve"`` (就地解决, with ``resolution``) or
     ``"escalate"`` (report up). ``on_behalf``: a worker entering a resident's phone call.
+    ``report_to``: with ``"escalate"``, a body level (``community``…) to report straight to, for
+    what the seed sends there (004 §二.8: 物业、业委会 problems "上报社区和相关职能部门").
     Bad input raises :class:`Refused` before anything is written; a place outside the user's
     area is a 404.
     """
@@ -350,6 +362,15 @@ def report_incident(
     except PhoneError as exc:
         raise Refused(f"回访电话：{exc}") from None
 
+    if report_to and (
+        report_to not in BODY_LEVELS
+        or report_to not in profile.fieldwork.ladder
+        or then != "escalate"
+    ):
+        raise Refused("上报对象：只能直接上报到小区党支部、社区或街道")
+    if source_group is not None and source_group.community_id != community.pk:
+        raise Refused("来源工作群：不是该社区登记的工作群")
+
     def create():
         incident = probe
         incident.description = description
@@ -359,6 +380,7 @@ def report_incident(
         incident.reporter_user = acting_user if kind != Incident.Reporter.RESIDENT else None
         incident.reporter_phone = reporter_phone
         incident.visit = visit
+        incident.source_group = source_group
         incident.profile_name, incident.profile_version = profile.name, profile.version
         incident.created = now
         incident.created_by = incident.reporter_user
@@ -444,9 +466,12 @@ def report_incident(
         elif then == "escalate" or (
             urgent and fw.ladder.index(first.level) < fw.ladder.index(urgent_first)
         ):
-            target = (
-                holder(place, urgent_first) if urgent else route_up(place, profile, first.level)
-            )
+            if urgent:
+                target = holder(place, urgent_first)
+            elif report_to:
+                target = holder(place, report_to)
+            else:
+                target = route_up(place, profile, first.level)
             if target is None:
                 raise Refused(f"已是最高一级（{level_label(first.level)}），不能再上报")
             before = (incident.status, incident.level)
