@@ -115,6 +115,8 @@ class VisitHousehold(models.Model):
             models.Index(fields=["post", "person", "date"], name="visited_post_date_idx"),
             models.Index(fields=["household", "date"], name="visited_household_idx"),
             models.Index(fields=["community", "grid_code", "date"], name="visited_grid_idx"),
+            # coverage by community over a period, read from the index alone (reports)
+            models.Index(fields=["community", "date", "household"], name="visited_community_idx"),
         ]
 
     def __str__(self):
