@@ -161,6 +161,27 @@ class AuditAction(models.TextChoices):
     # -- community life (community app) ----------------------------------------------------------
     COMMUNITY_GROUP_REGISTER = "community.group_register", "登记工作群"
     COMMUNITY_GROUP_DEACTIVATE = "community.group_deactivate", "停用工作群"
+    # 自愿轮值单元长, 业务培训, 防护物资, 外来人员登记
+    COMMUNITY_ROTATION_PILOT = "community.rotation_pilot", "开启或关闭单元长轮值试点"
+    COMMUNITY_ROTATION_START = "community.rotation_start", "建立单元长轮值"
+    COMMUNITY_ROTATION_MEMBER = "community.rotation_member", "筛选轮值户"
+    COMMUNITY_ROTATION_PLAN = "community.rotation_plan", "排定轮值月份"
+    COMMUNITY_ROTATION_SWAP = "community.rotation_swap", "调换轮值月份"
+    COMMUNITY_ROTATION_LINK = "community.rotation_link", "生成轮值单元长链接"
+    COMMUNITY_HANDOVER_WRITE = "community.handover_write", "填写轮值交接"
+    COMMUNITY_HANDOVER_CONFIRM = "community.handover_confirm", "确认轮值交接"
+    COMMUNITY_ROTATION_CLOSE = "community.rotation_close", "轮值月结束"
+    COMMUNITY_ROTATION_REMIND = "community.rotation_remind", "轮值提醒"
+    COMMUNITY_TRAINING = "community.training", "登记业务培训"
+    COMMUNITY_TRAINING_ATTENDANCE = "community.training_attendance", "登记培训签到"
+    COMMUNITY_TRAINING_MATERIAL = "community.training_material", "上传或下载培训材料"
+    COMMUNITY_SUPPLY_RECEIPT = "community.supply_receipt", "防护物资入库"
+    COMMUNITY_SUPPLY_ISSUE = "community.supply_issue", "发放防护物资"
+    COMMUNITY_OUTSIDERS_SWITCH = "community.outsiders_switch", "开启或结束外来人员登记"
+    COMMUNITY_OUTSIDER_REGISTER = "community.outsider_register", "登记外来人员"
+    COMMUNITY_OUTSIDER_UPDATE = "community.outsider_update", "更新外来人员离开日期"
+    COMMUNITY_OUTSIDER_EXPORT = "community.outsider_export", "导出外来人员登记表"
+    COMMUNITY_OUTSIDER_PURGE = "community.outsider_purge", "到期删除外来人员登记"
 
     # -- reports ---------------------------------------------------------------------------------
     REPORT_EXPORT = "reports.export", "导出统计报表"

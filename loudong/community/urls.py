@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from loudong.community import views
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("groups/", views.groups, name="groups"),
     path("communities/<id:pk>/groups/new/", views.register, name="register_group"),
     path("groups/<id:pk>/deactivate/", views.deactivate, name="deactivate_group"),
+    # 自愿轮值单元长, 业务培训, 防护物资, 外来人员登记
+    path("", include("loudong.community.duty_urls")),
 ]

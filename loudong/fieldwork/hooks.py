@@ -6,6 +6,9 @@
   community app's ``AppConfig.ready`` with ``party_branch_members.provide(fn)``. Until a provider
   is registered, the community's workers act for the branch (``fieldwork.ladder.holder``) — the
   seed puts the branch "在社区党组织领导下", and nobody else is on record for it yet.
+- ``phone_home_items(user, today) -> list[dict]``: buttons for the leaders' phone home from the
+  三长 app (rota duty, handovers to write or confirm, trainings, …): each a dict with ``label``,
+  ``url`` and ``detail`` (and ``badge``: a count to highlight). One tap from home.
 """
 
 from loudong.roster.hooks import Query
@@ -17,3 +20,25 @@ class PartyBranchQuery(Query):
 
 
 party_branch_members = PartyBranchQuery("party_branch_members")
+
+
+class Items:
+    """A list-valued question: the providers' items, concatenated in registration order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._providers = []
+
+    def provide(self, fn):
+        if fn not in self._providers:
+            self._providers.append(fn)
+        return fn
+
+    def __call__(self, *args) -> list:
+        items: list = []
+        for provider in self._providers:
+            items += list(provider(*args))
+        return items
+
+
+phone_home_items = Items("phone_home_items")

@@ -67,5 +67,12 @@ SCHEDULE: list[Job] = [
         "意外伤害保险续保提醒",
     ),
     # -- community ---------------------------------------------------------------------------
+    Job(
+        "community.rotation_sweep",
+        "loudong.community.tasks:rotation_sweep",
+        24 * 3600,
+        "loudong rotation_sweep",
+        "单元长轮值（月份交替、轮值前与月末交接提醒）",
+    ),
     # -- operations --------------------------------------------------------------------------
 ]
