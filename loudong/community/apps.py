@@ -13,4 +13,5 @@ class CommunityConfig(AppConfig):
         phone_home_items.provide(phone.rotation_items)
         phone_home_items.provide(phone.training_items)
         phone_home_items.provide(phone.supplies_items)
+        phone_home_items.provide(phone.outsider_items)
         person_sections.provide(phone.training_section)

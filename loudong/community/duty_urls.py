@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from loudong.community import rotation_views, supplies_views, training_views
+from loudong.community import outsiders_views, rotation_views, supplies_views, training_views
 
 urlpatterns = [
     path("rotations/", rotation_views.rotations, name="rotations"),
@@ -41,4 +41,9 @@ urlpatterns = [
     path("communities/<id:pk>/supplies/receive/", supplies_views.receive, name="supplies_receive"),
     path("communities/<id:pk>/supplies/issue/", supplies_views.issue, name="supplies_issue"),
     path("m/supplies/", supplies_views.my_supplies, name="phone_supplies"),
+    path("outsiders/", outsiders_views.outsiders, name="outsiders"),
+    path("outsiders/export/", outsiders_views.export, name="outsiders_export"),
+    path("communities/<id:pk>/outsiders/switch/", outsiders_views.switch, name="outsiders_switch"),
+    path("outsiders/<id:pk>/left/", outsiders_views.left, name="outsider_left"),
+    path("m/outsiders/new/", outsiders_views.phone_form, name="phone_outsider"),
 ]

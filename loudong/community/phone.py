@@ -93,3 +93,25 @@ def supplies_items(user, today):
             "badge": 0,
         }
     ]
+
+
+def outsider_items(user, today):
+    """外来人员登记: while a community the leader serves has registration switched on."""
+    from loudong.community.models import OutsiderRegistration
+
+    area = leader_area(user)
+    if (
+        not area
+        or not OutsiderRegistration.objects.filter(
+            community_id__in=area.community_ids, ended_on__isnull=True
+        ).exists()
+    ):
+        return []
+    return [
+        {
+            "label": "外来人员登记",
+            "url": reverse("community:phone_outsider"),
+            "detail": "疫情防控期间",
+            "badge": 0,
+        }
+    ]

@@ -11,3 +11,11 @@ def rotation_sweep() -> dict:
 
     result = sweep()
     return {"started": result.started, "closed": result.closed, "reminded": result.reminded}
+
+
+@task()
+def purge_outsiders() -> int:
+    """Daily: delete outsider records past their retention period (``loudong purge_outsiders``)."""
+    from loudong.community.outsiders import purge
+
+    return purge()

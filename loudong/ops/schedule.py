@@ -74,5 +74,12 @@ SCHEDULE: list[Job] = [
         "loudong rotation_sweep",
         "单元长轮值（月份交替、轮值前与月末交接提醒）",
     ),
+    Job(
+        "community.purge_outsiders",
+        "loudong.community.tasks:purge_outsiders",
+        24 * 3600,
+        "loudong purge_outsiders",
+        "外来人员登记到期删除（保存期限见政策方案）",
+    ),
     # -- operations --------------------------------------------------------------------------
 ]
