@@ -9,6 +9,7 @@ NAVIGATION = [
     ("楼栋长队伍", "/roster/", Cap.VIEW),
     ("文书与公示", "/documents/", Cap.VIEW),
     ("日常工作", "/fieldwork/", Cap.FIELDWORK),
+    ("轮值与保障", "/community/rotations/", Cap.EDIT),
     ("年度评议", "/evaluation/", Cap.VIEW),
     ("补贴与保险", "/payroll/", Cap.VIEW),
     ("统计报表", "/reports/", "reports"),
