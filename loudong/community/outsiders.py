@@ -254,7 +254,13 @@ def purge(*, today: dt.date | None = None) -> int:
     from loudong.territory.models import Region
 
     today = today or timezone.localdate()
-    due = OutsiderRecord.objects.select_for_update().filter(purge_on__lte=today)
+    # Lock the due rows first (PostgreSQL refuses FOR UPDATE with GROUP BY), then count them.
+    ids = list(
+        OutsiderRecord.objects.select_for_update()
+        .filter(purge_on__lte=today)
+        .values_list("pk", flat=True)
+    )
+    due = OutsiderRecord.objects.filter(pk__in=ids)
     counts = dict(
         due.values("community_id").annotate(n=Count("id")).values_list("community_id", "n")
     )
