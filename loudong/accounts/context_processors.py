@@ -10,6 +10,7 @@ NAVIGATION = [
     ("文书与公示", "/documents/", Cap.VIEW),
     ("日常工作", "/fieldwork/", Cap.FIELDWORK),
     ("三长机制", "/community/", Cap.FIELDWORK),
+    ("轮值与保障", "/community/rotations/", Cap.EDIT),
     ("年度评议", "/evaluation/", Cap.VIEW),
     ("补贴与保险", "/payroll/", Cap.VIEW),
     ("统计报表", "/reports/", "reports"),

@@ -8,6 +8,7 @@ scope is 404; phones and ID numbers are masked. Each app's endpoints live in its
 from ninja import NinjaAPI
 
 from loudong.api.auth import ScopedSessionAuth, TokenAuth
+from loudong.community.duty_api import router as community_duty_router
 from loudong.community.life_api import router as community_life_router
 from loudong.evaluation.api import router as evaluation_router
 from loudong.fieldwork.api import open311 as open311_router
@@ -64,3 +65,4 @@ api.add_router("", payroll_router)
 api.add_router("", fieldwork_router)
 api.add_router("", open311_router)
 api.add_router("", community_life_router)
+api.add_router("", community_duty_router)

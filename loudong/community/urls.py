@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from loudong.community import (
     branch_views,
@@ -68,4 +68,6 @@ urlpatterns = [
         convention_views.convention_adopt,
         name="convention_adopt",
     ),
+    # 自愿轮值单元长, 业务培训, 防护物资, 外来人员登记
+    path("", include("loudong.community.duty_urls")),
 ]

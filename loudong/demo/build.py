@@ -106,6 +106,11 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
 
         stdout.write("三长机制（协商会议、工作群、小区党支部、物业监督与测评、文明公约）：")
         build_community_life(regions, seed=seed, stdout=stdout)
+    if profile == "changchun":
+        from loudong.demo.community_duty import build_rotations_and_duties
+
+        stdout.write("单元长轮值、业务培训、防护物资、外来人员登记：")
+        build_rotations_and_duties(regions, seed=seed, stdout=stdout)
 
 
 def build_registry(subdistrict, city: City, *, households: int, seed: int, stdout) -> dict:

@@ -46,6 +46,8 @@ class Board:
     duties: list[str] = field(default_factory=list)
     office_phone: str = ""
     token: object = None
+    # A unit with a 自愿轮值 rota: this month's and next month's 单元长 (community.rotation.Duty).
+    duty: object = None
 
     def render(self, *, qr_data_uri: str = "", resident_url: str = "") -> str:
         return render_to_string(
@@ -164,7 +166,15 @@ def unit_board(unit) -> Board:
         leaders=leaders_for(q, community),
         duties=duties(community),
         office_phone=community.office_phone,
+        duty=_rotation_duty(unit),
     )
+
+
+def _rotation_duty(unit):
+    """Seed 004 §三.12 自愿轮值: who is on duty this month and next (the community app's rota)."""
+    from loudong.community.rotation import duty_for_unit
+
+    return duty_for_unit(unit, timezone.localdate())
 
 
 def board_for_token(token) -> Board:

@@ -6,6 +6,9 @@
   community app's ``AppConfig.ready`` with ``party_branch_members.provide(fn)``. Until a provider
   is registered, the community's workers act for the branch (``fieldwork.ladder.holder``) — the
   seed puts the branch "在社区党组织领导下", and nobody else is on record for it yet.
+- ``phone_home_items(user, today) -> list[PhoneItem]``: buttons for the leaders' phone home from the
+  三长 app (rota duty, handovers to write or confirm, trainings, …): each a dict with ``label``,
+  ``url`` and ``detail`` (and ``badge``: a count to highlight). One tap from home.
 """
 
 from dataclasses import dataclass
@@ -50,7 +53,8 @@ class ListQuery:
         return answer
 
 
-# ``phone_items(user, today) -> [PhoneItem]``: what higher apps put on the leaders' phone home
-# (the 三长 app: meetings invited to, decisions owned, ratings to fill, supervision notes) —
-# one tap from home, so every item is within three taps.
-phone_items = ListQuery("phone_items")
+# ``phone_home_items(user, today) -> [PhoneItem]``: what higher apps put on the leaders' phone
+# home (the 三长 app: meetings invited to, decisions owned, ratings to fill, supervision notes,
+# the rota, trainings, supplies, outsider registration) — one tap from home, so every item is
+# within three taps.
+phone_home_items = ListQuery("phone_home_items")

@@ -702,6 +702,8 @@ class Notification(models.Model):
         SUPERVISED = "supervised", "督办"
         REPORT = "report", "服务记录表"
         REQUEST = "request", "台账变更"
+        ROTATION = "rotation", "单元长轮值"
+        TRAINING = "training", "业务培训"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -25,7 +25,7 @@ from loudong.fieldwork.actions import service as service_actions
 from loudong.fieldwork.actions import visits as visit_actions
 from loudong.fieldwork.actions.common import Refused
 from loudong.fieldwork.forms import IncidentForm, ServiceForm, SubmitReportForm, VisitForm
-from loudong.fieldwork.hooks import phone_items
+from loudong.fieldwork.hooks import phone_home_items
 from loudong.fieldwork.models import Incident, MonthlyReport, Notification, VisitHousehold
 from loudong.policy.profile import profile_for
 from loudong.territory.models import Building
@@ -123,7 +123,7 @@ def home(request):
             "unread": Notification.objects.filter(user=request.user, read_at__isnull=True).count(),
             "month": month,
             "month_done": MonthlyReport.objects.filter(person=area.person, month=month).exists(),
-            "more": phone_items(request.user, today),
+            "more": phone_home_items(request.user, today),
         },
     )
 

@@ -67,6 +67,20 @@ SCHEDULE: list[Job] = [
         "意外伤害保险续保提醒",
     ),
     # -- community ---------------------------------------------------------------------------
+    Job(
+        "community.rotation_sweep",
+        "loudong.community.tasks:rotation_sweep",
+        24 * 3600,
+        "loudong rotation_sweep",
+        "单元长轮值（月份交替、轮值前与月末交接提醒）",
+    ),
+    Job(
+        "community.purge_outsiders",
+        "loudong.community.tasks:purge_outsiders",
+        24 * 3600,
+        "loudong purge_outsiders",
+        "外来人员登记到期删除（保存期限见政策方案）",
+    ),
     # -- operations --------------------------------------------------------------------------
     # The nightly backup is a systemd timer (deploy/systemd/loudong-backup.timer running
     # `loudong backup --nightly`), not a job here: it must run when the app is in trouble.

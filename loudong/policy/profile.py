@@ -242,8 +242,36 @@ class Insurance:
 
 @dataclass(frozen=True)
 class Rotation:
+    """Seed 004 §三.12 自愿轮值: "探索建立以户为单位轮流担任单元长工作机制……每月轮换一次".
+
+    ``unit_leader_monthly``: the city runs the mechanism at all; ``pilot_default_on``: every unit
+    may rotate without a community switching the pilot on (the seed says 探索: off by default);
+    ``handover_required``: a month closes only once the incoming 单元长 confirms the handover.
+    """
+
     unit_leader_monthly: bool
     handover_required: bool
+    pilot_default_on: bool
+    remind_days_before_turn: int
+    handover_reminder_days: int
+
+
+@dataclass(frozen=True)
+class Training:
+    """业务培训 (seed 000 §三.5 "由各社区居委会负责……业务培训"): who must attend, how often."""
+
+    sessions_per_year: int
+    post_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outsiders:
+    """外来人员登记 (seed 004 §二.4 "疫情防控期间……做好登记和情况反馈"); kept no longer than
+    ``retention_days`` after the person left or the registration ended (PIPL art. 19)."""
+
+    registration: bool
+    retention_days: int
+    purge_warning_days: int
 
 
 @dataclass(frozen=True)
@@ -566,6 +594,15 @@ class Profile:
             activity_questions=_questions(d["activity_questions"]),
             rater_kinds=tuple(d["rater_kinds"]),
         )
+
+    @cached_property
+    def training(self) -> Training:
+        d = self._section("training")
+        return Training(sessions_per_year=d["sessions_per_year"], post_kinds=tuple(d["post_kinds"]))
+
+    @cached_property
+    def outsiders(self) -> Outsiders:
+        return Outsiders(**self._section("outsiders"))
 
     @cached_property
     def proration(self) -> Proration:

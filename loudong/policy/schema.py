@@ -255,6 +255,13 @@ def _cross_field_errors(data: dict) -> list[str]:
         errors.append(
             "rotation.handover_required：不轮值（rotation.unit_leader_monthly）时无须交接"
         )
+    if (
+        _get(data, "rotation.pilot_default_on") is True
+        and _get(data, "rotation.unit_leader_monthly") is False
+    ):
+        errors.append(
+            "rotation.pilot_default_on：不轮值（rotation.unit_leader_monthly）时不能默认开启试点"
+        )
 
     campaign = _get(data, "campaign")
     if isinstance(campaign, dict):

@@ -13,6 +13,8 @@ propagates, inside the caller's transaction.
 - ``appointment_ended(appointment)``: an appointment has just ended, in the same transaction
   (documents marks its agreement 已解除 with the date — 附件1 §五).
 - ``appointment_renewed(appointment, old_term_end)``: its term was extended.
+- ``person_sections(user, person) -> list[dict]``: extra sections of a person's page from a
+  higher app, each ``{"title", "rows": [str], "empty"}`` (the 三长 app: training history).
 """
 
 from collections.abc import Callable
@@ -58,3 +60,25 @@ signed_agreements = Query("signed_agreements")
 insured_persons = Query("insured_persons")
 appointment_ended = Event("appointment_ended")
 appointment_renewed = Event("appointment_renewed")
+
+
+class Sections:
+    """Ordered page sections from every provider (list-valued, in registration order)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._providers: list[Callable] = []
+
+    def provide(self, fn: Callable) -> Callable:
+        if fn not in self._providers:
+            self._providers.append(fn)
+        return fn
+
+    def __call__(self, *args) -> list:
+        sections: list = []
+        for provider in self._providers:
+            sections += list(provider(*args))
+        return sections
+
+
+person_sections = Sections("person_sections")

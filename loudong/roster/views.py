@@ -24,7 +24,7 @@ from loudong.accounts.access import (
 from loudong.accounts.roles import Cap
 from loudong.lib.throttle import resident_throttled
 from loudong.policy.profile import profile_for
-from loudong.roster import compliance
+from loudong.roster import compliance, hooks
 from loudong.roster.actions import appointments as appointment_actions
 from loudong.roster.actions import ballots as ballot_actions
 from loudong.roster.actions import persons as person_actions
@@ -703,6 +703,7 @@ def _person_context(request, person, **extra):
         "shown": disclosure_for(request.user, person).show(person),
         "can_reveal": scope_for(request.user, Cap.REVEAL).allows(person),
         "can_edit": can_edit(request.user, person),
+        "sections": hooks.person_sections(request.user, person),
         "breadcrumb": _crumbs(
             {"label": "人员", "url": reverse("roster:persons")}, {"label": person.name}
         ),
