@@ -423,6 +423,7 @@ class _Community:
         self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
         self.comp_tiny = [h < policy.lower for h in self.comp_h]
         self.comp_pitch: dict[int, float] = {}
+        self.nbrs_memo: dict[int, list[int]] = {}
         self.groups = self._tiny_groups()
 
     def _tiny_groups(self) -> list[list[int]]:
@@ -459,11 +460,15 @@ class _Community:
         return [groups[k] for k in sorted(groups)]
 
     def bld_nbrs(self, b: int) -> list[int]:
-        """Buildings adjacent to ``b``: those at its site and at the neighbouring sites."""
-        s = self.site[b]
-        out = [c for c in self.site_blds[s] if c != b]
-        for t in self.sadj[s]:
-            out.extend(self.site_blds[t])
+        """Buildings adjacent to ``b``: those at its site and at the neighbouring sites
+        (computed once per building; callers must not change the list)."""
+        out = self.nbrs_memo.get(b)
+        if out is None:
+            s = self.site[b]
+            out = [c for c in self.site_blds[s] if c != b]
+            for t in self.sadj[s]:
+                out.extend(self.site_blds[t])
+            self.nbrs_memo[b] = out
         return out
 
     def connected(self, blds) -> bool:
@@ -1249,7 +1254,9 @@ class _State:
                     was_in = lo <= hn <= hi
                     if not (lo <= h_src <= hi) and (was_in or src_g == g):
                         continue
-                    if not any(c in dst_blds for b in a.blds for c in (b, *ctx.bld_nbrs(b))):
+                    if not any(
+                        b in dst_blds or not dst_blds.isdisjoint(ctx.bld_nbrs(b)) for b in a.blds
+                    ):
                         continue
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
                     if not ctx.connected({b for x in rest for b in x.blds}):
