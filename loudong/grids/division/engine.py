@@ -1692,10 +1692,10 @@ class _Stage1:
             for comps in ctx.groups:
                 if not any(c in free_comps for c in comps):
                     continue
-                seqs = [
-                    _atoms_for(ctx, order, free, comps[0] * 100000, cache)
-                    for order in _group_orders(ctx, comps)
-                ]
+                # Small groups give the same order in several families: each distinct order
+                # is cut once (a repeat could never win: ties go to the first order).
+                orders = list(dict.fromkeys(tuple(o) for o in _group_orders(ctx, comps)))
+                seqs = [_atoms_for(ctx, order, free, comps[0] * 100000, cache) for order in orders]
                 pending.append((len(self.states) - 1, seqs))
         flat = [seq for _si, seqs in pending for seq in seqs]
         results = _batched_dp(flat, cost)
