@@ -139,7 +139,9 @@ class Database:
             self.env["DATABASE_URL"] = server_url.rsplit("/", 1)[0] + "/" + self.name
         loudong = [sys.executable, "-m", "loudong"]
         run([*loudong, "migrate", "-v0"], self.env)
-        build = "from loudong.demo.build import build_regions; build_regions()"
+        build = (
+            'from loudong.demo.build import CITIES, build_regions; build_regions(CITIES["chiyang"])'
+        )
         run([*loudong, "shell", "-c", build], self.env)
 
     @staticmethod

@@ -1332,10 +1332,19 @@ class Importer:
     def _write_buildings(self, rows: _Rows) -> None:
         report = self.report
         new_buildings = {}
-        max_floor = defaultdict(int)  # canonical place → highest floor of its rooms
-        for ch in self.homes_written:
-            c, room = self.home_keys[ch]
-            max_floor[c] = max(max_floor[c], floor_of(room) or 0)
+        max_floor = defaultdict(int)  # canonical place of a new building → its highest floor
+        fresh = set()  # canonical places whose building is new (none on a re-import)
+        for c in self.places_written:
+            sub_name, community_name, compound_name, _label, key = self.place_keys[c][:5]
+            community = self.communities[(sub_name, community_name)]
+            compound = self.compounds[(community.pk, compound_name)]
+            if (compound.pk, key) not in self.buildings:
+                fresh.add(c)
+        if fresh:
+            for ch in self.homes_written:
+                c, room = self.home_keys[ch]
+                if c in fresh:
+                    max_floor[c] = max(max_floor[c], floor_of(room) or 0)
         for c in self.places_written:
             sub_name, community_name, compound_name, label, key = self.place_keys[c][:5]
             community = self.communities[(sub_name, community_name)]

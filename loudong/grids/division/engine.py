@@ -103,11 +103,16 @@ class _Atom:
         self.small = small  # a unit of a building that fits in one grid (cutting it is needless)
         self.parts = parts  # list of (unit index, floor_from, floor_to, households)
         self.h = h
-        xs = [p[0] for p in pts]
-        ys = [p[1] for p in pts]
-        self.minx, self.maxx, self.miny, self.maxy = min(xs), max(xs), min(ys), max(ys)
-        self.cx = sum(xs) / len(xs)
-        self.cy = sum(ys) / len(ys)
+        if len(pts) == 1:  # most atoms: one building's or one unit's point
+            x, y = pts[0]
+            self.minx = self.maxx = self.cx = x / 1
+            self.miny = self.maxy = self.cy = y / 1
+        else:
+            xs = [p[0] for p in pts]
+            ys = [p[1] for p in pts]
+            self.minx, self.maxx, self.miny, self.maxy = min(xs), max(xs), min(ys), max(ys)
+            self.cx = sum(xs) / len(xs)
+            self.cy = sum(ys) / len(ys)
         self.blds = blds  # building indices, in order
         self.comp = comp
         self.first = (blds[0], parts[0][0])
@@ -121,20 +126,6 @@ class _Atom:
         new.maxx, new.maxy, new.minx, new.miny = self.maxx, self.maxy, self.minx, self.miny
         new.rank, new.small, new.tiny = self.rank, self.small, self.tiny
         return new
-
-    def glue(self, other: _Atom) -> None:
-        self.parts = self.parts + other.parts
-        n1, n2 = len(self.blds), len(other.blds)
-        self.cx = (self.cx * n1 + other.cx * n2) / (n1 + n2)
-        self.cy = (self.cy * n1 + other.cy * n2) / (n1 + n2)
-        self.h += other.h
-        self.minx = min(self.minx, other.minx)
-        self.maxx = max(self.maxx, other.maxx)
-        self.miny = min(self.miny, other.miny)
-        self.maxy = max(self.maxy, other.maxy)
-        self.blds = self.blds + [b for b in other.blds if b not in self.blds]
-        self.last = other.last
-        self.rank = min(self.rank, other.rank)
 
 
 def _cut_cost(a: _Atom, b: _Atom, needless: float = INF) -> float:
@@ -432,6 +423,7 @@ class _Community:
         self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
         self.comp_tiny = [h < policy.lower for h in self.comp_h]
         self.comp_pitch: dict[int, float] = {}
+        self.nbrs_memo: dict[int, list[int]] = {}
         self.groups = self._tiny_groups()
 
     def _tiny_groups(self) -> list[list[int]]:
@@ -468,11 +460,15 @@ class _Community:
         return [groups[k] for k in sorted(groups)]
 
     def bld_nbrs(self, b: int) -> list[int]:
-        """Buildings adjacent to ``b``: those at its site and at the neighbouring sites."""
-        s = self.site[b]
-        out = [c for c in self.site_blds[s] if c != b]
-        for t in self.sadj[s]:
-            out.extend(self.site_blds[t])
+        """Buildings adjacent to ``b``: those at its site and at the neighbouring sites
+        (computed once per building; callers must not change the list)."""
+        out = self.nbrs_memo.get(b)
+        if out is None:
+            s = self.site[b]
+            out = [c for c in self.site_blds[s] if c != b]
+            for t in self.sadj[s]:
+                out.extend(self.site_blds[t])
+            self.nbrs_memo[b] = out
         return out
 
     def connected(self, blds) -> bool:
@@ -687,27 +683,57 @@ def _atoms_for(
     cache = {} if cache is None else cache
     small = max(1.0, ctx.policy.target / 8.0)
     glued: list[_Atom] = []
-    own: set[int] = set()  # ids of glued atoms made here (cached atoms are never mutated)
+    run: list[_Atom] = []  # atoms to glue into one (cached atoms are never mutated)
+    run_h = 0
+    run_parts = 0
     for b in blds:
         atoms = cache.get(b)
         if atoms is None:
             atoms = cache[b] = _building_atoms(ctx, b, portions, rank0 + b)
         for a in atoms:
-            last = glued[-1] if glued else None
-            if (
-                last is not None
-                and last.h < small
-                and last.h + a.h <= 2 * small
-                and len(last.parts) < 64
-            ):
-                if id(last) not in own:
-                    last = last.copy()
-                    glued[-1] = last
-                    own.add(id(last))
-                last.glue(a)
-            else:
-                glued.append(a)
+            if run and run_h < small and run_h + a.h <= 2 * small and run_parts < 64:
+                run.append(a)
+                run_h += a.h
+                run_parts += len(a.parts)
+                continue
+            if run:
+                glued.append(run[0] if len(run) == 1 else _glued(run))
+            run = [a]
+            run_h = a.h
+            run_parts = len(a.parts)
+    if run:
+        glued.append(run[0] if len(run) == 1 else _glued(run))
     return glued
+
+
+def _glued(run: list[_Atom]) -> _Atom:
+    """One atom of a run of atoms: centres averaged step by step, each step weighted by
+    the buildings so far and the next atom's buildings; buildings kept once, in order."""
+    new = run[0].copy()
+    parts = list(new.parts)
+    blds = list(new.blds)
+    seen = set(blds)
+    h, cx, cy, rank = new.h, new.cx, new.cy, new.rank
+    minx, maxx, miny, maxy = new.minx, new.maxx, new.miny, new.maxy
+    for a in run[1:]:
+        parts.extend(a.parts)
+        n1, n2 = len(blds), len(a.blds)
+        cx = (cx * n1 + a.cx * n2) / (n1 + n2)
+        cy = (cy * n1 + a.cy * n2) / (n1 + n2)
+        h += a.h
+        minx = min(minx, a.minx)
+        maxx = max(maxx, a.maxx)
+        miny = min(miny, a.miny)
+        maxy = max(maxy, a.maxy)
+        for b in a.blds:
+            if b not in seen:
+                seen.add(b)
+                blds.append(b)
+        rank = min(rank, a.rank)
+    new.parts, new.blds, new.h, new.cx, new.cy, new.rank = parts, blds, h, cx, cy, rank
+    new.minx, new.maxx, new.miny, new.maxy = minx, maxx, miny, maxy
+    new.last = run[-1].last
+    return new
 
 
 def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -> list[_Atom]:
@@ -800,6 +826,14 @@ class _State:
         self.needless_used = 0
         self.failed: dict[int, tuple] = {}
         self.exact_failed: set[tuple] = set()
+        # A grid's atoms never change under its id (ids are never reused), so what depends on
+        # them alone is computed once: buildings, whether it spans compounds, its centre, the
+        # buildings around it, and the chained re-cuts tried on it (``_recut``).
+        self.gblds: dict[int, list[int]] = {}
+        self.gmulti: dict[int, bool] = {}
+        self.gcentre: dict[int, tuple[float, float]] = {}
+        self.garound: dict[int, list[int]] = {}
+        self.recuts: dict[tuple, tuple | None] = {}
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
         g = self.next_id
@@ -807,16 +841,24 @@ class _State:
         self.grids[g] = atoms
         self.gcost[g] = self.cost.atoms(atoms)
         self.gh[g] = sum(a.h for a in atoms)
+        bld_grids = self.bld_grids
+        blds = set()
         for a in atoms:
             for b in a.blds:
-                self.bld_grids[b].add(g)
+                bld_grids[b].add(g)
+                blds.add(b)
+        self.gblds[g] = sorted(blds)
+        self.gmulti[g] = len({a.comp for a in atoms}) > 1
+        n = len(atoms)
+        self.gcentre[g] = (sum(x.cx for x in atoms) / n, sum(x.cy for x in atoms) / n)
         if kept_id is not None:
             self.kept[g] = kept_id
         return g
 
     def remove(self, g: int) -> list[_Atom]:
         atoms = self.grids.pop(g)
-        del self.gcost[g], self.gh[g]
+        del self.gcost[g], self.gh[g], self.gblds[g], self.gmulti[g], self.gcentre[g]
+        self.garound.pop(g, None)
         self.kept.pop(g, None)
         for a in atoms:
             for b in a.blds:
@@ -824,19 +866,21 @@ class _State:
         return atoms
 
     def blds(self, g: int) -> list[int]:
-        return sorted({b for a in self.grids[g] for b in a.blds})
+        return self.gblds[g]
 
     def neighbours(self, g: int) -> list[int]:
-        ctx = self.ctx
-        site_blds = ctx.site_blds
+        around = self.garound.get(g)
+        if around is None:
+            ctx = self.ctx
+            site_blds = ctx.site_blds
+            sites = {ctx.site[b] for b in self.gblds[g]}
+            for s in list(sites):
+                sites.update(ctx.sadj[s])
+            around = self.garound[g] = [b for s in sites for b in site_blds[s]]
         bld_grids = self.bld_grids
-        sites = {ctx.site[b] for b in self.blds(g)}
-        for s in list(sites):
-            sites.update(ctx.sadj[s])
         out: set[int] = set()
-        for s in sites:
-            for b in site_blds[s]:
-                out |= bld_grids[b]
+        for b in around:
+            out |= bld_grids[b]
         out.discard(g)
         return sorted(out)
 
@@ -1045,33 +1089,85 @@ class _State:
     # ---- repair
 
     def _chain(self, gs: list[int]) -> list[_Atom]:
-        """Order the atoms of grids ``gs`` as a chain of the grids, each oriented to meet the next."""
+        """Order the atoms of grids ``gs`` as a chain of the grids, each oriented to meet the next
+        (shortest sum of squared gaps; ties to the first in permutation, then flip, order)."""
         import itertools
 
-        seqs = {g: self.grids[g] for g in gs}
+        seqs = [self.grids[g] for g in gs]
+        k = len(gs)
+        if k == 2:  # one permutation (the other is its reverse), four orientations
+            i, j = (0, 1) if gs[0] <= gs[1] else (1, 0)
+            a, b = seqs[i], seqs[j]
+            best, out = None, None
+            for last, first, fa, fb in (
+                (a[-1], b[0], False, False),
+                (a[-1], b[-1], False, True),
+                (a[0], b[0], True, False),
+                (a[0], b[-1], True, True),
+            ):
+                total = 0.0 + ((last.cx - first.cx) ** 2 + (last.cy - first.cy) ** 2)
+                if best is None or total < best - 1e-9:
+                    best, out = total, (fa, fb)
+            fa, fb = out
+            return [*(reversed(a) if fa else a), *(reversed(b) if fb else b)]
+        # ends[i][fl] = (first atom, last atom) of grid i walked forwards or backwards
+        ends = [((s[0], s[-1]), (s[-1], s[0])) for s in seqs]
+        gap: dict[tuple, float] = {}
+        for i in range(k):
+            for fi in (0, 1):
+                last = ends[i][fi][1]
+                for j in range(k):
+                    if j != i:
+                        for fj in (0, 1):
+                            first = ends[j][fj][0]
+                            gap[i, fi, j, fj] = (last.cx - first.cx) ** 2 + (
+                                last.cy - first.cy
+                            ) ** 2
         best = None
-        for perm in itertools.permutations(gs):
-            if perm[0] > perm[-1]:
+        for perm in itertools.permutations(range(k)):
+            if gs[perm[0]] > gs[perm[-1]]:
                 continue  # a chain and its reverse are the same
-            for flips in itertools.product((False, True), repeat=len(gs)):
+            for flips in itertools.product((0, 1), repeat=k):
                 total = 0.0
-                prev = None
-                for g, fl in zip(perm, flips, strict=True):
-                    s = seqs[g]
-                    first, last = (s[-1], s[0]) if fl else (s[0], s[-1])
-                    if prev is not None:
-                        total += (prev.cx - first.cx) ** 2 + (prev.cy - first.cy) ** 2
-                    prev = last
+                for step in range(1, k):
+                    total += gap[perm[step - 1], flips[step - 1], perm[step], flips[step]]
                 if best is None or total < best[0] - 1e-9:
                     best = (total, perm, flips)
         _, perm, flips = best
         out: list[_Atom] = []
-        for g, fl in zip(perm, flips, strict=True):
-            out.extend(reversed(seqs[g]) if fl else seqs[g])
+        for i, fl in zip(perm, flips, strict=True):
+            out.extend(reversed(seqs[i]) if fl else seqs[i])
         return out
 
     def _split_weight(self, b: int) -> float:
         return self.cost.needless if self.ctx.bld_h[b] <= self.cost.hi else CUT_UNIT
+
+    def _recut(self, gs: list[int], unlock: bool):
+        """The chained re-cut of grids ``gs`` (see ``try_union``): (groups, their cost, the
+        number of groups holding each building, groups spanning compounds), or None when a
+        group is not contiguous. Depends on the grids' atoms alone, so it is memoised by ids."""
+        # A pair's chain does not depend on the order the two grids are named in.
+        key = (*(sorted(gs) if len(gs) == 2 else gs), unlock)
+        if key in self.recuts:
+            return self.recuts[key]
+        seq = self._chain(gs)
+        if unlock:
+            seq = _explode(self.ctx, seq, units_too=True)
+        _, segs = _dp(seq, self.cost)
+        groups = [seq[i:j] for i, j in segs]
+        ctx = self.ctx
+        res = None
+        blds = [{b for a in grp for b in a.blds} for grp in groups]
+        if all(ctx.connected(bs) for bs in blds):
+            inside: dict[int, int] = defaultdict(int)
+            for bs in blds:
+                for b in bs:
+                    inside[b] += 1
+            new = sum(self.cost.atoms(grp) for grp in groups)
+            multi = sum(len({a.comp for a in grp}) > 1 for grp in groups)
+            res = (groups, new, dict(inside), multi)
+        self.recuts[key] = res
+        return res
 
     def try_union(self, gs: list[int], unlock: bool = False):
         """Re-cut grids ``gs`` together; return (delta cost, new groups) if all groups contiguous.
@@ -1079,22 +1175,12 @@ class _State:
         With ``unlock`` the buildings that fit in one grid may be cut too (needless splits, each
         charged ``needless_split_penalty``).
         """
-        seq = self._chain(gs)
-        if unlock:
-            seq = _explode(self.ctx, seq, units_too=True)
-        _, segs = _dp(seq, self.cost)
-        groups = [seq[i:j] for i, j in segs]
-        ctx = self.ctx
-        for grp in groups:
-            if not ctx.connected({b for a in grp for b in a.blds}):
-                return None
+        recut = self._recut(gs, unlock)
+        if recut is None:
+            return None
+        groups, new, inside, multi = recut
         old = sum(self.gcost[g] for g in gs)
-        new = sum(self.cost.atoms(grp) for grp in groups)
         gs_set = set(gs)
-        inside: dict[int, int] = defaultdict(int)
-        for grp in groups:
-            for b in {b for a in grp for b in a.blds}:
-                inside[b] += 1
         split = 0.0
         needless = 0
         hi = self.cost.hi
@@ -1110,9 +1196,7 @@ class _State:
                     needless += (after > 1) - (before > 1)
         if split == INF or needless > self.needless_left:
             return None
-        cross = sum(len({a.comp for a in grp}) > 1 for grp in groups) - sum(
-            len({a.comp for a in self.grids[g]}) > 1 for g in gs
-        )
+        cross = multi - sum(self.gmulti[g] for g in gs)
         if cross > 0 and cross > self.cross_left:
             must = any(a.tiny and self.gh[g] < self.cost.lo for g in gs for a in self.grids[g])
             if not must:
@@ -1170,7 +1254,9 @@ class _State:
                     was_in = lo <= hn <= hi
                     if not (lo <= h_src <= hi) and (was_in or src_g == g):
                         continue
-                    if not any(c in dst_blds for b in a.blds for c in (b, *ctx.bld_nbrs(b))):
+                    if not any(
+                        b in dst_blds or not dst_blds.isdisjoint(ctx.bld_nbrs(b)) for b in a.blds
+                    ):
                         continue
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
                     if not ctx.connected({b for x in rest for b in x.blds}):
@@ -1357,12 +1443,8 @@ class _State:
         return False
 
     def _dist(self, g: int, n: int) -> float:
-        a = self.grids[g]
-        b = self.grids[n]
-        ax = sum(x.cx for x in a) / len(a)
-        ay = sum(x.cy for x in a) / len(a)
-        bx = sum(x.cx for x in b) / len(b)
-        by = sum(x.cy for x in b) / len(b)
+        ax, ay = self.gcentre[g]
+        bx, by = self.gcentre[n]
         return math.hypot(ax - bx, ay - by)
 
 
@@ -1434,7 +1516,9 @@ def divide(
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
-        import numpy  # noqa: F401  (once, before forking, not once per worker)
+        # Imported once, before forking, not once per worker (scipy.spatial alone is ~0.3 s).
+        import numpy  # noqa: F401
+        import scipy.spatial  # noqa: F401
 
         ctx = multiprocessing.get_context("fork")
         procs = []
@@ -1608,10 +1692,10 @@ class _Stage1:
             for comps in ctx.groups:
                 if not any(c in free_comps for c in comps):
                     continue
-                seqs = [
-                    _atoms_for(ctx, order, free, comps[0] * 100000, cache)
-                    for order in _group_orders(ctx, comps)
-                ]
+                # Small groups give the same order in several families: each distinct order
+                # is cut once (a repeat could never win: ties go to the first order).
+                orders = list(dict.fromkeys(tuple(o) for o in _group_orders(ctx, comps)))
+                seqs = [_atoms_for(ctx, order, free, comps[0] * 100000, cache) for order in orders]
                 pending.append((len(self.states) - 1, seqs))
         flat = [seq for _si, seqs in pending for seq in seqs]
         results = _batched_dp(flat, cost)
@@ -1663,7 +1747,7 @@ class _Stage1:
         for (name, _units, prev), ctx, state in zip(
             self.jobs, self.contexts, self.states, strict=True
         ):
-            pieces: list[Piece] = []
+            pieces: list[tuple] = []
             grids: list[Grid] = []
             warnings: list[str] = []
             _emit(ctx, state, self.pol, pieces, grids, prev)
@@ -1673,22 +1757,8 @@ class _Stage1:
                     f"CJ/T 349 网格编码的两位序号不够用"
                 )
             counts = dict(ctx.position_counts, buildings_at_shared_position=ctx.shared)
-            out.append((name, (list(_piece_tuples(pieces)), grids, warnings, counts)))
+            out.append((name, (pieces, grids, warnings, counts)))
         return out
-
-
-def _piece_tuples(pieces: list[Piece]):
-    for p in pieces:
-        yield (
-            p.community,
-            p.compound,
-            p.building,
-            p.unit,
-            p.floor_from,
-            p.floor_to,
-            p.households,
-            p.grid,
-        )
 
 
 def _restore_previous(ctx: _Community, state: _State, prev: list[Piece]):
@@ -1831,14 +1901,16 @@ def _emit(
     ctx: _Community,
     state: _State,
     pol: Policy,
-    pieces: list[Piece],
+    pieces: list[tuple],
     grids: list[Grid],
     prev: list[Piece],
 ) -> None:
+    """Append the community's pieces (as ``Piece`` field tuples: they cross the workers' pipes,
+    and ``divide`` makes each ``Piece`` once) and grids."""
     units = ctx.units
     order = sorted(state.grids, key=lambda g: (min(a.rank for a in state.grids[g]), g))
     ids = _grid_ids(ctx, state, order, prev)
-    out_pieces: list[tuple[int, int, Piece]] = []
+    out_pieces: list[tuple[int, int, tuple]] = []
     out_grids: list[Grid] = []
     for g in order:
         gid = ids[g]
@@ -1861,9 +1933,7 @@ def _emit(
                     (
                         u,
                         ff,
-                        Piece(
-                            unit.community, unit.compound, unit.building, unit.unit, ff, ft, hh, gid
-                        ),
+                        (unit.community, unit.compound, unit.building, unit.unit, ff, ft, hh, gid),
                     )
                 )
         h = state.gh[g]
