@@ -244,7 +244,7 @@ def run(base: str, users: int, seconds: float, password: str, think=(1.0, 3.0)) 
         session = Session(base)
         try:
             session.login(names[i % len(names)], password)
-        except Exception as exc:
+        except (OSError, http.client.HTTPException, RuntimeError) as exc:
             stats.add(label, 0.0, f"login: {exc}")
             return
         status, _, data = session.request("GET", "/api/v1/regions?level=community&limit=1")
@@ -257,7 +257,11 @@ def run(base: str, users: int, seconds: float, password: str, think=(1.0, 3.0)) 
             try:
                 status = job(session)
                 error = None if status < 400 else f"HTTP {status}"
-            except Exception as exc:
+            except (
+                OSError,
+                http.client.HTTPException,
+                ValueError,
+            ) as exc:  # time-outs, resets, bad JSON
                 error = f"{type(exc).__name__}: {exc}"
             stats.add(label, (time.perf_counter() - started) * 1000, error)
             time.sleep(rng.uniform(*think))

@@ -40,6 +40,7 @@ import time
 import unicodedata
 from array import array
 from collections import defaultdict
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -1777,7 +1778,7 @@ class _Helper:
                 future, seal = out[k]
                 try:
                     out[k] = future.result()
-                except Exception:  # BrokenProcessPool and the like: redo it here
+                except (BrokenProcessPool, OSError, EOFError):  # the helper died: redo it here
                     out[k] = self._inline(chunks[k], seal)
         self.close()
         return out

@@ -206,10 +206,12 @@ class RoundTestCase(MoneyTestCase):
         self.open()
         e = Round.objects.get().evaluations.first()
         with patch_work(return_value=figures()):
-            r = self.client.post(f"/evaluation/{e.pk}/work/", {"score": "80"})
+            r = self.client.post(f"/evaluation/{e.pk}/work-score/", {"score": "80"})
             self.assertEqual(r.status_code, 400)
             self.assertIn("工作记录建议 100 分", r.content.decode())
-            r = self.client.post(f"/evaluation/{e.pk}/work/", {"score": "80", "reason": "记录不全"})
+            r = self.client.post(
+                f"/evaluation/{e.pk}/work-score/", {"score": "80", "reason": "记录不全"}
+            )
         self.assertEqual(r.status_code, 302)
         e.refresh_from_db()
         self.assertEqual((e.work_score, e.work_reason), (Decimal("80.0"), "记录不全"))
