@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.utils import timezone
+import time_machine
 
 from loudong.accounts.models import AuditEvent
 from loudong.roster.models import Appointment, Objection, Selection
@@ -12,7 +12,10 @@ from loudong.roster.tests.helpers import (
     make_selection,
 )
 
-TODAY = timezone.localdate()
+# The clock stands still: a run that crosses midnight must not file on one day and
+# appoint on the next.
+NOW = dt.datetime(2026, 6, 15, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+TODAY = NOW.date()
 
 
 def finished(post, person, **fields):
@@ -26,6 +29,7 @@ def finished(post, person, **fields):
     )
 
 
+@time_machine.travel(NOW, tick=False)
 class AppointTestCase(RosterTestCase):
     def appoint(self, selection, **data):
         data.setdefault("start", TODAY.isoformat())
@@ -160,6 +164,7 @@ class AppointTestCase(RosterTestCase):
         self.assertEqual((appointment.profile_name, appointment.profile_version), ("chiyang", 1))
 
 
+@time_machine.travel(NOW, tick=False)
 class ProfileEditMidSelectionTestCase(RosterTestCase):
     def test_an_open_case_keeps_the_steps_it_started_under(self):
         from loudong.policy.actions import create_profile_version

@@ -5,17 +5,23 @@ appointed; 网格长 are "一般由两委成员兼任" (a non-两委 网格长 i
 of a kind per person (profile ``concurrency.max_grids`` = 1).
 """
 
+import datetime as dt
+
+import time_machine
 from django.test import override_settings
-from django.utils import timezone
 
 from loudong.accounts.models import AuditEvent
 from loudong.roster.actions.posts import sync_grid_posts
 from loudong.roster.models import Appointment, Post, Selection
 from loudong.roster.tests.helpers import RosterTestCase, make_person
 
-TODAY = timezone.localdate()
+# The clock stands still: a run that crosses midnight must not file on one day and
+# appoint on the next.
+NOW = dt.datetime(2026, 6, 15, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+TODAY = NOW.date()
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(LOUDONG_POLICY="changchun")
 class ChangchunTestCase(RosterTestCase):
     def setUp(self):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.utils import timezone
+import time_machine
 
 from loudong.roster.models import SelectionStep
 from loudong.roster.tests.helpers import (
@@ -11,9 +11,13 @@ from loudong.roster.tests.helpers import (
     make_selection,
 )
 
-TODAY = timezone.localdate()
+# The clock stands still: a run that crosses midnight must not file on one day and
+# appoint on the next.
+NOW = dt.datetime(2026, 6, 15, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+TODAY = NOW.date()
 
 
+@time_machine.travel(NOW, tick=False)
 class LinksTestCase(RosterTestCase):
     def test_it_names_steps_in_chinese_and_links_the_notice(self):
         selection = make_selection(

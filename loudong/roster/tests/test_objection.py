@@ -1,13 +1,17 @@
 import datetime as dt
 
-from django.utils import timezone
+import time_machine
 
 from loudong.roster.models import Objection, Selection
 from loudong.roster.tests.helpers import RosterTestCase, make_selection
 
-TODAY = timezone.localdate()
+# The clock stands still: a run that crosses midnight must not file on one day and
+# appoint on the next.
+NOW = dt.datetime(2026, 6, 15, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+TODAY = NOW.date()
 
 
+@time_machine.travel(NOW, tick=False)
 class ObjectionTestCase(RosterTestCase):
     def in_notice(self):
         return make_selection(
