@@ -73,32 +73,39 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
             regions["subdistrict"], city, households=households, seed=seed, stdout=stdout
         )
     )
+    analyze()
     users = {user.username: user for user in create_demo_users(regions, profile=profile)}
     stdout.write("已建立演示账号")
     from loudong.demo.grids import build_grids
 
     stdout.write("划分网格：")
     build_grids(regions["subdistrict"], approver=users["jiedao"], stdout=stdout)
+    analyze()
     from loudong.demo.roster import build_roster
 
     stdout.write("楼栋长队伍：")
     build_roster(regions, seed=seed, stdout=stdout)
+    analyze()
     from loudong.demo.documents import build_documents
 
     stdout.write("协议书与胸牌：")
     build_documents(acting_user=users["jiedao"], seed=seed, stdout=stdout)
+    analyze()
     from loudong.demo.fieldwork import build_fieldwork
 
     stdout.write("日常工作（走访、服务记录、事件）：")
     build_fieldwork(regions, seed=seed, stdout=stdout)
+    analyze()
     from loudong.demo.evaluation import build_evaluation
 
     stdout.write("年度评议：")
     build_evaluation(regions, seed=seed, stdout=stdout)
+    analyze()
     from loudong.demo.payroll import build_payroll
 
     stdout.write("补贴发放与保险：")
     build_payroll(regions, seed=seed, stdout=stdout)
+    analyze()
     from loudong.policy.profile import profile_for
 
     if profile_for(regions["subdistrict"]).posts.grid_head:
@@ -106,6 +113,7 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
 
         stdout.write("三长机制（协商会议、工作群、小区党支部、物业监督与测评、文明公约）：")
         build_community_life(regions, seed=seed, stdout=stdout)
+        analyze()
     if profile == "changchun":
         from loudong.demo.community_duty import build_rotations_and_duties
 
@@ -115,9 +123,10 @@ def build(*, households: int, seed: int, stdout, profile: str = "chiyang") -> No
 
 
 def analyze() -> None:
-    """Planner statistics for the rows just written. Until autovacuum comes round, PostgreSQL
-    plans on empty statistics: a workbench to-do's four-table join became a nested loop of
-    sequential scans that ran for minutes right after the build."""
+    """Planner statistics for the rows just written, after each step: the next step reads
+    them. Until autovacuum comes round (and never inside a test's transaction), PostgreSQL
+    plans on empty statistics: a workbench to-do's four-table join, and later a roster query
+    inside the build, became nested loops of sequential scans that ran for minutes."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
