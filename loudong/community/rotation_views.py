@@ -237,6 +237,16 @@ def _detail_context(request, rotation, **extra):
     return context
 
 
+def _again(request, rotation, **forms):
+    """The rota page again, with the form that did not validate and its errors."""
+    return render(
+        request,
+        "community/rotation_detail.html",
+        _detail_context(request, rotation, **forms),
+        status=400,
+    )
+
+
 @login_required
 def rotation(request, pk):
     rotation = _rotation(request, pk)
@@ -249,12 +259,7 @@ def add_member(request, pk):
     rotation = _rotation(request, pk, write=True)
     form = MemberForm(request.POST, households=Household.objects.filter(unit=rotation.unit))
     if not form.is_valid():
-        return render(
-            request,
-            "community/rotation_detail.html",
-            _detail_context(request, rotation, member_form=form),
-            status=400,
-        )
+        return _again(request, rotation, member_form=form)
     try:
         member = actions.add_member(
             rotation=rotation,
@@ -281,12 +286,7 @@ def member_status(request, pk):
     rotation = member.rotation
     form = MemberStatusForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "community/rotation_detail.html",
-            _detail_context(request, rotation, status_form=form),
-            status=400,
-        )
+        return _again(request, rotation, status_form=form)
     try:
         actions.update_member(
             member=member, acting_user=request.user, request=request, **form.cleaned_data
@@ -303,12 +303,7 @@ def plan(request, pk):
     rotation = _rotation(request, pk, write=True)
     form = PlanForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "community/rotation_detail.html",
-            _detail_context(request, rotation, plan_form=form),
-            status=400,
-        )
+        return _again(request, rotation, plan_form=form)
     try:
         made = actions.plan_months(
             rotation=rotation,
@@ -331,12 +326,7 @@ def swap(request, pk):
     rotation = _rotation(request, pk, write=True)
     form = SwapForm(request.POST, turns=turn_choices(rotation))
     if not form.is_valid():
-        return render(
-            request,
-            "community/rotation_detail.html",
-            _detail_context(request, rotation, swap_form=form),
-            status=400,
-        )
+        return _again(request, rotation, swap_form=form)
     try:
         actions.swap_turns(
             acting_user=request.user,
