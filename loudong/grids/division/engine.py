@@ -47,6 +47,7 @@ forked workers (see README.md for measurements and where the time goes).
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -1496,7 +1497,24 @@ def divide(
     called as communities finish. Communities are independent, so large inputs are divided by
     ``workers`` forked processes (default: up to 2 above 20k households); the result does not
     depend on the number of workers.
+
+    The cyclic garbage collector is off while dividing (and in the forked workers): the engine
+    allocates millions of short-lived lists and tuples, freed by reference counting, and the
+    collector's passes over them cost ~18 % of the CPU of a 500k division. The few cycles it
+    makes (the exact search's recursive closures) wait for the next collection once the
+    collector is back on (switched back on, if it was on, before returning); peak RSS is
+    unchanged (129 MB at 500k).
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _divide(units, policy, previous, progress, with_metrics, workers)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _divide(units, policy, previous, progress, with_metrics, workers) -> Division:
     pol = get_policy(policy)
     units = sorted(units, key=_unit_sort_key)
     _validate(units)
