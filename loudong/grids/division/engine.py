@@ -425,10 +425,18 @@ class _Community:
         self.bld_h = [sum(units[i].households for i in us) for us in self.bld_units]
         self.uxy, self.position_counts = place_missing(units)
         uxy = self.uxy
-        self.bld_xy = [
-            (sum(uxy[i][0] for i in us) / len(us), sum(uxy[i][1] for i in us) / len(us))
-            for us in self.bld_units
-        ]
+        self.bld_xy = []
+        for us in self.bld_units:
+            if len(us) == 1:
+                x, y = uxy[us[0]]
+                self.bld_xy.append(((0 + x) / 1, (0 + y) / 1))  # what sum([x]) / 1 gives
+                continue
+            sx = sy = 0
+            for i in us:
+                x, y = uxy[i]
+                sx += x
+                sy += y
+            self.bld_xy.append((sx / len(us), sy / len(us)))
         # Buildings whose centres coincide share a site: adjacent to each other and to the
         # site's neighbours (PRODUCT.md "contiguous"). Contiguity is decided on sites.
         self.site, self.sadj = site_graph(self.bld_xy)
@@ -527,13 +535,17 @@ def _pitch(ctx: _Community, comp: int) -> float:
     thr = ctx.comp_pitch.get(comp)
     if thr is None:
         pts = ctx.bld_xy
+        bld_comp = ctx.bld_comp
+        site = ctx.site
         nn = []
         for b in ctx.comp_blds[comp]:
             # Nearest neighbours within the compound are (nearly always) Delaunay neighbours.
+            bx, by = pts[b]
+            sb = site[b]
             d = [
-                (pts[b][0] - pts[c][0]) ** 2 + (pts[b][1] - pts[c][1]) ** 2
+                (bx - pts[c][0]) ** 2 + (by - pts[c][1]) ** 2
                 for c in ctx.bld_nbrs(b)
-                if ctx.bld_comp[c] == comp and ctx.site[c] != ctx.site[b]
+                if bld_comp[c] == comp and site[c] != sb
             ]
             if d:
                 nn.append(math.sqrt(min(d)))
@@ -551,33 +563,53 @@ def _walk(items: list[int], pts, thr: float, family: tuple, band_h: float = 0.0)
     run of consecutive items is a compact block rather than a one-row strip (villa fields).
     Items at one point keep their order (the building-number order).
     """
-    by_rows, flip, sweep = family
+    return _walks(items, pts, thr, [family], band_h)[0]
+
+
+def _walks(items: list[int], pts, thr: float, families: list[tuple], band_h: float = 0.0):
+    """``_walk`` for several families at once: the lines of (by rows, sweep) are found and
+    sorted once and walked both ways for the two flips. Keys end with the item itself, so no
+    two tie, and a line sorted backwards is the line sorted forwards, reversed."""
     if len(items) <= 2:
-        return sorted(items, key=lambda b: (pts[b][0], pts[b][1], b))
+        two = sorted(items, key=lambda b: (pts[b][0], pts[b][1], b))
+        return [list(two) for _ in families]
+    memo: dict[tuple, list[list[int]]] = {}
+    out = []
+    for by_rows, flip, sweep in families:
+        sweep = bool(sweep and band_h > 0)
+        lines = memo.get((by_rows, sweep))
+        if lines is None:
+            lines = memo[by_rows, sweep] = _lines(items, pts, thr, by_rows, sweep, band_h)
+        order = []
+        for k, line in enumerate(lines):
+            if (k + flip) % 2:
+                order.extend(reversed(line))
+            else:
+                order.extend(line)
+        out.append(order)
+    return out
+
+
+def _lines(items, pts, thr, by_rows, sweep, band_h) -> list[list[int]]:
+    """The rows (or columns, or sweep bands) of ``items``, each sorted along the line."""
     a, o = (1, 0) if by_rows else (0, 1)
-    if sweep and band_h > 0:
+    if sweep:
         base = min(pts[b][a] for b in items)
         bands: dict[int, list[int]] = defaultdict(list)
         for b in items:
             bands[int((pts[b][a] - base) / band_h)].append(b)
-        order = []
-        for k, key in enumerate(sorted(bands)):
-            line = bands[key]
-            line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
-            order.extend(line)
-        return order
-    srt = sorted(items, key=lambda b: (pts[b][a], pts[b][o], b))
-    lines: list[list[int]] = [[srt[0]]]
-    for b in srt[1:]:
-        if pts[b][a] - pts[lines[-1][0]][a] > thr:
-            lines.append([b])
-        else:
-            lines[-1].append(b)
-    order = []
-    for k, line in enumerate(lines):
-        line.sort(key=lambda b: (pts[b][o], pts[b][a], b), reverse=bool((k + flip) % 2))
-        order.extend(line)
-    return order
+        lines = [bands[key] for key in sorted(bands)]
+    else:
+        srt = sorted(items, key=lambda b: (pts[b][a], pts[b][o], b))
+        lines = [[srt[0]]]
+        for b in srt[1:]:
+            if pts[b][a] - pts[lines[-1][0]][a] > thr:
+                lines.append([b])
+            else:
+                lines[-1].append(b)
+    for line in lines:
+        line.sort(key=lambda b: (pts[b][o], pts[b][a], b))
+    return lines
 
 
 def _serpentine(ctx: _Community, blds: list[int], by_rows: bool, flip: bool = False) -> list[int]:
@@ -617,11 +649,11 @@ def _group_orders(ctx: _Community, comps: list[int]) -> list[list[int]]:
     if len(comps) == 1:
         blds = ctx.comp_blds[comps[0]]
         thr = _pitch(ctx, comps[0])
-        return [_walk(blds, ctx.bld_xy, thr, fam, band_h) for fam in families]
+        return _walks(blds, ctx.bld_xy, thr, families, band_h)
     single = all(len(ctx.comp_blds[c]) == 1 for c in comps)
     if single:
         thr = _group_pitch(ctx, blds_all)
-        return [_walk(blds_all, ctx.bld_xy, thr, fam, band_h) for fam in families]
+        return _walks(blds_all, ctx.bld_xy, thr, families, band_h)
     centres = {
         c: (
             sum(ctx.bld_xy[b][0] for b in ctx.comp_blds[c]) / len(ctx.comp_blds[c]),
@@ -630,12 +662,13 @@ def _group_orders(ctx: _Community, comps: list[int]) -> list[list[int]]:
         for c in comps
     }
     thr = _group_pitch(ctx, [ctx.comp_blds[c][0] for c in comps], centres=centres, comps=comps)
+    inner = [(*fam[:2], False) for fam in families]  # each compound walked in the family
+    walks = {c: _walks(ctx.comp_blds[c], ctx.bld_xy, _pitch(ctx, c), inner) for c in comps}
     out = []
-    for fam in families:
-        order = _walk(comps, centres, thr, fam, band_h)
+    for k, order in enumerate(_walks(comps, centres, thr, families, band_h)):
         seq = []
         for c in order:
-            seq.extend(_walk(ctx.comp_blds[c], ctx.bld_xy, _pitch(ctx, c), (*fam[:2], False)))
+            seq.extend(walks[c][k])
         out.append(seq)
     return out
 
