@@ -316,17 +316,22 @@ def _batched_dp(seqs: list[list[_Atom]], cost: _Cost) -> list[tuple[float, list[
         ay0 = np.zeros((C, L))
         ay1 = np.zeros((C, L))
         cut = np.zeros((C, L))
-        lens = np.zeros(C, dtype=np.int64)
-        for r, k in enumerate(bucket):
+        lens = np.array([len(seqs[k]) for k in bucket], dtype=np.int64)
+        # every atom of the bucket at once: (row, position) -> its fields, one scatter each
+        flat = [a for k in bucket for a in seqs[k]]
+        rows_i = np.repeat(np.arange(C), lens)
+        pos_i = np.arange(len(flat)) - np.repeat(np.cumsum(lens) - lens, lens)
+        h[rows_i, pos_i] = [a.h for a in flat]
+        ax0[rows_i, pos_i] = [a.minx for a in flat]
+        ax1[rows_i, pos_i] = [a.maxx for a in flat]
+        ay0[rows_i, pos_i] = [a.miny for a in flat]
+        ay1[rows_i, pos_i] = [a.maxy for a in flat]
+        cuts: list[float] = []
+        for k in bucket:
             seq = seqs[k]
-            n = len(seq)
-            lens[r] = n
-            h[r, :n] = [a.h for a in seq]
-            ax0[r, :n] = [a.minx for a in seq]
-            ax1[r, :n] = [a.maxx for a in seq]
-            ay0[r, :n] = [a.miny for a in seq]
-            ay1[r, :n] = [a.maxy for a in seq]
-            cut[r, 1:n] = [_cut_cost(seq[i - 1], seq[i]) for i in range(1, n)]
+            cuts.append(0.0)  # before the first atom of a sequence: none
+            cuts.extend([_cut_cost(seq[i - 1], seq[i]) for i in range(1, len(seq))])
+        cut[rows_i, pos_i] = cuts
         P = np.zeros((C, L + 1))
         np.cumsum(h, axis=1, out=P[:, 1:])
         starts = np.arange(L)
