@@ -1254,20 +1254,36 @@ class _State:
                             row[j * 2 + fj] = (last.cx - first.cx) ** 2 + (last.cy - first.cy) ** 2
         best = None
         best_total = INF
-        all_flips = list(itertools.product((0, 1), repeat=k))
-        for perm in itertools.permutations(range(k)):
-            if gs[perm[0]] > gs[perm[-1]]:
-                continue  # a chain and its reverse are the same
-            for flips in all_flips:
-                total = 0.0
-                prev = perm[0] * 2 + flips[0]
-                for step in range(1, k):
-                    cur = perm[step] * 2 + flips[step]
-                    total += gap[prev][cur]
-                    prev = cur
-                if best is None or total < best_total - 1e-9:
-                    best = (total, perm, flips)
-                    best_total = total
+        if k == 3:  # the repair's triples: the general loops below, unrolled
+            for perm in itertools.permutations(range(3)):
+                i, j, m = perm
+                if gs[i] > gs[m]:
+                    continue
+                for fi in (0, 1):
+                    row_i = gap[i * 2 + fi]
+                    for fj in (0, 1):
+                        g1 = 0.0 + row_i[j * 2 + fj]
+                        row_j = gap[j * 2 + fj]
+                        for fm in (0, 1):
+                            total = g1 + row_j[m * 2 + fm]
+                            if best is None or total < best_total - 1e-9:
+                                best = (total, perm, (fi, fj, fm))
+                                best_total = total
+        else:
+            all_flips = list(itertools.product((0, 1), repeat=k))
+            for perm in itertools.permutations(range(k)):
+                if gs[perm[0]] > gs[perm[-1]]:
+                    continue  # a chain and its reverse are the same
+                for flips in all_flips:
+                    total = 0.0
+                    prev = perm[0] * 2 + flips[0]
+                    for step in range(1, k):
+                        cur = perm[step] * 2 + flips[step]
+                        total += gap[prev][cur]
+                        prev = cur
+                    if best is None or total < best_total - 1e-9:
+                        best = (total, perm, flips)
+                        best_total = total
         _, perm, flips = best
         out: list[_Atom] = []
         for i, fl in zip(perm, flips, strict=True):
