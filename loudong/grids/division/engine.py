@@ -1389,6 +1389,7 @@ class _State:
                 continue
             hg = self.gh[g]
             best = None
+            rest_ok: dict[tuple[int, int], bool] = {}  # (grid, atom) -> the rest connected
             for n in self.neighbours(g):
                 if n in self.kept:
                     continue
@@ -1414,7 +1415,10 @@ class _State:
                     ):
                         continue
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
-                    if not ctx.connected({b for x in rest for b in x.blds}):
+                    ok = rest_ok.get((src_g, k))
+                    if ok is None:
+                        ok = rest_ok[src_g, k] = ctx.connected({b for x in rest for b in x.blds})
+                    if not ok:
                         continue
                     if not ctx.connected(dst_blds | set(a.blds)):
                         continue
@@ -1551,13 +1555,21 @@ class _State:
         return k * lo <= s
 
     def _candidates(self, g: int, nbrs: list[int]):
-        by_dist = sorted(nbrs, key=lambda n: (self._dist(g, n), n))
+        dist: dict[int, float] = {}  # distances from g, each computed once
+
+        def nearest(m: int) -> tuple[float, int]:
+            d = dist.get(m)
+            if d is None:
+                d = dist[m] = self._dist(g, m)
+            return d, m
+
+        by_dist = sorted(nbrs, key=nearest)
         pairs = [[g, n] for n in by_dist if self._allowed([g, n]) and self._feasible([g, n])]
         near = by_dist[:4]
         seen = set()
         triples = []
         for n in near:
-            third = sorted(set(near) | set(self.neighbours(n)), key=lambda m: (self._dist(g, m), m))
+            third = sorted(set(near) | set(self.neighbours(n)), key=nearest)
             for m in third[:5]:
                 if m in (g, n):
                     continue
