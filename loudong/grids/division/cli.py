@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import os
 import sys
@@ -165,13 +166,31 @@ def _temp_beside(path: str, suffix: str):
 
 
 def main(argv: list[str]) -> int:
-    """Run ``loudong divide``; returns the exit status (0 ok, 2 bad input)."""
+    """Run ``loudong divide``; returns the exit status (0 ok, 2 bad input).
+
+    The cyclic garbage collector is off from the end of reading to the end of writing, and
+    back as it was on return (``_run``'s objects are freed by then, so turning it on costs
+    nothing): switched on right after ``divide()``, it would first sweep every object the
+    division left in its youngest generation, which reference counting frees anyway — 0.4 s
+    of CPU at 500k households when the division ran in this process (one core), a few
+    hundredths when two workers did. Reading runs as in any Python program.
+    """
+    enabled = gc.isenabled()
+    try:
+        return _run(argv)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(argv: list[str]) -> int:
     started = time.monotonic()
     temps: list[str] = []
     try:
         args = _parse_args(argv)
         policy = _load_policy(args.policy)
         units = read_units(args.units)
+        gc.disable()  # until main() returns (see there); divide() finds it off and leaves it
         total = sum(u.households for u in units)
         show = not args.quiet and (total > PROGRESS_THRESHOLD or sys.stderr.isatty())
         if show:

@@ -136,13 +136,15 @@ def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[i
         )
         size = np.maximum((mm**2).sum(axis=(1, 2)), 1e-30) ** 2
         ok[np.nonzero(inner)[0]] = np.abs(det) > 1e-9 * size
-    adj: list[list[int]] = [[] for _ in range(n)]
-    for x, y in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
-        adj[x].append(y)
-        adj[y].append(x)
     # A co-circular edge is dropped from both sides, so the rest stays connected: each
-    # co-circular polygon keeps its boundary edges.
-    return [sorted(x) for x in adj]
+    # co-circular polygon keeps its boundary edges. Each kept edge appears once; both
+    # directions sorted by (from, to) give every point's sorted neighbours in one slice.
+    src = np.concatenate([a[ok], b[ok]])
+    dst = np.concatenate([b[ok], a[ok]])
+    order = np.lexsort((dst, src))
+    ends = np.cumsum(np.bincount(src, minlength=n)).tolist()
+    dst_l = dst[order].tolist()
+    return [dst_l[lo:hi] for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def site_graph(points: list[tuple[float, float]], exact: bool = False):

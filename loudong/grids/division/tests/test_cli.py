@@ -1,5 +1,6 @@
 import contextlib
 import csv
+import gc
 import io
 import json
 import os
@@ -74,6 +75,14 @@ class CliTestCase(unittest.TestCase):
         self.assertIn("grids_in_range_pct", report["summary"])
         for g in report["out_of_range"]:
             self.assertTrue(g["reason_zh"] and g["reason_en"])
+
+    def test_it_leaves_the_garbage_collector_on(self):
+        # the collector is off while dividing and writing, and back on when main() returns
+        path = self.write([HEADER, *GOOD_ROWS])
+        for argv in (("--units", path), ("--units", os.path.join(self.dir, "missing.csv"))):
+            status, err = self.run_cli("--policy", "chiyang", *argv, "--out", self.out)
+            self.assertIn(status, (0, 2), err)
+            self.assertTrue(gc.isenabled())
 
     def test_it_accepts_a_policy_json_file(self):
         path = self.write([HEADER, *GOOD_ROWS])

@@ -1,3 +1,4 @@
+import gc
 import itertools
 import random
 import unittest
@@ -75,6 +76,18 @@ class DivideCityTestCase(unittest.TestCase):
     def test_it_gives_the_same_result_with_two_workers(self):
         again = divide(CITY, "chiyang", with_metrics=False, workers=2)
         self.assertEqual(again.pieces, self.chiyang.pieces)
+
+    def test_it_leaves_the_garbage_collector_as_it_found_it(self):
+        # divide() runs with the cyclic collector off (speed); a caller's setting survives.
+        self.assertTrue(gc.isenabled())
+        divide(CITY[:200], "chiyang", with_metrics=False)
+        self.assertTrue(gc.isenabled())
+        gc.disable()
+        try:
+            divide(CITY[:200], "chiyang", with_metrics=False)
+            self.assertFalse(gc.isenabled())
+        finally:
+            gc.enable()
 
 
 class NeedlessSplitTestCase(unittest.TestCase):
