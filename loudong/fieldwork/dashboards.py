@@ -194,6 +194,11 @@ def _open_now(filters) -> list[Table]:
 
 
 def _visited(filters, field):
+    """{field value: distinct households visited in the period}. By community (the subdistrict's
+    view, the district overview) from the month masks; by grid or leader (one community's
+    view, thousands of rows) live."""
+    if field == "community_id" and filters.grid is None:
+        return stats.households_visited(filters.community_ids, filters.since, filters.until)
     qs = VisitHousehold.objects.filter(
         community_id__in=filters.community_ids, date__range=(filters.since, filters.until)
     )

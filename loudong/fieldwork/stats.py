@@ -11,17 +11,20 @@ shows in the dashboards the next morning; the queue and the workbench are always
 
 import datetime as dt
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
     Value,
     When,
@@ -29,7 +32,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from loudong.fieldwork.models import Incident, IncidentMonth, IncidentRollup, Rating, month_start
+from loudong.fieldwork.models import (
+    VISIT_BLOCK_MONTHS,
+    VISIT_EPOCH_YEAR,
+    Incident,
+    IncidentMonth,
+    IncidentRollup,
+    Rating,
+    VisitHousehold,
+    VisitMonths,
+    month_start,
+    visit_month_index,
+)
 
 # Upper bounds (days) of the resolution-time buckets; a last bucket holds the longer ones.
 BUCKETS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 60)
@@ -230,3 +244,156 @@ def totals(figures: dict, by) -> dict:
     for key, f in figures.items():
         out[by(key)].add(f)
     return out
+
+
+# -- visits: households visited per community, from the month masks ---------------------------
+#
+# Kept on change: ``record_visit`` (the one path that writes visits) sets the visit month's bit
+# of each household in the same transaction (``note_visits``); ``rebuild_visit_months`` rebuilds
+# the masks from ``VisitHousehold`` (after a bulk load, or for households whose visits changed).
+
+
+def _block_bit(day: dt.date) -> tuple[int, int]:
+    index = visit_month_index(day)
+    return index // VISIT_BLOCK_MONTHS, 1 << (index % VISIT_BLOCK_MONTHS)
+
+
+def note_visits(household_communities: dict[int, int], day: dt.date) -> None:
+    """Mark ``day``'s month visited for each household ({household id: community id}).
+
+    An insert that skips existing rows, then an atomic ``months = months | bit`` update: two
+    leaders recording at once never lose each other's bit.
+    """
+    block, bit = _block_bit(day)
+    VisitMonths.objects.bulk_create(
+        [
+            VisitMonths(household_id=h, community_id=c, block=block)
+            for h, c in household_communities.items()
+        ],
+        ignore_conflicts=True,
+    )
+    by_community = defaultdict(list)
+    for h, c in household_communities.items():
+        by_community[c].append(h)
+    for c, households in by_community.items():
+        VisitMonths.objects.filter(household_id__in=households, community_id=c, block=block).update(
+            months=F("months").bitor(bit)
+        )
+
+
+def _month_index_sql() -> str:
+    if connection.vendor == "postgresql":
+        year, month = "EXTRACT(YEAR FROM date)::int", "EXTRACT(MONTH FROM date)::int"
+    else:
+        year, month = (
+            "CAST(strftime('%%Y', date) AS INTEGER)",
+            "CAST(strftime('%%m', date) AS INTEGER)",
+        )
+    return f"(({year} - {VISIT_EPOCH_YEAR}) * 12 + {month} - 1)"
+
+
+@transaction.atomic
+def rebuild_visit_months(household_ids=None) -> int:
+    """Recompute the masks from ``VisitHousehold``: every household's, or those given (after a
+    visit was corrected or deleted). One INSERT … SELECT; returns the rows written.
+
+    The masks are bits, so a mask is the sum of its distinct bits (SQLite has no ``bit_or``).
+    """
+    rows, where, params = VisitMonths.objects.all(), "", []
+    if household_ids is not None:
+        params = sorted(set(household_ids))
+        if not params:
+            return 0
+        rows = rows.filter(household_id__in=params)
+        # Lock the households' rows first: a visit recorded meanwhile waits, then sets its bit.
+        list(rows.select_for_update().values_list("pk", flat=True))
+        where = f"WHERE household_id IN ({', '.join(['%s'] * len(params))})"
+    rows.delete()
+    index = _month_index_sql()
+    table = VisitMonths._meta.db_table
+    source = VisitHousehold._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (household_id, community_id, block, months)"
+            f" SELECT household_id, community_id, idx / {VISIT_BLOCK_MONTHS},"
+            f" SUM(DISTINCT CAST(1 AS BIGINT) << (idx %% {VISIT_BLOCK_MONTHS}))"
+            f" FROM (SELECT household_id, community_id, {index} AS idx FROM {source} {where}) s"
+            f" GROUP BY household_id, community_id, idx / {VISIT_BLOCK_MONTHS}",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _masks(since: dt.date, until: dt.date) -> dict[int, int]:
+    """{block: bits} of the months that lie wholly in [since, until]."""
+    out = defaultdict(int)
+    day = since.replace(day=1)
+    while day <= until:
+        if day >= since and _month_end(day) <= until:
+            block, bit = _block_bit(day)
+            out[block] |= bit
+        day = _month_end(day) + dt.timedelta(days=1)
+    return dict(out)
+
+
+def households_visited(community_ids, since: dt.date, until: dt.date) -> dict[int, int]:
+    """{community id: distinct households visited in [since, until]}, as
+    ``COUNT(DISTINCT household)`` over ``VisitHousehold`` gives it.
+
+    Whole months come from the masks. A month the period cuts counts as whole when no visit of
+    these communities lies in its part outside the period (the usual case: a period ending
+    today); otherwise the visits on its days inside the period are read live, and only the
+    households the whole months did not already count are added.
+    """
+    ids = list(community_ids)
+    visits = VisitHousehold.objects.filter(community_id__in=ids)
+    first, last = since.replace(day=1), _month_end(until)
+    lo, hi = since, until
+    if since > first and not visits.filter(date__gte=first, date__lt=since).exists():
+        lo = first
+    if until < last and not visits.filter(date__gt=until, date__lte=last).exists():
+        hi = last
+    masks = _masks(lo, hi)
+    edges = []
+    if lo > first:  # the first month, cut
+        edges.append((since, min(until, _month_end(since))))
+    if hi < last and (not edges or until.replace(day=1) != since.replace(day=1)):
+        edges.append((max(since, until.replace(day=1)), until))
+    out = Counter()
+    whole = None
+    if masks:
+        hit = Case(
+            *[When(block=b, then=F("months").bitand(m)) for b, m in masks.items()],
+            default=Value(0),
+            output_field=BigIntegerField(),
+        )
+        whole = (
+            VisitMonths.objects.filter(community_id__in=ids, block__in=list(masks))
+            .annotate(hit=hit)
+            .exclude(hit=0)
+        )
+        counted = Count("pk") if len(masks) == 1 else Count("household_id", distinct=True)
+        out.update(
+            dict(whole.values("community_id").annotate(n=counted).values_list("community_id", "n"))
+        )
+    if edges:
+        days = Q()
+        for a, b in edges:
+            days |= Q(date__range=(a, b))
+        edge = visits.filter(days)
+        if whole is not None:  # only the households the whole months did not count
+            seen = whole.filter(
+                household_id=OuterRef("household_id"), community_id=OuterRef("community_id")
+            )
+            edge = edge.exclude(Exists(seen))
+        extra = (
+            edge.values("community_id")
+            .annotate(n=Count("household_id", distinct=True))
+            .values_list("community_id", "n")
+        )
+        out.update(dict(extra))
+    return {c: n for c, n in out.items() if n}
