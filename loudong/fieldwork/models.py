@@ -459,6 +459,8 @@ class Incident(models.Model):
                 fields=["community", "building", "category", "created"], name="incident_dup_idx"
             ),
             models.Index(fields=["reporter_user", "created"], name="incident_reporter_idx"),
+            # The dashboards' live month (since the roll-up) by community.
+            models.Index(fields=["community", "created"], name="incident_created_idx"),
         ]
 
     def __str__(self):
