@@ -3,6 +3,7 @@ to resolve, satisfaction), visits coverage per community, grid and leader, and t
 submission rate."""
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
@@ -354,23 +355,34 @@ def service_reports(filters):
         )
         .filter(Q(end__isnull=True) | Q(end__gte=first))
         .values_list("community_id", "person_id", "start", "end")
+        .order_by()  # no need of the default ordering's sort
     )
     due = defaultdict(set)  # (community, month) → persons in post that month
+    lasts = [(m + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1) for m in months]
     for community, person, start, end in appointments:
-        for m in months:
-            last = (m + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-            if start <= last and (end is None or end >= m):
-                due[(community, m)].add(person)
+        # the months in post: those ending on or after the start and beginning by the end
+        low = bisect_left(lasts, start)
+        high = len(months) if end is None else bisect_right(months, end)
+        for m in months[low:high]:
+            due[(community, m)].add(person)
     submitted = Counter()
-    for community, person, month in MonthlyReport.objects.filter(
-        community_id__in=filters.community_ids, month__gte=first, month__lte=filters.until
-    ).values_list("community_id", "person_id", "month"):
+    for community, person, month in (
+        MonthlyReport.objects.filter(
+            community_id__in=filters.community_ids, month__gte=first, month__lte=filters.until
+        )
+        .values_list("community_id", "person_id", "month")
+        .order_by()
+    ):  # 48k rows: no sort
         if person in due.get((community, month), ()):
             submitted[(community, month)] += 1
+    month_due, month_submitted = Counter(), Counter()
+    for (_c, m), persons in due.items():
+        month_due[m] += len(persons)
+    for (_c, m), n in submitted.items():
+        month_submitted[m] += n
     rows = []
     for m in months:
-        n = sum(len(v) for (c, mm), v in due.items() if mm == m)
-        s = sum(v for (c, mm), v in submitted.items() if mm == m)
+        n, s = month_due[m], month_submitted[m]
         rows.append([f"{m:%Y-%m}", n, s, pct(s, n)])
     names = dict(Region.objects.filter(pk__in=filters.community_ids).values_list("pk", "name"))
     per = defaultdict(lambda: [0, 0])
