@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from loudong.accounts.models import RoleAssignment, User
 from loudong.accounts.roles import Role
+from loudong.fieldwork import stats
 from loudong.fieldwork.actions import incidents as incident_actions
 from loudong.fieldwork.actions.reports import generate, month_end
 from loudong.fieldwork.ladder import grid_code_for
@@ -98,6 +99,7 @@ def build_fieldwork(regions: dict, *, seed: int, stdout) -> None:
             counts = _records(community, rng, today, clerk[community.pk] or jiedao)
         for key in totals:
             totals[key] += counts[key]
+    stats.rebuild_visit_months()  # the visits were bulk-created: the dashboards' masks
     stdout.write(
         f"  走访 {totals['visits']} 次（{totals['households']} 户次），服务记录 {totals['services']} 条，"
         f"服务记录表 {totals['reports']} 份"

@@ -3,6 +3,7 @@ to resolve, satisfaction), visits coverage per community, grid and leader, and t
 submission rate."""
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
@@ -47,9 +48,18 @@ def _rate(f) -> float | None:
 )
 def incidents(filters):
     grid = filters.grid.code if filters.grid is not None else ""
-    figures = stats.monthly(filters.community_ids, filters.since, filters.until, grid_code=grid)
+    open_rows = _open_counts(filters)
+    whole = filters.community is None and filters.grid is None
+    sums = stats.summary(
+        filters.community_ids,
+        filters.since,
+        filters.until,
+        by=(2, 1, 0) if whole else (2, 1),
+        medians=(2,),  # the median days are shown by category only
+        grid_code=grid,
+    )
     categories = {c.pk: c for c in IncidentCategory.objects.filter(parent__isnull=True)}
-    by_category = stats.totals(figures, lambda k: k[2])
+    by_category = sums[2]
     rows, drill = [], []
     for top, f in sorted(by_category.items(), key=lambda kv: -kv[1].registered):
         category = categories.get(top)
@@ -82,7 +92,7 @@ def incidents(filters):
             note="满意率：满意与基本满意占已评价的比例；用时从登记到办结，按天分段取中位数",
         )
     ]
-    by_month = stats.totals(figures, lambda k: k[1])
+    by_month = sums[1]
     tables.append(
         Table(
             key="by-month",
@@ -95,10 +105,12 @@ def incidents(filters):
             chart="line",
         )
     )
-    if filters.community is None and filters.grid is None:
+    if whole:
         names = dict(Region.objects.filter(pk__in=filters.community_ids).values_list("pk", "name"))
-        by_community = stats.totals(figures, lambda k: k[0])
-        late = _overdue_by(filters, "community_id")
+        by_community = sums[0]
+        late = Counter()
+        for row in open_rows:
+            late[row["community_id"]] += row["late"]
         crows, cdrill = [], []
         for c, f in sorted(by_community.items(), key=lambda kv: names.get(kv[0], "")):
             crows.append([names.get(c, ""), f.registered, f.resolved, late.get(c, 0), _rate(f)])
@@ -120,7 +132,7 @@ def incidents(filters):
                 note="点击柱形查看该社区超期未结的事件",
             )
         )
-    tables += _open_now(filters)
+    tables += _open_now(filters, open_rows)
     return tables
 
 
@@ -137,24 +149,31 @@ def _overdue_by(filters, field) -> dict:
         _open_queryset(filters)
         .filter(paused_since__isnull=True, due__lte=now)
         .values(field)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("status"))  # from the covering index alone
         .values_list(field, "n")
     )
 
 
-def _open_now(filters) -> list[Table]:
-    """What is open today (live: open incidents are a few percent of the rows)."""
+def _open_counts(filters) -> list[dict]:
+    """Open incidents by community, level and status, with how many are overdue and urgent:
+    one pass over the open rows (live: a few percent of the rows, read from the covering
+    ``incident_counts_idx``) for both the community table and the open-now tables."""
     now = timezone.now()
-    rows = list(
+    return list(
         _open_queryset(filters)
-        .values("level", "status")
+        .values("community_id", "level", "status")
         .annotate(
-            n=Count("pk"),
-            late=Count("pk", filter=Q(paused_since__isnull=True, due__lte=now)),
-            urgent=Count("pk", filter=Q(severity=Incident.Severity.URGENT)),
+            # a column of the index (never null), not the key: read from the index alone
+            n=Count("status"),
+            late=Count("status", filter=Q(paused_since__isnull=True, due__lte=now)),
+            urgent=Count("status", filter=Q(severity=Incident.Severity.URGENT)),
         )
         .order_by()
     )
+
+
+def _open_now(filters, rows) -> list[Table]:
+    """What is open today, by level and by status (``rows``: ``_open_counts``)."""
     levels, statuses = defaultdict(lambda: [0, 0, 0]), Counter()
     for row in rows:
         lv = levels[row["level"]]
@@ -194,6 +213,11 @@ def _open_now(filters) -> list[Table]:
 
 
 def _visited(filters, field):
+    """{field value: distinct households visited in the period}. By community (the subdistrict's
+    view, the district overview) from the month masks; by grid or leader (one community's
+    view, thousands of rows) live."""
+    if field == "community_id" and filters.grid is None:
+        return stats.households_visited(filters.community_ids, filters.since, filters.until)
     qs = VisitHousehold.objects.filter(
         community_id__in=filters.community_ids, date__range=(filters.since, filters.until)
     )
@@ -331,23 +355,34 @@ def service_reports(filters):
         )
         .filter(Q(end__isnull=True) | Q(end__gte=first))
         .values_list("community_id", "person_id", "start", "end")
+        .order_by()  # no need of the default ordering's sort
     )
     due = defaultdict(set)  # (community, month) → persons in post that month
+    lasts = [(m + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1) for m in months]
     for community, person, start, end in appointments:
-        for m in months:
-            last = (m + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-            if start <= last and (end is None or end >= m):
-                due[(community, m)].add(person)
+        # the months in post: those ending on or after the start and beginning by the end
+        low = bisect_left(lasts, start)
+        high = len(months) if end is None else bisect_right(months, end)
+        for m in months[low:high]:
+            due[(community, m)].add(person)
     submitted = Counter()
-    for community, person, month in MonthlyReport.objects.filter(
-        community_id__in=filters.community_ids, month__gte=first, month__lte=filters.until
-    ).values_list("community_id", "person_id", "month"):
+    for community, person, month in (
+        MonthlyReport.objects.filter(
+            community_id__in=filters.community_ids, month__gte=first, month__lte=filters.until
+        )
+        .values_list("community_id", "person_id", "month")
+        .order_by()
+    ):  # 48k rows: no sort
         if person in due.get((community, month), ()):
             submitted[(community, month)] += 1
+    month_due, month_submitted = Counter(), Counter()
+    for (_c, m), persons in due.items():
+        month_due[m] += len(persons)
+    for (_c, m), n in submitted.items():
+        month_submitted[m] += n
     rows = []
     for m in months:
-        n = sum(len(v) for (c, mm), v in due.items() if mm == m)
-        s = sum(v for (c, mm), v in submitted.items() if mm == m)
+        n, s = month_due[m], month_submitted[m]
         rows.append([f"{m:%Y-%m}", n, s, pct(s, n)])
     names = dict(Region.objects.filter(pk__in=filters.community_ids).values_list("pk", "name"))
     per = defaultdict(lambda: [0, 0])
@@ -395,8 +430,7 @@ def service_reports(filters):
 
 @overview_figure(title="登记事件", order=40)
 def overview_incidents(filters):
-    figures = stats.monthly(filters.community_ids, filters.since, filters.until)
-    return {c: f.registered for c, f in stats.totals(figures, lambda k: k[0]).items()}
+    return stats.registered(filters.community_ids, filters.since, filters.until)
 
 
 @overview_figure(title="当前超期事件", order=45)

@@ -11,25 +11,40 @@ shows in the dashboards the next morning; the queue and the workbench are always
 
 import datetime as dt
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 
-from loudong.fieldwork.models import Incident, IncidentMonth, IncidentRollup, Rating, month_start
+from loudong.fieldwork.models import (
+    VISIT_BLOCK_MONTHS,
+    VISIT_EPOCH_YEAR,
+    Incident,
+    IncidentMonth,
+    IncidentRollup,
+    VisitHousehold,
+    VisitMonths,
+    month_start,
+    visit_month_index,
+)
 
 # Upper bounds (days) of the resolution-time buckets; a last bucket holds the longer ones.
 BUCKETS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 60)
@@ -117,16 +132,14 @@ def aggregate(incidents) -> dict[tuple, Figures]:
             reopened=row["reopened"],
             durations=[row[f"b{i}"] for i in range(len(BUCKETS) + 1)],
         )
+    # From the incidents to their ratings (not the ratings filtered by a subquery of incidents):
+    # the planner then walks the few incidents of a month to their ratings by index instead of
+    # hashing every rating.
     ratings = (
-        Rating.objects.filter(incident__in=incidents.values("pk"))
-        .annotate(
-            community_id=F("incident__community_id"),
-            month=TruncMonth("incident__created"),
-            top=Coalesce("incident__category__parent_id", "incident__category_id"),
-            severity=F("incident__severity"),
-        )
+        incidents.filter(ratings__isnull=False)
+        .annotate(month=TruncMonth("created"), top=top, grade=F("ratings__grade"))
         .values(*KEY, "grade")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("ratings__pk"))
         .order_by()
     )
     for row in ratings:
@@ -224,9 +237,263 @@ def monthly(community_ids, since: dt.date, until: dt.date, *, grid_code: str = "
     return out
 
 
+# What each position of a figures key is called in the roll-up table.
+ROLLUP_COLUMNS = {0: "community_id", 1: "month", 2: "category_id", 3: "severity"}
+COUNTERS = ("registered", "resolved", "reopened", "satisfied", "basic", "unsatisfied")
+
+
+def _rollup_totals(rows, column, durations: bool) -> dict:
+    """Roll-up rows summed by ``column`` in the database: a subdistrict's year is ~15,000 rows,
+    their sums by community, month or category a few dozen. The resolution-time buckets (JSON,
+    the costly part of the sum) only when ``durations``."""
+    sums = {c: Sum(c) for c in COUNTERS}
+    buckets = range(len(BUCKETS) + 1) if durations else ()
+    for i in buckets:
+        sums[f"b{i}"] = Sum(Cast(KT(f"durations__{i}"), IntegerField()))
+    out = {}
+    for row in rows.values(column).annotate(**sums).order_by():
+        f = Figures(**{c: row[c] or 0 for c in COUNTERS})
+        for i in buckets:
+            f.durations[i] = row[f"b{i}"] or 0
+        out[_day(row[column])] = f
+    return out
+
+
+def summary(
+    community_ids, since: dt.date, until: dt.date, *, by, medians=(), grid_code: str = ""
+) -> dict:
+    """{position: {value: Figures}} — ``totals(monthly(...), key[position])`` for each position
+    in ``by`` (0 community, 1 month, 2 top category, 3 severity), with the finished months summed
+    in the database instead of read row by row. Resolution-time buckets (``median_days``) only
+    for the positions in ``medians``; elsewhere they may be partial."""
+    first, last = month_start(since), month_start(until)
+    mark = IncidentRollup.objects.filter(pk=1).first()
+    if grid_code or mark is None or mark.through < first:
+        figures = monthly(community_ids, since, until, grid_code=grid_code)
+        return {d: totals(figures, lambda k, d=d: k[d]) for d in by}
+    rows = IncidentMonth.objects.filter(
+        community_id__in=list(community_ids), month__gte=first, month__lte=min(last, mark.through)
+    )
+    out = {
+        d: defaultdict(Figures, _rollup_totals(rows, ROLLUP_COLUMNS[d], d in medians)) for d in by
+    }
+    after = (mark.through + dt.timedelta(days=32)).replace(day=1)
+    if after <= last:
+        end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
+        live = aggregate(
+            Incident.objects.filter(
+                community_id__in=list(community_ids),
+                created__gte=_start_of(after),
+                created__lt=end,
+            )
+        )
+        for key, f in live.items():
+            for d in by:
+                out[d][key[d]].add(f)
+    return out
+
+
+def registered(community_ids, since: dt.date, until: dt.date) -> dict[int, int]:
+    """{community id: incidents registered in the months of [since, until]} — what
+    ``summary(..., by=(0,))`` gives as ``registered``, for the district overview: the finished
+    months summed from the roll-up, the later ones one count by community (not the whole
+    live aggregate with its ratings)."""
+    first, last = month_start(since), month_start(until)
+    mark = IncidentRollup.objects.filter(pk=1).first()
+    if mark is None or mark.through < first:
+        return {
+            c: f.registered for c, f in summary(community_ids, since, until, by=(0,))[0].items()
+        }
+    out = Counter(
+        dict(
+            IncidentMonth.objects.filter(
+                community_id__in=list(community_ids),
+                month__gte=first,
+                month__lte=min(last, mark.through),
+            )
+            .values("community_id")
+            .annotate(n=Sum("registered"))
+            .values_list("community_id", "n")
+        )
+    )
+    after = (mark.through + dt.timedelta(days=32)).replace(day=1)
+    if after <= last:
+        end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
+        out.update(
+            dict(
+                Incident.objects.filter(
+                    community_id__in=list(community_ids),
+                    created__gte=_start_of(after),
+                    created__lt=end,
+                )
+                .exclude(status=Incident.Status.MERGED)
+                .values("community_id")
+                .annotate(n=Count("status"))
+                .values_list("community_id", "n")
+            )
+        )
+    return {c: n for c, n in out.items() if n}
+
+
 def totals(figures: dict, by) -> dict:
     """Sum ``figures`` by ``by(key)``."""
     out = defaultdict(Figures)
     for key, f in figures.items():
         out[by(key)].add(f)
     return out
+
+
+# -- visits: households visited per community, from the month masks ---------------------------
+#
+# Kept on change: ``record_visit`` (the one path that writes visits) sets the visit month's bit
+# of each household in the same transaction (``note_visits``); ``rebuild_visit_months`` rebuilds
+# the masks from ``VisitHousehold`` (after a bulk load, or for households whose visits changed).
+
+
+def _block_bit(day: dt.date) -> tuple[int, int]:
+    index = visit_month_index(day)
+    return index // VISIT_BLOCK_MONTHS, 1 << (index % VISIT_BLOCK_MONTHS)
+
+
+def note_visits(household_communities: dict[int, int], day: dt.date) -> None:
+    """Mark ``day``'s month visited for each household ({household id: community id}).
+
+    An insert that skips existing rows, then an atomic ``months = months | bit`` update: two
+    leaders recording at once never lose each other's bit.
+    """
+    block, bit = _block_bit(day)
+    VisitMonths.objects.bulk_create(
+        [
+            VisitMonths(household_id=h, community_id=c, block=block)
+            for h, c in household_communities.items()
+        ],
+        ignore_conflicts=True,
+    )
+    by_community = defaultdict(list)
+    for h, c in household_communities.items():
+        by_community[c].append(h)
+    for c, households in by_community.items():
+        VisitMonths.objects.filter(household_id__in=households, community_id=c, block=block).update(
+            months=F("months").bitor(bit)
+        )
+
+
+def _month_index_sql() -> str:
+    if connection.vendor == "postgresql":
+        year, month = "EXTRACT(YEAR FROM date)::int", "EXTRACT(MONTH FROM date)::int"
+    else:
+        year, month = (
+            "CAST(strftime('%%Y', date) AS INTEGER)",
+            "CAST(strftime('%%m', date) AS INTEGER)",
+        )
+    return f"(({year} - {VISIT_EPOCH_YEAR}) * 12 + {month} - 1)"
+
+
+@transaction.atomic
+def rebuild_visit_months(household_ids=None) -> int:
+    """Recompute the masks from ``VisitHousehold``: every household's, or those given (after a
+    visit was corrected or deleted). One INSERT … SELECT; returns the rows written.
+
+    The masks are bits, so a mask is the sum of its distinct bits (SQLite has no ``bit_or``).
+    """
+    rows, where, params = VisitMonths.objects.all(), "", []
+    if household_ids is not None:
+        params = sorted(set(household_ids))
+        if not params:
+            return 0
+        rows = rows.filter(household_id__in=params)
+        # Lock the households' rows first: a visit recorded meanwhile waits, then sets its bit.
+        list(rows.select_for_update().values_list("pk", flat=True))
+        where = f"WHERE household_id IN ({', '.join(['%s'] * len(params))})"
+    rows.delete()
+    index = _month_index_sql()
+    table = VisitMonths._meta.db_table
+    source = VisitHousehold._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (household_id, community_id, block, months)"
+            f" SELECT household_id, community_id, idx / {VISIT_BLOCK_MONTHS},"
+            f" SUM(DISTINCT CAST(1 AS BIGINT) << (idx %% {VISIT_BLOCK_MONTHS}))"
+            f" FROM (SELECT household_id, community_id, {index} AS idx FROM {source} {where}) s"
+            f" GROUP BY household_id, community_id, idx / {VISIT_BLOCK_MONTHS}",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _masks(since: dt.date, until: dt.date) -> dict[int, int]:
+    """{block: bits} of the months that lie wholly in [since, until]."""
+    out = defaultdict(int)
+    day = since.replace(day=1)
+    while day <= until:
+        if day >= since and _month_end(day) <= until:
+            block, bit = _block_bit(day)
+            out[block] |= bit
+        day = _month_end(day) + dt.timedelta(days=1)
+    return dict(out)
+
+
+def households_visited(community_ids, since: dt.date, until: dt.date) -> dict[int, int]:
+    """{community id: distinct households visited in [since, until]}, as
+    ``COUNT(DISTINCT household)`` over ``VisitHousehold`` gives it.
+
+    Whole months come from the masks. A month the period cuts counts as whole when no visit of
+    these communities lies in its part outside the period (the usual case: a period ending
+    today); otherwise the visits on its days inside the period are read live, and only the
+    households the whole months did not already count are added.
+    """
+    ids = list(community_ids)
+    visits = VisitHousehold.objects.filter(community_id__in=ids)
+    first, last = since.replace(day=1), _month_end(until)
+    lo, hi = since, until
+    if since > first and not visits.filter(date__gte=first, date__lt=since).exists():
+        lo = first
+    if until < last and not visits.filter(date__gt=until, date__lte=last).exists():
+        hi = last
+    masks = _masks(lo, hi)
+    edges = []
+    if lo > first:  # the first month, cut
+        edges.append((since, min(until, _month_end(since))))
+    if hi < last and (not edges or until.replace(day=1) != since.replace(day=1)):
+        edges.append((max(since, until.replace(day=1)), until))
+    out = Counter()
+    whole = None
+    if masks:
+        if len(masks) == 1:  # the usual case: no CASE to evaluate on 500k rows
+            hit = F("months").bitand(next(iter(masks.values())))
+        else:
+            hit = Case(
+                *[When(block=b, then=F("months").bitand(m)) for b, m in masks.items()],
+                default=Value(0),
+                output_field=BigIntegerField(),
+            )
+        whole = (
+            VisitMonths.objects.filter(community_id__in=ids, block__in=list(masks))
+            .annotate(hit=hit)
+            .exclude(hit=0)
+        )
+        counted = Count("pk") if len(masks) == 1 else Count("household_id", distinct=True)
+        out.update(
+            dict(whole.values("community_id").annotate(n=counted).values_list("community_id", "n"))
+        )
+    if edges:
+        days = Q()
+        for a, b in edges:
+            days |= Q(date__range=(a, b))
+        edge = visits.filter(days)
+        if whole is not None:  # only the households the whole months did not count
+            seen = whole.filter(
+                household_id=OuterRef("household_id"), community_id=OuterRef("community_id")
+            )
+            edge = edge.exclude(Exists(seen))
+        extra = (
+            edge.values("community_id")
+            .annotate(n=Count("household_id", distinct=True))
+            .values_list("community_id", "n")
+        )
+        out.update(dict(extra))
+    return {c: n for c, n in out.items() if n}

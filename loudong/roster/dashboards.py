@@ -1,9 +1,12 @@
 """The roster's dashboards: grid coverage (宁缺毋滥 keeps vacancies visible) and the team's mix."""
 
+import datetime as dt
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 
 from loudong.grids.models import Grid
@@ -39,10 +42,11 @@ def coverage(filters):
     grids = Grid.objects.in_force().filter(community_id__in=filters.community_ids)
     if filters.grid is not None:
         grids = grids.filter(pk=filters.grid.pk)
+    led = _led_grids(filters.community_ids)
     held = defaultdict(lambda: [0, 0])
-    for community_id, leader in grids.with_leader().values_list("community_id", "leader_person_id"):
+    for community_id, code in grids.values_list("community_id", "code"):
         held[community_id][0] += 1
-        held[community_id][1] += leader is not None
+        held[community_id][1] += (community_id, code) in led
     rows, drill = [], []
     for c in _communities(filters):
         total, led = held.get(c.pk, (0, 0))
@@ -72,28 +76,70 @@ def coverage(filters):
     return [now, _vacancies_by_month(filters)]
 
 
+def _led_grids(community_ids) -> set[tuple[int, str]]:
+    """(community, grid code) of the grids with a 楼栋长 or 网格长 in post — what
+    ``Grid.with_leader()`` finds, as one query over the posts instead of two subqueries a grid
+    (6,000 grids: 0.27 s)."""
+    return set(
+        Appointment.objects.filter(
+            post__community_id__in=community_ids,
+            post__kind__in=GRID_KINDS,
+            post__active=True,
+            status="active",
+            is_legacy=False,
+        )
+        .exclude(post__grid_code="")
+        .values_list("post__community_id", "post__grid_code")
+        .order_by()  # else the default ordering's columns join the DISTINCT
+        .distinct()
+    )
+
+
 def _vacancies_by_month(filters) -> Table:
     """Grid posts open at each month's end, and how many had nobody in post that day."""
     posts = Post.objects.filter(community_id__in=filters.community_ids, kind__in=GRID_KINDS)
     posts = posts.exclude(grid_code="")
     if filters.grid is not None:
         posts = posts.filter(grid_code=filters.grid.code)
-    posts = list(posts.values_list("pk", "community_id", "grid_code", "created", "closed_on"))
+    # The creation day as the database gives it (a date, as ``created.date()`` of the UTC
+    # value would): converting 6,000 aware datetimes costs more than the rest.
+    created = TruncDate("created", tzinfo=dt.UTC)
     held = defaultdict(list)
     for post_id, start, end in Appointment.objects.filter(
-        post_id__in=[p[0] for p in posts], is_legacy=False
+        post__in=posts, is_legacy=False
     ).values_list("post_id", "start", "end"):
         held[post_id].append((start, end))
+    posts = list(
+        posts.annotate(created_on=created).values_list(
+            "pk", "community_id", "grid_code", "created_on", "closed_on"
+        )
+    )
+    # One bit a month-end per grid: open (some post of the grid existed that day) and covered
+    # (someone in post that day), OR-ed over the grid's posts and appointments.
+    days = filters.months()
+    everything = (1 << len(days)) - 1
+
+    def bits(start, end):
+        """The month-ends d with start <= d < end (end None: no end)."""
+        low = bisect_left(days, start)
+        high = len(days) if end is None else bisect_left(days, end)
+        return ((1 << high) - 1) & ~((1 << low) - 1) & everything if high > low else 0
+
+    open_, covered = defaultdict(int), defaultdict(int)
+    for post_id, community_id, code, created, closed_on in posts:
+        # created on day d counts from d; closed on d no longer counts on d
+        alive = bits(created, closed_on)
+        if not alive:
+            continue
+        key = (community_id, code)
+        open_[key] |= alive
+        for s, e in held[post_id]:
+            covered[key] |= alive & bits(s, e)
     rows = []
-    for day in filters.months():
-        grids, covered = set(), set()
-        for post_id, community_id, code, created, closed_on in posts:
-            if created.date() > day or (closed_on is not None and closed_on <= day):
-                continue
-            grids.add((community_id, code))
-            if any(s <= day and (e is None or e > day) for s, e in held[post_id]):
-                covered.add((community_id, code))
-        rows.append([f"{day:%Y-%m}", len(grids), len(covered), len(grids) - len(covered)])
+    for i, day in enumerate(days):
+        n = sum(m >> i & 1 for m in open_.values())
+        c = sum(m >> i & 1 for m in covered.values())
+        rows.append([f"{day:%Y-%m}", n, c, n - c])
     return Table(
         key="vacancies-by-month",
         title="空缺网格数（每月末）",
@@ -142,7 +188,8 @@ def leaders(filters):
     by_person = Counter(serving.values_list("person_id", flat=True))
     concurrent = serving.filter(is_concurrent=True).count()
     people = list(
-        Person.objects.filter(pk__in=list(by_person)).values_list(
+        # a subquery, not 6,000 ids in an IN list
+        Person.objects.filter(pk__in=serving.values("person_id")).values_list(
             "pk", "birth_date", "is_party_member", "education", "pool"
         )
     )
@@ -229,9 +276,10 @@ def overview_grids(filters):
 @overview_figure(title="空缺网格", order=20)
 def overview_vacant(filters):
     out = defaultdict(int)
+    led = _led_grids(filters.community_ids)
     grids = Grid.objects.in_force().filter(community_id__in=filters.community_ids)
-    for community_id, leader in grids.with_leader().values_list("community_id", "leader_person_id"):
-        out[community_id] += leader is None
+    for community_id, code in grids.values_list("community_id", "code"):
+        out[community_id] += (community_id, code) not in led
     return dict(out)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from loudong.accounts.audit import AuditAction, record
+from loudong.fieldwork import stats
 from loudong.fieldwork.access import body_community_ids, leader_area
 from loudong.fieldwork.actions.common import Refused, idempotent
 from loudong.fieldwork.ladder import grid_code_for
@@ -124,6 +125,8 @@ def record_visit(
                 )
             )
         VisitHousehold.objects.bulk_create(visited)
+        # The dashboards' per-household month masks, kept in the same transaction.
+        stats.note_visits({v.household_id: v.community_id for v in visited}, date)
         ChangeRequest.objects.bulk_create(
             [
                 ChangeRequest(

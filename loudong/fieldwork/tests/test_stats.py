@@ -4,6 +4,7 @@ dashboard reads it, and the median resolution time falls in the right bucket."""
 import datetime as dt
 import json
 import re
+from collections import Counter
 
 import time_machine
 from django.core.management import call_command
@@ -88,3 +89,41 @@ class StatsTestCase(FieldworkTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertEqual(specs(r)["by-category"]["drill"], [])
         self.assertIsNone(specs(r)["by-category"]["series"][0]["data"][0])  # 4 < 5
+
+    def test_the_summary_sums_equal_the_totals_of_the_months(self):
+        stats.rollup()
+        self.report(description="三月又一件", severity="urgent")
+        ids = [self.community_a.pk, self.community_b.pk]
+        since, until = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+        figures = stats.monthly(ids, since, until)
+        sums = stats.summary(ids, since, until, by=(0, 1, 2, 3), medians=(0, 1, 2, 3))
+        for d in (0, 1, 2, 3):
+            self.assertEqual(dict(sums[d]), dict(stats.totals(figures, lambda k, d=d: k[d])))
+        self.assertEqual(sums[1][dt.date(2026, 3, 1)].registered, 2)
+        by_community = {c: f.registered for c, f in sums[0].items()}
+        self.assertEqual(stats.registered(ids, since, until), by_community)
+
+    def test_the_subdistricts_tables_follow_incidents_opened_and_closed(self):
+        stats.rollup()
+        opened = self.report(description="新登记")
+        self.move(opened, "accept", self.shequ_a)
+        march = Incident.objects.get(description="三月")
+        self.move(march, "resolve", self.shequ_a, resolution="已处理")
+        self.login(self.jiedao)
+        r = self.client.get("/reports/incidents/?since=2026-01-01&until=2026-03-31")
+        community = specs(r)["by-community"]
+        registered = dict(zip(community["categories"], community["series"][0]["data"], strict=True))
+        live = Incident.objects.exclude(status="merged").filter(community=self.community_a)
+        self.assertEqual(registered["秀山门社区"], live.count())
+        resolved = dict(zip(community["categories"], community["series"][1]["data"], strict=True))
+        self.assertEqual(resolved["秀山门社区"], live.filter(resolved_at__isnull=False).count())
+        status = specs(r)["open-by-status"]
+        open_now = {
+            Incident.Status(s).label: n
+            for s, n in Counter(
+                Incident.objects.filter(status__in=Incident.OPEN).values_list("status", flat=True)
+            ).items()
+        }
+        self.assertEqual(
+            dict(zip(status["categories"], status["series"][0]["data"], strict=True)), open_now
+        )
