@@ -8,7 +8,9 @@ Three passes over the rows, none of which keeps a Python object per cell:
    reason). A good row is kept compactly (:class:`_Rows`): its person fields as one packed
    text line, its home as a number, the blind index of its 身份证号 as 16 raw bytes — about
    100 bytes a resident, so the process stays near the size of calamine's own copy of the
-   sheet, which is freed before the database work starts.
+   sheet, which is freed before the database work starts. A row whose cells as read hash
+   to a current resident's ``source_hash`` skips these checks (they passed on the same
+   cells before); its blind index comes from the database in pass 2.
 2. *Check across rows and against the database* (``_check_across``): duplicates in the
    file, 街道 / 社区 and the uploader's scope, vacant homes that also list residents, and
    people already current at another address. Residents already in the database are found
@@ -39,6 +41,7 @@ import re
 import time
 import unicodedata
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -443,6 +446,7 @@ class _Rows:
         self.chunks: list[bytes] = []
         self.row_hash = bytearray()  # 16 bytes a row: Resident.row_hash of the person
         self.source = bytearray()  # 16 bytes a row: Resident.source_hash (its cells as read)
+        self.known_at = array("l")  # per row: its resident in _Known, or -1 (not skipped)
         # Per row, for skipped rows only (0 elsewhere): the resident and their household.
         self.known_pk = array("q")
         self.known_household = array("q")
@@ -533,7 +537,15 @@ class Importer:
             except IntegrityError:
                 report.file_error("写入时与他人同时进行的修改冲突，未写入任何数据，请重新导入")
         del rows
-        for name in ("status", "existing", "households", "home_of", "home_keys", "home_household"):
+        for name in (
+            "status",
+            "existing",
+            "households",
+            "home_of",
+            "home_keys",
+            "home_household",
+            "known",
+        ):
             self.__dict__.pop(name, None)
         _release_memory()
         missing = [line for line, cells in report.bad_rows.items() if not cells]
@@ -555,11 +567,10 @@ class Importer:
         report.header = layout.header
         self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
-        known = self._known_sources(main.height or 0)
+        self.known = known = _Known.load(main.height or 0)
         helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
-            del known
             for digests, hashes, tokens in helper.results(out.chunks):
                 out.digest += digests
                 out.row_hash += hashes
@@ -571,34 +582,8 @@ class Importer:
         self.progress("校验数据", report.rows, report.rows)
         return out
 
-    def _known_sources(self, height: int) -> set[bytes]:
-        """Source hashes of the current residents (whole database: a person may have been
-        current elsewhere), when there are not more than KNOWN_PER_ROW per row of the file.
-
-        Read in pages by primary key, so that neither client holds the whole result at once.
-        """
-        known: set[bytes] = set()
-        page = 50_000
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM territory_resident WHERE moved_out = %s", [False])
-            current = cursor.fetchone()[0]
-            if not current or current > KNOWN_PER_ROW * max(height, 1):
-                return known
-            after = 0
-            while True:
-                cursor.execute(
-                    "SELECT id, source_hash, row_hash <> '' FROM territory_resident "
-                    "WHERE id > %s AND moved_out = %s ORDER BY id LIMIT %s",
-                    [after, False, page],
-                )
-                batch = cursor.fetchall()
-                if not batch:
-                    return known
-                after = batch[-1][0]
-                known.update(bytes.fromhex(h) for _, h, hashed in batch if h and hashed)
-
     def _read_rows(
-        self, rows, layout: Layout, merged: set, helper: _Helper, known: set[bytes]
+        self, rows, layout: Layout, merged: set, helper: _Helper, known: _Known
     ) -> _Rows:
         """The per-row checks: the hot loop of an import (about 10 µs a row), hence the
         local names, the caches of cleaned cell values and the fast paths for clean cells.
@@ -633,7 +618,9 @@ class Importer:
         add_line, add_home, add_flags = out.line.append, out.home.append, out.flags.append
         add_residence = out.residence.append
         add_source = out.source.extend
+        add_known = out.known_at.append
         source_of = _source_hash().digest
+        find = known.find
         no_digest, skipped = sealing.NO_DIGEST, sealing.SKIPPED
         packed_rows = []
 
@@ -716,7 +703,8 @@ class Importer:
             source = no_digest
             if name != "":
                 source = source_of(values[6:])  # 户主姓名 … 备注, as read (after merges)
-                if source in known:
+                k = find(source)
+                if k >= 0:
                     residence = _PERMANENT
                     flags = _PERSON | _SKIPPED  # the householder flag: from the database
                     if res != "":
@@ -732,6 +720,7 @@ class Importer:
                         add_flags(flags)
                         add_residence(residence)
                         add_source(source)
+                        add_known(k)
                         packed_rows.append(skipped)
                         if len(packed_rows) == _Rows.CHUNK:
                             flush()
@@ -883,6 +872,7 @@ class Importer:
             add_flags(flags)
             add_residence(residence)
             add_source(source)
+            add_known(-1)
             packed_rows.append(packed)
             if len(packed_rows) == _Rows.CHUNK:
                 flush()
@@ -992,65 +982,31 @@ class Importer:
                 bad_rows.setdefault(rows.line[i], [])
 
     def _skipped(self, rows: _Rows) -> None:
-        """The blind index, row hash and householder flag of each skipped row, and which
-        resident and household it is, from the current resident with that source hash (one
-        scan in pages of the primary key). Every cross-row check then sees these rows as it
-        sees checked ones. A row whose resident changed since the read is refused."""
+        """The blind index and householder flag of each skipped row, and which resident and
+        household it is, from the current resident with its source hash (``_Known``, read
+        before the file). Every cross-row check then sees these rows as it sees checked ones.
+        """
+        known, self.known = self.known, None
         n = len(rows)
-        flags = rows.flags
-        if not any(f & _SKIPPED for f in set(flags)):
-            return
-        wanted = {}  # source hash → the first skipped row with it
-        repeats = []  # later rows with the same cells (the same person twice in the file)
-        source = memoryview(rows.source)
-        for i in range(n):
-            if flags[i] & _SKIPPED:
-                key = bytes(source[16 * i : 16 * i + 16])
-                if wanted.setdefault(key, i) != i:
-                    repeats.append(i)
         rows.known_pk = array("q", bytes(8 * n))
         rows.known_household = array("q", bytes(8 * n))
-        digest, row_hash, pks, households = (
-            rows.digest,
-            rows.row_hash,
-            rows.known_pk,
-            rows.known_household,
+        if not known.pk:
+            return
+        flags, digest, known_at = rows.flags, rows.digest, rows.known_at
+        pks, households = rows.known_pk, rows.known_household
+        index, pk, household, householder = (
+            known.index,
+            known.pk,
+            known.household,
+            known.householder,
         )
-        found = bytearray(n)
-        after = 0
-        with connection.cursor() as cursor:
-            while True:
-                cursor.execute(
-                    "SELECT id, source_hash, id_number_index, row_hash, household_id, "
-                    "is_householder FROM territory_resident WHERE id > %s AND moved_out = %s "
-                    "ORDER BY id LIMIT %s",
-                    [after, False, 50_000],
-                )
-                batch = cursor.fetchall()
-                if not batch:
-                    break
-                after = batch[-1][0]
-                for pk, key, index, stored, household_id, householder in batch:
-                    i = wanted.get(bytes.fromhex(key)) if key else None
-                    if i is None:
-                        continue
-                    at = 16 * i
-                    digest[at : at + 16] = bytes.fromhex(index)
-                    row_hash[at : at + 16] = bytes.fromhex(stored) if stored else sealing.NO_DIGEST
-                    pks[i], households[i] = pk, household_id
-                    if householder:
-                        flags[i] |= _HOUSEHOLDER
-                    found[i] = 1
-        for i in repeats:
-            first = wanted[bytes(source[16 * i : 16 * i + 16])]
-            at, was = 16 * i, 16 * first
-            digest[at : at + 16] = digest[was : was + 16]
-            row_hash[at : at + 16] = row_hash[was : was + 16]
-            pks[i], households[i], found[i] = pks[first], households[first], found[first]
-            flags[i] |= flags[first] & _HOUSEHOLDER
         for i in range(n):
-            if flags[i] & _SKIPPED and not found[i]:
-                self._bad(rows, i, "", "导入期间该居民的记录已被修改，请重新导入本文件")
+            k = known_at[i]
+            if k >= 0:
+                digest[16 * i : 16 * i + 16] = index[16 * k : 16 * k + 16]
+                pks[i], households[i] = pk[k], household[k]
+                if householder[k]:
+                    flags[i] |= _HOUSEHOLDER
 
     def _bad(self, rows, i, column, reason):
         self._error(rows.line[i], column, reason)
@@ -1973,6 +1929,65 @@ class _Helper:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class _Known:
+    """The current residents' source hashes, sorted, with what a skipped row needs of its
+    resident: blind index, id, household, householder flag. About 60 bytes a resident in
+    arrays (a set of 500k digests alone would take 50 MB while calamine holds the sheet);
+    a lookup is a bisection on the first 8 bytes (~1 µs).
+
+    Loaded in one scan ordered by the hash (bytewise: the hex of a digest sorts as its
+    bytes), streamed (``chunked_cursor``) so that neither client holds the whole result;
+    only when there are at most KNOWN_PER_ROW current residents per row of the file (a
+    small upload checks its rows rather than read a whole city's hashes). Residents without
+    a row hash or source hash (edited on a page, imported before) are not in it.
+    """
+
+    def __init__(self):
+        self.head = array("Q")  # first 8 bytes of each source hash, big-endian, ascending
+        self.source = bytearray()
+        self.index = bytearray()
+        self.pk = array("q")
+        self.household = array("q")
+        self.householder = bytearray()
+
+    @classmethod
+    def load(cls, height: int) -> _Known:
+        known = cls()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM territory_resident WHERE moved_out = %s", [False])
+            current = cursor.fetchone()[0]
+        if not current or current > KNOWN_PER_ROW * max(height, 1):
+            return known
+        order = 'source_hash COLLATE "C"' if connection.vendor == "postgresql" else "source_hash"
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                "SELECT source_hash, id_number_index, id, household_id, is_householder "
+                "FROM territory_resident WHERE moved_out = %s AND source_hash <> '' AND "
+                f"row_hash <> '' ORDER BY {order}",
+                [False],
+            )
+            while batch := cursor.fetchmany(10_000):
+                for source, index, pk, household, householder in batch:
+                    digest = bytes.fromhex(source)
+                    known.head.append(int.from_bytes(digest[:8], "big"))
+                    known.source += digest
+                    known.index += bytes.fromhex(index)
+                    known.pk.append(pk)
+                    known.household.append(household)
+                    known.householder.append(1 if householder else 0)
+        return known
+
+    def find(self, source: bytes) -> int:
+        """Position of the resident with this source hash, or -1."""
+        head = self.head
+        if not head:
+            return -1
+        k = bisect_left(head, int.from_bytes(source[:8], "big"))
+        if k < len(head) and self.source[16 * k : 16 * k + 16] == source:
+            return k
+        return -1  # (a first-8-byte tie with another resident: the row is checked in full)
 
 
 class _Cached:
