@@ -41,7 +41,6 @@ import re
 import time
 import unicodedata
 from array import array
-from bisect import bisect_left
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -571,6 +570,7 @@ class Importer:
         helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
+            known.position = {}  # freed with calamine's copy; _skipped needs the arrays only
             for digests, hashes, tokens in helper.results(out.chunks):
                 out.digest += digests
                 out.row_hash += hashes
@@ -620,7 +620,7 @@ class Importer:
         add_source = out.source.extend
         add_known = out.known_at.append
         source_of = _source_hash().digest
-        find = known.find
+        find = known.position.get
         no_digest, skipped = sealing.NO_DIGEST, sealing.SKIPPED
         packed_rows = []
 
@@ -703,7 +703,7 @@ class Importer:
             source = no_digest
             if name != "":
                 source = source_of(values[6:])  # 户主姓名 … 备注, as read (after merges)
-                k = find(source)
+                k = find(source, -1)
                 if k >= 0:
                     residence = _PERMANENT
                     flags = _PERSON | _SKIPPED  # the householder flag: from the database
@@ -1932,21 +1932,20 @@ class _Helper:
 
 
 class _Known:
-    """The current residents' source hashes, sorted, with what a skipped row needs of its
-    resident: blind index, id, household, householder flag. About 60 bytes a resident in
-    arrays (a set of 500k digests alone would take 50 MB while calamine holds the sheet);
-    a lookup is a bisection on the first 8 bytes (~1 µs).
+    """The current residents' source hashes, each with what a skipped row needs of its
+    resident: blind index, id, household, householder flag (arrays, in scan order, ~33 bytes
+    a resident) and a dict from the hash to the position (~100 bytes a resident: 50 MB at
+    500k, allocated after calamine's parse, whose transient buffers make the peak). A lookup
+    is one dict probe; bisecting sorted arrays instead costs ~4× as much a row.
 
-    Loaded in one scan ordered by the hash (bytewise: the hex of a digest sorts as its
-    bytes), streamed (``chunked_cursor``) so that neither client holds the whole result;
-    only when there are at most KNOWN_PER_ROW current residents per row of the file (a
-    small upload checks its rows rather than read a whole city's hashes). Residents without
+    Read in one scan, streamed (``chunked_cursor``) so that neither client holds the whole
+    result; only when there are at most KNOWN_PER_ROW current residents per row of the file
+    (a small upload checks its rows rather than read a whole city's hashes). Residents without
     a row hash or source hash (edited on a page, imported before) are not in it.
     """
 
     def __init__(self):
-        self.head = array("Q")  # first 8 bytes of each source hash, big-endian, ascending
-        self.source = bytearray()
+        self.position: dict[bytes, int] = {}
         self.index = bytearray()
         self.pk = array("q")
         self.household = array("q")
@@ -1960,20 +1959,18 @@ class _Known:
             current = cursor.fetchone()[0]
         if not current or current > KNOWN_PER_ROW * max(height, 1):
             return known
-        order = 'source_hash COLLATE "C"' if connection.vendor == "postgresql" else "source_hash"
+        position, fromhex = known.position, bytes.fromhex
         with connection.chunked_cursor() as cursor:
             cursor.execute(
                 "SELECT source_hash, id_number_index, id, household_id, is_householder "
                 "FROM territory_resident WHERE moved_out = %s AND source_hash <> '' AND "
-                f"row_hash <> '' ORDER BY {order}",
+                "row_hash <> ''",
                 [False],
             )
             while batch := cursor.fetchmany(10_000):
                 for source, index, pk, household, householder in batch:
-                    digest = bytes.fromhex(source)
-                    known.head.append(int.from_bytes(digest[:8], "big"))
-                    known.source += digest
-                    known.index += bytes.fromhex(index)
+                    position[fromhex(source)] = len(known.pk)
+                    known.index += fromhex(index)
                     known.pk.append(pk)
                     known.household.append(household)
                     known.householder.append(1 if householder else 0)
@@ -1981,13 +1978,7 @@ class _Known:
 
     def find(self, source: bytes) -> int:
         """Position of the resident with this source hash, or -1."""
-        head = self.head
-        if not head:
-            return -1
-        k = bisect_left(head, int.from_bytes(source[:8], "big"))
-        if k < len(head) and self.source[16 * k : 16 * k + 16] == source:
-            return k
-        return -1  # (a first-8-byte tie with another resident: the row is checked in full)
+        return self.position.get(source, -1)
 
 
 class _Cached:
