@@ -125,7 +125,7 @@ _PERMANENT = _RESIDENCE_CODES.index(Household.Residence.PERMANENT)
 _PERSON, _GIVEN, _HOUSEHOLDER, _SKIPPED = 1, 2, 4, 8
 # Row status after the database check. _REHASH: same fields, new hashes to store.
 _NEW, _UNCHANGED, _REHASH, _CHANGED, _BAD = 0, 1, 2, 3, 4
-# The source hashes of current residents are loaded before the read (one scan, ~100 bytes a
+# The source hashes of current residents are loaded before the read (one scan, ~130 bytes a
 # resident while calamine holds the sheet) only when the file is not tiny beside them.
 KNOWN_PER_ROW = 8
 _LOOKUP_CHUNK = 4000  # ids per IN (...) query; SQLite ≥ 3.32 allows 32766 parameters

@@ -339,7 +339,7 @@ class Resident(models.Model):
     # Keyed hash of the row as the importer last wrote it (territory/importer.py); any other
     # save clears it, so the next import compares the fields instead of skipping the row.
     row_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
-    # Keyed hash of the row's cells as read, before any check (importer.source_hashes): a
+    # Keyed hash of the row's cells as read, before any check (sealing.SourceHash): a
     # re-import skips the per-row checks of a row whose cells are the same; cleared likewise.
     source_hash = models.CharField(
         max_length=32, blank=True, default="", db_default="", editable=False
