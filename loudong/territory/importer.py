@@ -8,7 +8,9 @@ Three passes over the rows, none of which keeps a Python object per cell:
    reason). A good row is kept compactly (:class:`_Rows`): its person fields as one packed
    text line, its home as a number, the blind index of its 身份证号 as 16 raw bytes — about
    100 bytes a resident, so the process stays near the size of calamine's own copy of the
-   sheet, which is freed before the database work starts.
+   sheet, which is freed before the database work starts. A row whose cells as read hash
+   to a current resident's ``source_hash`` skips these checks (they passed on the same
+   cells before); its blind index comes from the database in pass 2.
 2. *Check across rows and against the database* (``_check_across``): duplicates in the
    file, 街道 / 社区 and the uploader's scope, vacant homes that also list residents, and
    people already current at another address. Residents already in the database are found
@@ -118,10 +120,14 @@ _SPACES = re.compile(r"\s+")
 _RESIDENCE_CODES = list(Household.Residence.values)
 _VACANT = _RESIDENCE_CODES.index(Household.Residence.VACANT)
 _PERMANENT = _RESIDENCE_CODES.index(Household.Residence.PERMANENT)
-# Row flags.
-_PERSON, _GIVEN, _HOUSEHOLDER = 1, 2, 4
-# Row status after the database check.
+# Row flags. _SKIPPED: the row's cells are those of a current resident (source hash), so
+# its per-row checks were not run again and its fields are the database's.
+_PERSON, _GIVEN, _HOUSEHOLDER, _SKIPPED = 1, 2, 4, 8
+# Row status after the database check. _REHASH: same fields, new hashes to store.
 _NEW, _UNCHANGED, _REHASH, _CHANGED, _BAD = 0, 1, 2, 3, 4
+# The source hashes of current residents are loaded before the read (one scan, ~130 bytes a
+# resident while calamine holds the sheet) only when the file is not tiny beside them.
+KNOWN_PER_ROW = 8
 _LOOKUP_CHUNK = 4000  # ids per IN (...) query; SQLite ≥ 3.32 allows 32766 parameters
 _HOUSEHOLD_COLUMNS = ["id", "community_id", "compound_id", "building_id", "unit_id", "room",
                       "floor", "residence", "occupied"]  # fmt: skip
@@ -129,7 +135,7 @@ _RESIDENT_COLUMNS = [
     "community_id", "compound_id", "household_id", "name", "relation", "is_householder",
     "id_number", "id_number_index", "id_number_last4", "phone", "phone_index", "phone_last4",
     "sex", "birth_date", "political_status", "is_party_member", "notes", "moved_out",
-    "moved_out_on", "row_hash",
+    "moved_out_on", "row_hash", "source_hash",
 ]  # fmt: skip
 
 
@@ -438,6 +444,11 @@ class _Rows:
         self.digest = bytearray()
         self.chunks: list[bytes] = []
         self.row_hash = bytearray()  # 16 bytes a row: Resident.row_hash of the person
+        self.source = bytearray()  # 16 bytes a row: Resident.source_hash (its cells as read)
+        self.known_at = array("l")  # per row: its resident in _Known, or -1 (not skipped)
+        # Per row, for skipped rows only (0 elsewhere): the resident and their household.
+        self.known_pk = array("q")
+        self.known_household = array("q")
         self.tokens: list[bytes] = []  # per chunk, from the helper: sealed ahead, or b""
         self.places: list[tuple] = []
         self.place_index: dict[tuple, int] = {}
@@ -525,7 +536,15 @@ class Importer:
             except IntegrityError:
                 report.file_error("写入时与他人同时进行的修改冲突，未写入任何数据，请重新导入")
         del rows
-        for name in ("status", "existing", "households", "home_of", "home_keys", "home_household"):
+        for name in (
+            "status",
+            "existing",
+            "households",
+            "home_of",
+            "home_keys",
+            "home_household",
+            "known",
+        ):
             self.__dict__.pop(name, None)
         _release_memory()
         missing = [line for line, cells in report.bad_rows.items() if not cells]
@@ -547,9 +566,11 @@ class Importer:
         report.header = layout.header
         self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
+        self.known = known = _Known.load(main.height or 0)
         helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
         try:
-            out = self._read_rows(rows, layout, self._merged_down(main, layout), helper)
+            out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
+            known.position = {}  # freed with calamine's copy; _skipped needs the arrays only
             for digests, hashes, tokens in helper.results(out.chunks):
                 out.digest += digests
                 out.row_hash += hashes
@@ -561,9 +582,16 @@ class Importer:
         self.progress("校验数据", report.rows, report.rows)
         return out
 
-    def _read_rows(self, rows, layout: Layout, merged: set, helper: _Helper) -> _Rows:
+    def _read_rows(
+        self, rows, layout: Layout, merged: set, helper: _Helper, known: _Known
+    ) -> _Rows:
         """The per-row checks: the hot loop of an import (about 10 µs a row), hence the
-        local names, the caches of cleaned cell values and the fast paths for clean cells."""
+        local names, the caches of cleaned cell values and the fast paths for clean cells.
+
+        A row whose person cells hash (``SourceHash``, ~1 µs) to a current resident's
+        ``source_hash`` skips them: the same cells passed the same checks when they were
+        imported. Its address is still read (homes and carried-down cells are cross-row),
+        and its ID's blind index comes from the database after the read (``_skipped``)."""
         report = self.report
         col = layout.columns
         indexes = [col.get(name, -1) for name in ALL_HEADERS]  # -1: an empty cell appended
@@ -589,7 +617,22 @@ class Importer:
         count = 0
         add_line, add_home, add_flags = out.line.append, out.home.append, out.flags.append
         add_residence = out.residence.append
+        add_source = out.source.extend
+        add_known = out.known_at.append
+        source_of = _source_hash().digest
+        find = known.position.get
+        no_digest, skipped = sealing.NO_DIGEST, sealing.SKIPPED
         packed_rows = []
+
+        def flush():
+            nonlocal seal_ahead
+            chunk = "\n".join(packed_rows).encode()
+            out.chunks.append(chunk)
+            packed_rows.clear()
+            if seal_ahead is None:
+                seal_ahead = _mostly_new(chunk)
+            helper.submit(chunk, seal_ahead)
+
         self.progress("校验数据", 0, 0)
         for row in rows:
             line += 1
@@ -656,7 +699,32 @@ class Importer:
             last_holder = holder
             for column, reason in address_errors:
                 err(line, column, reason)
-            # -- the person
+            # -- the person: cells as a current resident's need no check again
+            source = no_digest
+            if name != "":
+                source = source_of(values[6:])  # 户主姓名 … 备注, as read (after merges)
+                k = find(source, -1)
+                if k >= 0:
+                    residence = _PERMANENT
+                    flags = _PERSON | _SKIPPED  # the householder flag: from the database
+                    if res != "":
+                        residence = residence_of.get(small.get(res) or _small(small, res))
+                        flags |= _GIVEN
+                    if residence is not None:  # (it is: the same cell passed before)
+                        if len(errors) > errors_before:  # a bad address
+                            if len(report.bad_rows) < MAX_BAD_ROWS_KEPT:
+                                report.bad_rows[line] = mask_cells(self.meaning, row[:-1])
+                            continue
+                        add_line(line)
+                        add_home(home)
+                        add_flags(flags)
+                        add_residence(residence)
+                        add_source(source)
+                        add_known(k)
+                        packed_rows.append(skipped)
+                        if len(packed_rows) == _Rows.CHUNK:
+                            flush()
+                        continue
             if not (
                 name.__class__ is str
                 and name.isprintable()
@@ -803,14 +871,11 @@ class Importer:
             add_home(home)
             add_flags(flags)
             add_residence(residence)
+            add_source(source)
+            add_known(-1)
             packed_rows.append(packed)
             if len(packed_rows) == _Rows.CHUNK:
-                chunk = "\n".join(packed_rows).encode()
-                out.chunks.append(chunk)
-                packed_rows.clear()
-                if seal_ahead is None:
-                    seal_ahead = _mostly_new(chunk)
-                helper.submit(chunk, seal_ahead)
+                flush()
         if packed_rows:
             chunk = "\n".join(packed_rows).encode()
             out.chunks.append(chunk)
@@ -900,6 +965,8 @@ class Importer:
         n = len(rows)
         self.status = bytearray(n)
         self.existing = array("q", bytes(8 * n))  # resident id where one is current
+        with self.report.timed("未变行：读取已有记录"):
+            self._skipped(rows)
         with self.report.timed("跨行与地址校验"):
             self._duplicates(rows)
             self._regions(rows)
@@ -913,6 +980,33 @@ class Importer:
         for i in range(n):
             if self.status[i] == _BAD and len(bad_rows) < MAX_BAD_ROWS_KEPT:
                 bad_rows.setdefault(rows.line[i], [])
+
+    def _skipped(self, rows: _Rows) -> None:
+        """The blind index and householder flag of each skipped row, and which resident and
+        household it is, from the current resident with its source hash (``_Known``, read
+        before the file). Every cross-row check then sees these rows as it sees checked ones.
+        """
+        known, self.known = self.known, None
+        n = len(rows)
+        rows.known_pk = array("q", bytes(8 * n))
+        rows.known_household = array("q", bytes(8 * n))
+        if not known.pk:
+            return
+        flags, digest, known_at = rows.flags, rows.digest, rows.known_at
+        pks, households = rows.known_pk, rows.known_household
+        index, pk, household, householder = (
+            known.index,
+            known.pk,
+            known.household,
+            known.householder,
+        )
+        for i in range(n):
+            k = known_at[i]
+            if k >= 0:
+                digest[16 * i : 16 * i + 16] = index[16 * k : 16 * k + 16]
+                pks[i], households[i] = pk[k], household[k]
+                if householder[k]:
+                    flags[i] |= _HOUSEHOLDER
 
     def _bad(self, rows, i, column, reason):
         self._error(rows.line[i], column, reason)
@@ -1127,49 +1221,68 @@ class Importer:
 
         view_scope = scope_for(self.user, Cap.VIEW) if self.user is not None else None
         status, flags, existing = self.status, rows.flags, self.existing
-        elsewhere = []  # (row, household id, community id)
+        elsewhere = []  # (row, household id)
         stale = {}  # resident id → row, where the stored hash differs
-        current, others = self._current_residents()
-        # Hex of all blind indexes and row hashes at once: slicing text is cheaper than
-        # hex() per row.
-        indexes, hashes = rows.digest.hex(), rows.row_hash.hex()
+        persons = [
+            i
+            for i in range(len(rows))
+            if flags[i] & (_PERSON | _SKIPPED) == _PERSON and status[i] != _BAD
+        ]  # the checked ones; skipped rows were matched by _skipped
+        # Few to match (a re-import with some rows changed): look them up by blind index;
+        # many: one scan of the file's communities, one string compared per resident.
+        current, others = self._current_residents() if len(persons) > 20_000 else ({}, True)
+        # Hex of all blind indexes and hashes at once: slicing text is cheaper than hex() per
+        # row.
+        indexes, hashes, sources = rows.digest.hex(), rows.row_hash.hex(), rows.source.hex()
         home, home_of, household = rows.home, self.home_of, self.home_household
-        wanted = {}  # blind index → row, for the details (new, changed, or elsewhere)
+        known_pk, known_household = rows.known_pk, rows.known_household
         for i in range(len(rows)):
-            if status[i] == _BAD or not flags[i] & _PERSON:
-                continue
+            if flags[i] & _SKIPPED and status[i] != _BAD:
+                if known_household[i] == household[home_of[home[i]]]:
+                    status[i] = _UNCHANGED
+                    existing[i] = known_pk[i]
+                else:
+                    elsewhere.append((i, known_household[i]))
+        wanted = {}  # blind index → row, for the details (new, changed, or elsewhere)
+        for i in persons:
             at = 32 * i
             index = indexes[at : at + 32]
             known = current.get(index)
             if known is None:
                 if others:
                     wanted[index] = i
-            elif known == f"{hashes[at : at + 32]}|{household[home_of[home[i]]]}":
+            elif known == (
+                f"{hashes[at : at + 32]}|{sources[at : at + 32]}|{household[home_of[home[i]]]}"
+            ):
                 status[i] = _UNCHANGED
             else:
                 wanted[index] = i
+        del persons
         keys = list(wanted)
         lookup = _lookup_sql()
         with connection.cursor() as cursor:
             for at in range(0, len(keys), _LOOKUP_CHUNK):
                 cursor.execute(*lookup(keys[at : at + _LOOKUP_CHUNK]))
-                for index, pk, household_id, community_id, stored in cursor.fetchall():
+                for index, pk, household_id, _, stored, source in cursor.fetchall():
                     i = wanted[index]
                     if household_id != household[home_of[home[i]]]:
-                        elsewhere.append((i, household_id, community_id))
+                        elsewhere.append((i, household_id))
                         continue
                     existing[i] = pk
-                    if stored == hashes[32 * i : 32 * i + 32]:  # pragma: no cover - matched above
-                        status[i] = _UNCHANGED
+                    if stored == hashes[32 * i : 32 * i + 32]:
+                        same = source == sources[32 * i : 32 * i + 32]
+                        status[i] = _UNCHANGED if same else _REHASH
                     else:
                         stale[pk] = i
         del current
         if elsewhere:
             homes = Household.objects.select_related(
                 "community", "unit__building__compound"
-            ).in_bulk({h for _, h, _ in elsewhere})
-            for i, household_id, community_id in elsewhere:
-                if view_scope is None or community_id in view_scope.community_ids:
+            ).in_bulk({h for _, h in elsewhere})
+            for i, household_id in elsewhere:
+                if view_scope is None or homes[household_id].community_id in (
+                    view_scope.community_ids
+                ):
                     home = homes[household_id]
                     self._bad(
                         rows,
@@ -1185,7 +1298,7 @@ class Importer:
             self._compare_stale(rows, stale)
 
     def _current_residents(self) -> tuple[dict, bool]:
-        """Blind index → "row hash|household id" of the current residents of the file's
+        """Blind index → "row hash|source hash|household id" of the current residents of the file's
         communities (one scan, the comparison done on one string), and whether current
         residents exist elsewhere too (then the file's other people are looked up)."""
         community_ids = [c.pk for c in self.communities.values() if c is not None]
@@ -1194,7 +1307,8 @@ class Importer:
             for at in range(0, len(community_ids), 500):
                 part = community_ids[at : at + 500]
                 cursor.execute(
-                    "SELECT id_number_index, row_hash || '|' || CAST(household_id AS TEXT) "
+                    "SELECT id_number_index, "
+                    "row_hash || '|' || source_hash || '|' || CAST(household_id AS TEXT) "
                     "FROM territory_resident WHERE moved_out = %s AND "
                     f"community_id IN ({', '.join(['%s'] * len(part))})",
                     [False, *part],
@@ -1521,6 +1635,7 @@ class Importer:
         home_keys = self.home_keys
 
         digests_hex, hashes_hex = digest.hex(), row_hashes.hex()  # sliced per row below
+        sources_hex = rows.source.hex()
         regions = {}  # canonical place → (community id, compound id)
 
         def new_rows():
@@ -1539,8 +1654,9 @@ class Importer:
                 for i in todo:
                     line = packed[i - start]
                     state = status[i]
+                    source = sources_hex[32 * i : 32 * i + 32]
                     if state == _REHASH:
-                        rehash.append((hashes_hex[32 * i : 32 * i + 32], self.existing[i]))
+                        rehash.append((hashes_hex[32 * i : 32 * i + 32], source, self.existing[i]))
                         continue
                     name, rel, holder, id_number, sex, birth, phone, pol, notes = line.split("\t")
                     ch = home_of[rows.home[i]]
@@ -1574,6 +1690,7 @@ class Importer:
                                 notes,
                                 *phone_values,
                                 hashed,
+                                source,
                                 self.existing[i],
                             )
                         )
@@ -1600,6 +1717,7 @@ class Importer:
                         False,
                         None,
                         hashed,
+                        source,
                     )
 
         rebuild = _drop_indexes(Resident) if counts["new"] > REBUILD_ROWS else []
@@ -1617,12 +1735,13 @@ class Importer:
                     "is_householder = %s, sex = %s, birth_date = %s, political_status = %s, "
                     "is_party_member = %s, notes = %s, phone = %s, phone_index = %s, "
                     "phone_last4 = %s, "
-                    "row_hash = %s WHERE id = %s",
+                    "row_hash = %s, source_hash = %s WHERE id = %s",
                     changed,
                 )
             if rehash:
                 cursor.executemany(
-                    "UPDATE territory_resident SET row_hash = %s WHERE id = %s", rehash
+                    "UPDATE territory_resident SET row_hash = %s, source_hash = %s WHERE id = %s",
+                    rehash,
                 )
 
     # ---- audit
@@ -1712,6 +1831,13 @@ def _hmac(purpose: str) -> sealing.Hmac:
     return sealing.Hmac(crypto._derived_key(settings.LOUDONG_INDEX_KEY, purpose))
 
 
+def _source_hash() -> sealing.SourceHash:
+    """Resident.source_hash of a row's cells (sealing.SourceHash), under its derived key."""
+    from django.conf import settings
+
+    return sealing.SourceHash(crypto._derived_key(settings.LOUDONG_INDEX_KEY, "row:source"))
+
+
 def _sealer() -> sealing.Sealer:
     """crypto.encrypt for many values (sealing.Sealer): the current key, looked up once."""
     kid, keys = crypto.keyring()
@@ -1738,25 +1864,35 @@ class _Helper:
     def __init__(self, big: bool):
         self._pool = None
         self._results = []
-        if big:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        self._big = big  # the process is started with the first chunk that has work
+        self._started_here = False
 
-            try:
-                self._pool = ProcessPoolExecutor(
-                    1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=sealing.start,
-                    initargs=_helper_keys(),
-                )
-            except (OSError, ValueError):  # pragma: no cover - no processes here
-                self._pool = None
-        self._started_here = self._pool is None
-        if self._pool is None:
-            sealing.start(*_helper_keys())
+    def _start(self) -> None:
+        self._big = False
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=sealing.start,
+                initargs=_helper_keys(),
+            )
+        except (OSError, ValueError):  # pragma: no cover - no processes here
+            self._pool = None
 
     def submit(self, packed: bytes, seal: bool) -> None:
+        if b"\t" not in packed:  # vacant homes and unchanged rows only: nothing to compute
+            rows = packed.count(b"\n") + 1
+            self._results.append((bytes(16 * rows), bytes(16 * rows), b""))
+            return
+        if self._big:
+            self._start()
         if self._pool is None:
+            if not self._started_here:
+                sealing.start(*_helper_keys())
+                self._started_here = True
             self._results.append(sealing.seal_rows(packed, False))
         else:
             self._results.append((self._pool.submit(sealing.seal_rows, packed, seal), seal))
@@ -1795,6 +1931,56 @@ class _Helper:
             self._pool = None
 
 
+class _Known:
+    """The current residents' source hashes, each with what a skipped row needs of its
+    resident: blind index, id, household, householder flag (arrays, in scan order, ~33 bytes
+    a resident) and a dict from the hash to the position (~100 bytes a resident: 50 MB at
+    500k, allocated after calamine's parse, whose transient buffers make the peak). A lookup
+    is one dict probe; bisecting sorted arrays instead costs ~4× as much a row.
+
+    Read in one scan, streamed (``chunked_cursor``) so that neither client holds the whole
+    result; only when there are at most KNOWN_PER_ROW current residents per row of the file
+    (a small upload checks its rows rather than read a whole city's hashes). Residents without
+    a row hash or source hash (edited on a page, imported before) are not in it.
+    """
+
+    def __init__(self):
+        self.position: dict[bytes, int] = {}
+        self.index = bytearray()
+        self.pk = array("q")
+        self.household = array("q")
+        self.householder = bytearray()
+
+    @classmethod
+    def load(cls, height: int) -> _Known:
+        known = cls()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM territory_resident WHERE moved_out = %s", [False])
+            current = cursor.fetchone()[0]
+        if not current or current > KNOWN_PER_ROW * max(height, 1):
+            return known
+        position, fromhex = known.position, bytes.fromhex
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                "SELECT source_hash, id_number_index, id, household_id, is_householder "
+                "FROM territory_resident WHERE moved_out = %s AND source_hash <> '' AND "
+                "row_hash <> ''",
+                [False],
+            )
+            while batch := cursor.fetchmany(10_000):
+                for source, index, pk, household, householder in batch:
+                    position[fromhex(source)] = len(known.pk)
+                    known.index += fromhex(index)
+                    known.pk.append(pk)
+                    known.household.append(household)
+                    known.householder.append(1 if householder else 0)
+        return known
+
+    def find(self, source: bytes) -> int:
+        """Position of the resident with this source hash, or -1."""
+        return self.position.get(source, -1)
+
+
 class _Cached:
     """A keyed hash of few distinct values (the last four digits): computed once each."""
 
@@ -1825,9 +2011,10 @@ def _mostly_new(chunk: bytes) -> bool:
 
 
 def _lookup_sql():
-    """Current residents by blind index: (index, id, household, community, row hash)."""
+    """Current residents by blind index: (index, id, household, community, row hash, source
+    hash)."""
     base = (
-        "SELECT id_number_index, id, household_id, community_id, row_hash "
+        "SELECT id_number_index, id, household_id, community_id, row_hash, source_hash "
         "FROM territory_resident WHERE moved_out = %s AND id_number_index "
     )
     if connection.vendor == "postgresql":

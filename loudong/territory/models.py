@@ -339,6 +339,11 @@ class Resident(models.Model):
     # Keyed hash of the row as the importer last wrote it (territory/importer.py); any other
     # save clears it, so the next import compares the fields instead of skipping the row.
     row_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # Keyed hash of the row's cells as read, before any check (sealing.SourceHash): a
+    # re-import skips the per-row checks of a row whose cells are the same; cleared likewise.
+    source_hash = models.CharField(
+        max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     objects = ResidentQuerySet.as_manager()
     REGISTRY = ("household_id", "household")
@@ -360,9 +365,9 @@ class Resident(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.row_hash = ""
+        self.row_hash = self.source_hash = ""
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "row_hash"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "row_hash", "source_hash"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
