@@ -211,6 +211,9 @@ class MeetingHomeTestCase(LifeTestCase):
         self.assertContains(home, "协商会议")
         self.assertContains(home, meeting.get_absolute_url())
         self.assertContains(home, "物业监督")
+        # Each button once (a merge once rendered the hook's items twice).
+        self.assertContains(home, f'href="{meeting.get_absolute_url()}"', count=1)
+        self.assertContains(home, ">物业监督<", count=1)
         self.assertEqual(self.client.get(meeting.get_absolute_url()).status_code, 200)
 
     def test_the_workbench_lists_grids_due_and_overdue_decisions(self):
