@@ -3,13 +3,9 @@ per-row checks and write nothing; changed rows are checked in full; the checks a
 (duplicates, moves, people current where the uploader may not look) hold for every row."""
 
 import datetime as dt
-import io
-import tempfile
-from pathlib import Path
 from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +15,7 @@ from loudong.territory import importer
 from loudong.territory.actions import update_resident
 from loudong.territory.models import Household, ImportJob, Resident
 from loudong.territory.tests.sheets import person, xlsx_bytes
+from loudong.territory.tests.test_import_bulk import ImportTestCase
 from loudong.test import BaseTestCase
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -50,22 +47,9 @@ def rows(changes=None):
 WRITES = ("INSERT INTO", "UPDATE ", "DELETE FROM")
 
 
-class UnchangedTestCase(BaseTestCase):
-    def setUp(self):
-        super().setUp()
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-
+class UnchangedTestCase(ImportTestCase):
     def run_import(self, sheet_rows, *flags):
-        path = Path(self.tmp.name) / "登记表.xlsx"
-        path.write_bytes(xlsx_bytes(sheet_rows))
-        out = io.StringIO()
-        try:
-            call_command("import_registry", str(path), *flags, stdout=out)
-        except CommandError as exc:
-            out.write(str(exc))
-            return exc.returncode, out.getvalue()
-        return 0, out.getvalue()
+        return super().run_import(xlsx_bytes(sheet_rows), *flags)
 
     def snapshot(self):
         return {
