@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "loudong.accounts.middleware.SessionIdleMiddleware",
+    "loudong.policy.middleware.ProfileMemoMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,7 +168,9 @@ AXES_ENABLED = envbool("AXES_ENABLED", True)
 # Session idle timeout: every request pushes the expiry forward.
 SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not every request: SessionIdleMiddleware saves a session when its last save is this old.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 SECURE_COOKIES = envbool("SECURE_COOKIES", not DEBUG)

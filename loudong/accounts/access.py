@@ -175,10 +175,16 @@ def scope_for(user, capability: str = Cap.VIEW) -> Scope:
 
 
 def _served_rows(user, regions) -> set[tuple[int, int, int, int]]:
-    rows = set()
-    for provider in _served_households:
-        rows |= set(provider(user, regions))
-    return rows
+    """Cached on the user per request like the scopes: a leader's VIEW and FIELDWORK scopes
+    are built from the same post-holding roles, so the same households."""
+    cache = user.__dict__.setdefault("_served_cache", {})
+    key = tuple(sorted(r.pk for r in regions))
+    if key not in cache:
+        rows = set()
+        for provider in _served_households:
+            rows |= set(provider(user, regions))
+        cache[key] = rows
+    return cache[key]
 
 
 def has_cap(user, capability: str) -> bool:

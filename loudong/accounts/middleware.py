@@ -1,3 +1,6 @@
+import time
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -78,4 +81,29 @@ class ResponseHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
+        return response
+
+
+class SessionIdleMiddleware:
+    """The idle timeout without a session write on every request.
+
+    A session expires ``SESSION_COOKIE_AGE`` after it was last saved. Saving it on every request
+    (``SESSION_SAVE_EVERY_REQUEST``) makes every page view an UPDATE and a commit; instead the
+    session is touched — and so saved — only when its last save is ``SESSION_TOUCH_SECONDS`` old
+    or more. An idle session then ends between ``SESSION_COOKIE_AGE − SESSION_TOUCH_SECONDS``
+    and ``SESSION_COOKIE_AGE`` after the last request (29–30 minutes by default).
+    """
+
+    KEY = "_touched"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if session.modified or now - session.get(self.KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+                session[self.KEY] = now  # marks it modified: SessionMiddleware saves it
         return response

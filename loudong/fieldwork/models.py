@@ -821,15 +821,18 @@ class IncidentMonth(models.Model):
 
 
 class IncidentRollup(models.Model):
-    """The roll-up's one row: the months through ``through`` (a month's first day) are in
-    ``IncidentMonth``; later ones are counted live."""
+    """The roll-up's one row: incidents registered before ``live_from`` (the day of the last
+    run) are in ``IncidentMonth``, whose last month is ``through`` (a month's first day; the
+    current month, through yesterday, once the month has begun); later ones are counted live —
+    at most a day of them when the nightly run is on time."""
 
     through = models.DateField()
+    live_from = models.DateField()
     computed = models.DateTimeField()
     seconds = models.FloatField(default=0)
 
     def __str__(self):
-        return f"事件统计截至 {self.through:%Y-%m}"
+        return f"事件统计截至 {self.live_from - dt.timedelta(days=1):%Y-%m-%d}"
 
 
 # Months are numbered from January 1900 and grouped in blocks of 60 (five calendar years: 2025–

@@ -158,11 +158,12 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def rollup(today: dt.date | None = None) -> dict:
-    """Rebuild ``IncidentMonth`` for every month before today's; record how far it reaches."""
+    """Rebuild ``IncidentMonth`` from every incident registered before today (the current
+    month through yesterday included); record how far it reaches. Only today's are then
+    counted live by the dashboards."""
     started = time.perf_counter()
     today = today or timezone.localdate()
-    this_month = month_start(today)
-    figures = aggregate(Incident.objects.filter(created__lt=_start_of(this_month)))
+    figures = aggregate(Incident.objects.filter(created__lt=_start_of(today)))
     with transaction.atomic():
         IncidentMonth.objects.all().delete()
         IncidentMonth.objects.bulk_create(
@@ -184,17 +185,37 @@ def rollup(today: dt.date | None = None) -> dict:
             ],
             batch_size=2000,
         )
-        through = month_start(this_month - dt.timedelta(days=1))
+        through = month_start(today - dt.timedelta(days=1))
         seconds = round(time.perf_counter() - started, 2)
         IncidentRollup.objects.update_or_create(
-            pk=1, defaults={"through": through, "computed": timezone.now(), "seconds": seconds}
+            pk=1,
+            defaults={
+                "through": through,
+                "live_from": today,
+                "computed": timezone.now(),
+                "seconds": seconds,
+            },
         )
-    return {"rows": len(figures), "through": through.isoformat(), "seconds": seconds}
+    return {
+        "rows": len(figures),
+        "through": through.isoformat(),
+        "live_from": today.isoformat(),
+        "seconds": seconds,
+    }
+
+
+def _live(mark, last: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    """The part of the months up to ``last`` the roll-up does not hold: [start, end) of the
+    incidents to count live, or None."""
+    end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
+    start = _start_of(mark.live_from)
+    return (start, end) if start < end else None
 
 
 def monthly(community_ids, since: dt.date, until: dt.date, *, grid_code: str = "") -> dict:
-    """{(community, month, top, severity): Figures} for the months of [since, until]: finished
-    months from the roll-up, later ones live; one grid's (few) incidents always live."""
+    """{(community, month, top, severity): Figures} for the months of [since, until]: what the
+    roll-up holds (everything before the day it last ran), the rest live; one grid's (few)
+    incidents always live."""
     first, last = month_start(since), month_start(until)
     base = Incident.objects.filter(community_id__in=list(community_ids))
     end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
@@ -231,9 +252,10 @@ def monthly(community_ids, since: dt.date, until: dt.date, *, grid_code: str = "
             basic=basic,
             unsatisfied=unsat,
         )
-    after = (mark.through + dt.timedelta(days=32)).replace(day=1)
-    if after <= last:
-        out.update(aggregate(base.filter(created__gte=_start_of(after), created__lt=end)))
+    live = _live(mark, last)
+    if live:
+        for key, f in aggregate(base.filter(created__gte=live[0], created__lt=live[1])).items():
+            out.setdefault(key, Figures()).add(f)  # the current month: roll-up + today
     return out
 
 
@@ -277,17 +299,14 @@ def summary(
     out = {
         d: defaultdict(Figures, _rollup_totals(rows, ROLLUP_COLUMNS[d], d in medians)) for d in by
     }
-    after = (mark.through + dt.timedelta(days=32)).replace(day=1)
-    if after <= last:
-        end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
-        live = aggregate(
+    live = _live(mark, last)
+    if live:
+        figures = aggregate(
             Incident.objects.filter(
-                community_id__in=list(community_ids),
-                created__gte=_start_of(after),
-                created__lt=end,
+                community_id__in=list(community_ids), created__gte=live[0], created__lt=live[1]
             )
         )
-        for key, f in live.items():
+        for key, f in figures.items():
             for d in by:
                 out[d][key[d]].add(f)
     return out
@@ -316,15 +335,14 @@ def registered(community_ids, since: dt.date, until: dt.date) -> dict[int, int]:
             .values_list("community_id", "n")
         )
     )
-    after = (mark.through + dt.timedelta(days=32)).replace(day=1)
-    if after <= last:
-        end = _start_of((last + dt.timedelta(days=32)).replace(day=1))
+    live = _live(mark, last)
+    if live:
         out.update(
             dict(
                 Incident.objects.filter(
                     community_id__in=list(community_ids),
-                    created__gte=_start_of(after),
-                    created__lt=end,
+                    created__gte=live[0],
+                    created__lt=live[1],
                 )
                 .exclude(status=Incident.Status.MERGED)
                 .values("community_id")

@@ -68,6 +68,15 @@ def _area_or_page(request):
     return area, None
 
 
+def _last_visits(household_ids) -> dict:
+    return dict(
+        VisitHousehold.objects.filter(household_id__in=household_ids)
+        .values("household_id")
+        .annotate(last=Max("date"))
+        .values_list("household_id", "last")
+    )
+
+
 def household_rows(user, today):
     """The leader's households with the last visit: 重点关注 first, then the longest unvisited."""
     households = list(
@@ -75,12 +84,7 @@ def household_rows(user, today):
         .select_related("unit", "building")
         .order_by("building_id", "unit_id", "floor", "room")
     )
-    last = dict(
-        VisitHousehold.objects.filter(household_id__in=[h.pk for h in households])
-        .values("household_id")
-        .annotate(last=Max("date"))
-        .values_list("household_id", "last")
-    )
+    last = _last_visits([h.pk for h in households])
     for h in households:
         h.last_visit = last.get(h.pk)
         h.days = (today - h.last_visit).days if h.last_visit else None
@@ -100,15 +104,17 @@ def home(request):
         return page
     today = timezone.localdate()
     profile = profile_for(area.person.community, on=today)
-    rows = household_rows(request.user, today)
+    # Only counts here (the list is the visit page's): plain tuples, no household objects.
+    rows = list(leader_households(request.user).values_list("pk", "needs_attention"))
+    last = _last_visits([pk for pk, _ in rows])
     limit, priority_limit = (
         profile.fieldwork.not_visited_days,
         profile.fieldwork.priority_not_visited_days,
     )
     late = sum(
         1
-        for h in rows
-        if h.days is None or h.days > (priority_limit if h.needs_attention else limit)
+        for pk, attention in rows
+        if pk not in last or (today - last[pk]).days > (priority_limit if attention else limit)
     )
     mine = Incident.objects.visible_to(request.user)
     month = report_actions.reporting_month(today, profile)

@@ -22,7 +22,9 @@ silent fallback.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -660,6 +662,30 @@ class Profile:
 
 # -- lookup ---------------------------------------------------------------------------------------
 
+# Within one read-only request (``policy.middleware.ProfileMemoMiddleware``) the same lookups
+# repeat — a workbench asks for a community's profile a dozen times — so they are answered once.
+# Only there: a request that writes may publish a version and must read it back.
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("profile_memo", default=None)
+
+
+@contextmanager
+def memoised():
+    """Answer repeated profile lookups from memory until the block ends."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remember(key, compute):
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
 
 def deployment_profile_name() -> str:
     """The profile a 街道 runs when its ``policy_name`` is blank (``LOUDONG_POLICY``)."""
@@ -675,6 +701,10 @@ def profile_name_for(where) -> str:
     region = _region_of(where)
     if region is None:
         return deployment_profile_name()
+    return _remember(("name", region.path), lambda: _name_of(region))
+
+
+def _name_of(region) -> str:
     subdistrict = _subdistrict(region)
     name = getattr(subdistrict, "policy_name", "") if subdistrict is not None else ""
     return name or deployment_profile_name()
@@ -720,10 +750,14 @@ def profile_for(where=None, *, on: dt.date | None = None) -> Profile:
     """
     from django.utils import timezone
 
-    from loudong.policy.models import PolicyProfile
-
     name = profile_name_for(where)
     on = on or timezone.localdate()
+    return _remember(("on", name, on), lambda: _in_force(name, on))
+
+
+def _in_force(name: str, on: dt.date) -> Profile:
+    from loudong.policy.models import PolicyProfile
+
     rows = PolicyProfile.objects.filter(name=name)
     row = (
         rows.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
@@ -736,6 +770,10 @@ def profile_for(where=None, *, on: dt.date | None = None) -> Profile:
 
 def profile_at(name: str, version: int) -> Profile:
     """A pinned version, for records that started under it."""
+    return _remember(("at", name, version), lambda: _pinned(name, version))
+
+
+def _pinned(name: str, version: int) -> Profile:
     from loudong.policy.models import PolicyProfile
 
     row = PolicyProfile.objects.filter(name=name, version=version).first()

@@ -63,14 +63,14 @@ class PagesTestCase(FieldworkTestCase):
             self.report()
         self.login(self.shequ_a)
         self.client.get("/fieldwork/")
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(14):
             self.client.get("/fieldwork/")
         archive = self.client.get("/fieldwork/?status=all")
         self.assertEqual(len(archive.context["page"].object_list), 3)
         self.assertContains(archive, "第 1 页")
         for _ in range(5):
             self.report()
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(14):
             self.client.get("/fieldwork/")
 
     def test_coverage_per_grid_and_map(self):

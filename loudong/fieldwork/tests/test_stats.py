@@ -47,7 +47,8 @@ class StatsTestCase(FieldworkTestCase):
         ids = [self.community_a.pk]
         live = stats.aggregate(Incident.objects.filter(community_id__in=ids))
         out = stats.rollup()
-        self.assertEqual(out["through"], "2026-02-01")
+        # Through yesterday: March so far is rolled up too; today's incident is counted live.
+        self.assertEqual((out["through"], out["live_from"]), ("2026-03-01", "2026-03-16"))
         self.assertEqual(IncidentMonth.objects.count(), 1)  # January, one category
         from_rollup = stats.monthly(ids, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
         self.assertEqual(from_rollup, live)
@@ -63,6 +64,27 @@ class StatsTestCase(FieldworkTestCase):
         call_command("rollup_incidents", verbosity=0)
         fresh = stats.monthly(ids, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
         self.assertEqual(stats.totals(fresh, lambda k: k[1])[dt.date(2026, 1, 1)].resolved, 2)
+
+    def test_the_current_month_is_rolled_up_through_yesterday_and_today_added_live(self):
+        ids = [self.community_a.pk]
+        made = dt.datetime(2026, 3, 3, 8, tzinfo=dt.UTC)
+        early = self.report(description="三月三日")
+        Incident.objects.filter(pk=early.pk).update(created=made)
+        stats.rollup()
+        march = IncidentMonth.objects.filter(month=dt.date(2026, 3, 1))
+        self.assertEqual(sum(m.registered for m in march), 1)  # the 3rd; not today's
+        self.report(description="今天又一件")
+        since, until = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+        live = stats.aggregate(Incident.objects.filter(community_id__in=ids))
+        self.assertEqual(stats.monthly(ids, since, until), live)
+        sums = stats.summary(ids, since, until, by=(1,))
+        self.assertEqual(sums[1][dt.date(2026, 3, 1)].registered, 3)
+        self.assertEqual(stats.registered(ids, since, until), {self.community_a.pk: 6})
+        # The next night (the 17th) the 16th is rolled up as well; the figures do not change.
+        with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
+            self.assertEqual(stats.rollup()["live_from"], "2026-03-17")
+            self.assertEqual(stats.monthly(ids, since, until), live)
+            self.assertEqual(stats.registered(ids, since, until), {self.community_a.pk: 6})
 
     def test_the_dashboard_reads_rollup_and_live_months_together(self):
         stats.rollup()

@@ -93,7 +93,7 @@ class GridLeaderApiTestCase(GridTestCase):
         )
         self.login(self.shequ_a)
         # Session, user, roles, scope, count, page: the leaders come in the page's query.
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(6):
             items = self.client.get("/api/v1/grids").json()["items"]
         leaders = {i["id"]: i["leader"] for i in items}
         self.assertEqual(leaders[grid.pk], person.pk)

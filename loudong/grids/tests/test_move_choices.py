@@ -92,7 +92,7 @@ class MoveChoicesTestCase(GridTestCase):
 
     def test_it_does_not_grow_queries_with_grids(self):
         self.client.get(self.url, {"partial": "1"})
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(9):
             self.client.get(self.url, {"partial": "1"})
         from loudong.grids.tests.helpers import make_block
         from loudong.territory.models import Region
@@ -105,7 +105,7 @@ class MoveChoicesTestCase(GridTestCase):
         piece = GridPiece.objects.filter(grid__division=bigger).first()
         url = f"/grids/divisions/{bigger.pk}/pieces/{piece.pk}/move/?partial=1"
         self.client.get(url)  # shows (and so clears) the proposal's message
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(9):
             self.client.get(url)
 
     def test_it_refuses_a_frozen_division_with_400(self):

@@ -23,7 +23,7 @@ class IndexTestCase(GridTestCase):
         self.freeze(self.propose(community=self.community_b, user=self.shequ_b), user=self.shequ_b)
         self.login(self.jiedao)
         self.client.get("/grids/")  # warm caches (session, content types)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(6):
             self.client.get("/grids/")
         for k in range(3):
             community = make_region(
@@ -117,7 +117,7 @@ class DivisionPageTestCase(GridTestCase):
     def test_it_does_not_grow_queries_with_grids(self):
         division = self.propose()
         self.client.get(division.get_absolute_url())
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(9):
             self.client.get(division.get_absolute_url())
         bigger_compound = make_region(Region.Level.COMPOUND, "北苑", self.community_a)
         for k in range(3):
@@ -175,14 +175,14 @@ class MapDataTestCase(GridTestCase):
         division = self.propose()
         url = f"/grids/divisions/{division.pk}/map.json"
         self.client.get(url)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(7):
             self.client.get(url)
         compound = make_region(Region.Level.COMPOUND, "北苑", self.community_a)
         for k in range(4):
             make_block(compound, f"{k + 1}号楼", 1000 + 300 * k, 1000)
         bigger = self.propose()
         url = f"/grids/divisions/{bigger.pk}/map.json"
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(7):
             self.client.get(url)
 
     @override_settings(MAP_TILE_URL="/tiles/{z}/{x}/{y}.png")

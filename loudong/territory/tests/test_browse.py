@@ -47,7 +47,7 @@ class BrowseTestCase(BaseTestCase):
         self.login(self.jiedao)
         self.client.get("/territory/households/")
         # session, user, roles, scope, count, ids, rows, people, session save (3)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(8):
             response = self.client.get("/territory/households/")
         self.assertEqual(len(response.context["rows"]), 7)
 

@@ -89,7 +89,7 @@ class LeaderRegistryTestCase(BaseTestCase):
     def test_lists_stay_one_indexed_query(self):
         self.login(self.leader)
         self.client.get("/api/v1/households")
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(9):
             # session, user, roles, communities, person, posts, households served,
             # count, page, session save …: no query per row
             self.client.get("/api/v1/households")
