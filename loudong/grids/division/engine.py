@@ -55,7 +55,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from operator import itemgetter
 
-from .geometry import components, place_missing, site_graph
+from .geometry import components, place_missing, qhull, site_graph
 from .models import Division, Grid, Piece, Policy, Unit, get_policy, natural_key
 
 BIG = 1000.0  # cost of one grid outside the band: dominates every other term
@@ -1701,9 +1701,10 @@ def _divide(units, policy, previous, progress, with_metrics, workers) -> Divisio
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
-        # Imported once, before forking, not once per worker (scipy.spatial alone is ~0.3 s).
+        # Imported once, before forking, not once per worker.
         import numpy  # noqa: F401
-        import scipy.spatial  # noqa: F401
+
+        qhull()
 
         ctx = multiprocessing.get_context("fork")
         procs = []
