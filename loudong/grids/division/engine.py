@@ -58,6 +58,11 @@ from operator import itemgetter
 from .geometry import components, place_missing, qhull, site_graph
 from .models import Division, Grid, Piece, Policy, Unit, get_policy, natural_key
 
+try:  # compiled by make setup (setup.py); the division tests check that it is there
+    from . import _core
+except ImportError:  # pragma: no cover - no C compiler where it was installed
+    _core = None
+
 BIG = 1000.0  # cost of one grid outside the band: dominates every other term
 PARALLEL_ABOVE = 20_000  # households; above, two forked workers (wall time; +5 % CPU)
 MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
@@ -208,6 +213,27 @@ class _Cost:
 
 
 def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
+    """``_dp_py`` in C (``_core.dp``, built by ``make setup``): the same doubles in the same
+    order, so the same cuts; ~6× faster on the repair's chains. Without the module, the loop."""
+    if _core is None:
+        return _dp_py(seq, cost)
+    return _core.dp(
+        seq,
+        cost.lo,
+        cost.hi,
+        cost.t,
+        cost.dev,
+        cost.comp,
+        cost.cross,
+        cost.cross_tiny,
+        cost.needless,
+        BIG,
+        CUT_FLOOR,
+        CUT_UNIT,
+    )
+
+
+def _dp_py(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
     """Exact optimal cut of a sequence into consecutive segments (pure Python, for short chains).
 
     f[j] = min_i f[i] + cost(atoms i..j-1) + cut(i); a segment may exceed the upper bound only
