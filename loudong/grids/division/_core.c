@@ -1,16 +1,23 @@
-/* The division engine's repair DP in C: the same arithmetic as engine._dp_py, step for step.
+/* The division engine's hottest loops in C, each the same arithmetic as its Python original.
  *
- * engine._dp_py cuts a chain of atoms (two or three grids re-cut together by the repair) into
- * consecutive segments at least cost; it runs thousands of times per 500k city and was the
- * hottest pure-Python function of the repair. This is the same loop over C doubles: every sum,
- * product and comparison in the order Python evaluates it (no fused multiply-add: built with
- * -ffp-contract=off), so the costs are the same doubles and ties break the same way; the tests
- * compare both on random chains. Built by setup.py (make setup); engine.py falls back to the
- * Python loop when the module is missing.
+ * - dp: engine._dp_py, the exact cut of a chain of atoms (two or three grids re-cut together by
+ *   the repair) into consecutive segments at least cost, run thousands of times per 500k city;
+ * - cost_atoms: engine._Cost.atoms_py, the cost of one grid, for every grid and candidate;
+ * - connected: engine._Community.connected_py, whether buildings are connected in the site graph;
+ * - connected_sets: engine._connected_sets_py, the exact search's enumeration of connected sets;
+ * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together.
+ *
+ * Every sum, product and comparison is done in the order Python evaluates it, over the same
+ * doubles (no fused multiply-add: built with -ffp-contract=off), so costs are the same doubles
+ * and ties break the same way; tests/test_core.py compares each with its Python original on
+ * random inputs. Built by setup.py (make setup); engine.py falls back to the Python functions
+ * when the module is missing.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 static PyObject *s_h, *s_minx, *s_maxx, *s_miny, *s_maxy, *s_comp, *s_tiny, *s_small;
 static PyObject *s_first, *s_last;
@@ -247,15 +254,466 @@ done:
     return result;
 }
 
+
+/* ---- connected(site, sadj, blds): engine._Community.connected */
+
+static uint32_t *mark = NULL; /* per site: == stamp wanted, == stamp + 1 reached */
+static Py_ssize_t mark_len = 0;
+static uint32_t stamp = 0;
+
+static PyObject *
+connected(PyObject *self, PyObject *args)
+{
+    PyObject *site, *sadj, *blds;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &site, &PyList_Type, &sadj, &blds))
+        return NULL;
+    Py_ssize_t nsites = PyList_GET_SIZE(sadj);
+    if (nsites > mark_len || stamp > UINT32_MAX - 4) {
+        Py_ssize_t len = nsites > mark_len ? nsites * 2 + 16 : mark_len;
+        uint32_t *m = PyMem_Realloc(mark, sizeof(uint32_t) * len);
+        if (m == NULL)
+            return PyErr_NoMemory();
+        memset(m, 0, sizeof(uint32_t) * len);
+        mark = m;
+        mark_len = len;
+        stamp = 0;
+    }
+    stamp += 2;
+    const uint32_t want = stamp, got = stamp + 1;
+    PyObject *it = PyObject_GetIter(blds);
+    if (it == NULL)
+        return NULL;
+    Py_ssize_t remaining = 0, start = -1;
+    PyObject *item;
+    while ((item = PyIter_Next(it)) != NULL) {
+        Py_ssize_t b = PyLong_AsSsize_t(item);
+        Py_DECREF(item);
+        if (b == -1 && PyErr_Occurred())
+            break;
+        if (b < 0 || b >= PyList_GET_SIZE(site)) {
+            PyErr_SetString(PyExc_IndexError, "connected: building out of range");
+            break;
+        }
+        Py_ssize_t sb = PyLong_AsSsize_t(PyList_GET_ITEM(site, b));
+        if (sb == -1 && PyErr_Occurred())
+            break;
+        if (sb < 0 || sb >= nsites) {
+            PyErr_SetString(PyExc_IndexError, "connected: site out of range");
+            break;
+        }
+        if (mark[sb] != want) {
+            mark[sb] = want;
+            remaining++;
+            start = sb;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    if (remaining <= 1)
+        Py_RETURN_TRUE;
+    /* a search from one wanted site through the site graph, counting wanted sites reached */
+    Py_ssize_t *stack = PyMem_Malloc(sizeof(Py_ssize_t) * (remaining + 1));
+    if (stack == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t top = 0;
+    stack[top++] = start;
+    mark[start] = got;
+    remaining--;
+    while (top && remaining) {
+        PyObject *nb = PyList_GET_ITEM(sadj, stack[--top]);
+        if (!PyList_Check(nb)) {
+            PyErr_SetString(PyExc_TypeError, "connected: adjacency lists must be lists");
+            break;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(nb); k++) {
+            Py_ssize_t t = PyLong_AsSsize_t(PyList_GET_ITEM(nb, k));
+            if (t < 0 || t >= nsites) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_IndexError, "connected: site out of range");
+                break;
+            }
+            if (mark[t] == want) {
+                mark[t] = got;
+                remaining--;
+                stack[top++] = t;
+            }
+        }
+        if (PyErr_Occurred())
+            break;
+    }
+    PyMem_Free(stack);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(remaining == 0);
+}
+
+/* ---- cost_atoms(atoms, lo, hi, t, dev, cw, cross, cross_tiny, big): engine._Cost.atoms */
+
+static PyObject *
+cost_atoms(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    double lo, hi, t, dev, cw, cross, cross_tiny, big;
+    if (!PyArg_ParseTuple(args, "Odddddddd", &seq, &lo, &hi, &t, &dev, &cw, &cross,
+                          &cross_tiny, &big))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "cost_atoms: a sequence of atoms");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *result = NULL;
+    PyObject **comps = NULL;
+    int *tiny = NULL;
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "cost_atoms: no atoms");
+        goto done;
+    }
+    comps = PyMem_Malloc(sizeof(PyObject *) * n);
+    tiny = PyMem_Malloc(sizeof(int) * n);
+    if (comps == NULL || tiny == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t ncomps = 0;
+    double s = 0.0, minx, maxx, miny, maxy;
+    if (attr_double(items[0], s_minx, &minx) < 0 || attr_double(items[0], s_maxx, &maxx) < 0 ||
+        attr_double(items[0], s_miny, &miny) < 0 || attr_double(items[0], s_maxy, &maxy) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        double h, x0, x1, y0, y1;
+        if (attr_double(a, s_h, &h) < 0 || attr_double(a, s_minx, &x0) < 0 ||
+            attr_double(a, s_maxx, &x1) < 0 || attr_double(a, s_miny, &y0) < 0 ||
+            attr_double(a, s_maxy, &y1) < 0)
+            goto done;
+        s += h; /* households are integers: the sum is exact either way */
+        if (x0 < minx)
+            minx = x0;
+        if (x1 > maxx)
+            maxx = x1;
+        if (y0 < miny)
+            miny = y0;
+        if (y1 > maxy)
+            maxy = y1;
+        PyObject *comp = PyObject_GetAttr(a, s_comp);
+        if (comp == NULL)
+            goto done;
+        Py_ssize_t k = 0;
+        for (; k < ncomps; k++) {
+            int eq = PyObject_RichCompareBool(comps[k], comp, Py_EQ);
+            if (eq < 0) {
+                Py_DECREF(comp);
+                goto done;
+            }
+            if (eq)
+                break;
+        }
+        if (k == ncomps)
+            comps[ncomps++] = comp; /* reference kept until done */
+        else
+            Py_DECREF(comp);
+        if ((tiny[k] = attr_truth(a, s_tiny)) < 0)
+            goto done;
+    }
+    long n_tiny = 0;
+    for (Py_ssize_t k = 0; k < ncomps; k++)
+        n_tiny += tiny[k];
+    long n_big = (long)ncomps - n_tiny;
+    /* _Cost.band */
+    double band;
+    if (s < lo)
+        band = big + 100.0 * (lo - s) / t;
+    else if (s > hi)
+        band = big + 100.0 * (s - hi) / t;
+    else {
+        double d = (s - t) / t;
+        band = dev * d * d;
+    }
+    /* _Cost.compact */
+    double w = maxx - minx, h = maxy - miny;
+    double area = (w + 16.0) * (h + 16.0) - (4.0 - M_PI) * 64.0;
+    double p = 2.0 * (w + h) + 16.0 * M_PI;
+    double compact = cw * (1.0 - 4.0 * M_PI * area / (p * p));
+    /* _Cost.crossing */
+    double crossing;
+    if (n_big)
+        crossing = cross * (double)(n_big - 1) + cross_tiny * (double)n_tiny;
+    else
+        crossing = 0.25 * cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
+    result = PyFloat_FromDouble(band + compact + crossing);
+done:
+    if (comps != NULL) {
+        for (Py_ssize_t k = 0; k < ncomps; k++)
+            Py_DECREF(comps[k]);
+    }
+    PyMem_Free(comps);
+    PyMem_Free(tiny);
+    Py_DECREF(fast);
+    return result;
+}
+
+/* ---- connected_sets(v, taken, nbr, hs, hi, max_sets): engine._connected_sets */
+
+#define MAX_ATOMS 62
+
+typedef struct {
+    int n;
+    uint64_t taken;
+    long long hs[MAX_ATOMS];
+    long long hi;
+    int deg[MAX_ATOMS];
+    int nbr[MAX_ATOMS][MAX_ATOMS];
+    Py_ssize_t max_sets;
+    PyObject *out;
+} Sets;
+
+static int
+extend(Sets *st, uint64_t sub, const int *ext, int next, uint64_t closed, long long s)
+{
+    PyObject *pair = Py_BuildValue("(KL)", (unsigned long long)sub, s);
+    if (pair == NULL)
+        return -1;
+    int app = PyList_Append(st->out, pair);
+    Py_DECREF(pair);
+    if (app < 0)
+        return -1;
+    if (PyList_GET_SIZE(st->out) > st->max_sets)
+        return 0;
+    int mine[2 * MAX_ATOMS + 2];
+    memcpy(mine, ext, sizeof(int) * next);
+    int nmine = next;
+    while (nmine) {
+        int w = mine[--nmine];
+        if (s + st->hs[w] > st->hi)
+            continue;
+        int new_ext[2 * MAX_ATOMS + 2];
+        memcpy(new_ext, mine, sizeof(int) * nmine);
+        int nnew = nmine;
+        uint64_t new_closed = closed;
+        for (int k = 0; k < st->deg[w]; k++) {
+            int u = st->nbr[w][k];
+            uint64_t bit = (uint64_t)1 << u;
+            if (!(st->taken & bit) && !(closed & bit)) {
+                new_ext[nnew++] = u;
+                new_closed |= bit;
+            }
+        }
+        uint64_t wbit = (uint64_t)1 << w;
+        if (extend(st, sub | wbit, new_ext, nnew, new_closed | wbit, s + st->hs[w]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+connected_sets(PyObject *self, PyObject *args)
+{
+    int v;
+    unsigned long long taken;
+    PyObject *nbr, *hs;
+    long long hi;
+    Py_ssize_t max_sets;
+    if (!PyArg_ParseTuple(args, "iKO!O!Ln", &v, &taken, &PyList_Type, &nbr, &PyList_Type, &hs,
+                          &hi, &max_sets))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(hs);
+    if (n > MAX_ATOMS || PyList_GET_SIZE(nbr) != n || v < 0 || v >= n) {
+        PyErr_SetString(PyExc_ValueError, "connected_sets: at most 62 atoms");
+        return NULL;
+    }
+    Sets *st = PyMem_Calloc(1, sizeof(Sets));
+    if (st == NULL)
+        return PyErr_NoMemory();
+    st->n = (int)n;
+    st->taken = taken;
+    st->hi = hi;
+    st->max_sets = max_sets;
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        st->hs[i] = PyLong_AsLongLong(PyList_GET_ITEM(hs, i));
+        if (st->hs[i] == -1 && PyErr_Occurred())
+            goto done;
+        PyObject *row = PyList_GET_ITEM(nbr, i);
+        if (!PyList_Check(row) || PyList_GET_SIZE(row) > MAX_ATOMS) {
+            PyErr_SetString(PyExc_ValueError, "connected_sets: bad neighbour list");
+            goto done;
+        }
+        st->deg[i] = (int)PyList_GET_SIZE(row);
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(row); k++) {
+            long u = PyLong_AsLong(PyList_GET_ITEM(row, k));
+            if (u < 0 || u >= n) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "connected_sets: neighbour out of range");
+                goto done;
+            }
+            st->nbr[i][k] = (int)u;
+        }
+    }
+    st->out = PyList_New(0);
+    if (st->out == NULL)
+        goto done;
+    uint64_t start_closed = (uint64_t)1 << v;
+    int ext[2 * MAX_ATOMS + 2];
+    int next = 0;
+    for (int k = 0; k < st->deg[v]; k++) {
+        int u = st->nbr[v][k];
+        uint64_t bit = (uint64_t)1 << u;
+        if (!(taken & bit)) {
+            ext[next++] = u;
+            start_closed |= bit;
+        }
+    }
+    if (extend(st, (uint64_t)1 << v, ext, next, start_closed, st->hs[v]) < 0)
+        goto done;
+    result = st->out;
+    st->out = NULL;
+done:
+    Py_XDECREF(st->out);
+    PyMem_Free(st);
+    return result;
+}
+
+
+/* ---- chain_order(seqs, gs): the order of engine._State._chain for two or three grids */
+
+static PyObject *s_cx, *s_cy;
+
+static int
+end_xy(PyObject *seq, int last, double *x, double *y)
+{
+    Py_ssize_t n = PyList_GET_SIZE(seq);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "chain_order: an empty grid");
+        return -1;
+    }
+    PyObject *a = PyList_GET_ITEM(seq, last ? n - 1 : 0);
+    if (attr_double(a, s_cx, x) < 0 || attr_double(a, s_cy, y) < 0)
+        return -1;
+    return 0;
+}
+
+/* (x1 - x0) ** 2 + (y1 - y0) ** 2 as Python computes it: float ** 2 is pow() of |base| */
+static double
+sq_gap(double x0, double y0, double x1, double y1)
+{
+    return pow(fabs(x1 - x0), 2.0) + pow(fabs(y1 - y0), 2.0);
+}
+
+static PyObject *
+chain_order(PyObject *self, PyObject *args)
+{
+    PyObject *seqs, *gs;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &seqs, &PyList_Type, &gs))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(seqs);
+    if ((k != 2 && k != 3) || PyList_GET_SIZE(gs) != k) {
+        PyErr_SetString(PyExc_ValueError, "chain_order: two or three grids");
+        return NULL;
+    }
+    /* xy[i][0]: first atom of grid i, xy[i][1]: its last atom */
+    double xy[3][2][2];
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *seq = PyList_GET_ITEM(seqs, i);
+        if (!PyList_Check(seq)) {
+            PyErr_SetString(PyExc_TypeError, "chain_order: grids are lists of atoms");
+            return NULL;
+        }
+        if (end_xy(seq, 0, &xy[i][0][0], &xy[i][0][1]) < 0 ||
+            end_xy(seq, 1, &xy[i][1][0], &xy[i][1][1]) < 0)
+            return NULL;
+    }
+    if (k == 2) {
+        int le = PyObject_RichCompareBool(PyList_GET_ITEM(gs, 0), PyList_GET_ITEM(gs, 1), Py_LE);
+        if (le < 0)
+            return NULL;
+        int i = le ? 0 : 1, j = le ? 1 : 0;
+        /* (a[-1], b[0]), (a[-1], b[-1]), (a[0], b[0]), (a[0], b[-1]) */
+        int best_fa = 0, best_fb = 0, have = 0;
+        double best = 0.0;
+        for (int fa = 0; fa < 2; fa++) {
+            for (int fb = 0; fb < 2; fb++) {
+                const double *last = xy[i][fa ? 0 : 1];
+                const double *first = xy[j][fb ? 1 : 0];
+                double total = 0.0 + sq_gap(last[0], last[1], first[0], first[1]);
+                if (!have || total < best - 1e-9) {
+                    have = 1;
+                    best = total;
+                    best_fa = fa;
+                    best_fb = fb;
+                }
+            }
+        }
+        return Py_BuildValue("((ii)(ii))", i, j, best_fa, best_fb);
+    }
+    /* gap[i * 2 + fi][j * 2 + fj]: grid i walked forwards (fi 0) or backwards, its last atom
+       to grid j's first */
+    double gap[6][6] = {{0}};
+    for (int i = 0; i < 3; i++)
+        for (int fi = 0; fi < 2; fi++) {
+            const double *last = xy[i][fi ? 0 : 1];
+            for (int j = 0; j < 3; j++) {
+                if (j == i)
+                    continue;
+                for (int fj = 0; fj < 2; fj++) {
+                    const double *first = xy[j][fj ? 1 : 0];
+                    gap[i * 2 + fi][j * 2 + fj] = sq_gap(last[0], last[1], first[0], first[1]);
+                }
+            }
+        }
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                    {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}; /* itertools order */
+    int have = 0, bp = 0, bf[3] = {0, 0, 0};
+    double best_total = INFINITY;
+    for (int q = 0; q < 6; q++) {
+        int i = perms[q][0], j = perms[q][1], m = perms[q][2];
+        int gt = PyObject_RichCompareBool(PyList_GET_ITEM(gs, i), PyList_GET_ITEM(gs, m), Py_GT);
+        if (gt < 0)
+            return NULL;
+        if (gt)
+            continue;
+        for (int fi = 0; fi < 2; fi++)
+            for (int fj = 0; fj < 2; fj++) {
+                double g1 = 0.0 + gap[i * 2 + fi][j * 2 + fj];
+                for (int fm = 0; fm < 2; fm++) {
+                    double total = g1 + gap[j * 2 + fj][m * 2 + fm];
+                    if (!have || total < best_total - 1e-9) {
+                        have = 1;
+                        best_total = total;
+                        bp = q;
+                        bf[0] = fi;
+                        bf[1] = fj;
+                        bf[2] = fm;
+                    }
+                }
+            }
+    }
+    return Py_BuildValue("((iii)(iii))", perms[bp][0], perms[bp][1], perms[bp][2], bf[0], bf[1],
+                         bf[2]);
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
      " -> (cost, [(i, j), ...]): engine._dp_py in C."},
+    {"chain_order", chain_order, METH_VARARGS,
+     "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
+     " three grids."},
+    {"connected", connected, METH_VARARGS,
+     "connected(site, sadj, blds) -> bool: engine._Community.connected in C."},
+    {"cost_atoms", cost_atoms, METH_VARARGS,
+     "cost_atoms(atoms, lo, hi, t, dev, cw, cross, cross_tiny, big) -> float:"
+     " engine._Cost.atoms in C."},
+    {"connected_sets", connected_sets, METH_VARARGS,
+     "connected_sets(v, taken, nbr, hs, hi, max_sets) -> [(mask, households), ...]:"
+     " engine._connected_sets in C (at most 62 atoms)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_core", "The division engine's repair DP in C.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_core", "The division engine's hottest loops in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
@@ -274,6 +732,8 @@ PyInit__core(void)
     INTERN(s_small, "small");
     INTERN(s_first, "first");
     INTERN(s_last, "last");
+    INTERN(s_cx, "cx");
+    INTERN(s_cy, "cy");
 #undef INTERN
     return PyModule_Create(&module);
 }

@@ -193,6 +193,14 @@ class _Cost:
         return self.band(s) + self.compact(w, h) + self.crossing(n_big, n_tiny)
 
     def atoms(self, atoms: list[_Atom]) -> float:
+        """``segment`` of a grid's atoms (in C when ``_core`` is built: ``atoms_py``)."""
+        if _core is None:
+            return self.atoms_py(atoms)
+        return _core.cost_atoms(
+            atoms, self.lo, self.hi, self.t, self.dev, self.comp, self.cross, self.cross_tiny, BIG
+        )
+
+    def atoms_py(self, atoms: list[_Atom]) -> float:
         first = atoms[0]
         s = 0
         minx, maxx, miny, maxy = first.minx, first.maxx, first.miny, first.maxy
@@ -534,7 +542,12 @@ class _Community:
 
     def connected(self, blds) -> bool:
         """Whether ``blds`` are connected in the site graph (a search from any of their sites:
-        the answer does not depend on where it starts)."""
+        the answer does not depend on where it starts). In C when ``_core`` is built."""
+        if _core is not None:
+            return _core.connected(self.site, self.sadj, blds)
+        return self.connected_py(blds)
+
+    def connected_py(self, blds) -> bool:
         site = self.site
         wanted = {site[b] for b in blds}
         if len(wanted) <= 1:
@@ -928,7 +941,14 @@ def _explode(ctx: _Community, atoms: Iterable[_Atom], units_too: bool = False) -
 
 def _connected_sets(v: int, taken: int, nbr: list[list[int]], hs: list[int], hi: int):
     """Connected sets (bit masks, with their households) containing ``v``, avoiding ``taken``
-    and summing to at most ``hi``; each set once (ESU enumeration from the lowest vertex)."""
+    and summing to at most ``hi``; each set once (ESU enumeration from the lowest vertex).
+    In C when ``_core`` is built (searches have at most 30 atoms; the C loop takes 62)."""
+    if _core is not None and len(hs) <= 62:
+        return _core.connected_sets(v, taken, nbr, hs, hi, MAX_SETS)
+    return _connected_sets_py(v, taken, nbr, hs, hi)
+
+
+def _connected_sets_py(v: int, taken: int, nbr: list[list[int]], hs: list[int], hi: int):
     out = []
 
     def extend(sub: int, ext: list[int], closed: int, s: int):
@@ -1245,7 +1265,18 @@ class _State:
 
     def _chain(self, gs: list[int]) -> list[_Atom]:
         """Order the atoms of grids ``gs`` as a chain of the grids, each oriented to meet the next
-        (shortest sum of squared gaps; ties to the first in permutation, then flip, order)."""
+        (shortest sum of squared gaps; ties to the first in permutation, then flip, order).
+        The order of two or three grids is found in C when ``_core`` is built."""
+        if _core is None or len(gs) not in (2, 3):
+            return self._chain_py(gs)
+        seqs = [self.grids[g] for g in gs]
+        perm, flips = _core.chain_order(seqs, gs)
+        out: list[_Atom] = []
+        for i, fl in zip(perm, flips, strict=True):
+            out.extend(reversed(seqs[i]) if fl else seqs[i])
+        return out
+
+    def _chain_py(self, gs: list[int]) -> list[_Atom]:
         import itertools
 
         seqs = [self.grids[g] for g in gs]

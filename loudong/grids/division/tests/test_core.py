@@ -1,4 +1,4 @@
-"""The compiled repair DP (``_core.dp``) against the Python loop it replaces (``engine._dp_py``)."""
+"""The compiled loops (``_core``) against the Python functions they replace, on random inputs."""
 
 import unittest
 
@@ -6,7 +6,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loudong.grids.division import engine
-from loudong.grids.division.engine import _Atom, _Cost, _dp, _dp_py
+from loudong.grids.division.engine import (
+    _Atom,
+    _Community,
+    _connected_sets,
+    _connected_sets_py,
+    _Cost,
+    _dp,
+    _dp_py,
+    _State,
+)
 from loudong.grids.division.models import Policy, get_policy
 
 
@@ -79,3 +88,106 @@ class CoreDpTestCase(unittest.TestCase):
         self.assertEqual(
             [sum(a.h for a in atoms[i:j]) for i, j in _dp(atoms, cost)[1]], [85, 80, 82]
         )
+
+
+@st.composite
+def graphs(draw, max_n=24):
+    """Symmetric adjacency lists (sorted, no self-loops) of ``n`` vertices."""
+    n = draw(st.integers(min_value=1, max_value=max_n))
+    edges = draw(
+        st.sets(
+            st.tuples(
+                st.integers(min_value=0, max_value=n - 1), st.integers(min_value=0, max_value=n - 1)
+            ),
+            max_size=3 * n,
+        )
+    )
+    adj = [set() for _ in range(n)]
+    for a, b in edges:
+        if a != b:
+            adj[a].add(b)
+            adj[b].add(a)
+    return [sorted(a) for a in adj]
+
+
+class _Sites:
+    """What ``_Community.connected`` reads: the site of each building and the site graph."""
+
+    def __init__(self, site, sadj):
+        self.site, self.sadj = site, sadj
+
+
+class CoreGraphTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(graphs(max_n=40), st.data())
+    def test_connected_answers_as_the_python_search(self, sadj, data):
+        n = len(sadj)
+        site = data.draw(st.lists(st.integers(min_value=0, max_value=n - 1), max_size=60))
+        blds = data.draw(st.sets(st.integers(min_value=0, max_value=max(0, len(site) - 1))))
+        blds = {b for b in blds if b < len(site)}
+        ctx = _Sites(site, sadj)
+        want = _Community.connected_py(ctx, blds)
+        self.assertIs(_Community.connected(ctx, blds), want)
+        self.assertIs(_Community.connected(ctx, sorted(blds)), want)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(graphs(), st.data())
+    def test_connected_sets_are_the_python_enumeration(self, nbr, data):
+        n = len(nbr)
+        hs = data.draw(st.lists(st.integers(min_value=0, max_value=120), min_size=n, max_size=n))
+        v = data.draw(st.integers(min_value=0, max_value=n - 1))
+        taken = data.draw(st.integers(min_value=0, max_value=(1 << n) - 1)) & ~(1 << v)
+        hi = data.draw(st.integers(min_value=0, max_value=400))
+        self.assertEqual(
+            _connected_sets(v, taken, nbr, hs, hi), _connected_sets_py(v, taken, nbr, hs, hi)
+        )
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains(), st.sampled_from(range(len(POLICIES))))
+    def test_a_grids_cost_is_the_python_cost(self, atoms, k):
+        if not atoms:
+            return
+        cost = _Cost(POLICIES[k])
+        self.assertEqual(cost.atoms(atoms).hex(), float(cost.atoms_py(atoms)).hex())
+
+    def test_connected_sets_stop_as_the_python_enumeration_does(self):
+        """Past MAX_SETS sets each pending branch still adds its one set, then stops."""
+        n = 12
+        nbr = [[j for j in range(n) if j != i] for i in range(n)]
+        hs = [1] * n
+        got = _connected_sets(0, 0, nbr, hs, 1000)
+        self.assertGreater(len(got), engine.MAX_SETS + 1)
+        self.assertEqual(got, _connected_sets_py(0, 0, nbr, hs, 1000))
+
+
+class CoreChainTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(chains(), min_size=2, max_size=3), st.data())
+    def test_it_chains_grids_as_the_python_loops(self, grids, data):
+        grids = [g for g in grids if g]
+        if len(grids) < 2:
+            return
+        ids = data.draw(st.permutations(range(10, 10 + len(grids))))
+        state = _ChainState(dict(zip(ids, grids, strict=True)))
+        gs = list(ids)
+        self.assertEqual(_State._chain(state, gs), _State._chain_py(state, gs))
+
+    def test_it_breaks_ties_as_the_python_loops(self):
+        """Grids of one atom each: both ways through a grid tie, and so do some chains."""
+        grids = {
+            g: [_Atom([(g, 1, 6, 50)], 50, [xy], [g], 0, g)]
+            for g, xy in zip(range(3), [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)], strict=True)
+        }
+        state = _ChainState(grids)
+        for gs in ([0, 1], [1, 0], [0, 1, 2], [2, 0, 1], [1, 2, 0]):
+            self.assertEqual(_State._chain(state, gs), _State._chain_py(state, gs))
+
+
+class _ChainState:
+    """What ``_State._chain`` reads: the grids' atoms by id."""
+
+    def __init__(self, grids):
+        self.grids = grids
+
+    def _chain_py(self, gs):
+        return _State._chain_py(self, gs)
