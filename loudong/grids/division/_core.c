@@ -5,7 +5,8 @@
  * - cost_atoms: engine._Cost.atoms_py, the cost of one grid, for every grid and candidate;
  * - connected: engine._Community.connected_py, whether buildings are connected in the site graph;
  * - connected_sets: engine._connected_sets_py, the exact search's enumeration of connected sets;
- * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together.
+ * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
+ * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound.
  *
  * Every sum, product and comparison is done in the order Python evaluates it, over the same
  * doubles (no fused multiply-add: built with -ffp-contract=off), so costs are the same doubles
@@ -693,10 +694,164 @@ chain_order(PyObject *self, PyObject *args)
                          bf[2]);
 }
 
+
+/* ---- batch_dp(seqs, lo, hi, t, dev, cw, big, cut_floor, cut_unit): engine._batched_dp_py
+ *
+ * The numpy DP of the exact core, one sequence at a time. numpy evaluates it per segment length
+ * over all sequences; each element is the same expression as here, in the same order:
+ * segment households from prefix sums (integers, exact), cost = (band + compactness) + cut,
+ * candidate = f[start] + cost, and argmin's first minimum is the shortest segment. A segment
+ * may exceed the upper bound only by its first atom; longer segments ending at the same atom
+ * hold more, so the first invalid length ends the scan, as numpy's loop over lengths ends at
+ * the first length with no valid segment in the whole bucket. */
+
+static PyObject *
+one_seq_dp(PyObject *seq, double lo, double hi, double t, double dev, double cw, double big,
+           double cut_floor, double cut_unit)
+{
+    PyObject *fast = PySequence_Fast(seq, "batch_dp: a sequence of atoms");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *result = NULL;
+    double *buf = PyMem_Malloc(sizeof(double) * (8 * n + 8));
+    Py_ssize_t *back = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    if (buf == NULL || back == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *x0 = buf, *x1 = buf + n, *y0 = buf + 2 * n, *y1 = buf + 3 * n;
+    double *cut = buf + 4 * n, *P = buf + 5 * n, *f = buf + 6 * n + 2;
+    P[0] = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        double h;
+        if (attr_double(a, s_h, &h) < 0 || attr_double(a, s_minx, &x0[i]) < 0 ||
+            attr_double(a, s_maxx, &x1[i]) < 0 || attr_double(a, s_miny, &y0[i]) < 0 ||
+            attr_double(a, s_maxy, &y1[i]) < 0)
+            goto done;
+        P[i + 1] = P[i] + h;
+        if (i == 0) {
+            cut[0] = 0.0;
+            continue;
+        }
+        int same = ends_equal(items[i - 1], a, 1);
+        if (same < 0)
+            goto done;
+        if (same) {
+            cut[i] = cut_floor;
+            continue;
+        }
+        same = ends_equal(items[i - 1], a, 0);
+        if (same < 0)
+            goto done;
+        if (same) {
+            int small = attr_truth(items[i - 1], s_small);
+            if (small < 0)
+                goto done;
+            cut[i] = small ? INFINITY : cut_unit; /* engine._cut_cost's default: never */
+        }
+        else
+            cut[i] = 0.0;
+    }
+    const double four_pi = 4.0 * M_PI;
+    const double pi16 = 16.0 * M_PI;
+    const double corner = (4.0 - M_PI) * 64.0;
+    f[0] = 0.0;
+    for (Py_ssize_t j = 1; j <= n; j++) {
+        double best = INFINITY;
+        Py_ssize_t arg = 1;
+        double mnx = INFINITY, mxx = -INFINITY, mny = INFINITY, mxy = -INFINITY;
+        for (Py_ssize_t w = 1; w <= j; w++) {
+            Py_ssize_t i = j - w;
+            if (w > 1 && P[j] - P[i + 1] > hi)
+                break;
+            if (x0[i] < mnx)
+                mnx = x0[i];
+            if (x1[i] > mxx)
+                mxx = x1[i];
+            if (y0[i] < mny)
+                mny = y0[i];
+            if (y1[i] > mxy)
+                mxy = y1[i];
+            double s = P[j] - P[i];
+            double d = (s - t) / t;
+            double band;
+            if (s < lo)
+                band = big + 100.0 * (lo - s) / t;
+            else if (s > hi)
+                band = big + 100.0 * (s - hi) / t;
+            else
+                band = dev * d * d;
+            double ww = mxx - mnx;
+            double hh = mxy - mny;
+            double area = (ww + 16.0) * (hh + 16.0) - corner;
+            double per = 2.0 * (ww + hh) + pi16;
+            double c = band + cw * (1.0 - four_pi * area / (per * per)) + cut[i];
+            double cand = f[i] + c;
+            if (cand < best) {
+                best = cand;
+                arg = w;
+            }
+        }
+        f[j] = best;
+        back[j] = arg;
+    }
+    Py_ssize_t count = 0;
+    for (Py_ssize_t j = n; j > 0; j -= back[j])
+        count++;
+    PyObject *segs = PyList_New(count);
+    if (segs == NULL)
+        goto done;
+    Py_ssize_t pos = count;
+    for (Py_ssize_t j = n; j > 0; j -= back[j]) {
+        PyObject *pair = Py_BuildValue("(nn)", j - back[j], j);
+        if (pair == NULL) {
+            Py_DECREF(segs);
+            goto done;
+        }
+        PyList_SET_ITEM(segs, --pos, pair);
+    }
+    result = Py_BuildValue("(dN)", f[n], segs);
+done:
+    PyMem_Free(buf);
+    PyMem_Free(back);
+    Py_DECREF(fast);
+    return result;
+}
+
+static PyObject *
+batch_dp(PyObject *self, PyObject *args)
+{
+    PyObject *seqs;
+    double lo, hi, t, dev, cw, big, cut_floor, cut_unit;
+    if (!PyArg_ParseTuple(args, "O!dddddddd", &PyList_Type, &seqs, &lo, &hi, &t, &dev, &cw,
+                          &big, &cut_floor, &cut_unit))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(seqs);
+    PyObject *out = PyList_New(k);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t r = 0; r < k; r++) {
+        PyObject *res = one_seq_dp(PyList_GET_ITEM(seqs, r), lo, hi, t, dev, cw, big, cut_floor,
+                                   cut_unit);
+        if (res == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, r, res);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
      " -> (cost, [(i, j), ...]): engine._dp_py in C."},
+    {"batch_dp", batch_dp, METH_VARARGS,
+     "batch_dp(seqs, lo, hi, t, dev, cw, big, cut_floor, cut_unit) -> [(cost, segs), ...]:"
+     " engine._batched_dp_py in C."},
     {"chain_order", chain_order, METH_VARARGS,
      "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
      " three grids."},

@@ -321,6 +321,18 @@ def _dp_py(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]
 
 
 def _batched_dp(seqs: list[list[_Atom]], cost: _Cost) -> list[tuple[float, list[tuple[int, int]]]]:
+    """``_batched_dp_py`` in C (``_core.batch_dp``), one sequence at a time with each element's
+    arithmetic as numpy does it: the same costs and cuts, without numpy's per-step overhead."""
+    if _core is None:
+        return _batched_dp_py(seqs, cost)
+    return _core.batch_dp(
+        seqs, cost.lo, cost.hi, cost.t, cost.dev, cost.comp, BIG, CUT_FLOOR, CUT_UNIT
+    )
+
+
+def _batched_dp_py(
+    seqs: list[list[_Atom]], cost: _Cost
+) -> list[tuple[float, list[tuple[int, int]]]]:
     """The same DP for many independent sequences at once, vectorised with numpy.
 
     Sequences are bucketed by length; within a bucket every position j is one numpy step over

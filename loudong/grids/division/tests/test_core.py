@@ -8,12 +8,15 @@ from hypothesis import strategies as st
 from loudong.grids.division import engine
 from loudong.grids.division.engine import (
     _Atom,
+    _batched_dp,
+    _batched_dp_py,
     _Community,
     _connected_sets,
     _connected_sets_py,
     _Cost,
     _dp,
     _dp_py,
+    _Run,
     _State,
 )
 from loudong.grids.division.models import Policy, get_policy
@@ -191,3 +194,25 @@ class _ChainState:
 
     def _chain_py(self, gs):
         return _State._chain_py(self, gs)
+
+
+class CoreBatchedDpTestCase(unittest.TestCase):
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(chains(), max_size=6), st.sampled_from(range(len(POLICIES))), st.data())
+    def test_it_gives_numpys_costs_and_cuts(self, seqs, k, data):
+        """Runs of atoms (``_Run``, as the exact core passes them) included."""
+        glued = []
+        for seq in seqs:
+            out = []
+            i = 0
+            while i < len(seq):
+                w = data.draw(st.integers(min_value=1, max_value=3))
+                run = seq[i : i + w]
+                out.append(run[0] if len(run) == 1 else _Run(run, sum(a.h for a in run)))
+                i += w
+            glued.append(out)
+        cost = _Cost(POLICIES[k])
+        got = _batched_dp(glued, cost)
+        want = _batched_dp_py(glued, cost)
+        self.assertEqual([segs for _c, segs in got], [segs for _c, segs in want])
+        self.assertEqual([c.hex() for c, _s in got], [float(c).hex() for c, _s in want])
