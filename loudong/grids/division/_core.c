@@ -6,7 +6,9 @@
  * - connected: engine._Community.connected_py, whether buildings are connected in the site graph;
  * - connected_sets: engine._connected_sets_py, the exact search's enumeration of connected sets;
  * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
- * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound.
+ * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound;
+ * - build: the Piece objects of a division, without the frozen dataclass's __init__;
+ * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py).
  *
  * Every sum, product and comparison is done in the order Python evaluates it, over the same
  * doubles (no fused multiply-add: built with -ffp-contract=off), so costs are the same doubles
@@ -845,6 +847,190 @@ batch_dp(PyObject *self, PyObject *args)
     return out;
 }
 
+
+/* ---- build(cls, fields, rows): [cls(*row) for row in rows] for a frozen slots dataclass
+ *
+ * A frozen dataclass's __init__ sets each field through object.__setattr__ (its own
+ * __setattr__ refuses), ~1 µs a Piece; this sets the slots through their member descriptors,
+ * which is what object.__setattr__ ends in. Only for classes whose __init__ does nothing else
+ * (no __post_init__, no defaults needed): engine._pieces checks that once. */
+
+static PyObject *
+build(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *fields, *rows;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &fields,
+                          &PyList_Type, &rows))
+        return NULL;
+    Py_ssize_t nf = PyTuple_GET_SIZE(fields);
+    PyObject **descr = PyMem_Calloc(nf ? nf : 1, sizeof(PyObject *));
+    if (descr == NULL)
+        return PyErr_NoMemory();
+    PyObject *out = NULL;
+    for (Py_ssize_t k = 0; k < nf; k++) {
+        PyObject *d = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
+        if (d == NULL)
+            goto done;
+        descr[k] = d;
+        if (Py_TYPE(d)->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "build: fields must be slots");
+            goto done;
+        }
+    }
+    Py_ssize_t n = PyList_GET_SIZE(rows);
+    out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != nf) {
+            PyErr_SetString(PyExc_TypeError, "build: rows must be tuples of every field");
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyObject *obj = cls->tp_alloc(cls, 0);
+        if (obj == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, r, obj);
+        for (Py_ssize_t k = 0; k < nf; k++) {
+            if (Py_TYPE(descr[k])->tp_descr_set(descr[k], obj, PyTuple_GET_ITEM(row, k)) < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+    }
+done:
+    for (Py_ssize_t k = 0; k < nf; k++)
+        Py_XDECREF(descr[k]);
+    PyMem_Free(descr);
+    return out;
+}
+
+
+/* ---- pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp): engine._pitch_py's threshold
+ *
+ * 0.35 × the median distance from each building to its nearest building at a neighbouring
+ * site (of compound `comp`, or of any compound when `comp` is -1), at least 4 m. */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int
+xy_of(PyObject *bld_xy, Py_ssize_t b, double *x, double *y)
+{
+    PyObject *p = PyList_GET_ITEM(bld_xy, b);
+    if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 2) {
+        PyErr_SetString(PyExc_TypeError, "pitch: points are (x, y) tuples");
+        return -1;
+    }
+    *x = PyFloat_AsDouble(PyTuple_GET_ITEM(p, 0));
+    if (*x == -1.0 && PyErr_Occurred())
+        return -1;
+    *y = PyFloat_AsDouble(PyTuple_GET_ITEM(p, 1));
+    if (*y == -1.0 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+static Py_ssize_t
+index_at(PyObject *list, Py_ssize_t i, Py_ssize_t bound)
+{
+    if (i < 0 || i >= PyList_GET_SIZE(list)) {
+        PyErr_SetString(PyExc_IndexError, "pitch: index out of range");
+        return -1;
+    }
+    Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0 || v >= bound) {
+        PyErr_SetString(PyExc_IndexError, "pitch: index out of range");
+        return -1;
+    }
+    return v;
+}
+
+static PyObject *
+pitch(PyObject *self, PyObject *args)
+{
+    PyObject *blds, *bld_xy, *site, *sadj, *site_blds, *bld_comp;
+    Py_ssize_t comp;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!n", &PyList_Type, &blds, &PyList_Type, &bld_xy,
+                          &PyList_Type, &site, &PyList_Type, &sadj, &PyList_Type, &site_blds,
+                          &PyList_Type, &bld_comp, &comp))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(blds), nb = PyList_GET_SIZE(bld_xy);
+    Py_ssize_t ns = PyList_GET_SIZE(sadj);
+    double *nn = PyMem_Malloc(sizeof(double) * (n + 1));
+    if (nn == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t count = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t b = index_at(blds, k, nb);
+        if (b < 0)
+            goto fail;
+        double bx, by;
+        if (xy_of(bld_xy, b, &bx, &by) < 0)
+            goto fail;
+        Py_ssize_t sb = index_at(site, b, ns);
+        if (sb < 0)
+            goto fail;
+        PyObject *around = PyList_GET_ITEM(sadj, sb);
+        int have = 0;
+        double best = 0.0;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(around); i++) {
+            Py_ssize_t t = index_at(around, i, ns);
+            if (t < 0)
+                goto fail;
+            PyObject *at = PyList_GET_ITEM(site_blds, t);
+            for (Py_ssize_t q = 0; q < PyList_GET_SIZE(at); q++) {
+                Py_ssize_t c = index_at(at, q, nb);
+                if (c < 0)
+                    goto fail;
+                if (comp >= 0) {
+                    Py_ssize_t cc = index_at(bld_comp, c, PY_SSIZE_T_MAX);
+                    if (cc < 0)
+                        goto fail;
+                    if (cc != comp)
+                        continue;
+                }
+                Py_ssize_t sc = index_at(site, c, ns);
+                if (sc < 0)
+                    goto fail;
+                if (sc == sb)
+                    continue;
+                double cx, cy;
+                if (xy_of(bld_xy, c, &cx, &cy) < 0)
+                    goto fail;
+                double d = pow(fabs(bx - cx), 2.0) + pow(fabs(by - cy), 2.0);
+                if (!have || d < best) {
+                    have = 1;
+                    best = d;
+                }
+            }
+        }
+        if (have)
+            nn[count++] = sqrt(best);
+    }
+    double thr = 4.0;
+    if (count) {
+        qsort(nn, count, sizeof(double), cmp_double);
+        double x = 0.35 * nn[count / 2];
+        thr = x > 4.0 ? x : 4.0;
+    }
+    PyMem_Free(nn);
+    return PyFloat_FromDouble(thr);
+fail:
+    PyMem_Free(nn);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -852,6 +1038,11 @@ static PyMethodDef methods[] = {
     {"batch_dp", batch_dp, METH_VARARGS,
      "batch_dp(seqs, lo, hi, t, dev, cw, big, cut_floor, cut_unit) -> [(cost, segs), ...]:"
      " engine._batched_dp_py in C."},
+    {"build", build, METH_VARARGS,
+     "build(cls, fields, rows) -> [cls(*row) for row in rows] for a frozen slots dataclass."},
+    {"pitch", pitch, METH_VARARGS,
+     "pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp) -> float: engine._pitch_py's"
+     " row-gap threshold (comp -1: any compound)."},
     {"chain_order", chain_order, METH_VARARGS,
      "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
      " three grids."},

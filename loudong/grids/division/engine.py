@@ -47,6 +47,7 @@ forked workers (see README.md for measurements and where the time goes).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import multiprocessing
@@ -587,7 +588,17 @@ class _Community:
 
 
 def _pitch(ctx: _Community, comp: int) -> float:
-    """Row-gap threshold of a compound: 0.35 × the median distance to the nearest neighbour."""
+    """Row-gap threshold of a compound: 0.35 × the median distance to the nearest neighbour
+    (computed once per compound; in C when ``_core`` is built)."""
+    thr = ctx.comp_pitch.get(comp)
+    if thr is None and _core is not None:
+        thr = ctx.comp_pitch[comp] = _core.pitch(
+            ctx.comp_blds[comp], ctx.bld_xy, ctx.site, ctx.sadj, ctx.site_blds, ctx.bld_comp, comp
+        )
+    return _pitch_py(ctx, comp) if thr is None else thr
+
+
+def _pitch_py(ctx: _Community, comp: int) -> float:
     thr = ctx.comp_pitch.get(comp)
     if thr is None:
         pts = ctx.bld_xy
@@ -731,7 +742,16 @@ def _group_orders(ctx: _Community, comps: list[int]) -> list[list[int]]:
 
 def _group_pitch(ctx, blds, centres=None, comps=None) -> float:
     """Row-gap threshold among points of a group: 0.35 × median nearest-neighbour distance
-    (sampled on the site graph for buildings, brute force over ≤ 400 compound centres)."""
+    (sampled on the site graph for buildings — in C when ``_core`` is built —, brute force
+    over ≤ 400 compound centres)."""
+    if centres is None and _core is not None:
+        return _core.pitch(
+            list(blds), ctx.bld_xy, ctx.site, ctx.sadj, ctx.site_blds, ctx.bld_comp, -1
+        )
+    return _group_pitch_py(ctx, blds, centres, comps)
+
+
+def _group_pitch_py(ctx, blds, centres=None, comps=None) -> float:
     if centres is not None:
         pts = [centres[c] for c in comps]
         if len(pts) > 400:
@@ -1838,7 +1858,7 @@ def _divide(units, policy, previous, progress, with_metrics, workers) -> Divisio
     )
     for name, _units, _prev in jobs:
         ps, gs, ws, counts = results[name]
-        pieces.extend(Piece(*p) for p in ps)
+        pieces.extend(_pieces(ps))
         grids.extend(gs)
         warnings.extend(ws)
         for k, v in counts.items():
@@ -1862,6 +1882,17 @@ def _divide(units, policy, previous, progress, with_metrics, workers) -> Divisio
 
         division.metrics = compute_metrics(units, pieces, pol)
     return division
+
+
+_PIECE_FIELDS = tuple(f.name for f in dataclasses.fields(Piece))
+
+
+def _pieces(rows: list[tuple]) -> list[Piece]:
+    """``[Piece(*row) for row in rows]``; in C when ``_core`` is built (``Piece`` is a frozen
+    slots dataclass whose ``__init__`` only sets its fields, ~1 µs each; 40k pieces at 500k)."""
+    if _core is None or hasattr(Piece, "__post_init__"):
+        return [Piece(*p) for p in rows]
+    return _core.build(Piece, _PIECE_FIELDS, rows if type(rows) is list else list(rows))
 
 
 _JOBS = None  # (jobs, policy) inherited by forked workers

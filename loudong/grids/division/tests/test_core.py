@@ -1,5 +1,6 @@
 """The compiled loops (``_core``) against the Python functions they replace, on random inputs."""
 
+import dataclasses
 import unittest
 
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,7 @@ from loudong.grids.division.engine import (
     _Run,
     _State,
 )
-from loudong.grids.division.models import Policy, get_policy
+from loudong.grids.division.models import Piece, Policy, get_policy
 
 
 @st.composite
@@ -216,3 +217,43 @@ class CoreBatchedDpTestCase(unittest.TestCase):
         want = _batched_dp_py(glued, cost)
         self.assertEqual([segs for _c, segs in got], [segs for _c, segs in want])
         self.assertEqual([c.hex() for c, _s in got], [float(c).hex() for c, _s in want])
+
+
+class CoreBuildTestCase(unittest.TestCase):
+    def test_it_builds_the_pieces_the_dataclass_would(self):
+        rows = [
+            ("社区A", "小区", f"{i}栋", "1单元", 1, 6 + i, 12 * i, f"社区A-G{i:03d}")
+            for i in range(5)
+        ]
+        got = engine._pieces(rows)
+        want = [Piece(*r) for r in rows]
+        self.assertEqual(got, want)
+        self.assertEqual([hash(p) for p in got], [hash(p) for p in want])
+        self.assertTrue(all(type(p) is Piece for p in got))
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            got[0].grid = "x"
+        self.assertEqual(engine._pieces([]), [])
+
+
+class CorePitchTestCase(unittest.TestCase):
+    def test_it_gives_every_compounds_threshold_as_python(self):
+        from loudong.grids.division.cases import at_compound_point
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        city = make_city_units(6000, seed=5)
+        for units in (city, at_compound_point(city)):
+            by_comm = {}
+            for u in sorted(units, key=engine._unit_sort_key):
+                by_comm.setdefault(u.community, []).append(u)
+            for name, us in by_comm.items():
+                ctx = _Community(name, us, get_policy("chiyang"))
+                for c in range(len(ctx.compounds)):
+                    want = engine._pitch_py(ctx, c)
+                    ctx.comp_pitch.clear()
+                    self.assertEqual(engine._pitch(ctx, c).hex(), want.hex())
+                    ctx.comp_pitch.clear()
+                for blds in (list(range(len(ctx.bld_xy))), list(range(0, len(ctx.bld_xy), 3))):
+                    self.assertEqual(
+                        engine._group_pitch(ctx, blds).hex(),
+                        engine._group_pitch_py(ctx, blds).hex(),
+                    )
