@@ -8,7 +8,9 @@
  * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
  * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound;
  * - build: the Piece objects of a division, without the frozen dataclass's __init__;
- * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py).
+ * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py);
+ * - strict_adjacency: the co-circularity test and adjacency lists of
+ *   geometry.strict_delaunay_py, after qhull.
  *
  * Every sum, product and comparison is done in the order Python evaluates it, over the same
  * doubles (no fused multiply-add: built with -ffp-contract=off), so costs are the same doubles
@@ -1031,6 +1033,185 @@ fail:
     return NULL;
 }
 
+
+/* ---- strict_adjacency(pts, simplices, neighbors): the end of geometry.strict_delaunay_py
+ *
+ * pts: (n, 2) float64, centred as geometry does it (numpy's mean stays in numpy); simplices and
+ * neighbors: qhull's (m, 3) int32 arrays. Each triangle edge is tested once (from the lower
+ * triangle), an inner edge dropped when its two triangles are co-circular: |det| of the lifted
+ * 3×3 matrix <= 1e-9 × (Σ squared entries)², in numpy's element order (sums left to right).
+ * Returns each point's sorted neighbours. */
+
+static int
+get_view(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, char kind, Py_ssize_t cols)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    const char *fmt = view->format ? view->format : "B";
+    if (*fmt == '=' || *fmt == '<' || *fmt == '@')
+        fmt++;
+    int ok = view->ndim == 2 && view->itemsize == itemsize && view->shape[1] == cols &&
+             (fmt[0] == kind || (kind == 'i' && fmt[0] == 'l' && itemsize == sizeof(long))) &&
+             fmt[1] == '\0';
+    if (!ok) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "strict_adjacency: unexpected array layout");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+static PyObject *
+strict_adjacency(PyObject *self, PyObject *args)
+{
+    PyObject *pts_o, *simp_o, *nbr_o;
+    if (!PyArg_ParseTuple(args, "OOO", &pts_o, &simp_o, &nbr_o))
+        return NULL;
+    Py_buffer pv, sv, nv;
+    if (get_view(pts_o, &pv, 8, 'd', 2) < 0)
+        return NULL;
+    if (get_view(simp_o, &sv, 4, 'i', 3) < 0) {
+        PyBuffer_Release(&pv);
+        return NULL;
+    }
+    if (get_view(nbr_o, &nv, 4, 'i', 3) < 0) {
+        PyBuffer_Release(&pv);
+        PyBuffer_Release(&sv);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const double *arr = pv.buf;
+    const int32_t *simp = sv.buf, *nbr = nv.buf;
+    Py_ssize_t n = pv.shape[0], m = sv.shape[0];
+    int *src = NULL, *dst = NULL, *deg = NULL, *start = NULL, *fill = NULL, *adj = NULL;
+    double *pts = NULL;
+    if (nv.shape[0] != m) {
+        PyErr_SetString(PyExc_ValueError, "strict_adjacency: simplices and neighbors differ");
+        goto done;
+    }
+    pts = PyMem_Malloc(sizeof(double) * (2 * n + 1));
+    src = PyMem_Malloc(sizeof(int) * (3 * m + 1));
+    dst = PyMem_Malloc(sizeof(int) * (3 * m + 1));
+    deg = PyMem_Calloc(n + 1, sizeof(int));
+    start = PyMem_Malloc(sizeof(int) * (n + 1));
+    fill = PyMem_Calloc(n + 1, sizeof(int));
+    adj = PyMem_Malloc(sizeof(int) * (6 * m + 1));
+    if (!pts || !src || !dst || !deg || !start || !fill || !adj) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* pts = arr / (max |arr| or 1.0) */
+    double scale = 0.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++) {
+        double v = fabs(arr[i]);
+        if (v > scale || i == 0)
+            scale = v;
+    }
+    if (scale == 0.0)
+        scale = 1.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++)
+        pts[i] = arr[i] / scale;
+    Py_ssize_t kept = 0;
+    for (int k = 0; k < 3; k++) {
+        for (Py_ssize_t t = 0; t < m; t++) {
+            const int32_t *tri = simp + 3 * t;
+            int a = tri[(k + 1) % 3], b = tri[(k + 2) % 3], c = tri[k];
+            int other = nbr[3 * t + k];
+            if (a < 0 || a >= n || b < 0 || b >= n || c < 0 || c >= n || other >= m) {
+                PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
+                goto done;
+            }
+            if (!(other < 0 || t < other))
+                continue;
+            if (other >= 0) {
+                const int32_t *o = simp + 3 * (Py_ssize_t)other;
+                long long dl = (long long)o[0] + o[1] + o[2] - a - b;
+                if (dl < 0 || dl >= n) {
+                    PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
+                    goto done;
+                }
+                const double *pd = pts + 2 * dl;
+                const int vs[3] = {a, b, c};
+                double mm[3][2], lift[3];
+                for (int r = 0; r < 3; r++) {
+                    mm[r][0] = pts[2 * vs[r]] - pd[0];
+                    mm[r][1] = pts[2 * vs[r] + 1] - pd[1];
+                    lift[r] = mm[r][0] * mm[r][0] + mm[r][1] * mm[r][1];
+                }
+                double det = mm[0][0] * (mm[1][1] * lift[2] - lift[1] * mm[2][1]) -
+                             mm[0][1] * (mm[1][0] * lift[2] - lift[1] * mm[2][0]) +
+                             lift[0] * (mm[1][0] * mm[2][1] - mm[1][1] * mm[2][0]);
+                double sum = mm[0][0] * mm[0][0];
+                sum += mm[0][1] * mm[0][1];
+                sum += mm[1][0] * mm[1][0];
+                sum += mm[1][1] * mm[1][1];
+                sum += mm[2][0] * mm[2][0];
+                sum += mm[2][1] * mm[2][1];
+                double size = sum > 1e-30 ? sum : 1e-30;
+                size = size * size;
+                if (!(fabs(det) > 1e-9 * size))
+                    continue;
+            }
+            src[kept] = a;
+            dst[kept] = b;
+            kept++;
+        }
+    }
+    for (Py_ssize_t e = 0; e < kept; e++) {
+        deg[src[e]]++;
+        deg[dst[e]]++;
+    }
+    int acc = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        start[i] = acc;
+        acc += deg[i];
+    }
+    for (Py_ssize_t e = 0; e < kept; e++) {
+        adj[start[src[e]] + fill[src[e]]++] = dst[e];
+        adj[start[dst[e]] + fill[dst[e]]++] = src[e];
+    }
+    result = PyList_New(n);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        qsort(adj + start[i], deg[i], sizeof(int), cmp_int);
+        PyObject *row = PyList_New(deg[i]);
+        if (row == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (int q = 0; q < deg[i]; q++) {
+            PyObject *v = PyLong_FromLong(adj[start[i] + q]);
+            if (v == NULL) {
+                Py_DECREF(row);
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyList_SET_ITEM(row, q, v);
+        }
+        PyList_SET_ITEM(result, i, row);
+    }
+done:
+    PyMem_Free(pts);
+    PyMem_Free(src);
+    PyMem_Free(dst);
+    PyMem_Free(deg);
+    PyMem_Free(start);
+    PyMem_Free(fill);
+    PyMem_Free(adj);
+    PyBuffer_Release(&pv);
+    PyBuffer_Release(&sv);
+    PyBuffer_Release(&nv);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -1043,6 +1224,9 @@ static PyMethodDef methods[] = {
     {"pitch", pitch, METH_VARARGS,
      "pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp) -> float: engine._pitch_py's"
      " row-gap threshold (comp -1: any compound)."},
+    {"strict_adjacency", strict_adjacency, METH_VARARGS,
+     "strict_adjacency(pts, simplices, neighbors) -> adjacency lists: the end of"
+     " geometry.strict_delaunay_py."},
     {"chain_order", chain_order, METH_VARARGS,
      "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
      " three grids."},

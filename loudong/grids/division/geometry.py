@@ -20,6 +20,11 @@ import itertools
 import math
 import sys
 
+try:  # compiled by make setup (setup.py); the division tests check that it is there
+    from . import _core
+except ImportError:  # pragma: no cover - no C compiler where it was installed
+    _core = None
+
 BUFFER_M = 8.0
 
 _QHULL: tuple | None = None
@@ -172,6 +177,20 @@ def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[i
         tri = Delaunay(arr)
     except QhullError:
         return _chain(points)
+    if _core is not None:
+        return _core.strict_adjacency(
+            arr,
+            np.ascontiguousarray(tri.simplices, dtype=np.intc),
+            np.ascontiguousarray(tri.neighbors, dtype=np.intc),
+        )
+    return _strict_adjacency_py(arr, tri, n)
+
+
+def _strict_adjacency_py(arr, tri, n: int) -> list[list[int]]:
+    """The co-circularity test and adjacency lists of ``strict_delaunay_neighbours`` after
+    qhull, in numpy (``_core.strict_adjacency`` does the same per edge in C)."""
+    import numpy as np
+
     simp = tri.simplices
     m = len(simp)
     # every (triangle, edge) once: edge a-b opposite vertex c, and the triangle across it

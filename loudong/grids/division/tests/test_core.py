@@ -257,3 +257,41 @@ class CorePitchTestCase(unittest.TestCase):
                         engine._group_pitch(ctx, blds).hex(),
                         engine._group_pitch_py(ctx, blds).hex(),
                     )
+
+
+class CoreStrictDelaunayTestCase(unittest.TestCase):
+    def test_it_keeps_the_edges_numpy_keeps(self):
+        """Random points, perfect lattices (co-circular everywhere) and lattices off by 1e-7 m."""
+        import random
+
+        import numpy as np
+
+        from loudong.grids.division import geometry
+
+        delaunay, qhull_error = geometry.qhull()
+        rng = random.Random(7)
+        checked = 0
+        for trial in range(240):
+            n = rng.randint(3, 250)
+            if trial % 3 == 0:
+                pts = {(rng.uniform(0, 500), rng.uniform(0, 500)) for _ in range(n)}
+            elif trial % 3 == 1:
+                pts = {(rng.randint(0, 20) * 13.0, rng.randint(0, 20) * 30.0) for _ in range(n)}
+            else:
+                pts = {
+                    (rng.randint(0, 20) * 13 + rng.choice([0.0, 1e-7]), rng.randint(0, 20) * 30.0)
+                    for _ in range(n)
+                }
+            pts = sorted(pts)
+            if len(pts) < 3:
+                continue
+            arr = np.asarray(pts, dtype=float)
+            arr = arr - arr.mean(axis=0)
+            try:
+                tri = delaunay(arr)
+            except qhull_error:
+                continue
+            want = geometry._strict_adjacency_py(arr, tri, len(pts))
+            self.assertEqual(geometry.strict_delaunay_neighbours(pts), want)
+            checked += 1
+        self.assertGreater(checked, 200)
