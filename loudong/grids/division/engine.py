@@ -1745,6 +1745,8 @@ def divide(
     progress: Callable[[int, int, str], None] | None = None,
     with_metrics: bool = True,
     workers: int | None = None,
+    *,
+    validated: bool = False,
 ) -> Division:
     """Divide ``units`` into grids under ``policy``; see the module docstring for the method.
 
@@ -1752,7 +1754,8 @@ def divide(
     were added, removed or re-counted are re-divided. ``progress(done, total, community)`` is
     called as communities finish. Communities are independent, so large inputs are divided by
     ``workers`` forked processes (default: up to 2 above 20k households); the result does not
-    depend on the number of workers.
+    depend on the number of workers. ``validated=True`` skips the check for duplicate units,
+    negative households and floors below 1, for callers that made it (``cli.read_units``).
 
     The cyclic garbage collector is off while dividing (and in the forked workers): the engine
     allocates millions of short-lived lists and tuples, freed by reference counting, and the
@@ -1764,16 +1767,17 @@ def divide(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _divide(units, policy, previous, progress, with_metrics, workers)
+        return _divide(units, policy, previous, progress, with_metrics, workers, validated)
     finally:
         if enabled:
             gc.enable()
 
 
-def _divide(units, policy, previous, progress, with_metrics, workers) -> Division:
+def _divide(units, policy, previous, progress, with_metrics, workers, validated) -> Division:
     pol = get_policy(policy)
     units = sorted(units, key=_unit_sort_key)
-    _validate(units)
+    if not validated:
+        _validate(units)
     by_comm: dict[str, list[Unit]] = {}
     for u in units:
         by_comm.setdefault(u.community, []).append(u)
@@ -1853,6 +1857,7 @@ def _divide(units, policy, previous, progress, with_metrics, workers) -> Divisio
             "buildings_without_position",
             "compounds_without_position",
             "buildings_at_shared_position",
+            "buildings",
         ],
         0,
     )
@@ -1863,7 +1868,6 @@ def _divide(units, policy, previous, progress, with_metrics, workers) -> Divisio
         warnings.extend(ws)
         for k, v in counts.items():
             positions[k] += v
-    positions["buildings"] = len({(u.community, u.compound, u.building) for u in units})
     if positions["buildings_without_position"] or positions["units_without_position"]:
         warnings.append(
             f"{positions['buildings_without_position']} 个楼栋（{positions['units_without_position']}"
@@ -2043,7 +2047,11 @@ class _Stage1:
                     f"社区“{ctx.name}”有 {len(grids)} 个网格，超过 99 个："
                     f"CJ/T 349 网格编码的两位序号不够用"
                 )
-            counts = dict(ctx.position_counts, buildings_at_shared_position=ctx.shared)
+            counts = dict(
+                ctx.position_counts,
+                buildings_at_shared_position=ctx.shared,
+                buildings=len(ctx.bld_names),
+            )
             out.append((name, (pieces, grids, warnings, counts)))
         return out
 
