@@ -7,7 +7,7 @@
  * - connected_sets: engine._connected_sets_py, the exact search's enumeration of connected sets;
  * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
  * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound;
- * - build: the Piece objects of a division, without the frozen dataclass's __init__;
+ * - build_pieces: the Piece objects of a division, without the frozen dataclass's __init__;
  * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py);
  * - strict_adjacency: the co-circularity test and adjacency lists of
  *   geometry.strict_delaunay_py, after qhull.
@@ -371,6 +371,7 @@ cost_atoms(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     PyObject **comps = NULL;
     int *tiny = NULL;
+    Py_ssize_t ncomps = 0;
     if (n == 0) {
         PyErr_SetString(PyExc_IndexError, "cost_atoms: no atoms");
         goto done;
@@ -381,7 +382,6 @@ cost_atoms(PyObject *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t ncomps = 0;
     double s = 0.0, minx, maxx, miny, maxy;
     if (attr_double(items[0], s_minx, &minx) < 0 || attr_double(items[0], s_maxx, &maxx) < 0 ||
         attr_double(items[0], s_miny, &miny) < 0 || attr_double(items[0], s_maxy, &maxy) < 0)
@@ -850,68 +850,6 @@ batch_dp(PyObject *self, PyObject *args)
 }
 
 
-/* ---- build(cls, fields, rows): [cls(*row) for row in rows] for a frozen slots dataclass
- *
- * A frozen dataclass's __init__ sets each field through object.__setattr__ (its own
- * __setattr__ refuses), ~1 µs a Piece; this sets the slots through their member descriptors,
- * which is what object.__setattr__ ends in. Only for classes whose __init__ does nothing else
- * (no __post_init__, no defaults needed): engine._pieces checks that once. */
-
-static PyObject *
-build(PyObject *self, PyObject *args)
-{
-    PyTypeObject *cls;
-    PyObject *fields, *rows;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &fields,
-                          &PyList_Type, &rows))
-        return NULL;
-    Py_ssize_t nf = PyTuple_GET_SIZE(fields);
-    PyObject **descr = PyMem_Calloc(nf ? nf : 1, sizeof(PyObject *));
-    if (descr == NULL)
-        return PyErr_NoMemory();
-    PyObject *out = NULL;
-    for (Py_ssize_t k = 0; k < nf; k++) {
-        PyObject *d = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
-        if (d == NULL)
-            goto done;
-        descr[k] = d;
-        if (Py_TYPE(d)->tp_descr_set == NULL) {
-            PyErr_SetString(PyExc_TypeError, "build: fields must be slots");
-            goto done;
-        }
-    }
-    Py_ssize_t n = PyList_GET_SIZE(rows);
-    out = PyList_New(n);
-    if (out == NULL)
-        goto done;
-    for (Py_ssize_t r = 0; r < n; r++) {
-        PyObject *row = PyList_GET_ITEM(rows, r);
-        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != nf) {
-            PyErr_SetString(PyExc_TypeError, "build: rows must be tuples of every field");
-            Py_CLEAR(out);
-            goto done;
-        }
-        PyObject *obj = cls->tp_alloc(cls, 0);
-        if (obj == NULL) {
-            Py_CLEAR(out);
-            goto done;
-        }
-        PyList_SET_ITEM(out, r, obj);
-        for (Py_ssize_t k = 0; k < nf; k++) {
-            if (Py_TYPE(descr[k])->tp_descr_set(descr[k], obj, PyTuple_GET_ITEM(row, k)) < 0) {
-                Py_CLEAR(out);
-                goto done;
-            }
-        }
-    }
-done:
-    for (Py_ssize_t k = 0; k < nf; k++)
-        Py_XDECREF(descr[k]);
-    PyMem_Free(descr);
-    return out;
-}
-
-
 /* ---- pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp): engine._pitch_py's threshold
  *
  * 0.35 × the median distance from each building to its nearest building at a neighbouring
@@ -1212,6 +1150,92 @@ done:
     return result;
 }
 
+
+/* ---- build_pieces(cls, fields, units, rows): the Piece of each row of engine._emit
+ *
+ * A row is (unit index, floor_from, floor_to, households, grid); the first four fields are
+ * the unit's own (community, compound, building, unit), the rest the row's. A frozen
+ * dataclass's __init__ sets each field through object.__setattr__ (its own __setattr__
+ * refuses), ~1 µs a Piece; this sets the slots through their member descriptors, which is what
+ * object.__setattr__ ends in. Only for classes whose __init__ does nothing else (no
+ * __post_init__): engine._pieces checks that. */
+
+static PyObject *
+build_pieces(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *fields, *units, *rows;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &fields,
+                          &PyList_Type, &units, &PyList_Type, &rows))
+        return NULL;
+    if (PyTuple_GET_SIZE(fields) != 8) {
+        PyErr_SetString(PyExc_TypeError, "build_pieces: eight fields");
+        return NULL;
+    }
+    PyObject *descr[8] = {NULL};
+    PyObject *out = NULL;
+    for (int k = 0; k < 8; k++) {
+        PyObject *d = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
+        if (d == NULL)
+            goto done;
+        descr[k] = d;
+        if (Py_TYPE(d)->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "build_pieces: fields must be slots");
+            goto done;
+        }
+    }
+    Py_ssize_t n = PyList_GET_SIZE(rows), nu = PyList_GET_SIZE(units);
+    out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 5) {
+            PyErr_SetString(PyExc_TypeError, "build_pieces: rows are (unit, ff, ft, hh, grid)");
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t u = PyLong_AsSsize_t(PyTuple_GET_ITEM(row, 0));
+        if (u < 0 || u >= nu) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "build_pieces: unit index out of range");
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyObject *unit = PyList_GET_ITEM(units, u);
+        PyObject *obj = cls->tp_alloc(cls, 0);
+        if (obj == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, r, obj);
+        for (int k = 0; k < 8; k++) {
+            PyObject *v;
+            if (k < 4) {
+                v = PyObject_GetAttr(unit, PyTuple_GET_ITEM(fields, k));
+                if (v == NULL) {
+                    Py_CLEAR(out);
+                    goto done;
+                }
+            }
+            else {
+                v = PyTuple_GET_ITEM(row, k - 3);
+                Py_INCREF(v);
+            }
+            int rc = Py_TYPE(descr[k])->tp_descr_set(descr[k], obj, v);
+            Py_DECREF(v);
+            if (rc < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+    }
+done:
+    for (int k = 0; k < 8; k++)
+        Py_XDECREF(descr[k]);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -1219,14 +1243,14 @@ static PyMethodDef methods[] = {
     {"batch_dp", batch_dp, METH_VARARGS,
      "batch_dp(seqs, lo, hi, t, dev, cw, big, cut_floor, cut_unit) -> [(cost, segs), ...]:"
      " engine._batched_dp_py in C."},
-    {"build", build, METH_VARARGS,
-     "build(cls, fields, rows) -> [cls(*row) for row in rows] for a frozen slots dataclass."},
     {"pitch", pitch, METH_VARARGS,
      "pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp) -> float: engine._pitch_py's"
      " row-gap threshold (comp -1: any compound)."},
     {"strict_adjacency", strict_adjacency, METH_VARARGS,
      "strict_adjacency(pts, simplices, neighbors) -> adjacency lists: the end of"
      " geometry.strict_delaunay_py."},
+    {"build_pieces", build_pieces, METH_VARARGS,
+     "build_pieces(cls, fields, units, rows) -> the Piece of each (unit, ff, ft, hh, grid)."},
     {"chain_order", chain_order, METH_VARARGS,
      "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
      " three grids."},

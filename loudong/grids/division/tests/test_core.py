@@ -20,7 +20,7 @@ from loudong.grids.division.engine import (
     _Run,
     _State,
 )
-from loudong.grids.division.models import Piece, Policy, get_policy
+from loudong.grids.division.models import Piece, Policy, Unit, get_policy
 
 
 @st.composite
@@ -150,6 +150,8 @@ class CoreGraphTestCase(unittest.TestCase):
     @given(chains(), st.sampled_from(range(len(POLICIES))))
     def test_a_grids_cost_is_the_python_cost(self, atoms, k):
         if not atoms:
+            with self.assertRaises(IndexError):
+                _Cost(POLICIES[k]).atoms(atoms)
             return
         cost = _Cost(POLICIES[k])
         self.assertEqual(cost.atoms(atoms).hex(), float(cost.atoms_py(atoms)).hex())
@@ -221,18 +223,20 @@ class CoreBatchedDpTestCase(unittest.TestCase):
 
 class CoreBuildTestCase(unittest.TestCase):
     def test_it_builds_the_pieces_the_dataclass_would(self):
-        rows = [
-            ("社区A", "小区", f"{i}栋", "1单元", 1, 6 + i, 12 * i, f"社区A-G{i:03d}")
-            for i in range(5)
+        units = [
+            Unit("社区A", "小区", f"{i}栋", "1单元", 12 * i, 6 + i, 0.0, 0.0) for i in range(5)
         ]
-        got = engine._pieces(rows)
-        want = [Piece(*r) for r in rows]
+        rows = [(i, 1, 6 + i, 12 * i, f"社区A-G{i:03d}") for i in (4, 0, 2, 2)]
+        got = engine._pieces(units, rows)
+        want = [Piece(*units[i].key, *rest) for i, *rest in rows]
         self.assertEqual(got, want)
         self.assertEqual([hash(p) for p in got], [hash(p) for p in want])
         self.assertTrue(all(type(p) is Piece for p in got))
         with self.assertRaises(dataclasses.FrozenInstanceError):
             got[0].grid = "x"
-        self.assertEqual(engine._pieces([]), [])
+        self.assertEqual(engine._pieces(units, []), [])
+        with self.assertRaises(IndexError):
+            engine._pieces(units, [(5, 1, 6, 12, "G")])
 
 
 class CorePitchTestCase(unittest.TestCase):
