@@ -8,6 +8,8 @@
  * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
  * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound;
  * - build_pieces: the Piece objects of a division, without the frozen dataclass's __init__;
+ * - building_atom: a building's one atom (engine._building_atoms_py when it is not cut);
+ * - new_run: a run of atoms to glue (engine._Run) with its bounding box;
  * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py);
  * - strict_adjacency: the co-circularity test and adjacency lists of
  *   geometry.strict_delaunay_py, after qhull.
@@ -1236,6 +1238,346 @@ done:
     return out;
 }
 
+
+/* ---- building_atom(cls, bld_units, portions, uxy, units, b, comp, rank, tiny, hi, split, bld_h):
+ * the one-atom case of engine._building_atoms_py, or None when the building must be cut
+ * (its free households above `hi`, the policy cuts buildings, and the whole building is above
+ * `hi` or some unit is not whole).
+ *
+ * The _Atom's slots are set as _Atom.__init__ sets them: one point gives x / 1 (a float), more
+ * give min, max and sum / count over the points in order (Python 3.11's sum() of floats adds
+ * them left to right in a double); first and last are (building, unit) pairs. */
+
+static PyObject *s_floors;
+static const char *atom_slots[15] = {"blds", "comp", "cx", "cy", "first", "h", "last", "maxx",
+                                     "maxy", "minx", "miny", "parts", "rank", "small", "tiny"};
+
+/* the slot descriptors of the atom class, looked up once (the class is engine._Atom) */
+static PyTypeObject *atom_cls = NULL;
+static PyObject *atom_descr[15];
+
+static int
+atom_descriptors(PyTypeObject *cls)
+{
+    if (cls == atom_cls)
+        return 0;
+    PyObject *found[15] = {NULL};
+    for (int k = 0; k < 15; k++) {
+        found[k] = PyObject_GetAttrString((PyObject *)cls, atom_slots[k]);
+        if (found[k] == NULL || Py_TYPE(found[k])->tp_descr_set == NULL) {
+            if (found[k] != NULL)
+                PyErr_SetString(PyExc_TypeError, "building_atom: not a slot");
+            for (int q = 0; q <= k; q++)
+                Py_XDECREF(found[q]);
+            return -1;
+        }
+    }
+    for (int k = 0; k < 15; k++) {
+        Py_XDECREF(atom_descr[k]);
+        atom_descr[k] = found[k];
+    }
+    Py_XDECREF(atom_cls);
+    Py_INCREF(cls);
+    atom_cls = cls;
+    return 0;
+}
+
+static int
+set_slot(PyObject *obj, int k, PyObject *value /* stolen */)
+{
+    if (value == NULL)
+        return -1;
+    int rc = Py_TYPE(atom_descr[k])->tp_descr_set(atom_descr[k], obj, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *
+building_atom(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *bld_units, *portions, *uxy, *units, *b, *comp, *rank, *tiny;
+    double hi, bld_h;
+    int split;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OOOOdpd", &PyType_Type, &cls, &PyList_Type,
+                          &bld_units, &PyDict_Type, &portions, &PyList_Type, &uxy, &PyList_Type,
+                          &units, &b, &comp, &rank, &tiny, &hi, &split, &bld_h))
+        return NULL;
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    PyObject *result = NULL;
+    long long total = 0;
+    int whole = 1; /* every unit present once, floors 1..floors */
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(bld_units); k++) {
+        PyObject *u = PyList_GET_ITEM(bld_units, k);
+        PyObject *ranges = PyDict_GetItemWithError(portions, u);
+        if (ranges == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            whole = 0;
+            continue;
+        }
+        PyObject *fast = PySequence_Fast(ranges, "building_atom: portions are sequences");
+        if (fast == NULL)
+            goto done;
+        Py_ssize_t nr = PySequence_Fast_GET_SIZE(fast);
+        if (nr != 1)
+            whole = 0;
+        for (Py_ssize_t r = 0; r < nr; r++) {
+            PyObject *rg = PySequence_Fast_GET_ITEM(fast, r);
+            if (!PyTuple_Check(rg) || PyTuple_GET_SIZE(rg) != 3) {
+                Py_DECREF(fast);
+                PyErr_SetString(PyExc_TypeError, "building_atom: (ff, ft, hh) portions");
+                goto done;
+            }
+            long long hh = PyLong_AsLongLong(PyTuple_GET_ITEM(rg, 2));
+            if (hh == -1 && PyErr_Occurred()) {
+                Py_DECREF(fast);
+                goto done;
+            }
+            total += hh;
+            PyObject *part = PyTuple_Pack(4, u, PyTuple_GET_ITEM(rg, 0), PyTuple_GET_ITEM(rg, 1),
+                                          PyTuple_GET_ITEM(rg, 2));
+            if (part == NULL || PyList_Append(parts, part) < 0) {
+                Py_XDECREF(part);
+                Py_DECREF(fast);
+                goto done;
+            }
+            Py_DECREF(part);
+            if (nr == 1 && whole) {
+                /* portions[u][0][:2] == (1, units[u].floors) */
+                Py_ssize_t ui = PyLong_AsSsize_t(u);
+                if (ui < 0 || ui >= PyList_GET_SIZE(units)) {
+                    Py_DECREF(fast);
+                    if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_IndexError, "building_atom: unit out of range");
+                    goto done;
+                }
+                PyObject *floors = PyObject_GetAttr(PyList_GET_ITEM(units, ui), s_floors);
+                if (floors == NULL) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                PyObject *one = PyLong_FromLong(1);
+                int a = one ? PyObject_RichCompareBool(PyTuple_GET_ITEM(rg, 0), one, Py_EQ) : -1;
+                int c = a > 0 ? PyObject_RichCompareBool(PyTuple_GET_ITEM(rg, 1), floors, Py_EQ)
+                              : a;
+                Py_XDECREF(one);
+                Py_DECREF(floors);
+                if (c < 0) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                if (!c)
+                    whole = 0;
+            }
+        }
+        Py_DECREF(fast);
+    }
+    Py_ssize_t n = PyList_GET_SIZE(parts);
+    if (n == 0) {
+        result = PyList_New(0);
+        goto done;
+    }
+    /* the Python test: total <= hi or not split or (bld_h[b] <= hi and every unit whole) */
+    if (!((double)total <= hi || !split || (bld_h <= hi && whole))) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+        goto done;
+    }
+    double minx = 0, maxx = 0, miny = 0, maxy = 0, cx = 0, cy = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *part = PyList_GET_ITEM(parts, k);
+        Py_ssize_t ui = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 0));
+        if (ui < 0 || ui >= PyList_GET_SIZE(uxy)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "building_atom: unit out of range");
+            goto done;
+        }
+        double x, y;
+        if (xy_of(uxy, ui, &x, &y) < 0)
+            goto done;
+        if (k == 0) {
+            minx = maxx = x;
+            miny = maxy = y;
+            cx = 0.0 + x;
+            cy = 0.0 + y;
+            continue;
+        }
+        if (x < minx)
+            minx = x;
+        if (x > maxx)
+            maxx = x;
+        if (y < miny)
+            miny = y;
+        if (y > maxy)
+            maxy = y;
+        cx += x;
+        cy += y;
+    }
+    if (n == 1) {
+        cx = minx / 1.0;
+        cy = miny / 1.0;
+    }
+    else {
+        cx = cx / (double)n;
+        cy = cy / (double)n;
+    }
+    PyObject *first_part = PyList_GET_ITEM(parts, 0), *last_part = PyList_GET_ITEM(parts, n - 1);
+    if (atom_descriptors(cls) < 0)
+        goto done;
+    PyObject *atom = cls->tp_alloc(cls, 0);
+    if (atom == NULL)
+        goto done;
+    PyObject *blds = PyList_New(1);
+    if (blds == NULL) {
+        Py_DECREF(atom);
+        goto done;
+    }
+    Py_INCREF(b);
+    PyList_SET_ITEM(blds, 0, b);
+    Py_INCREF(comp);
+    Py_INCREF(rank);
+    Py_INCREF(tiny);
+    Py_INCREF(parts);
+    Py_INCREF(Py_False);
+    PyObject *values[15] = {
+        blds,
+        comp,
+        PyFloat_FromDouble(cx),
+        PyFloat_FromDouble(cy),
+        PyTuple_Pack(2, b, PyTuple_GET_ITEM(first_part, 0)),
+        PyLong_FromLongLong(total),
+        PyTuple_Pack(2, b, PyTuple_GET_ITEM(last_part, 0)),
+        PyFloat_FromDouble(maxx),
+        PyFloat_FromDouble(maxy),
+        PyFloat_FromDouble(minx),
+        PyFloat_FromDouble(miny),
+        parts,
+        rank,
+        Py_False,
+        tiny,
+    };
+    int failed = 0;
+    for (int k = 0; k < 15; k++) {
+        if (failed) {
+            Py_XDECREF(values[k]);
+            continue;
+        }
+        if (set_slot(atom, k, values[k]) < 0)
+            failed = 1;
+    }
+    if (failed) {
+        Py_DECREF(atom);
+        goto done;
+    }
+    result = PyList_New(1);
+    if (result == NULL) {
+        Py_DECREF(atom);
+        goto done;
+    }
+    PyList_SET_ITEM(result, 0, atom);
+done:
+    Py_DECREF(parts);
+    return result;
+}
+
+
+/* ---- new_run(cls, run, h): engine._Run(run, h) without its __init__'s Python loop
+ *
+ * The bounding box keeps the atoms' own objects (the first minimum, the first maximum), as
+ * the Python loop's strict comparisons do. */
+
+static const char *run_slots[9] = {"first", "h", "last", "maxx", "maxy",
+                                   "minx",  "miny", "run", "small"};
+static PyTypeObject *run_cls = NULL;
+static PyObject *run_descr[9];
+
+static PyObject *
+new_run(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *run, *h;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyType_Type, &cls, &PyList_Type, &run, &h))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(run);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "new_run: an empty run");
+        return NULL;
+    }
+    if (cls != run_cls) {
+        PyObject *found[9] = {NULL};
+        for (int k = 0; k < 9; k++) {
+            found[k] = PyObject_GetAttrString((PyObject *)cls, run_slots[k]);
+            if (found[k] == NULL || Py_TYPE(found[k])->tp_descr_set == NULL) {
+                if (found[k] != NULL)
+                    PyErr_SetString(PyExc_TypeError, "new_run: not a slot");
+                for (int q = 0; q <= k; q++)
+                    Py_XDECREF(found[q]);
+                return NULL;
+            }
+        }
+        for (int k = 0; k < 9; k++) {
+            Py_XDECREF(run_descr[k]);
+            run_descr[k] = found[k];
+        }
+        Py_XDECREF(run_cls);
+        Py_INCREF(cls);
+        run_cls = cls;
+    }
+    /* box[0..3]: minx, maxx, miny, maxy as objects (new references) and doubles */
+    static PyObject *const *names[4] = {&s_minx, &s_maxx, &s_miny, &s_maxy};
+    PyObject *box[4] = {NULL, NULL, NULL, NULL};
+    double val[4] = {0, 0, 0, 0};
+    PyObject *result = NULL, *first = NULL, *last = NULL, *small = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyList_GET_ITEM(run, i);
+        for (int k = 0; k < 4; k++) {
+            PyObject *v = PyObject_GetAttr(a, *names[k]);
+            if (v == NULL)
+                goto done;
+            double d = PyFloat_AsDouble(v);
+            if (d == -1.0 && PyErr_Occurred()) {
+                Py_DECREF(v);
+                goto done;
+            }
+            /* i == 0: the first atom's; then minima (k even) by <, maxima by > */
+            if (i == 0 || (k % 2 == 0 ? d < val[k] : d > val[k])) {
+                Py_XDECREF(box[k]);
+                box[k] = v;
+                val[k] = d;
+            }
+            else
+                Py_DECREF(v);
+        }
+    }
+    first = PyObject_GetAttr(PyList_GET_ITEM(run, 0), s_first);
+    last = first ? PyObject_GetAttr(PyList_GET_ITEM(run, n - 1), s_last) : NULL;
+    small = last ? PyObject_GetAttr(PyList_GET_ITEM(run, 0), s_small) : NULL;
+    if (small == NULL)
+        goto done;
+    PyObject *obj = cls->tp_alloc(cls, 0);
+    if (obj == NULL)
+        goto done;
+    /* first, h, last, maxx, maxy, minx, miny, run, small */
+    PyObject *values[9] = {first, h, last, box[1], box[3], box[0], box[2], run, small};
+    for (int k = 0; k < 9; k++) {
+        if (Py_TYPE(run_descr[k])->tp_descr_set(run_descr[k], obj, values[k]) < 0) {
+            Py_DECREF(obj);
+            goto done;
+        }
+    }
+    result = obj;
+done:
+    for (int k = 0; k < 4; k++)
+        Py_XDECREF(box[k]);
+    Py_XDECREF(first);
+    Py_XDECREF(last);
+    Py_XDECREF(small);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -1251,6 +1593,10 @@ static PyMethodDef methods[] = {
      " geometry.strict_delaunay_py."},
     {"build_pieces", build_pieces, METH_VARARGS,
      "build_pieces(cls, fields, units, rows) -> the Piece of each (unit, ff, ft, hh, grid)."},
+    {"building_atom", building_atom, METH_VARARGS,
+     "building_atom(cls, bld_units, portions, uxy, units, b, comp, rank, tiny, hi, split) ->"
+     " [atom] | [] | None: the one-atom case of engine._building_atoms_py."},
+    {"new_run", new_run, METH_VARARGS, "new_run(cls, run, h) -> engine._Run(run, h)."},
     {"chain_order", chain_order, METH_VARARGS,
      "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
      " three grids."},
@@ -1287,6 +1633,7 @@ PyInit__core(void)
     INTERN(s_first, "first");
     INTERN(s_last, "last");
     INTERN(s_cx, "cx");
+    INTERN(s_floors, "floors");
     INTERN(s_cy, "cy");
 #undef INTERN
     return PyModule_Create(&module);

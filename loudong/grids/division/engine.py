@@ -779,7 +779,33 @@ def _group_pitch_py(ctx, blds, centres=None, comps=None) -> float:
 def _building_atoms(
     ctx: _Community, b: int, portions: dict[int, list[tuple[int, int, int]]], rank: int
 ) -> list[_Atom]:
-    """Atoms of building ``b`` restricted to the free ``portions`` of its units."""
+    """Atoms of building ``b`` restricted to the free ``portions`` of its units (a building
+    that is not cut, nearly all of them, is made in C when ``_core`` is built)."""
+    if _core is not None:
+        pol = ctx.policy
+        comp = ctx.bld_comp[b]
+        one = _core.building_atom(
+            _Atom,
+            ctx.bld_units[b],
+            portions,
+            ctx.uxy,
+            ctx.units,
+            b,
+            comp,
+            rank,
+            ctx.comp_tiny[comp],
+            pol.upper,
+            pol.allow_building_split,
+            ctx.bld_h[b],
+        )
+        if one is not None:
+            return one
+    return _building_atoms_py(ctx, b, portions, rank)
+
+
+def _building_atoms_py(
+    ctx: _Community, b: int, portions: dict[int, list[tuple[int, int, int]]], rank: int
+) -> list[_Atom]:
     pol = ctx.policy
     hi = pol.upper
     units = ctx.units
@@ -839,6 +865,7 @@ def _atoms_for(
     A run comes back as a ``_Run``: what the DP reads of it (households, bounding box, ends),
     glued into an ``_Atom`` by ``_Run.atom()`` only if its order wins (most orders lose)."""
     cache = {} if cache is None else cache
+    new_run = _Run if _core is None else _new_run
     small = max(1.0, ctx.policy.target / 8.0)
     glued: list[_Atom] = []
     run: list[_Atom] = []  # atoms to glue into one (cached atoms are never mutated)
@@ -856,12 +883,12 @@ def _atoms_for(
                 run_parts += len(a.parts)
                 continue
             if run:
-                glued.append(run[0] if len(run) == 1 else _Run(run, run_h))
+                glued.append(run[0] if len(run) == 1 else new_run(run, run_h))
             run = [a]
             run_h = a.h
             run_parts = len(a.parts)
     if run:
-        glued.append(run[0] if len(run) == 1 else _Run(run, run_h))
+        glued.append(run[0] if len(run) == 1 else new_run(run, run_h))
     return glued
 
 
@@ -891,6 +918,11 @@ class _Run:
 
     def atom(self) -> _Atom:
         return _glued(self.run)
+
+
+def _new_run(run: list[_Atom], h: int) -> _Run:
+    """``_Run(run, h)``, made in C (its bounding box without the Python loop)."""
+    return _core.new_run(_Run, run, h)
 
 
 def _glued(run: list[_Atom]) -> _Atom:

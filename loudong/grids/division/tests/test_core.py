@@ -299,3 +299,64 @@ class CoreStrictDelaunayTestCase(unittest.TestCase):
             self.assertEqual(geometry.strict_delaunay_neighbours(pts), want)
             checked += 1
         self.assertGreater(checked, 200)
+
+
+_COORDS = {"cx", "cy", "minx", "maxx", "miny", "maxy"}
+
+
+def _atom_fields(a):
+    """Every slot; coordinates as the exact double (the C atom holds floats where Python's
+    min() of integer positions keeps an int: the same number)."""
+    return tuple(
+        (k, float(getattr(a, k)).hex() if k in _COORDS else getattr(a, k)) for k in _Atom.__slots__
+    )
+
+
+class CoreBuildingAtomTestCase(unittest.TestCase):
+    def test_it_makes_every_buildings_atoms_as_python(self):
+        """Whole buildings, buildings with some floors or units taken (kept grids), buildings
+        above the upper bound (cut in Python), both policies, positions as read and shared."""
+        import random
+
+        from loudong.grids.division.cases import at_compound_point, towers
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        rng = random.Random(3)
+        city = make_city_units(5000, seed=8)
+        for units in (city, at_compound_point(city), towers()):
+            by_comm = {}
+            for u in sorted(units, key=engine._unit_sort_key):
+                by_comm.setdefault(u.community, []).append(u)
+            for policy in ("chiyang", "changchun"):
+                for name, us in by_comm.items():
+                    ctx = _Community(name, us, get_policy(policy))
+                    full = {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
+                    part = dict(full)
+                    for i in rng.sample(range(len(us)), len(us) // 4):
+                        u = us[i]
+                        if rng.random() < 0.3:
+                            del part[i]
+                        elif u.floors > 1:
+                            part[i] = [(2, u.floors, max(0, u.households - 2))]
+                    for portions in (full, part):
+                        for b in range(len(ctx.bld_xy)):
+                            got = engine._building_atoms(ctx, b, portions, 7 + b)
+                            want = engine._building_atoms_py(ctx, b, portions, 7 + b)
+                            self.assertEqual(
+                                [_atom_fields(a) for a in got], [_atom_fields(a) for a in want]
+                            )
+                            self.assertTrue(all(type(a) is _Atom for a in got))
+
+
+class CoreRunTestCase(unittest.TestCase):
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains())
+    def test_a_run_is_the_python_run(self, atoms):
+        if not atoms:
+            return
+        h = sum(a.h for a in atoms)
+        got, want = engine._new_run(atoms, h), _Run(atoms, h)
+        for k in _Run.__slots__:
+            self.assertIs(type(getattr(got, k)), type(getattr(want, k)), k)
+            self.assertEqual(getattr(got, k), getattr(want, k), k)
+        self.assertIs(got.run, atoms)
