@@ -26,7 +26,8 @@ system-packages:
 	  else echo "缺少系统软件包:$$missing（请以 root 运行 make setup，或手动安装）" >&2; fi; \
 	fi
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# setup.py builds the division engine's C module in place (loudong/grids/division/_core.c).
+$(VENV)/.installed: pyproject.toml constraints.txt setup.py loudong/grids/division/_core.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
@@ -119,4 +120,5 @@ bench: setup
 	bin/with-throwaway-postgres $(BIN)/python -m loudong.reports.bench
 
 clean:
-	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles
+	rm -rf $(VENV) node_modules loudong/static/vendor staticfiles build
+	rm -f loudong/grids/division/_core.*.so

@@ -206,7 +206,10 @@ def _run(argv: list[str]) -> int:
         from .engine import DivisionError, divide
 
         try:
-            division = divide(units, policy, progress=progress, with_metrics=bool(args.report))
+            # read_units has refused duplicate units, negative households and floors below 1
+            division = divide(
+                units, policy, progress=progress, with_metrics=bool(args.report), validated=True
+            )
         except DivisionError as exc:
             raise InputError(str(exc)) from None
         for path in [args.out] + ([args.report] if args.report else []):

@@ -10,15 +10,84 @@ neighbours. So both sides first collapse coincident centres into *sites* (``site
   (``strict_delaunay_neighbours``: co-circular diagonals dropped), so a grid connected in them is
   contiguous whichever triangulation a checker picks.
 
-scipy is imported lazily (scipy.spatial costs ~0.3 s of start-up over numpy).
+scipy is imported lazily, and only its qhull module (``qhull``): the whole of scipy.spatial costs
+~0.28 s of CPU over numpy, the qhull module alone ~0.09 s.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import sys
+
+try:  # compiled by make setup (setup.py); the division tests check that it is there
+    from . import _core
+except ImportError:  # pragma: no cover - no C compiler where it was installed
+    _core = None
 
 BUFFER_M = 8.0
+
+_QHULL: tuple | None = None
+
+
+def qhull() -> tuple:
+    """(Delaunay, QhullError) of scipy, importing as little of scipy as it can.
+
+    ``import scipy.spatial`` runs the package's ``__init__``, which imports k-d trees, distance
+    functions, rotations, scipy.sparse, scipy.linalg, scipy.special and numpy.f2py — ~0.28 s of
+    CPU over numpy, as much as dividing a 500k city's largest step, for one class. The qhull
+    extension needs from scipy.spatial and scipy.linalg only their package directories (it
+    loads ``scipy.linalg.cython_lapack``), so while it loads both packages stand in
+    ``sys.modules`` as bare packages whose ``__init__`` has not run, and are removed right after:
+    a later ``import scipy.spatial`` runs the real ``__init__`` and finds the loaded qhull module.
+    If anything in that differs in another scipy release, the plain import is used.
+    """
+    global _QHULL
+    if _QHULL is None:
+        _QHULL = _lean_qhull() or _plain_qhull()
+    return _QHULL
+
+
+def _plain_qhull() -> tuple:
+    from scipy.spatial import Delaunay, QhullError
+
+    return Delaunay, QhullError
+
+
+def _lean_qhull() -> tuple | None:
+    if "scipy.spatial" in sys.modules:
+        return None
+    import importlib.util
+    import types
+
+    import scipy
+
+    bare: list[tuple[str, types.ModuleType]] = []
+    try:
+        for name in ("scipy.linalg", "scipy.spatial"):
+            if name in sys.modules:
+                continue
+            spec = importlib.util.find_spec(name)
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            pkg = types.ModuleType(name)
+            pkg.__spec__ = spec
+            pkg.__path__ = list(spec.submodule_search_locations)
+            pkg.__package__ = name
+            sys.modules[name] = pkg
+            bare.append((name, pkg))
+        from scipy.spatial._qhull import Delaunay, QhullError
+    except Exception:  # another scipy layout: the plain import below
+        sys.modules.pop("scipy.spatial._qhull", None)
+        return None
+    finally:
+        for name, pkg in bare:
+            if sys.modules.get(name) is pkg:
+                del sys.modules[name]
+            child = name.rpartition(".")[2]
+            if vars(scipy).get(child) is pkg:  # not getattr: scipy's __getattr__ imports
+                delattr(scipy, child)
+    return Delaunay, QhullError
 
 
 def delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
@@ -36,8 +105,8 @@ def delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
     edges: set[tuple[int, int]] = set()
     try:
         import numpy as np
-        from scipy.spatial import Delaunay, QhullError
 
+        Delaunay, QhullError = qhull()
         arr = np.asarray(points, dtype=float)
         arr = arr - arr.mean(axis=0)
         try:
@@ -100,14 +169,28 @@ def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[i
     if n == 2:
         return [[1], [0]]
     import numpy as np
-    from scipy.spatial import Delaunay, QhullError
 
+    Delaunay, QhullError = qhull()
     arr = np.asarray(points, dtype=float)
     arr = arr - arr.mean(axis=0)
     try:
         tri = Delaunay(arr)
     except QhullError:
         return _chain(points)
+    if _core is not None:
+        return _core.strict_adjacency(
+            arr,
+            np.ascontiguousarray(tri.simplices, dtype=np.intc),
+            np.ascontiguousarray(tri.neighbors, dtype=np.intc),
+        )
+    return _strict_adjacency_py(arr, tri, n)
+
+
+def _strict_adjacency_py(arr, tri, n: int) -> list[list[int]]:
+    """The co-circularity test and adjacency lists of ``strict_delaunay_neighbours`` after
+    qhull, in numpy (``_core.strict_adjacency`` does the same per edge in C)."""
+    import numpy as np
+
     simp = tri.simplices
     m = len(simp)
     # every (triangle, edge) once: edge a-b opposite vertex c, and the triangle across it

@@ -1,3 +1,4 @@
+import dataclasses
 import gc
 import itertools
 import random
@@ -6,7 +7,7 @@ import unittest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loudong.grids.division import Policy, Unit, compute_metrics, divide
+from loudong.grids.division import DivisionError, Policy, Unit, compute_metrics, divide
 from loudong.grids.division.tests.helpers import (
     grid_members,
     households_by_unit,
@@ -237,6 +238,16 @@ class PolicyTestCase(unittest.TestCase):
             divide(CITY[:5], "nowhere")
         with self.assertRaises(ValueError):
             Policy.from_dict({"target": 80, "lower": 90, "upper": 100})
+
+    def test_it_rejects_a_duplicate_unit_unless_the_caller_checked(self):
+        units = [*CITY[:5], CITY[2]]
+        with self.assertRaisesRegex(DivisionError, "单元重复"):
+            divide(units, "chiyang")
+        with self.assertRaisesRegex(DivisionError, "层数"):
+            divide([*CITY[:5], dataclasses.replace(CITY[6], floors=0)], "chiyang")
+        division = divide(CITY[:5], "chiyang", validated=True)  # cli.read_units checked
+        self.assertEqual(division.pieces, divide(CITY[:5], "chiyang").pieces)
+        self.assertEqual(division.positions["buildings"], len({u.key[:3] for u in CITY[:5]}))
 
 
 @st.composite

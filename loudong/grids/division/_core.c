@@ -1,0 +1,1640 @@
+/* The division engine's hottest loops in C, each the same arithmetic as its Python original.
+ *
+ * - dp: engine._dp_py, the exact cut of a chain of atoms (two or three grids re-cut together by
+ *   the repair) into consecutive segments at least cost, run thousands of times per 500k city;
+ * - cost_atoms: engine._Cost.atoms_py, the cost of one grid, for every grid and candidate;
+ * - connected: engine._Community.connected_py, whether buildings are connected in the site graph;
+ * - connected_sets: engine._connected_sets_py, the exact search's enumeration of connected sets;
+ * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
+ * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound;
+ * - build_pieces: the Piece objects of a division, without the frozen dataclass's __init__;
+ * - building_atom: a building's one atom (engine._building_atoms_py when it is not cut);
+ * - new_run: a run of atoms to glue (engine._Run) with its bounding box;
+ * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py);
+ * - strict_adjacency: the co-circularity test and adjacency lists of
+ *   geometry.strict_delaunay_py, after qhull.
+ *
+ * Every sum, product and comparison is done in the order Python evaluates it, over the same
+ * doubles (no fused multiply-add: built with -ffp-contract=off), so costs are the same doubles
+ * and ties break the same way; tests/test_core.py compares each with its Python original on
+ * random inputs. Built by setup.py (make setup); engine.py falls back to the Python functions
+ * when the module is missing.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static PyObject *s_h, *s_minx, *s_maxx, *s_miny, *s_maxy, *s_comp, *s_tiny, *s_small;
+static PyObject *s_first, *s_last;
+
+static int
+attr_double(PyObject *o, PyObject *name, double *out)
+{
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL)
+        return -1;
+    *out = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    if (*out == -1.0 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+static int
+attr_truth(PyObject *o, PyObject *name)
+{
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL)
+        return -1;
+    int r = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return r;
+}
+
+/* a.last[k] == b.first[k] */
+static int
+ends_equal(PyObject *a, PyObject *b, Py_ssize_t k)
+{
+    PyObject *last = PyObject_GetAttr(a, s_last);
+    if (last == NULL)
+        return -1;
+    PyObject *first = PyObject_GetAttr(b, s_first);
+    if (first == NULL) {
+        Py_DECREF(last);
+        return -1;
+    }
+    int r = -1;
+    PyObject *x = PySequence_GetItem(last, k);
+    PyObject *y = x ? PySequence_GetItem(first, k) : NULL;
+    if (x != NULL && y != NULL)
+        r = PyObject_RichCompareBool(x, y, Py_EQ);
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    Py_DECREF(last);
+    Py_DECREF(first);
+    return r;
+}
+
+typedef struct {
+    double h, minx, maxx, miny, maxy;
+    PyObject *comp; /* borrowed from the atom's attribute, kept alive by `comps_alive` */
+    int tiny;
+} Box;
+
+static PyObject *
+dp(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    double lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit;
+    if (!PyArg_ParseTuple(args, "Oddddddddddd", &seq, &lo, &hi, &t, &dev, &cw, &cross,
+                          &cross_tiny, &needless, &big, &cut_floor, &cut_unit))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "dp: a sequence of atoms");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *result = NULL, *comps_alive = NULL;
+    Box *box = NULL;
+    double *f = NULL, *fc = NULL, *cuts = NULL;
+    Py_ssize_t *back = NULL, *seen = NULL;
+    int *seen_tiny = NULL;
+
+    box = PyMem_Malloc(sizeof(Box) * (n + 1));
+    f = PyMem_Malloc(sizeof(double) * (n + 1));
+    fc = PyMem_Malloc(sizeof(double) * (n + 1));
+    cuts = PyMem_Malloc(sizeof(double) * (n + 1));
+    back = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    seen = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    seen_tiny = PyMem_Malloc(sizeof(int) * (n + 1));
+    comps_alive = PyList_New(0);
+    if (!box || !f || !fc || !cuts || !back || !seen || !seen_tiny || !comps_alive) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int single = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        Box *bx = &box[i];
+        if (attr_double(a, s_h, &bx->h) < 0 || attr_double(a, s_minx, &bx->minx) < 0 ||
+            attr_double(a, s_maxx, &bx->maxx) < 0 || attr_double(a, s_miny, &bx->miny) < 0 ||
+            attr_double(a, s_maxy, &bx->maxy) < 0)
+            goto done;
+        PyObject *comp = PyObject_GetAttr(a, s_comp);
+        if (comp == NULL)
+            goto done;
+        int app = PyList_Append(comps_alive, comp);
+        Py_DECREF(comp);
+        if (app < 0)
+            goto done;
+        bx->comp = comp;
+        if ((bx->tiny = attr_truth(a, s_tiny)) < 0)
+            goto done;
+        if (i > 0 && single) {
+            int eq = PyObject_RichCompareBool(box[0].comp, comp, Py_EQ);
+            if (eq < 0)
+                goto done;
+            single = eq;
+        }
+    }
+    /* cuts[i]: cost of a cut between atoms i-1 and i (engine._cut_cost) */
+    cuts[0] = 0.0;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        int same = ends_equal(items[i - 1], items[i], 1);
+        if (same < 0)
+            goto done;
+        if (same) {
+            cuts[i] = cut_floor;
+            continue;
+        }
+        same = ends_equal(items[i - 1], items[i], 0);
+        if (same < 0)
+            goto done;
+        if (same) {
+            int small = attr_truth(items[i - 1], s_small);
+            if (small < 0)
+                goto done;
+            cuts[i] = small ? needless : cut_unit;
+        }
+        else
+            cuts[i] = 0.0;
+    }
+    const double four_pi = 4.0 * M_PI;
+    const double pi16 = 16.0 * M_PI;
+    f[0] = 0.0;
+    fc[0] = cuts[0];
+    for (Py_ssize_t j = 1; j <= n; j++) {
+        double s = 0.0;
+        double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+        double best = INFINITY;
+        Py_ssize_t arg = j - 1;
+        Py_ssize_t ncomps = 0;
+        for (Py_ssize_t i = j - 1; i >= 0; i--) {
+            if (s > hi && i < j - 1)
+                break;
+            const Box *bx = &box[i];
+            s += bx->h;
+            if (bx->minx < minx)
+                minx = bx->minx;
+            if (bx->maxx > maxx)
+                maxx = bx->maxx;
+            if (bx->miny < miny)
+                miny = bx->miny;
+            if (bx->maxy > maxy)
+                maxy = bx->maxy;
+            double c;
+            if (s < lo)
+                c = big + 100.0 * (lo - s) / t;
+            else if (s > hi)
+                c = big + 100.0 * (s - hi) / t;
+            else {
+                double d = (s - t) / t;
+                c = dev * d * d;
+            }
+            double w = maxx - minx;
+            double h = maxy - miny;
+            double p = 2.0 * (w + h) + pi16;
+            c += cw * (1.0 - four_pi * ((w + 16.0) * (h + 16.0) - 54.93) / (p * p));
+            if (!single) {
+                /* comps[cs[i]] = tiny[i]: insertion order does not matter, only the count */
+                Py_ssize_t k = 0;
+                for (; k < ncomps; k++) {
+                    int eq = PyObject_RichCompareBool(box[seen[k]].comp, bx->comp, Py_EQ);
+                    if (eq < 0)
+                        goto done;
+                    if (eq)
+                        break;
+                }
+                if (k == ncomps)
+                    seen[ncomps++] = i;
+                seen_tiny[k] = bx->tiny;
+                if (ncomps > 1) {
+                    long n_tiny = 0;
+                    for (Py_ssize_t m = 0; m < ncomps; m++)
+                        n_tiny += seen_tiny[m];
+                    long n_big = (long)ncomps - n_tiny;
+                    if (n_big)
+                        c += cross * (double)(n_big - 1) + cross_tiny * (double)n_tiny;
+                    else
+                        c += 0.25 * cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
+                }
+            }
+            c += fc[i];
+            if (c < best) {
+                best = c;
+                arg = i;
+            }
+        }
+        f[j] = best;
+        back[j] = arg;
+        if (j < n)
+            fc[j] = best + cuts[j];
+    }
+    Py_ssize_t count = 0;
+    for (Py_ssize_t j = n; j > 0; j = back[j])
+        count++;
+    PyObject *segs = PyList_New(count);
+    if (segs == NULL)
+        goto done;
+    Py_ssize_t pos = count;
+    for (Py_ssize_t j = n; j > 0; j = back[j]) {
+        PyObject *pair = Py_BuildValue("(nn)", back[j], j);
+        if (pair == NULL) {
+            Py_DECREF(segs);
+            goto done;
+        }
+        PyList_SET_ITEM(segs, --pos, pair);
+    }
+    result = Py_BuildValue("(dN)", f[n], segs);
+done:
+    PyMem_Free(box);
+    PyMem_Free(f);
+    PyMem_Free(fc);
+    PyMem_Free(cuts);
+    PyMem_Free(back);
+    PyMem_Free(seen);
+    PyMem_Free(seen_tiny);
+    Py_XDECREF(comps_alive);
+    Py_DECREF(fast);
+    return result;
+}
+
+
+/* ---- connected(site, sadj, blds): engine._Community.connected */
+
+static uint32_t *mark = NULL; /* per site: == stamp wanted, == stamp + 1 reached */
+static Py_ssize_t mark_len = 0;
+static uint32_t stamp = 0;
+
+static PyObject *
+connected(PyObject *self, PyObject *args)
+{
+    PyObject *site, *sadj, *blds;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &site, &PyList_Type, &sadj, &blds))
+        return NULL;
+    Py_ssize_t nsites = PyList_GET_SIZE(sadj);
+    if (nsites > mark_len || stamp > UINT32_MAX - 4) {
+        Py_ssize_t len = nsites > mark_len ? nsites * 2 + 16 : mark_len;
+        uint32_t *m = PyMem_Realloc(mark, sizeof(uint32_t) * len);
+        if (m == NULL)
+            return PyErr_NoMemory();
+        memset(m, 0, sizeof(uint32_t) * len);
+        mark = m;
+        mark_len = len;
+        stamp = 0;
+    }
+    stamp += 2;
+    const uint32_t want = stamp, got = stamp + 1;
+    PyObject *it = PyObject_GetIter(blds);
+    if (it == NULL)
+        return NULL;
+    Py_ssize_t remaining = 0, start = -1;
+    PyObject *item;
+    while ((item = PyIter_Next(it)) != NULL) {
+        Py_ssize_t b = PyLong_AsSsize_t(item);
+        Py_DECREF(item);
+        if (b == -1 && PyErr_Occurred())
+            break;
+        if (b < 0 || b >= PyList_GET_SIZE(site)) {
+            PyErr_SetString(PyExc_IndexError, "connected: building out of range");
+            break;
+        }
+        Py_ssize_t sb = PyLong_AsSsize_t(PyList_GET_ITEM(site, b));
+        if (sb == -1 && PyErr_Occurred())
+            break;
+        if (sb < 0 || sb >= nsites) {
+            PyErr_SetString(PyExc_IndexError, "connected: site out of range");
+            break;
+        }
+        if (mark[sb] != want) {
+            mark[sb] = want;
+            remaining++;
+            start = sb;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    if (remaining <= 1)
+        Py_RETURN_TRUE;
+    /* a search from one wanted site through the site graph, counting wanted sites reached */
+    Py_ssize_t *stack = PyMem_Malloc(sizeof(Py_ssize_t) * (remaining + 1));
+    if (stack == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t top = 0;
+    stack[top++] = start;
+    mark[start] = got;
+    remaining--;
+    while (top && remaining) {
+        PyObject *nb = PyList_GET_ITEM(sadj, stack[--top]);
+        if (!PyList_Check(nb)) {
+            PyErr_SetString(PyExc_TypeError, "connected: adjacency lists must be lists");
+            break;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(nb); k++) {
+            Py_ssize_t t = PyLong_AsSsize_t(PyList_GET_ITEM(nb, k));
+            if (t < 0 || t >= nsites) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_IndexError, "connected: site out of range");
+                break;
+            }
+            if (mark[t] == want) {
+                mark[t] = got;
+                remaining--;
+                stack[top++] = t;
+            }
+        }
+        if (PyErr_Occurred())
+            break;
+    }
+    PyMem_Free(stack);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(remaining == 0);
+}
+
+/* ---- cost_atoms(atoms, lo, hi, t, dev, cw, cross, cross_tiny, big): engine._Cost.atoms */
+
+static PyObject *
+cost_atoms(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    double lo, hi, t, dev, cw, cross, cross_tiny, big;
+    if (!PyArg_ParseTuple(args, "Odddddddd", &seq, &lo, &hi, &t, &dev, &cw, &cross,
+                          &cross_tiny, &big))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "cost_atoms: a sequence of atoms");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *result = NULL;
+    PyObject **comps = NULL;
+    int *tiny = NULL;
+    Py_ssize_t ncomps = 0;
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "cost_atoms: no atoms");
+        goto done;
+    }
+    comps = PyMem_Malloc(sizeof(PyObject *) * n);
+    tiny = PyMem_Malloc(sizeof(int) * n);
+    if (comps == NULL || tiny == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double s = 0.0, minx, maxx, miny, maxy;
+    if (attr_double(items[0], s_minx, &minx) < 0 || attr_double(items[0], s_maxx, &maxx) < 0 ||
+        attr_double(items[0], s_miny, &miny) < 0 || attr_double(items[0], s_maxy, &maxy) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        double h, x0, x1, y0, y1;
+        if (attr_double(a, s_h, &h) < 0 || attr_double(a, s_minx, &x0) < 0 ||
+            attr_double(a, s_maxx, &x1) < 0 || attr_double(a, s_miny, &y0) < 0 ||
+            attr_double(a, s_maxy, &y1) < 0)
+            goto done;
+        s += h; /* households are integers: the sum is exact either way */
+        if (x0 < minx)
+            minx = x0;
+        if (x1 > maxx)
+            maxx = x1;
+        if (y0 < miny)
+            miny = y0;
+        if (y1 > maxy)
+            maxy = y1;
+        PyObject *comp = PyObject_GetAttr(a, s_comp);
+        if (comp == NULL)
+            goto done;
+        Py_ssize_t k = 0;
+        for (; k < ncomps; k++) {
+            int eq = PyObject_RichCompareBool(comps[k], comp, Py_EQ);
+            if (eq < 0) {
+                Py_DECREF(comp);
+                goto done;
+            }
+            if (eq)
+                break;
+        }
+        if (k == ncomps)
+            comps[ncomps++] = comp; /* reference kept until done */
+        else
+            Py_DECREF(comp);
+        if ((tiny[k] = attr_truth(a, s_tiny)) < 0)
+            goto done;
+    }
+    long n_tiny = 0;
+    for (Py_ssize_t k = 0; k < ncomps; k++)
+        n_tiny += tiny[k];
+    long n_big = (long)ncomps - n_tiny;
+    /* _Cost.band */
+    double band;
+    if (s < lo)
+        band = big + 100.0 * (lo - s) / t;
+    else if (s > hi)
+        band = big + 100.0 * (s - hi) / t;
+    else {
+        double d = (s - t) / t;
+        band = dev * d * d;
+    }
+    /* _Cost.compact */
+    double w = maxx - minx, h = maxy - miny;
+    double area = (w + 16.0) * (h + 16.0) - (4.0 - M_PI) * 64.0;
+    double p = 2.0 * (w + h) + 16.0 * M_PI;
+    double compact = cw * (1.0 - 4.0 * M_PI * area / (p * p));
+    /* _Cost.crossing */
+    double crossing;
+    if (n_big)
+        crossing = cross * (double)(n_big - 1) + cross_tiny * (double)n_tiny;
+    else
+        crossing = 0.25 * cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
+    result = PyFloat_FromDouble(band + compact + crossing);
+done:
+    if (comps != NULL) {
+        for (Py_ssize_t k = 0; k < ncomps; k++)
+            Py_DECREF(comps[k]);
+    }
+    PyMem_Free(comps);
+    PyMem_Free(tiny);
+    Py_DECREF(fast);
+    return result;
+}
+
+/* ---- connected_sets(v, taken, nbr, hs, hi, max_sets): engine._connected_sets */
+
+#define MAX_ATOMS 62
+
+typedef struct {
+    int n;
+    uint64_t taken;
+    long long hs[MAX_ATOMS];
+    long long hi;
+    int deg[MAX_ATOMS];
+    int nbr[MAX_ATOMS][MAX_ATOMS];
+    Py_ssize_t max_sets;
+    PyObject *out;
+} Sets;
+
+static int
+extend(Sets *st, uint64_t sub, const int *ext, int next, uint64_t closed, long long s)
+{
+    PyObject *pair = Py_BuildValue("(KL)", (unsigned long long)sub, s);
+    if (pair == NULL)
+        return -1;
+    int app = PyList_Append(st->out, pair);
+    Py_DECREF(pair);
+    if (app < 0)
+        return -1;
+    if (PyList_GET_SIZE(st->out) > st->max_sets)
+        return 0;
+    int mine[2 * MAX_ATOMS + 2];
+    memcpy(mine, ext, sizeof(int) * next);
+    int nmine = next;
+    while (nmine) {
+        int w = mine[--nmine];
+        if (s + st->hs[w] > st->hi)
+            continue;
+        int new_ext[2 * MAX_ATOMS + 2];
+        memcpy(new_ext, mine, sizeof(int) * nmine);
+        int nnew = nmine;
+        uint64_t new_closed = closed;
+        for (int k = 0; k < st->deg[w]; k++) {
+            int u = st->nbr[w][k];
+            uint64_t bit = (uint64_t)1 << u;
+            if (!(st->taken & bit) && !(closed & bit)) {
+                new_ext[nnew++] = u;
+                new_closed |= bit;
+            }
+        }
+        uint64_t wbit = (uint64_t)1 << w;
+        if (extend(st, sub | wbit, new_ext, nnew, new_closed | wbit, s + st->hs[w]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+connected_sets(PyObject *self, PyObject *args)
+{
+    int v;
+    unsigned long long taken;
+    PyObject *nbr, *hs;
+    long long hi;
+    Py_ssize_t max_sets;
+    if (!PyArg_ParseTuple(args, "iKO!O!Ln", &v, &taken, &PyList_Type, &nbr, &PyList_Type, &hs,
+                          &hi, &max_sets))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(hs);
+    if (n > MAX_ATOMS || PyList_GET_SIZE(nbr) != n || v < 0 || v >= n) {
+        PyErr_SetString(PyExc_ValueError, "connected_sets: at most 62 atoms");
+        return NULL;
+    }
+    Sets *st = PyMem_Calloc(1, sizeof(Sets));
+    if (st == NULL)
+        return PyErr_NoMemory();
+    st->n = (int)n;
+    st->taken = taken;
+    st->hi = hi;
+    st->max_sets = max_sets;
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        st->hs[i] = PyLong_AsLongLong(PyList_GET_ITEM(hs, i));
+        if (st->hs[i] == -1 && PyErr_Occurred())
+            goto done;
+        PyObject *row = PyList_GET_ITEM(nbr, i);
+        if (!PyList_Check(row) || PyList_GET_SIZE(row) > MAX_ATOMS) {
+            PyErr_SetString(PyExc_ValueError, "connected_sets: bad neighbour list");
+            goto done;
+        }
+        st->deg[i] = (int)PyList_GET_SIZE(row);
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(row); k++) {
+            long u = PyLong_AsLong(PyList_GET_ITEM(row, k));
+            if (u < 0 || u >= n) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "connected_sets: neighbour out of range");
+                goto done;
+            }
+            st->nbr[i][k] = (int)u;
+        }
+    }
+    st->out = PyList_New(0);
+    if (st->out == NULL)
+        goto done;
+    uint64_t start_closed = (uint64_t)1 << v;
+    int ext[2 * MAX_ATOMS + 2];
+    int next = 0;
+    for (int k = 0; k < st->deg[v]; k++) {
+        int u = st->nbr[v][k];
+        uint64_t bit = (uint64_t)1 << u;
+        if (!(taken & bit)) {
+            ext[next++] = u;
+            start_closed |= bit;
+        }
+    }
+    if (extend(st, (uint64_t)1 << v, ext, next, start_closed, st->hs[v]) < 0)
+        goto done;
+    result = st->out;
+    st->out = NULL;
+done:
+    Py_XDECREF(st->out);
+    PyMem_Free(st);
+    return result;
+}
+
+
+/* ---- chain_order(seqs, gs): the order of engine._State._chain for two or three grids */
+
+static PyObject *s_cx, *s_cy;
+
+static int
+end_xy(PyObject *seq, int last, double *x, double *y)
+{
+    Py_ssize_t n = PyList_GET_SIZE(seq);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "chain_order: an empty grid");
+        return -1;
+    }
+    PyObject *a = PyList_GET_ITEM(seq, last ? n - 1 : 0);
+    if (attr_double(a, s_cx, x) < 0 || attr_double(a, s_cy, y) < 0)
+        return -1;
+    return 0;
+}
+
+/* (x1 - x0) ** 2 + (y1 - y0) ** 2 as Python computes it: float ** 2 is pow() of |base| */
+static double
+sq_gap(double x0, double y0, double x1, double y1)
+{
+    return pow(fabs(x1 - x0), 2.0) + pow(fabs(y1 - y0), 2.0);
+}
+
+static PyObject *
+chain_order(PyObject *self, PyObject *args)
+{
+    PyObject *seqs, *gs;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &seqs, &PyList_Type, &gs))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(seqs);
+    if ((k != 2 && k != 3) || PyList_GET_SIZE(gs) != k) {
+        PyErr_SetString(PyExc_ValueError, "chain_order: two or three grids");
+        return NULL;
+    }
+    /* xy[i][0]: first atom of grid i, xy[i][1]: its last atom */
+    double xy[3][2][2];
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *seq = PyList_GET_ITEM(seqs, i);
+        if (!PyList_Check(seq)) {
+            PyErr_SetString(PyExc_TypeError, "chain_order: grids are lists of atoms");
+            return NULL;
+        }
+        if (end_xy(seq, 0, &xy[i][0][0], &xy[i][0][1]) < 0 ||
+            end_xy(seq, 1, &xy[i][1][0], &xy[i][1][1]) < 0)
+            return NULL;
+    }
+    if (k == 2) {
+        int le = PyObject_RichCompareBool(PyList_GET_ITEM(gs, 0), PyList_GET_ITEM(gs, 1), Py_LE);
+        if (le < 0)
+            return NULL;
+        int i = le ? 0 : 1, j = le ? 1 : 0;
+        /* (a[-1], b[0]), (a[-1], b[-1]), (a[0], b[0]), (a[0], b[-1]) */
+        int best_fa = 0, best_fb = 0, have = 0;
+        double best = 0.0;
+        for (int fa = 0; fa < 2; fa++) {
+            for (int fb = 0; fb < 2; fb++) {
+                const double *last = xy[i][fa ? 0 : 1];
+                const double *first = xy[j][fb ? 1 : 0];
+                double total = 0.0 + sq_gap(last[0], last[1], first[0], first[1]);
+                if (!have || total < best - 1e-9) {
+                    have = 1;
+                    best = total;
+                    best_fa = fa;
+                    best_fb = fb;
+                }
+            }
+        }
+        return Py_BuildValue("((ii)(ii))", i, j, best_fa, best_fb);
+    }
+    /* gap[i * 2 + fi][j * 2 + fj]: grid i walked forwards (fi 0) or backwards, its last atom
+       to grid j's first */
+    double gap[6][6] = {{0}};
+    for (int i = 0; i < 3; i++)
+        for (int fi = 0; fi < 2; fi++) {
+            const double *last = xy[i][fi ? 0 : 1];
+            for (int j = 0; j < 3; j++) {
+                if (j == i)
+                    continue;
+                for (int fj = 0; fj < 2; fj++) {
+                    const double *first = xy[j][fj ? 1 : 0];
+                    gap[i * 2 + fi][j * 2 + fj] = sq_gap(last[0], last[1], first[0], first[1]);
+                }
+            }
+        }
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                    {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}; /* itertools order */
+    int have = 0, bp = 0, bf[3] = {0, 0, 0};
+    double best_total = INFINITY;
+    for (int q = 0; q < 6; q++) {
+        int i = perms[q][0], j = perms[q][1], m = perms[q][2];
+        int gt = PyObject_RichCompareBool(PyList_GET_ITEM(gs, i), PyList_GET_ITEM(gs, m), Py_GT);
+        if (gt < 0)
+            return NULL;
+        if (gt)
+            continue;
+        for (int fi = 0; fi < 2; fi++)
+            for (int fj = 0; fj < 2; fj++) {
+                double g1 = 0.0 + gap[i * 2 + fi][j * 2 + fj];
+                for (int fm = 0; fm < 2; fm++) {
+                    double total = g1 + gap[j * 2 + fj][m * 2 + fm];
+                    if (!have || total < best_total - 1e-9) {
+                        have = 1;
+                        best_total = total;
+                        bp = q;
+                        bf[0] = fi;
+                        bf[1] = fj;
+                        bf[2] = fm;
+                    }
+                }
+            }
+    }
+    return Py_BuildValue("((iii)(iii))", perms[bp][0], perms[bp][1], perms[bp][2], bf[0], bf[1],
+                         bf[2]);
+}
+
+
+/* ---- batch_dp(seqs, lo, hi, t, dev, cw, big, cut_floor, cut_unit): engine._batched_dp_py
+ *
+ * The numpy DP of the exact core, one sequence at a time. numpy evaluates it per segment length
+ * over all sequences; each element is the same expression as here, in the same order:
+ * segment households from prefix sums (integers, exact), cost = (band + compactness) + cut,
+ * candidate = f[start] + cost, and argmin's first minimum is the shortest segment. A segment
+ * may exceed the upper bound only by its first atom; longer segments ending at the same atom
+ * hold more, so the first invalid length ends the scan, as numpy's loop over lengths ends at
+ * the first length with no valid segment in the whole bucket. */
+
+static PyObject *
+one_seq_dp(PyObject *seq, double lo, double hi, double t, double dev, double cw, double big,
+           double cut_floor, double cut_unit)
+{
+    PyObject *fast = PySequence_Fast(seq, "batch_dp: a sequence of atoms");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *result = NULL;
+    double *buf = PyMem_Malloc(sizeof(double) * (8 * n + 8));
+    Py_ssize_t *back = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    if (buf == NULL || back == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *x0 = buf, *x1 = buf + n, *y0 = buf + 2 * n, *y1 = buf + 3 * n;
+    double *cut = buf + 4 * n, *P = buf + 5 * n, *f = buf + 6 * n + 2;
+    P[0] = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        double h;
+        if (attr_double(a, s_h, &h) < 0 || attr_double(a, s_minx, &x0[i]) < 0 ||
+            attr_double(a, s_maxx, &x1[i]) < 0 || attr_double(a, s_miny, &y0[i]) < 0 ||
+            attr_double(a, s_maxy, &y1[i]) < 0)
+            goto done;
+        P[i + 1] = P[i] + h;
+        if (i == 0) {
+            cut[0] = 0.0;
+            continue;
+        }
+        int same = ends_equal(items[i - 1], a, 1);
+        if (same < 0)
+            goto done;
+        if (same) {
+            cut[i] = cut_floor;
+            continue;
+        }
+        same = ends_equal(items[i - 1], a, 0);
+        if (same < 0)
+            goto done;
+        if (same) {
+            int small = attr_truth(items[i - 1], s_small);
+            if (small < 0)
+                goto done;
+            cut[i] = small ? INFINITY : cut_unit; /* engine._cut_cost's default: never */
+        }
+        else
+            cut[i] = 0.0;
+    }
+    const double four_pi = 4.0 * M_PI;
+    const double pi16 = 16.0 * M_PI;
+    const double corner = (4.0 - M_PI) * 64.0;
+    f[0] = 0.0;
+    for (Py_ssize_t j = 1; j <= n; j++) {
+        double best = INFINITY;
+        Py_ssize_t arg = 1;
+        double mnx = INFINITY, mxx = -INFINITY, mny = INFINITY, mxy = -INFINITY;
+        for (Py_ssize_t w = 1; w <= j; w++) {
+            Py_ssize_t i = j - w;
+            if (w > 1 && P[j] - P[i + 1] > hi)
+                break;
+            if (x0[i] < mnx)
+                mnx = x0[i];
+            if (x1[i] > mxx)
+                mxx = x1[i];
+            if (y0[i] < mny)
+                mny = y0[i];
+            if (y1[i] > mxy)
+                mxy = y1[i];
+            double s = P[j] - P[i];
+            double d = (s - t) / t;
+            double band;
+            if (s < lo)
+                band = big + 100.0 * (lo - s) / t;
+            else if (s > hi)
+                band = big + 100.0 * (s - hi) / t;
+            else
+                band = dev * d * d;
+            double ww = mxx - mnx;
+            double hh = mxy - mny;
+            double area = (ww + 16.0) * (hh + 16.0) - corner;
+            double per = 2.0 * (ww + hh) + pi16;
+            double c = band + cw * (1.0 - four_pi * area / (per * per)) + cut[i];
+            double cand = f[i] + c;
+            if (cand < best) {
+                best = cand;
+                arg = w;
+            }
+        }
+        f[j] = best;
+        back[j] = arg;
+    }
+    Py_ssize_t count = 0;
+    for (Py_ssize_t j = n; j > 0; j -= back[j])
+        count++;
+    PyObject *segs = PyList_New(count);
+    if (segs == NULL)
+        goto done;
+    Py_ssize_t pos = count;
+    for (Py_ssize_t j = n; j > 0; j -= back[j]) {
+        PyObject *pair = Py_BuildValue("(nn)", j - back[j], j);
+        if (pair == NULL) {
+            Py_DECREF(segs);
+            goto done;
+        }
+        PyList_SET_ITEM(segs, --pos, pair);
+    }
+    result = Py_BuildValue("(dN)", f[n], segs);
+done:
+    PyMem_Free(buf);
+    PyMem_Free(back);
+    Py_DECREF(fast);
+    return result;
+}
+
+static PyObject *
+batch_dp(PyObject *self, PyObject *args)
+{
+    PyObject *seqs;
+    double lo, hi, t, dev, cw, big, cut_floor, cut_unit;
+    if (!PyArg_ParseTuple(args, "O!dddddddd", &PyList_Type, &seqs, &lo, &hi, &t, &dev, &cw,
+                          &big, &cut_floor, &cut_unit))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(seqs);
+    PyObject *out = PyList_New(k);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t r = 0; r < k; r++) {
+        PyObject *res = one_seq_dp(PyList_GET_ITEM(seqs, r), lo, hi, t, dev, cw, big, cut_floor,
+                                   cut_unit);
+        if (res == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, r, res);
+    }
+    return out;
+}
+
+
+/* ---- pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp): engine._pitch_py's threshold
+ *
+ * 0.35 × the median distance from each building to its nearest building at a neighbouring
+ * site (of compound `comp`, or of any compound when `comp` is -1), at least 4 m. */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int
+xy_of(PyObject *bld_xy, Py_ssize_t b, double *x, double *y)
+{
+    PyObject *p = PyList_GET_ITEM(bld_xy, b);
+    if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 2) {
+        PyErr_SetString(PyExc_TypeError, "pitch: points are (x, y) tuples");
+        return -1;
+    }
+    *x = PyFloat_AsDouble(PyTuple_GET_ITEM(p, 0));
+    if (*x == -1.0 && PyErr_Occurred())
+        return -1;
+    *y = PyFloat_AsDouble(PyTuple_GET_ITEM(p, 1));
+    if (*y == -1.0 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+static Py_ssize_t
+index_at(PyObject *list, Py_ssize_t i, Py_ssize_t bound)
+{
+    if (i < 0 || i >= PyList_GET_SIZE(list)) {
+        PyErr_SetString(PyExc_IndexError, "pitch: index out of range");
+        return -1;
+    }
+    Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0 || v >= bound) {
+        PyErr_SetString(PyExc_IndexError, "pitch: index out of range");
+        return -1;
+    }
+    return v;
+}
+
+static PyObject *
+pitch(PyObject *self, PyObject *args)
+{
+    PyObject *blds, *bld_xy, *site, *sadj, *site_blds, *bld_comp;
+    Py_ssize_t comp;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!n", &PyList_Type, &blds, &PyList_Type, &bld_xy,
+                          &PyList_Type, &site, &PyList_Type, &sadj, &PyList_Type, &site_blds,
+                          &PyList_Type, &bld_comp, &comp))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(blds), nb = PyList_GET_SIZE(bld_xy);
+    Py_ssize_t ns = PyList_GET_SIZE(sadj);
+    double *nn = PyMem_Malloc(sizeof(double) * (n + 1));
+    if (nn == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t count = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t b = index_at(blds, k, nb);
+        if (b < 0)
+            goto fail;
+        double bx, by;
+        if (xy_of(bld_xy, b, &bx, &by) < 0)
+            goto fail;
+        Py_ssize_t sb = index_at(site, b, ns);
+        if (sb < 0)
+            goto fail;
+        PyObject *around = PyList_GET_ITEM(sadj, sb);
+        int have = 0;
+        double best = 0.0;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(around); i++) {
+            Py_ssize_t t = index_at(around, i, ns);
+            if (t < 0)
+                goto fail;
+            PyObject *at = PyList_GET_ITEM(site_blds, t);
+            for (Py_ssize_t q = 0; q < PyList_GET_SIZE(at); q++) {
+                Py_ssize_t c = index_at(at, q, nb);
+                if (c < 0)
+                    goto fail;
+                if (comp >= 0) {
+                    Py_ssize_t cc = index_at(bld_comp, c, PY_SSIZE_T_MAX);
+                    if (cc < 0)
+                        goto fail;
+                    if (cc != comp)
+                        continue;
+                }
+                Py_ssize_t sc = index_at(site, c, ns);
+                if (sc < 0)
+                    goto fail;
+                if (sc == sb)
+                    continue;
+                double cx, cy;
+                if (xy_of(bld_xy, c, &cx, &cy) < 0)
+                    goto fail;
+                double d = pow(fabs(bx - cx), 2.0) + pow(fabs(by - cy), 2.0);
+                if (!have || d < best) {
+                    have = 1;
+                    best = d;
+                }
+            }
+        }
+        if (have)
+            nn[count++] = sqrt(best);
+    }
+    double thr = 4.0;
+    if (count) {
+        qsort(nn, count, sizeof(double), cmp_double);
+        double x = 0.35 * nn[count / 2];
+        thr = x > 4.0 ? x : 4.0;
+    }
+    PyMem_Free(nn);
+    return PyFloat_FromDouble(thr);
+fail:
+    PyMem_Free(nn);
+    return NULL;
+}
+
+
+/* ---- strict_adjacency(pts, simplices, neighbors): the end of geometry.strict_delaunay_py
+ *
+ * pts: (n, 2) float64, centred as geometry does it (numpy's mean stays in numpy); simplices and
+ * neighbors: qhull's (m, 3) int32 arrays. Each triangle edge is tested once (from the lower
+ * triangle), an inner edge dropped when its two triangles are co-circular: |det| of the lifted
+ * 3×3 matrix <= 1e-9 × (Σ squared entries)², in numpy's element order (sums left to right).
+ * Returns each point's sorted neighbours. */
+
+static int
+get_view(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, char kind, Py_ssize_t cols)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    const char *fmt = view->format ? view->format : "B";
+    if (*fmt == '=' || *fmt == '<' || *fmt == '@')
+        fmt++;
+    int ok = view->ndim == 2 && view->itemsize == itemsize && view->shape[1] == cols &&
+             (fmt[0] == kind || (kind == 'i' && fmt[0] == 'l' && itemsize == sizeof(long))) &&
+             fmt[1] == '\0';
+    if (!ok) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "strict_adjacency: unexpected array layout");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+static PyObject *
+strict_adjacency(PyObject *self, PyObject *args)
+{
+    PyObject *pts_o, *simp_o, *nbr_o;
+    if (!PyArg_ParseTuple(args, "OOO", &pts_o, &simp_o, &nbr_o))
+        return NULL;
+    Py_buffer pv, sv, nv;
+    if (get_view(pts_o, &pv, 8, 'd', 2) < 0)
+        return NULL;
+    if (get_view(simp_o, &sv, 4, 'i', 3) < 0) {
+        PyBuffer_Release(&pv);
+        return NULL;
+    }
+    if (get_view(nbr_o, &nv, 4, 'i', 3) < 0) {
+        PyBuffer_Release(&pv);
+        PyBuffer_Release(&sv);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const double *arr = pv.buf;
+    const int32_t *simp = sv.buf, *nbr = nv.buf;
+    Py_ssize_t n = pv.shape[0], m = sv.shape[0];
+    int *src = NULL, *dst = NULL, *deg = NULL, *start = NULL, *fill = NULL, *adj = NULL;
+    double *pts = NULL;
+    if (nv.shape[0] != m) {
+        PyErr_SetString(PyExc_ValueError, "strict_adjacency: simplices and neighbors differ");
+        goto done;
+    }
+    pts = PyMem_Malloc(sizeof(double) * (2 * n + 1));
+    src = PyMem_Malloc(sizeof(int) * (3 * m + 1));
+    dst = PyMem_Malloc(sizeof(int) * (3 * m + 1));
+    deg = PyMem_Calloc(n + 1, sizeof(int));
+    start = PyMem_Malloc(sizeof(int) * (n + 1));
+    fill = PyMem_Calloc(n + 1, sizeof(int));
+    adj = PyMem_Malloc(sizeof(int) * (6 * m + 1));
+    if (!pts || !src || !dst || !deg || !start || !fill || !adj) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* pts = arr / (max |arr| or 1.0) */
+    double scale = 0.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++) {
+        double v = fabs(arr[i]);
+        if (v > scale || i == 0)
+            scale = v;
+    }
+    if (scale == 0.0)
+        scale = 1.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++)
+        pts[i] = arr[i] / scale;
+    Py_ssize_t kept = 0;
+    for (int k = 0; k < 3; k++) {
+        for (Py_ssize_t t = 0; t < m; t++) {
+            const int32_t *tri = simp + 3 * t;
+            int a = tri[(k + 1) % 3], b = tri[(k + 2) % 3], c = tri[k];
+            int other = nbr[3 * t + k];
+            if (a < 0 || a >= n || b < 0 || b >= n || c < 0 || c >= n || other >= m) {
+                PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
+                goto done;
+            }
+            if (!(other < 0 || t < other))
+                continue;
+            if (other >= 0) {
+                const int32_t *o = simp + 3 * (Py_ssize_t)other;
+                long long dl = (long long)o[0] + o[1] + o[2] - a - b;
+                if (dl < 0 || dl >= n) {
+                    PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
+                    goto done;
+                }
+                const double *pd = pts + 2 * dl;
+                const int vs[3] = {a, b, c};
+                double mm[3][2], lift[3];
+                for (int r = 0; r < 3; r++) {
+                    mm[r][0] = pts[2 * vs[r]] - pd[0];
+                    mm[r][1] = pts[2 * vs[r] + 1] - pd[1];
+                    lift[r] = mm[r][0] * mm[r][0] + mm[r][1] * mm[r][1];
+                }
+                double det = mm[0][0] * (mm[1][1] * lift[2] - lift[1] * mm[2][1]) -
+                             mm[0][1] * (mm[1][0] * lift[2] - lift[1] * mm[2][0]) +
+                             lift[0] * (mm[1][0] * mm[2][1] - mm[1][1] * mm[2][0]);
+                double sum = mm[0][0] * mm[0][0];
+                sum += mm[0][1] * mm[0][1];
+                sum += mm[1][0] * mm[1][0];
+                sum += mm[1][1] * mm[1][1];
+                sum += mm[2][0] * mm[2][0];
+                sum += mm[2][1] * mm[2][1];
+                double size = sum > 1e-30 ? sum : 1e-30;
+                size = size * size;
+                if (!(fabs(det) > 1e-9 * size))
+                    continue;
+            }
+            src[kept] = a;
+            dst[kept] = b;
+            kept++;
+        }
+    }
+    for (Py_ssize_t e = 0; e < kept; e++) {
+        deg[src[e]]++;
+        deg[dst[e]]++;
+    }
+    int acc = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        start[i] = acc;
+        acc += deg[i];
+    }
+    for (Py_ssize_t e = 0; e < kept; e++) {
+        adj[start[src[e]] + fill[src[e]]++] = dst[e];
+        adj[start[dst[e]] + fill[dst[e]]++] = src[e];
+    }
+    result = PyList_New(n);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        qsort(adj + start[i], deg[i], sizeof(int), cmp_int);
+        PyObject *row = PyList_New(deg[i]);
+        if (row == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (int q = 0; q < deg[i]; q++) {
+            PyObject *v = PyLong_FromLong(adj[start[i] + q]);
+            if (v == NULL) {
+                Py_DECREF(row);
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyList_SET_ITEM(row, q, v);
+        }
+        PyList_SET_ITEM(result, i, row);
+    }
+done:
+    PyMem_Free(pts);
+    PyMem_Free(src);
+    PyMem_Free(dst);
+    PyMem_Free(deg);
+    PyMem_Free(start);
+    PyMem_Free(fill);
+    PyMem_Free(adj);
+    PyBuffer_Release(&pv);
+    PyBuffer_Release(&sv);
+    PyBuffer_Release(&nv);
+    return result;
+}
+
+
+/* ---- build_pieces(cls, fields, units, rows): the Piece of each row of engine._emit
+ *
+ * A row is (unit index, floor_from, floor_to, households, grid); the first four fields are
+ * the unit's own (community, compound, building, unit), the rest the row's. A frozen
+ * dataclass's __init__ sets each field through object.__setattr__ (its own __setattr__
+ * refuses), ~1 µs a Piece; this sets the slots through their member descriptors, which is what
+ * object.__setattr__ ends in. Only for classes whose __init__ does nothing else (no
+ * __post_init__): engine._pieces checks that. */
+
+static PyObject *
+build_pieces(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *fields, *units, *rows;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &fields,
+                          &PyList_Type, &units, &PyList_Type, &rows))
+        return NULL;
+    if (PyTuple_GET_SIZE(fields) != 8) {
+        PyErr_SetString(PyExc_TypeError, "build_pieces: eight fields");
+        return NULL;
+    }
+    PyObject *descr[8] = {NULL};
+    PyObject *out = NULL;
+    for (int k = 0; k < 8; k++) {
+        PyObject *d = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
+        if (d == NULL)
+            goto done;
+        descr[k] = d;
+        if (Py_TYPE(d)->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "build_pieces: fields must be slots");
+            goto done;
+        }
+    }
+    Py_ssize_t n = PyList_GET_SIZE(rows), nu = PyList_GET_SIZE(units);
+    out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 5) {
+            PyErr_SetString(PyExc_TypeError, "build_pieces: rows are (unit, ff, ft, hh, grid)");
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t u = PyLong_AsSsize_t(PyTuple_GET_ITEM(row, 0));
+        if (u < 0 || u >= nu) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "build_pieces: unit index out of range");
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyObject *unit = PyList_GET_ITEM(units, u);
+        PyObject *obj = cls->tp_alloc(cls, 0);
+        if (obj == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, r, obj);
+        for (int k = 0; k < 8; k++) {
+            PyObject *v;
+            if (k < 4) {
+                v = PyObject_GetAttr(unit, PyTuple_GET_ITEM(fields, k));
+                if (v == NULL) {
+                    Py_CLEAR(out);
+                    goto done;
+                }
+            }
+            else {
+                v = PyTuple_GET_ITEM(row, k - 3);
+                Py_INCREF(v);
+            }
+            int rc = Py_TYPE(descr[k])->tp_descr_set(descr[k], obj, v);
+            Py_DECREF(v);
+            if (rc < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+    }
+done:
+    for (int k = 0; k < 8; k++)
+        Py_XDECREF(descr[k]);
+    return out;
+}
+
+
+/* ---- building_atom(cls, bld_units, portions, uxy, units, b, comp, rank, tiny, hi, split, bld_h):
+ * the one-atom case of engine._building_atoms_py, or None when the building must be cut
+ * (its free households above `hi`, the policy cuts buildings, and the whole building is above
+ * `hi` or some unit is not whole).
+ *
+ * The _Atom's slots are set as _Atom.__init__ sets them: one point gives x / 1 (a float), more
+ * give min, max and sum / count over the points in order (Python 3.11's sum() of floats adds
+ * them left to right in a double); first and last are (building, unit) pairs. */
+
+static PyObject *s_floors;
+static const char *atom_slots[15] = {"blds", "comp", "cx", "cy", "first", "h", "last", "maxx",
+                                     "maxy", "minx", "miny", "parts", "rank", "small", "tiny"};
+
+/* the slot descriptors of the atom class, looked up once (the class is engine._Atom) */
+static PyTypeObject *atom_cls = NULL;
+static PyObject *atom_descr[15];
+
+static int
+atom_descriptors(PyTypeObject *cls)
+{
+    if (cls == atom_cls)
+        return 0;
+    PyObject *found[15] = {NULL};
+    for (int k = 0; k < 15; k++) {
+        found[k] = PyObject_GetAttrString((PyObject *)cls, atom_slots[k]);
+        if (found[k] == NULL || Py_TYPE(found[k])->tp_descr_set == NULL) {
+            if (found[k] != NULL)
+                PyErr_SetString(PyExc_TypeError, "building_atom: not a slot");
+            for (int q = 0; q <= k; q++)
+                Py_XDECREF(found[q]);
+            return -1;
+        }
+    }
+    for (int k = 0; k < 15; k++) {
+        Py_XDECREF(atom_descr[k]);
+        atom_descr[k] = found[k];
+    }
+    Py_XDECREF(atom_cls);
+    Py_INCREF(cls);
+    atom_cls = cls;
+    return 0;
+}
+
+static int
+set_slot(PyObject *obj, int k, PyObject *value /* stolen */)
+{
+    if (value == NULL)
+        return -1;
+    int rc = Py_TYPE(atom_descr[k])->tp_descr_set(atom_descr[k], obj, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *
+building_atom(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *bld_units, *portions, *uxy, *units, *b, *comp, *rank, *tiny;
+    double hi, bld_h;
+    int split;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OOOOdpd", &PyType_Type, &cls, &PyList_Type,
+                          &bld_units, &PyDict_Type, &portions, &PyList_Type, &uxy, &PyList_Type,
+                          &units, &b, &comp, &rank, &tiny, &hi, &split, &bld_h))
+        return NULL;
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    PyObject *result = NULL;
+    long long total = 0;
+    int whole = 1; /* every unit present once, floors 1..floors */
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(bld_units); k++) {
+        PyObject *u = PyList_GET_ITEM(bld_units, k);
+        PyObject *ranges = PyDict_GetItemWithError(portions, u);
+        if (ranges == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            whole = 0;
+            continue;
+        }
+        PyObject *fast = PySequence_Fast(ranges, "building_atom: portions are sequences");
+        if (fast == NULL)
+            goto done;
+        Py_ssize_t nr = PySequence_Fast_GET_SIZE(fast);
+        if (nr != 1)
+            whole = 0;
+        for (Py_ssize_t r = 0; r < nr; r++) {
+            PyObject *rg = PySequence_Fast_GET_ITEM(fast, r);
+            if (!PyTuple_Check(rg) || PyTuple_GET_SIZE(rg) != 3) {
+                Py_DECREF(fast);
+                PyErr_SetString(PyExc_TypeError, "building_atom: (ff, ft, hh) portions");
+                goto done;
+            }
+            long long hh = PyLong_AsLongLong(PyTuple_GET_ITEM(rg, 2));
+            if (hh == -1 && PyErr_Occurred()) {
+                Py_DECREF(fast);
+                goto done;
+            }
+            total += hh;
+            PyObject *part = PyTuple_Pack(4, u, PyTuple_GET_ITEM(rg, 0), PyTuple_GET_ITEM(rg, 1),
+                                          PyTuple_GET_ITEM(rg, 2));
+            if (part == NULL || PyList_Append(parts, part) < 0) {
+                Py_XDECREF(part);
+                Py_DECREF(fast);
+                goto done;
+            }
+            Py_DECREF(part);
+            if (nr == 1 && whole) {
+                /* portions[u][0][:2] == (1, units[u].floors) */
+                Py_ssize_t ui = PyLong_AsSsize_t(u);
+                if (ui < 0 || ui >= PyList_GET_SIZE(units)) {
+                    Py_DECREF(fast);
+                    if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_IndexError, "building_atom: unit out of range");
+                    goto done;
+                }
+                PyObject *floors = PyObject_GetAttr(PyList_GET_ITEM(units, ui), s_floors);
+                if (floors == NULL) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                PyObject *one = PyLong_FromLong(1);
+                int a = one ? PyObject_RichCompareBool(PyTuple_GET_ITEM(rg, 0), one, Py_EQ) : -1;
+                int c = a > 0 ? PyObject_RichCompareBool(PyTuple_GET_ITEM(rg, 1), floors, Py_EQ)
+                              : a;
+                Py_XDECREF(one);
+                Py_DECREF(floors);
+                if (c < 0) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                if (!c)
+                    whole = 0;
+            }
+        }
+        Py_DECREF(fast);
+    }
+    Py_ssize_t n = PyList_GET_SIZE(parts);
+    if (n == 0) {
+        result = PyList_New(0);
+        goto done;
+    }
+    /* the Python test: total <= hi or not split or (bld_h[b] <= hi and every unit whole) */
+    if (!((double)total <= hi || !split || (bld_h <= hi && whole))) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+        goto done;
+    }
+    double minx = 0, maxx = 0, miny = 0, maxy = 0, cx = 0, cy = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *part = PyList_GET_ITEM(parts, k);
+        Py_ssize_t ui = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 0));
+        if (ui < 0 || ui >= PyList_GET_SIZE(uxy)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "building_atom: unit out of range");
+            goto done;
+        }
+        double x, y;
+        if (xy_of(uxy, ui, &x, &y) < 0)
+            goto done;
+        if (k == 0) {
+            minx = maxx = x;
+            miny = maxy = y;
+            cx = 0.0 + x;
+            cy = 0.0 + y;
+            continue;
+        }
+        if (x < minx)
+            minx = x;
+        if (x > maxx)
+            maxx = x;
+        if (y < miny)
+            miny = y;
+        if (y > maxy)
+            maxy = y;
+        cx += x;
+        cy += y;
+    }
+    if (n == 1) {
+        cx = minx / 1.0;
+        cy = miny / 1.0;
+    }
+    else {
+        cx = cx / (double)n;
+        cy = cy / (double)n;
+    }
+    PyObject *first_part = PyList_GET_ITEM(parts, 0), *last_part = PyList_GET_ITEM(parts, n - 1);
+    if (atom_descriptors(cls) < 0)
+        goto done;
+    PyObject *atom = cls->tp_alloc(cls, 0);
+    if (atom == NULL)
+        goto done;
+    PyObject *blds = PyList_New(1);
+    if (blds == NULL) {
+        Py_DECREF(atom);
+        goto done;
+    }
+    Py_INCREF(b);
+    PyList_SET_ITEM(blds, 0, b);
+    Py_INCREF(comp);
+    Py_INCREF(rank);
+    Py_INCREF(tiny);
+    Py_INCREF(parts);
+    Py_INCREF(Py_False);
+    PyObject *values[15] = {
+        blds,
+        comp,
+        PyFloat_FromDouble(cx),
+        PyFloat_FromDouble(cy),
+        PyTuple_Pack(2, b, PyTuple_GET_ITEM(first_part, 0)),
+        PyLong_FromLongLong(total),
+        PyTuple_Pack(2, b, PyTuple_GET_ITEM(last_part, 0)),
+        PyFloat_FromDouble(maxx),
+        PyFloat_FromDouble(maxy),
+        PyFloat_FromDouble(minx),
+        PyFloat_FromDouble(miny),
+        parts,
+        rank,
+        Py_False,
+        tiny,
+    };
+    int failed = 0;
+    for (int k = 0; k < 15; k++) {
+        if (failed) {
+            Py_XDECREF(values[k]);
+            continue;
+        }
+        if (set_slot(atom, k, values[k]) < 0)
+            failed = 1;
+    }
+    if (failed) {
+        Py_DECREF(atom);
+        goto done;
+    }
+    result = PyList_New(1);
+    if (result == NULL) {
+        Py_DECREF(atom);
+        goto done;
+    }
+    PyList_SET_ITEM(result, 0, atom);
+done:
+    Py_DECREF(parts);
+    return result;
+}
+
+
+/* ---- new_run(cls, run, h): engine._Run(run, h) without its __init__'s Python loop
+ *
+ * The bounding box keeps the atoms' own objects (the first minimum, the first maximum), as
+ * the Python loop's strict comparisons do. */
+
+static const char *run_slots[9] = {"first", "h", "last", "maxx", "maxy",
+                                   "minx",  "miny", "run", "small"};
+static PyTypeObject *run_cls = NULL;
+static PyObject *run_descr[9];
+
+static PyObject *
+new_run(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *run, *h;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyType_Type, &cls, &PyList_Type, &run, &h))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(run);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "new_run: an empty run");
+        return NULL;
+    }
+    if (cls != run_cls) {
+        PyObject *found[9] = {NULL};
+        for (int k = 0; k < 9; k++) {
+            found[k] = PyObject_GetAttrString((PyObject *)cls, run_slots[k]);
+            if (found[k] == NULL || Py_TYPE(found[k])->tp_descr_set == NULL) {
+                if (found[k] != NULL)
+                    PyErr_SetString(PyExc_TypeError, "new_run: not a slot");
+                for (int q = 0; q <= k; q++)
+                    Py_XDECREF(found[q]);
+                return NULL;
+            }
+        }
+        for (int k = 0; k < 9; k++) {
+            Py_XDECREF(run_descr[k]);
+            run_descr[k] = found[k];
+        }
+        Py_XDECREF(run_cls);
+        Py_INCREF(cls);
+        run_cls = cls;
+    }
+    /* box[0..3]: minx, maxx, miny, maxy as objects (new references) and doubles */
+    static PyObject *const *names[4] = {&s_minx, &s_maxx, &s_miny, &s_maxy};
+    PyObject *box[4] = {NULL, NULL, NULL, NULL};
+    double val[4] = {0, 0, 0, 0};
+    PyObject *result = NULL, *first = NULL, *last = NULL, *small = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyList_GET_ITEM(run, i);
+        for (int k = 0; k < 4; k++) {
+            PyObject *v = PyObject_GetAttr(a, *names[k]);
+            if (v == NULL)
+                goto done;
+            double d = PyFloat_AsDouble(v);
+            if (d == -1.0 && PyErr_Occurred()) {
+                Py_DECREF(v);
+                goto done;
+            }
+            /* i == 0: the first atom's; then minima (k even) by <, maxima by > */
+            if (i == 0 || (k % 2 == 0 ? d < val[k] : d > val[k])) {
+                Py_XDECREF(box[k]);
+                box[k] = v;
+                val[k] = d;
+            }
+            else
+                Py_DECREF(v);
+        }
+    }
+    first = PyObject_GetAttr(PyList_GET_ITEM(run, 0), s_first);
+    last = first ? PyObject_GetAttr(PyList_GET_ITEM(run, n - 1), s_last) : NULL;
+    small = last ? PyObject_GetAttr(PyList_GET_ITEM(run, 0), s_small) : NULL;
+    if (small == NULL)
+        goto done;
+    PyObject *obj = cls->tp_alloc(cls, 0);
+    if (obj == NULL)
+        goto done;
+    /* first, h, last, maxx, maxy, minx, miny, run, small */
+    PyObject *values[9] = {first, h, last, box[1], box[3], box[0], box[2], run, small};
+    for (int k = 0; k < 9; k++) {
+        if (Py_TYPE(run_descr[k])->tp_descr_set(run_descr[k], obj, values[k]) < 0) {
+            Py_DECREF(obj);
+            goto done;
+        }
+    }
+    result = obj;
+done:
+    for (int k = 0; k < 4; k++)
+        Py_XDECREF(box[k]);
+    Py_XDECREF(first);
+    Py_XDECREF(last);
+    Py_XDECREF(small);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"dp", dp, METH_VARARGS,
+     "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
+     " -> (cost, [(i, j), ...]): engine._dp_py in C."},
+    {"batch_dp", batch_dp, METH_VARARGS,
+     "batch_dp(seqs, lo, hi, t, dev, cw, big, cut_floor, cut_unit) -> [(cost, segs), ...]:"
+     " engine._batched_dp_py in C."},
+    {"pitch", pitch, METH_VARARGS,
+     "pitch(blds, bld_xy, site, sadj, site_blds, bld_comp, comp) -> float: engine._pitch_py's"
+     " row-gap threshold (comp -1: any compound)."},
+    {"strict_adjacency", strict_adjacency, METH_VARARGS,
+     "strict_adjacency(pts, simplices, neighbors) -> adjacency lists: the end of"
+     " geometry.strict_delaunay_py."},
+    {"build_pieces", build_pieces, METH_VARARGS,
+     "build_pieces(cls, fields, units, rows) -> the Piece of each (unit, ff, ft, hh, grid)."},
+    {"building_atom", building_atom, METH_VARARGS,
+     "building_atom(cls, bld_units, portions, uxy, units, b, comp, rank, tiny, hi, split) ->"
+     " [atom] | [] | None: the one-atom case of engine._building_atoms_py."},
+    {"new_run", new_run, METH_VARARGS, "new_run(cls, run, h) -> engine._Run(run, h)."},
+    {"chain_order", chain_order, METH_VARARGS,
+     "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
+     " three grids."},
+    {"connected", connected, METH_VARARGS,
+     "connected(site, sadj, blds) -> bool: engine._Community.connected in C."},
+    {"cost_atoms", cost_atoms, METH_VARARGS,
+     "cost_atoms(atoms, lo, hi, t, dev, cw, cross, cross_tiny, big) -> float:"
+     " engine._Cost.atoms in C."},
+    {"connected_sets", connected_sets, METH_VARARGS,
+     "connected_sets(v, taken, nbr, hs, hi, max_sets) -> [(mask, households), ...]:"
+     " engine._connected_sets in C (at most 62 atoms)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_core", "The division engine's hottest loops in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+#define INTERN(var, text)                                                                     \
+    if ((var = PyUnicode_InternFromString(text)) == NULL)                                     \
+        return NULL;
+    INTERN(s_h, "h");
+    INTERN(s_minx, "minx");
+    INTERN(s_maxx, "maxx");
+    INTERN(s_miny, "miny");
+    INTERN(s_maxy, "maxy");
+    INTERN(s_comp, "comp");
+    INTERN(s_tiny, "tiny");
+    INTERN(s_small, "small");
+    INTERN(s_first, "first");
+    INTERN(s_last, "last");
+    INTERN(s_cx, "cx");
+    INTERN(s_floors, "floors");
+    INTERN(s_cy, "cy");
+#undef INTERN
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,362 @@
+"""The compiled loops (``_core``) against the Python functions they replace, on random inputs."""
+
+import dataclasses
+import unittest
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loudong.grids.division import engine
+from loudong.grids.division.engine import (
+    _Atom,
+    _batched_dp,
+    _batched_dp_py,
+    _Community,
+    _connected_sets,
+    _connected_sets_py,
+    _Cost,
+    _dp,
+    _dp_py,
+    _Run,
+    _State,
+)
+from loudong.grids.division.models import Piece, Policy, Unit, get_policy
+
+
+@st.composite
+def chains(draw):
+    """A chain of atoms as the repair builds them: whole buildings, units of a building cut
+    anyway (or needlessly: ``small``), floor ranges of one unit, from one or more compounds,
+    some of them below the lower bound (``tiny``), at integer or fractional positions."""
+    n = draw(st.integers(min_value=0, max_value=28))
+    comps = draw(st.integers(min_value=1, max_value=4))
+    tiny = [draw(st.booleans()) for _ in range(comps)]
+    atoms = []
+    bld = unit = 0
+    for k in range(n):
+        step = draw(st.sampled_from(["building", "unit", "floors"])) if k else "building"
+        if step == "building":
+            bld += 1
+            unit += 1
+        elif step == "unit":
+            unit += 1
+        comp = draw(st.integers(min_value=0, max_value=comps - 1))
+        h = draw(st.integers(min_value=0, max_value=260))
+        points = draw(
+            st.lists(
+                st.tuples(
+                    st.floats(min_value=-3000, max_value=3000, allow_nan=False),
+                    st.integers(min_value=-3000, max_value=3000),
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+        small = step != "building" and draw(st.booleans())
+        parts = [(unit, 1, 6, h)]
+        atoms.append(_Atom(parts, h, points, [bld], comp, k, small=small, tiny=tiny[comp]))
+    return atoms
+
+
+POLICIES = [
+    get_policy("chiyang"),
+    get_policy("changchun"),
+    Policy.from_dict({"target": 80, "lower": 60, "upper": 100, "needless_split_penalty": 40}),
+    Policy.from_dict(
+        {"target": 50, "lower": 30, "upper": 75, "deviation_weight": 3, "compactness_weight": 1}
+    ),
+]
+
+
+class CoreDpTestCase(unittest.TestCase):
+    def test_it_is_built(self):
+        """make setup compiles it (setup.py); without it the repair is ~0.13 s slower at 500k."""
+        self.assertIsNotNone(engine._core)
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains(), st.sampled_from(range(len(POLICIES))))
+    def test_it_gives_the_python_loops_cost_and_cuts(self, atoms, k):
+        cost = _Cost(POLICIES[k])
+        want = _dp_py(atoms, cost)
+        got = _dp(atoms, cost)
+        self.assertEqual(got[1], want[1])
+        self.assertEqual(got[0].hex(), float(want[0]).hex())  # the same double, bit for bit
+
+    def test_it_cuts_a_chain_of_three_grids(self):
+        atoms = [
+            _Atom([(i, 1, 6, h)], h, [(13.0 * i, 0.0)], [i], 0, i)
+            for i, h in enumerate([40, 45, 30, 50, 38, 44])
+        ]
+        cost = _Cost(get_policy("chiyang"))
+        self.assertEqual(_dp(atoms, cost), _dp_py(atoms, cost))
+        self.assertEqual(
+            [sum(a.h for a in atoms[i:j]) for i, j in _dp(atoms, cost)[1]], [85, 80, 82]
+        )
+
+
+@st.composite
+def graphs(draw, max_n=24):
+    """Symmetric adjacency lists (sorted, no self-loops) of ``n`` vertices."""
+    n = draw(st.integers(min_value=1, max_value=max_n))
+    edges = draw(
+        st.sets(
+            st.tuples(
+                st.integers(min_value=0, max_value=n - 1), st.integers(min_value=0, max_value=n - 1)
+            ),
+            max_size=3 * n,
+        )
+    )
+    adj = [set() for _ in range(n)]
+    for a, b in edges:
+        if a != b:
+            adj[a].add(b)
+            adj[b].add(a)
+    return [sorted(a) for a in adj]
+
+
+class _Sites:
+    """What ``_Community.connected`` reads: the site of each building and the site graph."""
+
+    def __init__(self, site, sadj):
+        self.site, self.sadj = site, sadj
+
+
+class CoreGraphTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(graphs(max_n=40), st.data())
+    def test_connected_answers_as_the_python_search(self, sadj, data):
+        n = len(sadj)
+        site = data.draw(st.lists(st.integers(min_value=0, max_value=n - 1), max_size=60))
+        blds = data.draw(st.sets(st.integers(min_value=0, max_value=max(0, len(site) - 1))))
+        blds = {b for b in blds if b < len(site)}
+        ctx = _Sites(site, sadj)
+        want = _Community.connected_py(ctx, blds)
+        self.assertIs(_Community.connected(ctx, blds), want)
+        self.assertIs(_Community.connected(ctx, sorted(blds)), want)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(graphs(), st.data())
+    def test_connected_sets_are_the_python_enumeration(self, nbr, data):
+        n = len(nbr)
+        hs = data.draw(st.lists(st.integers(min_value=0, max_value=120), min_size=n, max_size=n))
+        v = data.draw(st.integers(min_value=0, max_value=n - 1))
+        taken = data.draw(st.integers(min_value=0, max_value=(1 << n) - 1)) & ~(1 << v)
+        hi = data.draw(st.integers(min_value=0, max_value=400))
+        self.assertEqual(
+            _connected_sets(v, taken, nbr, hs, hi), _connected_sets_py(v, taken, nbr, hs, hi)
+        )
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains(), st.sampled_from(range(len(POLICIES))))
+    def test_a_grids_cost_is_the_python_cost(self, atoms, k):
+        if not atoms:
+            with self.assertRaises(IndexError):
+                _Cost(POLICIES[k]).atoms(atoms)
+            return
+        cost = _Cost(POLICIES[k])
+        self.assertEqual(cost.atoms(atoms).hex(), float(cost.atoms_py(atoms)).hex())
+
+    def test_connected_sets_stop_as_the_python_enumeration_does(self):
+        """Past MAX_SETS sets each pending branch still adds its one set, then stops."""
+        n = 12
+        nbr = [[j for j in range(n) if j != i] for i in range(n)]
+        hs = [1] * n
+        got = _connected_sets(0, 0, nbr, hs, 1000)
+        self.assertGreater(len(got), engine.MAX_SETS + 1)
+        self.assertEqual(got, _connected_sets_py(0, 0, nbr, hs, 1000))
+
+
+class CoreChainTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(chains(), min_size=2, max_size=3), st.data())
+    def test_it_chains_grids_as_the_python_loops(self, grids, data):
+        grids = [g for g in grids if g]
+        if len(grids) < 2:
+            return
+        ids = data.draw(st.permutations(range(10, 10 + len(grids))))
+        state = _ChainState(dict(zip(ids, grids, strict=True)))
+        gs = list(ids)
+        self.assertEqual(_State._chain(state, gs), _State._chain_py(state, gs))
+
+    def test_it_breaks_ties_as_the_python_loops(self):
+        """Grids of one atom each: both ways through a grid tie, and so do some chains."""
+        grids = {
+            g: [_Atom([(g, 1, 6, 50)], 50, [xy], [g], 0, g)]
+            for g, xy in zip(range(3), [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)], strict=True)
+        }
+        state = _ChainState(grids)
+        for gs in ([0, 1], [1, 0], [0, 1, 2], [2, 0, 1], [1, 2, 0]):
+            self.assertEqual(_State._chain(state, gs), _State._chain_py(state, gs))
+
+
+class _ChainState:
+    """What ``_State._chain`` reads: the grids' atoms by id."""
+
+    def __init__(self, grids):
+        self.grids = grids
+
+    def _chain_py(self, gs):
+        return _State._chain_py(self, gs)
+
+
+class CoreBatchedDpTestCase(unittest.TestCase):
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(chains(), max_size=6), st.sampled_from(range(len(POLICIES))), st.data())
+    def test_it_gives_numpys_costs_and_cuts(self, seqs, k, data):
+        """Runs of atoms (``_Run``, as the exact core passes them) included."""
+        glued = []
+        for seq in seqs:
+            out = []
+            i = 0
+            while i < len(seq):
+                w = data.draw(st.integers(min_value=1, max_value=3))
+                run = seq[i : i + w]
+                out.append(run[0] if len(run) == 1 else _Run(run, sum(a.h for a in run)))
+                i += w
+            glued.append(out)
+        cost = _Cost(POLICIES[k])
+        got = _batched_dp(glued, cost)
+        want = _batched_dp_py(glued, cost)
+        self.assertEqual([segs for _c, segs in got], [segs for _c, segs in want])
+        self.assertEqual([c.hex() for c, _s in got], [float(c).hex() for c, _s in want])
+
+
+class CoreBuildTestCase(unittest.TestCase):
+    def test_it_builds_the_pieces_the_dataclass_would(self):
+        units = [
+            Unit("社区A", "小区", f"{i}栋", "1单元", 12 * i, 6 + i, 0.0, 0.0) for i in range(5)
+        ]
+        rows = [(i, 1, 6 + i, 12 * i, f"社区A-G{i:03d}") for i in (4, 0, 2, 2)]
+        got = engine._pieces(units, rows)
+        want = [Piece(*units[i].key, *rest) for i, *rest in rows]
+        self.assertEqual(got, want)
+        self.assertEqual([hash(p) for p in got], [hash(p) for p in want])
+        self.assertTrue(all(type(p) is Piece for p in got))
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            got[0].grid = "x"
+        self.assertEqual(engine._pieces(units, []), [])
+        with self.assertRaises(IndexError):
+            engine._pieces(units, [(5, 1, 6, 12, "G")])
+
+
+class CorePitchTestCase(unittest.TestCase):
+    def test_it_gives_every_compounds_threshold_as_python(self):
+        from loudong.grids.division.cases import at_compound_point
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        city = make_city_units(6000, seed=5)
+        for units in (city, at_compound_point(city)):
+            by_comm = {}
+            for u in sorted(units, key=engine._unit_sort_key):
+                by_comm.setdefault(u.community, []).append(u)
+            for name, us in by_comm.items():
+                ctx = _Community(name, us, get_policy("chiyang"))
+                for c in range(len(ctx.compounds)):
+                    want = engine._pitch_py(ctx, c)
+                    ctx.comp_pitch.clear()
+                    self.assertEqual(engine._pitch(ctx, c).hex(), want.hex())
+                    ctx.comp_pitch.clear()
+                for blds in (list(range(len(ctx.bld_xy))), list(range(0, len(ctx.bld_xy), 3))):
+                    self.assertEqual(
+                        engine._group_pitch(ctx, blds).hex(),
+                        engine._group_pitch_py(ctx, blds).hex(),
+                    )
+
+
+class CoreStrictDelaunayTestCase(unittest.TestCase):
+    def test_it_keeps_the_edges_numpy_keeps(self):
+        """Random points, perfect lattices (co-circular everywhere) and lattices off by 1e-7 m."""
+        import random
+
+        import numpy as np
+
+        from loudong.grids.division import geometry
+
+        delaunay, qhull_error = geometry.qhull()
+        rng = random.Random(7)
+        checked = 0
+        for trial in range(240):
+            n = rng.randint(3, 250)
+            if trial % 3 == 0:
+                pts = {(rng.uniform(0, 500), rng.uniform(0, 500)) for _ in range(n)}
+            elif trial % 3 == 1:
+                pts = {(rng.randint(0, 20) * 13.0, rng.randint(0, 20) * 30.0) for _ in range(n)}
+            else:
+                pts = {
+                    (rng.randint(0, 20) * 13 + rng.choice([0.0, 1e-7]), rng.randint(0, 20) * 30.0)
+                    for _ in range(n)
+                }
+            pts = sorted(pts)
+            if len(pts) < 3:
+                continue
+            arr = np.asarray(pts, dtype=float)
+            arr = arr - arr.mean(axis=0)
+            try:
+                tri = delaunay(arr)
+            except qhull_error:
+                continue
+            want = geometry._strict_adjacency_py(arr, tri, len(pts))
+            self.assertEqual(geometry.strict_delaunay_neighbours(pts), want)
+            checked += 1
+        self.assertGreater(checked, 200)
+
+
+_COORDS = {"cx", "cy", "minx", "maxx", "miny", "maxy"}
+
+
+def _atom_fields(a):
+    """Every slot; coordinates as the exact double (the C atom holds floats where Python's
+    min() of integer positions keeps an int: the same number)."""
+    return tuple(
+        (k, float(getattr(a, k)).hex() if k in _COORDS else getattr(a, k)) for k in _Atom.__slots__
+    )
+
+
+class CoreBuildingAtomTestCase(unittest.TestCase):
+    def test_it_makes_every_buildings_atoms_as_python(self):
+        """Whole buildings, buildings with some floors or units taken (kept grids), buildings
+        above the upper bound (cut in Python), both policies, positions as read and shared."""
+        import random
+
+        from loudong.grids.division.cases import at_compound_point, towers
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        rng = random.Random(3)
+        city = make_city_units(5000, seed=8)
+        for units in (city, at_compound_point(city), towers()):
+            by_comm = {}
+            for u in sorted(units, key=engine._unit_sort_key):
+                by_comm.setdefault(u.community, []).append(u)
+            for policy in ("chiyang", "changchun"):
+                for name, us in by_comm.items():
+                    ctx = _Community(name, us, get_policy(policy))
+                    full = {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
+                    part = dict(full)
+                    for i in rng.sample(range(len(us)), len(us) // 4):
+                        u = us[i]
+                        if rng.random() < 0.3:
+                            del part[i]
+                        elif u.floors > 1:
+                            part[i] = [(2, u.floors, max(0, u.households - 2))]
+                    for portions in (full, part):
+                        for b in range(len(ctx.bld_xy)):
+                            got = engine._building_atoms(ctx, b, portions, 7 + b)
+                            want = engine._building_atoms_py(ctx, b, portions, 7 + b)
+                            self.assertEqual(
+                                [_atom_fields(a) for a in got], [_atom_fields(a) for a in want]
+                            )
+                            self.assertTrue(all(type(a) is _Atom for a in got))
+
+
+class CoreRunTestCase(unittest.TestCase):
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains())
+    def test_a_run_is_the_python_run(self, atoms):
+        if not atoms:
+            return
+        h = sum(a.h for a in atoms)
+        got, want = engine._new_run(atoms, h), _Run(atoms, h)
+        for k in _Run.__slots__:
+            self.assertIs(type(getattr(got, k)), type(getattr(want, k)), k)
+            self.assertEqual(getattr(got, k), getattr(want, k), k)
+        self.assertIs(got.run, atoms)
