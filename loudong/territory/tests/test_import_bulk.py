@@ -237,9 +237,10 @@ class FastCryptoTestCase(BaseTestCase):
         self.assertEqual(
             hashes[:16].hex(), importer._hmac("row:resident").hex(sealing.row_hash_message(line))
         )
-        id_token, id_last4, phone_token, phone_index, phone_last4 = (
+        id_token, id_last4, phone_token, phone_index, phone_last4, political = (
             tokens.decode().split("\n")[0].split("\t")
         )
+        self.assertEqual(crypto.decrypt(political, "text"), "群众")
         self.assertEqual(crypto.decrypt(id_token, "id_number"), "341702197007070011")
         self.assertEqual(id_last4, crypto.keyed_hash("0011", "id_number:last4"))
         self.assertEqual(crypto.decrypt(phone_token, "phone"), "13912345678")
