@@ -1527,12 +1527,24 @@ class Importer:
             with timed("写入：小区、楼栋、单元"):
                 self._write_regions()
                 self._write_buildings()
-            self.progress("写入数据库", 1, 4)
-            with timed("写入：户"):
-                self._write_households()
-            self.progress("写入数据库", 2, 4)
-            with timed("写入：居民"):
-                self._write_residents(rows)
+            # Into empty tables, indexes are dropped now and rebuilt by the writer after the
+            # rows; the household ids are reserved now: no other query while it works.
+            big = len(self.new_homes) > REBUILD_ROWS
+            household_indexes = _drop_indexes(Household) if big else []
+            resident_indexes = (
+                _drop_indexes(Resident) if self.report.counts["new"] > REBUILD_ROWS else []
+            )
+            household_ids = _reserve_ids(Household, len(self.new_homes))
+            writer = _Writer()
+            try:
+                self.progress("写入数据库", 1, 4)
+                with timed("写入：户"):
+                    self._write_households(writer, household_ids, household_indexes)
+                self.progress("写入数据库", 2, 4)
+                with timed("写入：居民"):
+                    self._write_residents(rows, writer, resident_indexes)
+            finally:
+                writer.close(quiet=True)  # before a rollback too: the connection is ours again
             self.progress("写入数据库", 4, 4)
             if self.dry_run:
                 raise _DryRun
@@ -1718,11 +1730,9 @@ class Importer:
             label = f"{compound_name}{number}{unit_number}"
             self.place_ids[c] = (community.pk, compound_id, building_id, unit_id, label)
 
-    def _write_households(self) -> None:
+    def _write_households(self, writer: _Writer, ids: list[int], rebuild: list[str]) -> None:
         report = self.report
         new, codes = self.new_homes, self.home_code
-        rebuild = _drop_indexes(Household) if len(new) > REBUILD_ROWS else []
-        ids = _reserve_ids(Household, len(new))
         home_keys, place_ids, household = self.home_keys, self.place_ids, self.home_household
         for ch in new[:200]:  # the names listed; the count is all of them
             c, room = home_keys[ch]
@@ -1743,16 +1753,17 @@ class Importer:
                     code != _VACANT,
                 )
 
-        _insert(Household, _HOUSEHOLD_COLUMNS, values())
-        _run(rebuild)
+        writer.insert(Household, _HOUSEHOLD_COLUMNS, values())
+        writer.run(rebuild)
+        if self.home_updates:
+            writer.wait()
         for code, pks in self.home_updates.items():
             for at in range(0, len(pks), 900):
                 Household.objects.filter(pk__in=pks[at : at + 900]).update(
                     residence=_RESIDENCE_CODES[code], occupied=code != _VACANT
                 )
 
-    def _write_residents(self, rows: _Rows) -> None:
-        counts = self.report.counts  # (worked out by _plan)
+    def _write_residents(self, rows: _Rows, writer: _Writer, rebuild: list[str]) -> None:
         status, flags, home_of = self.status, rows.flags, self.home_of
         n = len(rows)
         party = {}  # political status → is_party_status (a handful of distinct values)
@@ -1858,14 +1869,10 @@ class Importer:
                         source,
                     )
 
-        rebuild = _drop_indexes(Resident) if counts["new"] > REBUILD_ROWS else []
-        _insert(
-            Resident,
-            _RESIDENT_COLUMNS,
-            new_rows(),
-        )
-        with self.report.timed("写入：重建居民索引"):
-            _run(rebuild)
+        writer.insert(Resident, _RESIDENT_COLUMNS, new_rows())
+        writer.run(rebuild)
+        with self.report.timed("写入：重建居民索引"):  # (SQLite: what is left for the writer)
+            writer.close()
         with connection.cursor() as cursor:
             if changed:
                 cursor.executemany(
@@ -2297,6 +2304,97 @@ def _run(statements: list[str]) -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+class _Writer:
+    """The bulk statements of a write (inserts, index rebuilds). On SQLite they run on a
+    second thread: the sqlite3 module releases the GIL while SQLite inserts, sorts and builds
+    indexes, so that work runs on the second core (the helper process has finished by then)
+    while this thread makes the next rows. One thread at a time uses the connection: batches
+    go through a short queue, and ``wait`` / ``close`` take it back before any other query;
+    an error there is raised here as Django's (IntegrityError …). Elsewhere — PostgreSQL's
+    COPY, whose server process already works beside the client — everything runs in line.
+    """
+
+    def __init__(self):
+        self._thread = None
+        self._error = None
+        if connection.vendor == "sqlite":
+            import queue
+            import threading
+
+            connection.ensure_connection()
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(
+                target=self._work, args=(connection.connection,), daemon=True
+            )
+            self._thread.start()
+
+    def _work(self, raw) -> None:
+        cursor = raw.cursor()
+        try:
+            while (item := self._queue.get()) is not None:
+                sql, batch = item
+                if self._error is None:  # after an error the rest is only drained
+                    try:
+                        if batch is None:
+                            cursor.execute(sql)
+                        else:
+                            cursor.executemany(sql, batch)
+                    except BaseException as exc:  # raised in the importer's thread
+                        self._error = exc
+                self._queue.task_done()
+            self._queue.task_done()
+        finally:
+            cursor.close()
+
+    def insert(self, model, columns, rows, batch=5000) -> None:
+        if self._thread is None:
+            _insert(model, columns, rows, batch)
+            return
+        qn = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+            f"VALUES ({', '.join(['?'] * len(columns))})"
+        )
+        buffer = []
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) >= batch:
+                self._queue.put((sql, buffer))
+                buffer = []
+        if buffer:
+            self._queue.put((sql, buffer))
+
+    def run(self, statements: list[str]) -> None:
+        """Put dropped indexes back (``_run``)."""
+        if self._thread is None:
+            _run(statements)
+            return
+        for sql in statements:
+            self._queue.put((sql, None))
+
+    def wait(self) -> None:
+        """Until the queued statements are done; raises their error."""
+        if self._thread is not None:
+            self._queue.join()
+        self._raise()
+
+    def close(self, quiet: bool = False) -> None:
+        """Until everything is done; raises its error unless ``quiet`` (an error of this
+        thread is on its way already)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if not quiet:
+            self._raise()
+
+    def _raise(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            with connection.wrap_database_errors:
+                raise error
+
+
 def _insert(model, columns, rows, batch=5000):
     """Bulk insert without model instances: COPY on PostgreSQL, executemany on SQLite."""
     table = model._meta.db_table
@@ -2304,7 +2402,8 @@ def _insert(model, columns, rows, batch=5000):
     names = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
+            copy_sql = f"COPY {qn(table)} ({names}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
             return
