@@ -564,6 +564,8 @@ class Importer:
         try:
             with report.timed("读取（calamine）"):
                 sheets = read_book(data, filename, **kwargs)
+            with report.timed("读取现有居民的原样哈希"):
+                self.known = _Known.load(sheets[0].height or 0)
             with report.timed("逐行校验"):
                 rows = self._read(sheets)
                 for sheet in sheets:  # free calamine's copy of the cells before the database
@@ -624,7 +626,7 @@ class Importer:
         report.header = layout.header
         self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
-        self.known = known = _Known.load(main.height or 0)
+        known = self.known  # (read before, by _run)
         helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
@@ -662,6 +664,8 @@ class Importer:
         today = dt.date.today()
         births: dict[str, tuple | None] = {}
         small: dict = {}  # cleaned values of the low-cardinality columns
+        sexes: dict = {}  # cleaned 性别 → "M", "F" or "" (not a sex)
+        home_index, home_room = out.home_index, out.home_room
         texts: dict = {}  # compacted values of address and name cells
         residence_of = {k: _RESIDENCE_CODES.index(v) for k, v in RESIDENCES.items()}
         last = [""] * len(ALL_HEADERS)
@@ -750,7 +754,12 @@ class Importer:
                     address_errors = [*address_errors, ("房号", "房号为空")]
                 if room_text.endswith("室"):
                     room_text = room_text[:-1]
-                home = out.home_of(place, room_text)
+                key = f"{place}\t{room_text}"  # _Rows.home_of, in line
+                home = home_index.get(key)
+                if home is None:
+                    home = home_index[key] = len(home_room)
+                    out.home_place.append(place)
+                    home_room.append(room_text)
             last_sub, last_com, last_cpd, last_bld, last_unit, last_room = (
                 sub, com, cpd, bld, unit, room
             )  # fmt: skip
@@ -857,7 +866,9 @@ class Importer:
                 sex_text = ""
                 if sex != "":
                     sex_text = small.get(sex) or _small(small, sex)
-                    sex_code = SEXES.get(sex_text.upper(), "")
+                    sex_code = sexes.get(sex_text)
+                    if sex_code is None:
+                        sex_code = sexes[sex_text] = SEXES.get(sex_text.upper(), "")
                     if not sex_code:
                         err(line, "性别", f"“{sex_text}”不是有效的性别（可填：男、女）")
                 born_date = None
@@ -915,8 +926,9 @@ class Importer:
             if name:
                 flags |= _PERSON
                 householder = rel in HOUSEHOLDER_RELATIONS or (
-                    holder != "" and (name == holder or name == compact(holder))
-                )
+                    holder != ""
+                    and (name == holder or name == (texts.get(holder) or compact(holder)))
+                )  # (texts: compact() of address and name cells, remembered)
                 if householder:
                     flags |= _HOUSEHOLDER
                 packed = (
@@ -1870,8 +1882,10 @@ class Importer:
                     )
 
         writer.insert(Resident, _RESIDENT_COLUMNS, new_rows())
-        writer.run(rebuild)
-        with self.report.timed("写入：重建居民索引"):  # (SQLite: what is left for the writer)
+        # SQLite: what the writer has left (the rebuild, the last batches); elsewhere the
+        # rebuild itself.
+        with self.report.timed("写入：重建居民索引"):
+            writer.run(rebuild)
             writer.close()
         with connection.cursor() as cursor:
             if changed:
