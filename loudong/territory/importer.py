@@ -17,12 +17,14 @@ Three passes over the rows, none of which keeps a Python object per cell:
    by the blind index of their ID and compared by a keyed content hash
    (``Resident.row_hash``, HMAC under a key derived from the index key, so it cannot be
    used to confirm a guessed ID number); an unchanged row costs one hash, no decryption.
-3. *Write* (``_write``), only when there is nothing to report (or with ``partial``, for the
-   good rows), in one transaction: new households and residents with PostgreSQL ``COPY`` or
-   SQLite ``executemany``; changed residents with an UPDATE each. Into an empty table the
-   secondary indexes are dropped and rebuilt afterwards, inside the same transaction, on
-   both databases (building an index once from all keys is several times cheaper than
-   keeping it up to date row by row for random blind-index values).
+3. *Write* (``_plan``, then ``_write``), only when there is nothing to report (or with
+   ``partial``, for the good rows) and the plan finds something to write (an unchanged
+   re-import opens no transaction), in one transaction: new households and residents with
+   PostgreSQL ``COPY`` or SQLite ``executemany`` (on a second thread, ``_Writer``); changed
+   residents with an UPDATE each. Into an empty table the secondary indexes are dropped and
+   rebuilt afterwards, inside the same transaction, on both databases (building an index
+   once from all keys is several times cheaper than keeping it up to date row by row for
+   random blind-index values).
 
 Re-importing the same file changes nothing: residents are keyed on the blind index of their
 身份证号, households on (单元, 房号), buildings on (小区, normalised 楼栋 number). A failed or
@@ -926,9 +928,8 @@ class Importer:
             if name:
                 flags |= _PERSON
                 householder = rel in HOUSEHOLDER_RELATIONS or (
-                    holder != ""
-                    and (name == holder or name == (texts.get(holder) or compact(holder)))
-                )  # (texts: compact() of address and name cells, remembered)
+                    holder != "" and (name == holder or name == compact(holder))
+                )
                 if householder:
                     flags |= _HOUSEHOLDER
                 packed = (
@@ -1081,8 +1082,8 @@ class Importer:
         self.status[i] = _BAD
 
     def _duplicates(self, rows: _Rows) -> None:
-        persons = len(rows) - sum(rows.flags.count(f) for f in (0, _GIVEN, _HOUSEHOLDER, 6))
         digests = rows.digest.hex()
+        persons = len(rows) - sum(rows.flags.count(f) for f in (0, _GIVEN, _HOUSEHOLDER, 6))
         distinct = len({digests[k : k + 32] for k in range(0, len(digests), 32)})
         if distinct == persons + (persons < len(rows)):  # (+ the empty index of vacant rows)
             return
@@ -1600,7 +1601,10 @@ class Importer:
 
     def _building_info(self, compound_id: int, key: str):
         """(floors, lon, lat) of a building from the 楼栋 sheet, or None."""
-        community_id, compound_name = self.compound_of[compound_id]
+        compound = self.compound_of.get(compound_id)  # (None: a compound of another community)
+        if compound is None:
+            return None
+        community_id, compound_name = compound
         return self.building_info.get(
             (community_key(self.community_name[community_id]), compound_name, key)
         )
