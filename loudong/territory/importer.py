@@ -17,12 +17,14 @@ Three passes over the rows, none of which keeps a Python object per cell:
    by the blind index of their ID and compared by a keyed content hash
    (``Resident.row_hash``, HMAC under a key derived from the index key, so it cannot be
    used to confirm a guessed ID number); an unchanged row costs one hash, no decryption.
-3. *Write* (``_write``), only when there is nothing to report (or with ``partial``, for the
-   good rows), in one transaction: new households and residents with PostgreSQL ``COPY`` or
-   SQLite ``executemany``; changed residents with an UPDATE each. Into an empty table the
-   secondary indexes are dropped and rebuilt afterwards, inside the same transaction, on
-   both databases (building an index once from all keys is several times cheaper than
-   keeping it up to date row by row for random blind-index values).
+3. *Write* (``_plan``, then ``_write``), only when there is nothing to report (or with
+   ``partial``, for the good rows) and the plan finds something to write (an unchanged
+   re-import opens no transaction), in one transaction: new households and residents with
+   PostgreSQL ``COPY`` or SQLite ``executemany`` (on a second thread, ``_Writer``); changed
+   residents with an UPDATE each. Into an empty table the secondary indexes are dropped and
+   rebuilt afterwards, inside the same transaction, on both databases (building an index
+   once from all keys is several times cheaper than keeping it up to date row by row for
+   random blind-index values).
 
 Re-importing the same file changes nothing: residents are keyed on the blind index of their
 身份证号, households on (单元, 房号), buildings on (小区, normalised 楼栋 number). A failed or
@@ -44,7 +46,8 @@ from array import array
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import eq, itemgetter, mul
 from pathlib import Path
 from unicodedata import is_normalized
 
@@ -125,6 +128,41 @@ _PERMANENT = _RESIDENCE_CODES.index(Household.Residence.PERMANENT)
 _PERSON, _GIVEN, _HOUSEHOLDER, _SKIPPED = 1, 2, 4, 8
 # Row status after the database check. _REHASH: same fields, new hashes to store.
 _NEW, _UNCHANGED, _REHASH, _CHANGED, _BAD = 0, 1, 2, 3, 4
+
+
+def _table(test) -> bytes:
+    """A bytes.translate table: 1 for the byte values that pass ``test``, 0 for the others."""
+    return bytes(1 if test(b) else 0 for b in range(256))
+
+
+_GOOD = _table(lambda state: state != _BAD)  # over the status bytes
+_PERSON_FLAG = _table(lambda f: f & _PERSON)  # over the flag bytes
+_GIVEN_FLAG = _table(lambda f: f & _GIVEN)
+_HOUSEHOLDER_FLAG = _table(lambda f: f & _HOUSEHOLDER)
+
+
+_SKIPPED_FLAG = _table(lambda f: f & _SKIPPED)
+_CHECKED_PERSON = _table(lambda f: f & (_PERSON | _SKIPPED) == _PERSON)
+_ZERO = _table(lambda b: b == 0)  # 0/1 bytes negated
+_UNCHANGED_BYTE = bytes([0, _UNCHANGED, *range(2, 256)])  # a 1 becomes _UNCHANGED
+_HOUSEHOLDER_BIT = bytes([0, *[_HOUSEHOLDER] * 255])  # a true byte becomes the flag
+
+
+def _or(a: bytes, b: bytes) -> bytes:
+    """Byte-wise OR of two equally long byte strings whose set bits never overlap."""
+    return (int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+def _and(a: bytes, b: bytes) -> bytes:
+    """Byte-wise AND of two equally long strings of 0/1 bytes, in C (one big integer each)."""
+    return (int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+def _first_of(keys, values) -> dict:
+    """{key: its first value} over two parallel iterables (a dict keeps the last: reversed)."""
+    return dict(zip(reversed(list(keys)), reversed(list(values)), strict=True))
+
+
 # The source hashes of current residents are loaded before the read (one scan, ~130 bytes a
 # resident while calamine holds the sheet) only when the file is not tiny beside them.
 KNOWN_PER_ROW = 8
@@ -507,6 +545,19 @@ class Importer:
     # ---- entry point
     def run(self, data: bytes | Path, filename: str) -> Report:
         """``data`` is the file's content, or its path (cheaper: calamine reads from disk)."""
+        import gc
+
+        # What is alive before the run (Django, every module: ~10⁵ objects) is left out of
+        # the run's garbage collections: each full one, and the two in _release_memory,
+        # would otherwise scan it all again (~0.2 s each). Thawed at the end, so that a
+        # worker process running many imports keeps collecting normally.
+        gc.freeze()
+        try:
+            return self._run(data, filename)
+        finally:
+            gc.unfreeze()
+
+    def _run(self, data: bytes | Path, filename: str) -> Report:
         started = time.monotonic()
         report = self.report
         report.filename = scrub(Path(filename).name)
@@ -515,6 +566,8 @@ class Importer:
         try:
             with report.timed("读取（calamine）"):
                 sheets = read_book(data, filename, **kwargs)
+            with report.timed("读取现有居民的原样哈希"):
+                self.known = _Known.load(sheets[0].height or 0)
             with report.timed("逐行校验"):
                 rows = self._read(sheets)
                 for sheet in sheets:  # free calamine's copy of the cells before the database
@@ -528,8 +581,13 @@ class Importer:
         if rows is not None and self.good_rows and (report.ok or self.partial):
             self.progress("写入数据库", 0, 1)
             try:
-                with report.timed("写入"):
-                    self._write(rows)
+                with report.timed("写入：比对结果"):
+                    work = self._plan(rows)
+                if work:
+                    with report.timed("写入"):
+                        self._write(rows)
+                elif self.dry_run:
+                    raise _DryRun
                 report.written = True
             except _DryRun:
                 pass
@@ -540,6 +598,10 @@ class Importer:
             "status",
             "existing",
             "households",
+            "home_code",
+            "row_home",
+            "homes_written",
+            "new_homes",
             "home_of",
             "home_keys",
             "home_household",
@@ -566,7 +628,7 @@ class Importer:
         report.header = layout.header
         self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
-        self.known = known = _Known.load(main.height or 0)
+        known = self.known  # (read before, by _run)
         helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
@@ -604,6 +666,8 @@ class Importer:
         today = dt.date.today()
         births: dict[str, tuple | None] = {}
         small: dict = {}  # cleaned values of the low-cardinality columns
+        sexes: dict = {}  # cleaned 性别 → "M", "F" or "" (not a sex)
+        home_index, home_room = out.home_index, out.home_room
         texts: dict = {}  # compacted values of address and name cells
         residence_of = {k: _RESIDENCE_CODES.index(v) for k, v in RESIDENCES.items()}
         last = [""] * len(ALL_HEADERS)
@@ -692,7 +756,12 @@ class Importer:
                     address_errors = [*address_errors, ("房号", "房号为空")]
                 if room_text.endswith("室"):
                     room_text = room_text[:-1]
-                home = out.home_of(place, room_text)
+                key = f"{place}\t{room_text}"  # _Rows.home_of, in line
+                home = home_index.get(key)
+                if home is None:
+                    home = home_index[key] = len(home_room)
+                    out.home_place.append(place)
+                    home_room.append(room_text)
             last_sub, last_com, last_cpd, last_bld, last_unit, last_room = (
                 sub, com, cpd, bld, unit, room
             )  # fmt: skip
@@ -799,7 +868,9 @@ class Importer:
                 sex_text = ""
                 if sex != "":
                     sex_text = small.get(sex) or _small(small, sex)
-                    sex_code = SEXES.get(sex_text.upper(), "")
+                    sex_code = sexes.get(sex_text)
+                    if sex_code is None:
+                        sex_code = sexes[sex_text] = SEXES.get(sex_text.upper(), "")
                     if not sex_code:
                         err(line, "性别", f"“{sex_text}”不是有效的性别（可填：男、女）")
                 born_date = None
@@ -992,21 +1063,19 @@ class Importer:
         rows.known_household = array("q", bytes(8 * n))
         if not known.pk:
             return
-        flags, digest, known_at = rows.flags, rows.digest, rows.known_at
-        pks, households = rows.known_pk, rows.known_household
-        index, pk, household, householder = (
-            known.index,
-            known.pk,
-            known.household,
-            known.householder,
-        )
-        for i in range(n):
-            k = known_at[i]
-            if k >= 0:
-                digest[16 * i : 16 * i + 16] = index[16 * k : 16 * k + 16]
-                pks[i], households[i] = pk[k], household[k]
-                if householder[k]:
-                    flags[i] |= _HOUSEHOLDER
+        # In C, no statement a row: each array is indexed by known_at through map(), where
+        # -1 (a checked row) reads the zero appended at the end of each.
+        known_at = rows.known_at
+        pk = known.pk + array("q", [0])
+        household = known.household + array("q", [0])
+        rows.known_pk = array("q", map(pk.__getitem__, known_at))
+        rows.known_household = array("q", map(household.__getitem__, known_at))
+        index = known.index + sealing.NO_DIGEST
+        slices = [index[at : at + 16] for at in range(0, len(index), 16)]
+        # The helper gave zeros for the skipped rows, and these are zeros for the others.
+        rows.digest = bytearray(_or(rows.digest, b"".join(map(slices.__getitem__, known_at))))
+        householder = (known.householder + b"\0").translate(_HOUSEHOLDER_BIT)
+        rows.flags = bytearray(_or(rows.flags, bytes(map(householder.__getitem__, known_at))))
 
     def _bad(self, rows, i, column, reason):
         self._error(rows.line[i], column, reason)
@@ -1133,25 +1202,36 @@ class Importer:
         return None
 
     def _load_structure(self):
-        """Existing compounds, buildings, units and households of the communities involved."""
-        community_ids = [c.pk for c in self.communities.values() if c is not None]
-        self.compounds = {
-            (c.parent_id, c.name): c
-            for c in Region.objects.filter(
-                level=Region.Level.COMPOUND, parent_id__in=community_ids
-            ).select_related("parent")
-        }
+        """Existing compounds, buildings, units and households of the communities involved,
+        as ids and the few fields the import compares: no model objects (~27,000 at 500k
+        residents, with each building's compound and community, cost ~0.5 s to build)."""
+        communities = [c for c in self.communities.values() if c is not None]
+        community_ids = [c.pk for c in communities]
+        self.community_name = {c.pk: c.name for c in communities}  # community id → name
+        self.compounds = {}  # (community id, name) → compound id
+        self.compound_of = {}  # compound id → (community id, name)
+        for pk, parent_id, name in Region.objects.filter(
+            level=Region.Level.COMPOUND, parent_id__in=community_ids
+        ).values_list("id", "parent_id", "name"):
+            self.compounds[(parent_id, name)] = pk
+            self.compound_of[pk] = (parent_id, name)
+        # (compound id, number key) → [id, number, floors, lon, lat]
         self.buildings = {
-            (b.compound_id, b.number_key): b
-            for b in Building.objects.filter(community_id__in=community_ids).select_related(
-                "compound__parent"
-            )
+            (compound_id, key): [pk, number, floors, lon, lat]
+            for pk, compound_id, key, number, floors, lon, lat in Building.objects.filter(
+                community_id__in=community_ids
+            ).values_list("id", "compound_id", "number_key", "number", "floors", "lon", "lat")
         }
+        # (building id, number key) → (id, number)
         self.units = {
-            (u.building_id, u.number_key): u
-            for u in Unit.objects.filter(community_id__in=community_ids)
+            (building_id, key): (pk, number)
+            for pk, building_id, key, number in Unit.objects.filter(
+                community_id__in=community_ids
+            ).values_list("id", "building_id", "number_key", "number")
         }
-        self.households = {}  # (unit id, room) → (household id, residence)
+        self.household_id = {}  # (unit id, room) → household id
+        self.household_code = {}  # (unit id, room) → its 居住类型 as a code (255: unknown)
+        code_of = {code: k for k, code in enumerate(_RESIDENCE_CODES)}.get
         with connection.cursor() as cursor:
             for start in range(0, len(community_ids), 500):
                 part = community_ids[start : start + 500]
@@ -1160,12 +1240,18 @@ class Importer:
                     f"WHERE community_id IN ({', '.join(['%s'] * len(part))})",
                     part,
                 )
-                for unit_id, room, pk, residence in cursor.fetchall():
-                    self.households[(unit_id, room)] = (pk, residence)
+                found = cursor.fetchall()
+                if found:
+                    unit_ids, rooms, pks, residences = zip(*found, strict=True)
+                    keys = list(zip(unit_ids, rooms, strict=True))
+                    self.household_id.update(zip(keys, pks, strict=True))
+                    codes = map(code_of, residences, repeat(255))
+                    self.household_code.update(zip(keys, codes, strict=True))
 
     def _resolve_homes(self, rows: _Rows) -> None:
         """Each home of the file → one *canonical* home (two spellings of a 社区, or an empty
-        街道 cell, can name the same place) with its household id (0 while it is new)."""
+        街道 cell, can name the same place) with its household id (0 while it is new) and
+        that household's 居住类型 (its code; 255 while it is new)."""
         places = {}  # canonical place key → index
         self.place_of = array("l")  # file place → canonical place (-1: the region is bad)
         self.place_keys = []  # canonical place → (sub name, community name, compound, …)
@@ -1182,36 +1268,50 @@ class Importer:
                 self.place_keys.append(key)
                 unit_id = None
                 if community is not None:
-                    compound = self.compounds.get((community.pk, key[2]))
-                    building = compound and self.buildings.get((compound.pk, key[4]))
-                    unit = building and self.units.get((building.pk, key[6]))
-                    unit_id = unit.pk if unit else None
+                    compound_id = self.compounds.get((community.pk, key[2]))
+                    building = compound_id and self.buildings.get((compound_id, key[4]))
+                    unit = building and self.units.get((building[0], key[6]))
+                    unit_id = unit[0] if unit else None
                 self.place_unit.append(unit_id)
             self.place_of.append(c)
-        homes = {}
-        self.home_of = array("l")  # file home → canonical home
-        self.home_keys = []  # canonical home → (canonical place, room)
-        self.home_household = array("q")  # canonical home → household id or 0
-        for p, room in zip(rows.home_place, rows.home_room, strict=True):
-            c = self.place_of[p]
-            key = (c, room)
-            ch = homes.get(key)
-            if ch is None:
-                ch = homes[key] = len(self.home_keys)
-                self.home_keys.append(key)
-                unit_id = self.place_unit[c] if c >= 0 else None
-                current = self.households.get((unit_id, room)) if unit_id else None
-                self.home_household.append(current[0] if current else 0)
-            self.home_of.append(ch)
+        household_id, household_code = self.household_id, self.household_code
+        place_of = self.place_of
+        if -1 not in place_of and len(set(place_of)) == len(place_of):
+            # Every file place is its own canonical place (the usual case), so every file home
+            # its own canonical home: the same mapping, built in C (map, zip, dict.get).
+            self.home_of = array("l", range(len(rows.home_room)))
+            places = array("l", map(place_of.__getitem__, rows.home_place))
+            self.home_keys = list(zip(places, rows.home_room, strict=True))
+            units = map(self.place_unit.__getitem__, places)
+            keys = list(zip(units, rows.home_room, strict=True))  # (None, room): no unit yet
+            self.home_household = array("q", map(household_id.get, keys, repeat(0)))
+            self.home_residence = bytearray(map(household_code.get, keys, repeat(255)))
+        else:
+            homes = {}
+            self.home_of = array("l")  # file home → canonical home
+            self.home_keys = []  # canonical home → (canonical place, room)
+            self.home_household = array("q")  # canonical home → household id or 0
+            self.home_residence = bytearray()  # canonical home → its household's code, or 255
+            for p, room in zip(rows.home_place, rows.home_room, strict=True):
+                c = place_of[p]
+                key = (c, room)
+                ch = homes.get(key)
+                if ch is None:
+                    ch = homes[key] = len(self.home_keys)
+                    self.home_keys.append(key)
+                    unit = (self.place_unit[c] if c >= 0 else None, room)
+                    self.home_household.append(household_id.get(unit, 0))
+                    self.home_residence.append(household_code.get(unit, 255))
+                self.home_of.append(ch)
+        del self.household_id, self.household_code  # (in home_household / _residence now)
+        self.row_home = array("l", map(self.home_of.__getitem__, rows.home))  # canonical, a row
 
     def _vacant_conflicts(self, rows: _Rows) -> None:
-        people = bytearray(len(self.home_keys))
-        status, flags, home_of = self.status, rows.flags, self.home_of
-        for i, h in enumerate(rows.home):
-            if status[i] != _BAD and flags[i] & _PERSON:
-                people[home_of[h]] = 1
-        for i, h in enumerate(rows.home):
-            if status[i] != _BAD and not flags[i] & _PERSON and people[home_of[h]]:
+        good, person = self.status.translate(_GOOD), rows.flags.translate(_PERSON_FLAG)
+        row_home = self.row_home
+        people = set(compress(row_home, _and(good, person)))  # homes with a good person row
+        for i in compress(range(len(rows)), _and(good, person.translate(_ZERO))):
+            if row_home[i] in people:
                 self._bad(rows, i, "居住类型", "该户在文件中登记了居民，不能同时标为“空置”")
 
     def _residents(self, rows: _Rows) -> None:
@@ -1223,11 +1323,10 @@ class Importer:
         status, flags, existing = self.status, rows.flags, self.existing
         elsewhere = []  # (row, household id)
         stale = {}  # resident id → row, where the stored hash differs
-        persons = [
-            i
-            for i in range(len(rows))
-            if flags[i] & (_PERSON | _SKIPPED) == _PERSON and status[i] != _BAD
-        ]  # the checked ones; skipped rows were matched by _skipped
+        n = len(rows)
+        good = status.translate(_GOOD)
+        # The checked ones; skipped rows were matched by _skipped.
+        persons = list(compress(range(n), _and(good, flags.translate(_CHECKED_PERSON))))
         # Few to match (a re-import with some rows changed): look them up by blind index;
         # many: one scan of the file's communities, one string compared per resident.
         current, others = self._current_residents() if len(persons) > 20_000 else ({}, True)
@@ -1236,13 +1335,15 @@ class Importer:
         indexes, hashes, sources = rows.digest.hex(), rows.row_hash.hex(), rows.source.hex()
         home, home_of, household = rows.home, self.home_of, self.home_household
         known_pk, known_household = rows.known_pk, rows.known_household
-        for i in range(len(rows)):
-            if flags[i] & _SKIPPED and status[i] != _BAD:
-                if known_household[i] == household[home_of[home[i]]]:
-                    status[i] = _UNCHANGED
-                    existing[i] = known_pk[i]
-                else:
-                    elsewhere.append((i, known_household[i]))
+        # Skipped rows: unchanged where the resident's household is the row's home, else a
+        # move. In C (map, compress, big-integer OR): ~0.15 s less at 500k rows than a loop.
+        skipped = _and(good, flags.translate(_SKIPPED_FLAG))
+        same = bytes(map(eq, known_household, map(household.__getitem__, self.row_home)))
+        stays = _and(skipped, same)
+        status[:] = _or(status, stays.translate(_UNCHANGED_BYTE))  # (their status was 0)
+        existing[:] = array("q", map(mul, known_pk, stays))  # (0 for every other row)
+        for i in compress(range(n), _and(skipped, same.translate(_ZERO))):
+            elsewhere.append((i, known_household[i]))
         wanted = {}  # blind index → row, for the details (new, changed, or elsewhere)
         for i in persons:
             at = 32 * i
@@ -1373,6 +1474,58 @@ class Importer:
                 break
 
     # ---- pass 3: write
+    def _plan(self, rows: _Rows) -> bool:
+        """What the write has to do, worked out before any transaction; False when nothing
+        (an unchanged re-import: no transaction, no write phase at all).
+
+        Per-row work here is C-level passes over the row arrays (``compress``, ``map``,
+        ``dict``) rather than a Python statement a row: ~0.5 s less at 500k rows."""
+        good = self.status.translate(_GOOD)  # 1 a good row, 0 a bad one
+        flags = rows.flags
+        canon = self.row_home
+        # Canonical places and homes with at least one good row, in file order (file homes
+        # and places are numbered in the order they first appear, so the first good row of
+        # each comes first).
+        self.homes_written = list(dict.fromkeys(compress(canon, good)))
+        home_keys = self.home_keys
+        self.places_written = list(dict.fromkeys(home_keys[ch][0] for ch in self.homes_written))
+        # 居住类型 of each home: the last row of its householder that gives one, else the first
+        # row that gives one, else its first row's (a vacant home's good rows all say 空置:
+        # one listing a person beside them makes them bad).
+        residence = rows.residence
+        given = _and(good, flags.translate(_GIVEN_FLAG))
+        holder = _and(given, flags.translate(_HOUSEHOLDER_FLAG))
+        codes = _first_of(compress(canon, good), compress(residence, good))
+        first_given = _first_of(compress(canon, given), compress(residence, given))
+        codes.update(first_given)
+        codes.update(zip(compress(canon, holder), compress(residence, holder), strict=True))
+        self.home_code = codes
+        household, current = self.home_household, self.home_residence
+        self.new_homes = [ch for ch in self.homes_written if not household[ch]]
+        updates = defaultdict(list)  # code → household ids whose 居住类型 the file changes
+        for ch in first_given:
+            if household[ch] and current[ch] != codes[ch]:
+                updates[codes[ch]].append(household[ch])
+        self.home_updates = updates
+        counts = self.report.counts
+        counts["households_new"] = len(self.new_homes)
+        counts["households_updated"] = sum(len(v) for v in updates.values())
+        person_status = bytes(compress(self.status, _and(good, flags.translate(_PERSON_FLAG))))
+        counts["unchanged"] = person_status.count(_UNCHANGED) + person_status.count(_REHASH)
+        counts["updated"] = person_status.count(_CHANGED)
+        counts["new"] = person_status.count(_NEW)
+        self.building_changes = self._building_changes()
+        return bool(
+            None in self.subdistricts.values()
+            or None in self.communities.values()
+            or any(self.place_unit[c] is None for c in self.places_written)
+            or self.new_homes
+            or updates
+            or self.building_changes
+            or len(person_status) != counts["unchanged"]
+            or person_status.count(_REHASH)
+        )
+
     def _write(self, rows: _Rows) -> None:
         """All or nothing; a dry run does the same work and rolls it back."""
         with transaction.atomic():
@@ -1385,36 +1538,31 @@ class Importer:
             timed = self.report.timed
             self.progress("写入数据库", 0, 4)
             with timed("写入：小区、楼栋、单元"):
-                self._write_regions(rows)
-                self._write_buildings(rows)
-            self.progress("写入数据库", 1, 4)
-            with timed("写入：户"):
-                self._write_households(rows)
-            self.progress("写入数据库", 2, 4)
-            with timed("写入：居民"):
-                self._write_residents(rows)
+                self._write_regions()
+                self._write_buildings()
+            # Into empty tables, indexes are dropped now and rebuilt by the writer after the
+            # rows; the household ids are reserved now: no other query while it works.
+            big = len(self.new_homes) > REBUILD_ROWS
+            household_indexes = _drop_indexes(Household) if big else []
+            resident_indexes = (
+                _drop_indexes(Resident) if self.report.counts["new"] > REBUILD_ROWS else []
+            )
+            household_ids = _reserve_ids(Household, len(self.new_homes))
+            writer = _Writer()
+            try:
+                self.progress("写入数据库", 1, 4)
+                with timed("写入：户"):
+                    self._write_households(writer, household_ids, household_indexes)
+                self.progress("写入数据库", 2, 4)
+                with timed("写入：居民"):
+                    self._write_residents(rows, writer, resident_indexes)
+            finally:
+                writer.close(quiet=True)  # before a rollback too: the connection is ours again
             self.progress("写入数据库", 4, 4)
             if self.dry_run:
                 raise _DryRun
 
-    def _good_homes(self, rows: _Rows) -> None:
-        """Canonical places and homes with at least one good row, in file order."""
-        seen_place = bytearray(len(self.place_keys))
-        seen_home = bytearray(len(self.home_keys))
-        self.places_written, self.homes_written = [], []
-        status, home_of, home_keys = self.status, self.home_of, self.home_keys
-        for i, h in enumerate(rows.home):
-            if status[i] != _BAD:
-                ch = home_of[h]
-                if not seen_home[ch]:
-                    seen_home[ch] = 1
-                    self.homes_written.append(ch)
-                    c = home_keys[ch][0]
-                    if not seen_place[c]:
-                        seen_place[c] = 1
-                        self.places_written.append(c)
-
-    def _write_regions(self, rows: _Rows) -> None:
+    def _write_regions(self) -> None:
         report = self.report
         district = Region.objects.filter(level=Region.Level.DISTRICT).order_by("pk").first()
         for name, sub in list(self.subdistricts.items()):
@@ -1424,36 +1572,70 @@ class Importer:
                 )
         for (sub_name, name), community in list(self.communities.items()):
             if community is None:
-                self.communities[(sub_name, name)] = Region.objects.create(
+                community = self.communities[(sub_name, name)] = Region.objects.create(
                     level=Region.Level.COMMUNITY, name=name, parent=self.subdistricts[sub_name]
                 )
-        self._good_homes(rows)
+                self.community_name[community.pk] = community.name
         new = []
         for c in self.places_written:
             sub_name, community_name, compound_name = self.place_keys[c][:3]
             community = self.communities[(sub_name, community_name)]
             key = (community.pk, compound_name)
             if key not in self.compounds:
-                compound = Region(level=Region.Level.COMPOUND, name=compound_name, parent=community)
-                self.compounds[key] = compound
-                new.append(compound)
+                self.compounds[key] = 0  # (its id below)
+                new.append((community, compound_name))
                 report.add_created("compound", f"{community.name}{compound_name}")
         ids = _reserve_ids(Region, len(new))
-        for compound, pk in zip(new, ids, strict=True):
-            compound.pk = pk
-            compound.path = f"{compound.parent.path}{pk}/"
-        _create(Region, new)
+        for (community, name), pk in zip(new, ids, strict=True):
+            self.compounds[(community.pk, name)] = pk
+            self.compound_of[pk] = (community.pk, name)
+        _insert_new(
+            Region,
+            ["level", "name", "parent_id", "path"],
+            ids,
+            [
+                (Region.Level.COMPOUND, name, community.pk, f"{community.path}{pk}/")
+                for (community, name), pk in zip(new, ids, strict=True)
+            ],
+        )
 
-    def _write_buildings(self, rows: _Rows) -> None:
+    def _building_info(self, compound_id: int, key: str):
+        """(floors, lon, lat) of a building from the 楼栋 sheet, or None."""
+        compound = self.compound_of.get(compound_id)  # (None: a compound of another community)
+        if compound is None:
+            return None
+        community_id, compound_name = compound
+        return self.building_info.get(
+            (community_key(self.community_name[community_id]), compound_name, key)
+        )
+
+    def _building_changes(self) -> list[tuple[int, int | None, float | None, float | None]]:
+        """Existing buildings whose 层数 or position the 楼栋 sheet changes: (id, floors, lon,
+        lat), None where the sheet leaves the value as it is."""
+        if not self.building_info:
+            return []
+        changes = []
+        for (compound_id, key), (pk, _, floors, lon, lat) in self.buildings.items():
+            info = self._building_info(compound_id, key)
+            if info is None:
+                continue
+            new_floors, new_lon, new_lat = info
+            new_floors = new_floors if new_floors and new_floors != floors else None
+            if new_lon is None or (new_lon, new_lat) == (lon, lat):
+                new_lon = new_lat = None
+            if new_floors or new_lon is not None:
+                changes.append((pk, new_floors, new_lon, new_lat))
+        return changes
+
+    def _write_buildings(self) -> None:
         report = self.report
-        new_buildings = {}
+        new_buildings = {}  # (compound id, key) → [number, highest floor, community id]
         max_floor = defaultdict(int)  # canonical place of a new building → its highest floor
         fresh = set()  # canonical places whose building is new (none on a re-import)
         for c in self.places_written:
             sub_name, community_name, compound_name, _label, key = self.place_keys[c][:5]
             community = self.communities[(sub_name, community_name)]
-            compound = self.compounds[(community.pk, compound_name)]
-            if (compound.pk, key) not in self.buildings:
+            if (self.compounds[(community.pk, compound_name)], key) not in self.buildings:
                 fresh.add(c)
         if fresh:
             for ch in self.homes_written:
@@ -1461,166 +1643,146 @@ class Importer:
                 if c in fresh:
                     max_floor[c] = max(max_floor[c], floor_of(room) or 0)
         for c in self.places_written:
+            if c not in fresh:
+                continue
             sub_name, community_name, compound_name, label, key = self.place_keys[c][:5]
             community = self.communities[(sub_name, community_name)]
-            compound = self.compounds[(community.pk, compound_name)]
-            building_key = (compound.pk, key)
-            if building_key not in self.buildings:
-                if building_key not in new_buildings:
-                    new_buildings[building_key] = [
-                        Building(
-                            community=community, compound=compound, number=label, number_key=key
-                        ),
-                        0,
-                    ]
-                    report.add_created("building", f"{compound.name}{label}")
-                entry = new_buildings[building_key]
-                entry[1] = max(entry[1], max_floor[c])
-        changed = []
-        everything = {**self.buildings, **{k: b for k, (b, _) in new_buildings.items()}}
-        for (compound_id, key), building in everything.items():
-            compound = building.compound
-            info = (
-                self.building_info.get((community_key(compound.parent.name), compound.name, key))
-                if self.building_info
-                else None
-            )
-            floors, lon, lat = info or (None, None, None)
-            if building.pk is None:
-                floors = floors or new_buildings[(compound_id, key)][1] or None
-            before = (building.floors, building.lon, building.lat)
-            if floors:
-                building.floors = floors
-                building.kind = building_kind(floors)
-            if lon is not None:
-                building.lon, building.lat = lon, lat
-                building.x, building.y = project(lon, lat)
-            if building.pk is not None and before != (building.floors, building.lon, building.lat):
-                changed.append(building)
-        if changed:
-            Building.objects.bulk_update(
-                changed, ["floors", "kind", "lon", "lat", "x", "y"], batch_size=500
-            )
-            report.counts["buildings_updated"] = len(changed)
-        created = [b for b, _ in new_buildings.values()]
+            building_key = (self.compounds[(community.pk, compound_name)], key)
+            entry = new_buildings.get(building_key)
+            if entry is None:
+                entry = new_buildings[building_key] = [label, 0, community.pk]
+                report.add_created("building", f"{compound_name}{label}")
+            entry[1] = max(entry[1], max_floor[c])
+        changes = self.building_changes
+        if changes:
+            updates = [(f, building_kind(f), pk) for pk, f, _, _ in changes if f]
+            moves = [(lon, lat, *project(lon, lat), pk) for pk, _, lon, lat in changes if lon]
+            with connection.cursor() as cursor:
+                if updates:
+                    cursor.executemany(
+                        "UPDATE territory_building SET floors = %s, kind = %s WHERE id = %s",
+                        updates,
+                    )
+                if moves:
+                    cursor.executemany(
+                        "UPDATE territory_building SET lon = %s, lat = %s, x = %s, y = %s "
+                        "WHERE id = %s",
+                        moves,
+                    )
+            report.counts["buildings_updated"] = len(changes)
         # A building added to a registry that already had buildings is dated (Attachment 2's
         # 楼栋数 "as of" a day); the first registry's buildings have no date: there all along.
         listed = set(
-            Building.objects.filter(community_id__in={b.community_id for b in created}).values_list(
-                "community_id", flat=True
-            )
+            Building.objects.filter(
+                community_id__in={community_id for _, _, community_id in new_buildings.values()}
+            ).values_list("community_id", flat=True)
         )
         from django.utils import timezone
 
         today = timezone.localdate()
-        for b in created:
-            if b.community_id in listed:
-                b.listed_from = today
-        _create(Building, created)
-        for b in created:
-            self.buildings[(b.compound_id, b.number_key)] = b
-        new_units = {}
+        ids = _reserve_ids(Building, len(new_buildings))
+        values = []
+        for ((compound_id, key), (label, highest, community_id)), pk in zip(
+            new_buildings.items(), ids, strict=True
+        ):
+            info = self._building_info(compound_id, key) if self.building_info else None
+            floors, lon, lat = info or (None, None, None)
+            floors = floors or highest or None
+            x, y = project(lon, lat) if lon is not None else (None, None)
+            values.append(
+                (
+                    community_id,
+                    compound_id,
+                    label,
+                    key,
+                    floors,
+                    building_kind(floors) if floors else Building.Kind.OTHER,
+                    x,
+                    y,
+                    lon,
+                    lat,
+                    today if community_id in listed else None,
+                )
+            )
+            self.buildings[(compound_id, key)] = [pk, label, floors, lon, lat]
+        _insert_new(
+            Building,
+            ["community_id", "compound_id", "number", "number_key", "floors", "kind", "x", "y",
+             "lon", "lat", "listed_from"],
+            ids,
+            values,
+        )  # fmt: skip
+        new_units = {}  # (building id, key) → (community id, compound id, number, floors)
         self.place_ids = {}  # canonical place → (community, compound, building, unit) ids
         for c in self.places_written:
             sub_name, community_name, compound_name, _, key, label, unit_key = self.place_keys[c]
             community = self.communities[(sub_name, community_name)]
-            compound = self.compounds[(community.pk, compound_name)]
-            building = self.buildings[(compound.pk, key)]
-            unit_ref = (building.pk, unit_key)
+            compound_id = self.compounds[(community.pk, compound_name)]
+            building_id, number, floors = self.buildings[(compound_id, key)][:3]
+            unit_ref = (building_id, unit_key)
             if unit_ref not in self.units and unit_ref not in new_units:
-                new_units[unit_ref] = Unit(
-                    community=community,
-                    compound=compound,
-                    building=building,
-                    number=label,
-                    number_key=unit_key,
-                    floors=building.floors,
+                new_units[unit_ref] = (community.pk, compound_id, label, floors)
+                report.add_created("unit", f"{compound_name}{number}{label}")
+        ids = _reserve_ids(Unit, len(new_units))
+        _insert_new(
+            Unit,
+            ["community_id", "compound_id", "building_id", "number", "number_key", "floors"],
+            ids,
+            [
+                (community_id, compound_id, building_id, label, unit_key, floors)
+                for ((building_id, unit_key), (community_id, compound_id, label, floors)) in (
+                    new_units.items()
                 )
-                report.add_created("unit", f"{building}{label}")
-        created = list(new_units.values())
-        _create(Unit, created)
-        for u in created:
-            self.units[(u.building_id, u.number_key)] = u
+            ],
+        )
+        for (unit_ref, (_, _, label, _)), pk in zip(new_units.items(), ids, strict=True):
+            self.units[unit_ref] = (pk, label)
         for c in self.places_written:
             sub_name, community_name, compound_name, _, key, _, unit_key = self.place_keys[c]
             community = self.communities[(sub_name, community_name)]
-            compound = self.compounds[(community.pk, compound_name)]
-            building = self.buildings[(compound.pk, key)]
-            unit = self.units[(building.pk, unit_key)]
-            label = f"{compound.name}{building.number}{unit.number}"
-            self.place_ids[c] = (community.pk, compound.pk, building.pk, unit.pk, label)
+            compound_id = self.compounds[(community.pk, compound_name)]
+            building_id, number = self.buildings[(compound_id, key)][:2]
+            unit_id, unit_number = self.units[(building_id, unit_key)]
+            label = f"{compound_name}{number}{unit_number}"
+            self.place_ids[c] = (community.pk, compound_id, building_id, unit_id, label)
 
-    def _write_households(self, rows: _Rows) -> None:
+    def _write_households(self, writer: _Writer, ids: list[int], rebuild: list[str]) -> None:
         report = self.report
-        residence = {}  # canonical home → residence code
-        given = set()
-        status, flags, home_of = self.status, rows.flags, self.home_of
-        for i, h in enumerate(rows.home):
-            if status[i] == _BAD:
-                continue
-            ch = home_of[h]
-            if ch not in residence:
-                residence[ch] = rows.residence[i]
-            # The householder's row (or the first row that says so) sets 居住类型.
-            if flags[i] & _GIVEN and (ch not in given or flags[i] & _HOUSEHOLDER):
-                residence[ch] = rows.residence[i]
-                given.add(ch)
-            if not flags[i] & _PERSON:
-                residence[ch] = _VACANT
-        new, updates = [], defaultdict(list)
-        for ch in self.homes_written:
-            code = residence[ch]
-            if self.home_household[ch]:
-                c, room = self.home_keys[ch]
-                current = self.households[(self.place_unit[c], room)]
-                if ch in given and current[1] != _RESIDENCE_CODES[code]:
-                    updates[code].append(self.home_household[ch])
-            else:
-                new.append(ch)
-        report.counts["households_new"] = len(new)
-        report.counts["households_updated"] = sum(len(v) for v in updates.values())
-        rebuild = _drop_indexes(Household) if len(new) > REBUILD_ROWS else []
-        ids = _reserve_ids(Household, len(new))
+        new, codes = self.new_homes, self.home_code
+        home_keys, place_ids, household = self.home_keys, self.place_ids, self.home_household
+        for ch in new[:200]:  # the names listed; the count is all of them
+            c, room = home_keys[ch]
+            report.created["household"].append(f"{place_ids[c][4]}{room}")
+        report.created_count["household"] += len(new)
 
         def values():
             for ch, pk in zip(new, ids, strict=True):
-                c, room = self.home_keys[ch]
-                community_id, compound_id, building_id, unit_id, label = self.place_ids[c]
-                self.home_household[ch] = pk
-                code = residence[ch]
-                report.add_created("household", f"{label}{room}")
+                c, room = home_keys[ch]
+                household[ch] = pk
+                code = codes[ch]
                 yield (
                     pk,
-                    community_id,
-                    compound_id,
-                    building_id,
-                    unit_id,
+                    *place_ids[c][:4],
                     room,
                     floor_of(room),
                     _RESIDENCE_CODES[code],
                     code != _VACANT,
                 )
 
-        _insert(
-            Household,
-            _HOUSEHOLD_COLUMNS,
-            values(),
-        )
-        _run(rebuild)
-        for code, pks in updates.items():
+        writer.insert(Household, _HOUSEHOLD_COLUMNS, values())
+        writer.run(rebuild)
+        if self.home_updates:
+            writer.wait()
+        for code, pks in self.home_updates.items():
             for at in range(0, len(pks), 900):
                 Household.objects.filter(pk__in=pks[at : at + 900]).update(
                     residence=_RESIDENCE_CODES[code], occupied=code != _VACANT
                 )
 
-    def _write_residents(self, rows: _Rows) -> None:
-        counts = self.report.counts
+    def _write_residents(self, rows: _Rows, writer: _Writer, rebuild: list[str]) -> None:
         status, flags, home_of = self.status, rows.flags, self.home_of
         n = len(rows)
-        persons = [i for i in range(n) if flags[i] & _PERSON and status[i] != _BAD]
-        counts["unchanged"] = sum(1 for i in persons if status[i] in (_UNCHANGED, _REHASH))
-        counts["updated"] = sum(1 for i in persons if status[i] == _CHANGED)
-        counts["new"] = sum(1 for i in persons if status[i] == _NEW)
+        party = {}  # political status → is_party_status (a handful of distinct values)
         sealer = _sealer()
         seal = sealer.seal
         row_hashes = rows.row_hash
@@ -1663,8 +1825,9 @@ class Importer:
                     household_id = home_household[ch]
                     hashed = hashes_hex[32 * i : 32 * i + 32]
                     if sealed is not None and state == _NEW:  # done by the helper
-                        id_token, id_tail, *phone_values = sealed[i - start].split("\t")
+                        id_token, id_tail, *phone_values, pol_token = sealed[i - start].split("\t")
                     else:
+                        pol_token = seal(pol, b"text") if pol else ""  # party membership: sensitive
                         id_token = seal(id_number, b"id_number")
                         id_tail = id_last4(id_number[-4:])  # validated: 17 digits + digit/X
                         phone_values = (
@@ -1685,7 +1848,7 @@ class Importer:
                                 bool(holder),
                                 sex,
                                 birth or None,
-                                seal(pol, b"text") if pol else "",
+                                pol_token,
                                 is_party_status(pol),
                                 notes,
                                 *phone_values,
@@ -1711,8 +1874,10 @@ class Importer:
                         *phone_values,
                         sex,
                         birth or None,
-                        seal(pol, b"text") if pol else "",  # party membership is sensitive
-                        is_party_status(pol),
+                        pol_token,
+                        party.get(pol)
+                        if pol in party
+                        else party.setdefault(pol, is_party_status(pol)),
                         notes,
                         False,
                         None,
@@ -1720,14 +1885,12 @@ class Importer:
                         source,
                     )
 
-        rebuild = _drop_indexes(Resident) if counts["new"] > REBUILD_ROWS else []
-        _insert(
-            Resident,
-            _RESIDENT_COLUMNS,
-            new_rows(),
-        )
+        writer.insert(Resident, _RESIDENT_COLUMNS, new_rows())
+        # SQLite: what the writer has left (the rebuild, the last batches); elsewhere the
+        # rebuild itself.
         with self.report.timed("写入：重建居民索引"):
-            _run(rebuild)
+            writer.run(rebuild)
+            writer.close()
         with connection.cursor() as cursor:
             if changed:
                 cursor.executemany(
@@ -1967,13 +2130,18 @@ class _Known:
                 "row_hash <> ''",
                 [False],
             )
+            # Column by column, each in one C-level call (map, join, extend): a loop of five
+            # statements a resident cost ~1 µs each.
             while batch := cursor.fetchmany(10_000):
-                for source, index, pk, household, householder in batch:
-                    position[fromhex(source)] = len(known.pk)
-                    known.index += fromhex(index)
-                    known.pk.append(pk)
-                    known.household.append(household)
-                    known.householder.append(1 if householder else 0)
+                sources, indexes, pks, households, householders = zip(*batch, strict=True)
+                start = len(known.pk)
+                position.update(
+                    zip(map(fromhex, sources), range(start, start + len(batch)), strict=True)
+                )
+                known.index += fromhex("".join(indexes))
+                known.pk.extend(pks)
+                known.household.extend(households)
+                known.householder.extend(map(bool, householders))
         return known
 
     def find(self, source: bytes) -> int:
@@ -2059,20 +2227,30 @@ def _reserve_ids(model, count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def _create(model, objects: list) -> None:
-    """bulk_create without its per-object cost: primary keys reserved (set on the objects
-    unless they have one), then one bulk insert of every concrete field's value (so a field
-    added to the model later is written too, with the instance's default)."""
-    if not objects:
+def _insert_new(model, names: list[str], ids: list[int], rows: list[tuple]) -> None:
+    """New rows of ``model`` without model instances: ``rows`` give the fields ``names``
+    (attnames) in that order, with the reserved ``ids``; every other concrete field gets its
+    default (taken from one unsaved instance), so that a field added to the model later is
+    written too."""
+    if not rows:
         return
-    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
-    missing = [obj for obj in objects if obj.pk is None]
-    for obj, pk in zip(missing, _reserve_ids(model, len(missing)), strict=True):
-        obj.pk = pk
     meta = model._meta
-    attnames = [meta.get_field(name).attname for name in fields]
-    columns = ["id", *(meta.get_field(name).column for name in fields)]
-    _insert(model, columns, ([obj.pk, *(getattr(obj, a) for a in attnames)] for obj in objects))
+    template = model()
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    given = {name: k for k, name in enumerate(names)}
+    unknown = set(names) - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+    picks = [(given.get(f.attname, -1), getattr(template, f.attname)) for f in fields]
+    columns = ["id", *(f.column for f in fields)]
+    _insert(
+        model,
+        columns,
+        (
+            [pk, *(row[k] if k >= 0 else default for k, default in picks)]
+            for pk, row in zip(ids, rows, strict=True)
+        ),
+    )
 
 
 def _drop_indexes(model) -> list[str]:
@@ -2144,6 +2322,97 @@ def _run(statements: list[str]) -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+class _Writer:
+    """The bulk statements of a write (inserts, index rebuilds). On SQLite they run on a
+    second thread: the sqlite3 module releases the GIL while SQLite inserts, sorts and builds
+    indexes, so that work runs on the second core (the helper process has finished by then)
+    while this thread makes the next rows. One thread at a time uses the connection: batches
+    go through a short queue, and ``wait`` / ``close`` take it back before any other query;
+    an error there is raised here as Django's (IntegrityError …). Elsewhere — PostgreSQL's
+    COPY, whose server process already works beside the client — everything runs in line.
+    """
+
+    def __init__(self):
+        self._thread = None
+        self._error = None
+        if connection.vendor == "sqlite":
+            import queue
+            import threading
+
+            connection.ensure_connection()
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(
+                target=self._work, args=(connection.connection,), daemon=True
+            )
+            self._thread.start()
+
+    def _work(self, raw) -> None:
+        cursor = raw.cursor()
+        try:
+            while (item := self._queue.get()) is not None:
+                sql, batch = item
+                if self._error is None:  # after an error the rest is only drained
+                    try:
+                        if batch is None:
+                            cursor.execute(sql)
+                        else:
+                            cursor.executemany(sql, batch)
+                    except BaseException as exc:  # raised in the importer's thread
+                        self._error = exc
+                self._queue.task_done()
+            self._queue.task_done()
+        finally:
+            cursor.close()
+
+    def insert(self, model, columns, rows, batch=5000) -> None:
+        if self._thread is None:
+            _insert(model, columns, rows, batch)
+            return
+        qn = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+            f"VALUES ({', '.join(['?'] * len(columns))})"
+        )
+        buffer = []
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) >= batch:
+                self._queue.put((sql, buffer))
+                buffer = []
+        if buffer:
+            self._queue.put((sql, buffer))
+
+    def run(self, statements: list[str]) -> None:
+        """Put dropped indexes back (``_run``)."""
+        if self._thread is None:
+            _run(statements)
+            return
+        for sql in statements:
+            self._queue.put((sql, None))
+
+    def wait(self) -> None:
+        """Until the queued statements are done; raises their error."""
+        if self._thread is not None:
+            self._queue.join()
+        self._raise()
+
+    def close(self, quiet: bool = False) -> None:
+        """Until everything is done; raises its error unless ``quiet`` (an error of this
+        thread is on its way already)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if not quiet:
+            self._raise()
+
+    def _raise(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            with connection.wrap_database_errors:
+                raise error
+
+
 def _insert(model, columns, rows, batch=5000):
     """Bulk insert without model instances: COPY on PostgreSQL, executemany on SQLite."""
     table = model._meta.db_table
@@ -2151,7 +2420,8 @@ def _insert(model, columns, rows, batch=5000):
     names = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
+            copy_sql = f"COPY {qn(table)} ({names}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
             return

@@ -114,9 +114,10 @@ def row_hash_message(packed: str) -> bytes:
 def seal_rows(packed: bytes, seal: bool) -> tuple[bytes, bytes, bytes]:
     """For a chunk of packed rows (importer._Rows), per row: the 16-byte blind index of the
     ID, the 16-byte row hash, and, when ``seal``, one line "ID token, ID last-4 index, phone
-    token, phone index, phone last-4 index" (tab-separated).
+    token, phone index, phone last-4 index, political status token" (tab-separated).
 
-    Field 3 of a row is the ID and field 6 the phone; an empty line is a vacant home, and
+    Field 3 of a row is the ID, field 6 the phone and field 7 the political status (sealed
+    too: party membership is sensitive); an empty line is a vacant home, and
     ``SKIPPED`` an unchanged row (both: zero digests, no tokens).
     """
     digest = _helper["id_number"].digest16
@@ -148,5 +149,7 @@ def seal_rows(packed: bytes, seal: bool) -> tuple[bytes, bytes, bytes]:
                 phone_part = f"{encrypt(phone, b'phone')}\t{phone_index(phone)}\t{phone_tail}"
             else:
                 phone_part = "\t\t"
-            tokens.append(f"{encrypt(number, b'id_number')}\t{id_tail}\t{phone_part}")
+            political = fields[7]
+            political = encrypt(political, b"text") if political else ""
+            tokens.append(f"{encrypt(number, b'id_number')}\t{id_tail}\t{phone_part}\t{political}")
     return bytes(digests), bytes(hashes), ("\n".join(tokens).encode() if seal else b"")

@@ -15,7 +15,7 @@ from loudong.lib import crypto
 from loudong.lib.idnumber import check_digit, make_id_number
 from loudong.territory import importer, sealing
 from loudong.territory.actions import update_resident
-from loudong.territory.models import Household, Resident
+from loudong.territory.models import Household, Region, Resident
 from loudong.territory.tests.sheets import person, xlsx_bytes
 from loudong.test import BaseTestCase
 
@@ -228,6 +228,21 @@ class FastCryptoTestCase(BaseTestCase):
             first17 = "".join(rng.choice("0123456789") for _ in range(17))
             self.assertEqual(importer.id_check_char(first17), check_digit(first17))
 
+    def test_a_conflict_in_the_bulk_writer_is_djangos_integrity_error(self):
+        from django.db import IntegrityError, transaction
+
+        region = Region.objects.first()
+        fields = Region._meta.concrete_fields
+        row = [getattr(region, f.attname) for f in fields]  # its primary key is taken
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            writer = importer._Writer()
+            try:
+                writer.insert(Region, [f.column for f in fields], [row])
+                writer.run([])
+            finally:
+                writer.close()
+        self.assertEqual(Region.objects.filter(pk=region.pk).count(), 1)
+
     def test_the_helper_rows_match_the_fields(self):
         sealing.start(*importer._helper_keys())
         line = "王秀英\t本人\t1\t341702197007070011\tF\t1970-07-07\t13912345678\t群众\t"
@@ -237,9 +252,10 @@ class FastCryptoTestCase(BaseTestCase):
         self.assertEqual(
             hashes[:16].hex(), importer._hmac("row:resident").hex(sealing.row_hash_message(line))
         )
-        id_token, id_last4, phone_token, phone_index, phone_last4 = (
+        id_token, id_last4, phone_token, phone_index, phone_last4, political = (
             tokens.decode().split("\n")[0].split("\t")
         )
+        self.assertEqual(crypto.decrypt(political, "text"), "群众")
         self.assertEqual(crypto.decrypt(id_token, "id_number"), "341702197007070011")
         self.assertEqual(id_last4, crypto.keyed_hash("0011", "id_number:last4"))
         self.assertEqual(crypto.decrypt(phone_token, "phone"), "13912345678")

@@ -258,6 +258,35 @@ class ImportValidTestCase(ImportTestCase):
         self.assertEqual(building.kind, Building.Kind.WALKUP)
         self.assertIsNotNone(building.x)
 
+    def test_a_changed_building_sheet_updates_the_existing_building(self):
+        def content(floors, lon):
+            return xlsx_bytes(
+                [person(building="5栋")],
+                extra_sheets=[
+                    (
+                        "楼栋",
+                        [
+                            ["社区", "小区", "楼栋", "层数", "经度", "纬度"],
+                            ["秀山门社区", "翠微小区", "5号楼", floors, lon, 30.6621],
+                        ],
+                    )
+                ],
+            )
+
+        self.assertEqual(self.run_import(content(6, 117.4812))[0], 0)
+        before = Building.objects.get()
+        code, output = self.run_import(content(20, 117.4912))
+        self.assertEqual(code, 0, output)
+        building = Building.objects.get()
+        self.assertEqual(building.floors, 20)
+        self.assertEqual(building.kind, Building.Kind.TOWER)
+        self.assertAlmostEqual(building.lon, 117.4912)
+        self.assertGreater(building.x, before.x)
+        self.assertEqual(building.y, before.y)
+        code, output = self.run_import(content("", 117.4912))  # no 层数: floors stay
+        self.assertEqual(code, 0, output)
+        self.assertEqual(Building.objects.get().floors, 20)
+
 
 class ImportInvalidTestCase(ImportTestCase):
     def test_it_writes_nothing_when_any_row_is_bad(self):

@@ -87,13 +87,15 @@ class UnchangedTestCase(ImportTestCase):
             mock.patch.object(importer, "id_check_char", wraps=importer.id_check_char) as check,
             CaptureQueriesContext(connection) as queries,
         ):
-            code, output = self.run_import(rows())
+            code, output = self.run_import(rows(), "-v", "2")
         self.assertEqual(code, 0, output)
         self.assertIn("新增 0 人，更新 0 人，未变 20 人", output)
         self.assertEqual(check.call_count, 0)  # no row was checked again
         self.assertEqual(self.territory_writes(queries.captured_queries), [])
         self.assertEqual(self.snapshot(), before)
         self.assertEqual(list(Household.objects.order_by("pk").values()), households)
+        self.assertIn("用时：写入：比对结果", output)
+        self.assertNotIn("用时：写入 ", output)  # no write phase, no transaction
 
     def test_a_changed_row_is_checked_in_full_and_refused(self):
         self.run_import(rows())
