@@ -21,6 +21,21 @@ class PagesTestCase(FieldworkTestCase):
         for label in ("走访登记", "上报事件", "服务记录", "我的住户", "我的事件", "通知"):
             self.assertContains(page, f">{label}")
         self.assertContains(page, "5 户")
+        self.assertContains(page, '<span class="badge">5</span> 户待走访')
+        # One visited today no longer waits; one visited 40 days ago is within the 90 days, but
+        # once it needs attention (重点关注, 30 days) it waits again.
+        from loudong.fieldwork.actions.visits import record_visit
+        from loudong.territory.models import Household
+
+        record_visit(acting_user=self.leader, date=MONDAY.date(), households=self.homes[:1])
+        record_visit(
+            acting_user=self.leader,
+            date=MONDAY.date() - dt.timedelta(days=40),
+            households=self.homes[1:2],
+        )
+        Household.objects.filter(pk=self.homes[1].pk).update(needs_attention=True)
+        page = self.client.get("/fieldwork/m/")
+        self.assertContains(page, '<span class="badge">4</span> 户待走访')
         # Other roles keep the ordinary home page.
         self.login(self.shequ_a)
         self.assertEqual(self.client.get("/").status_code, 200)

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from loudong.policy.actions import create_profile_version
-from loudong.policy.profile import ProfileMissing, profile_at, profile_for
+from loudong.policy.profile import ProfileMissing, memoised, profile_at, profile_for
 from loudong.policy.schema import read_builtin
 from loudong.test import BaseTestCase
 
@@ -76,6 +76,38 @@ class ProfileForTestCase(BaseTestCase):
             profile_for(self.community_a)
         with self.assertRaises(ProfileMissing):
             profile_at("chiyang", 42)
+
+
+class MemoTestCase(BaseTestCase):
+    def test_a_read_only_block_looks_each_profile_up_once(self):
+        with memoised():
+            with self.assertNumQueries(2):  # the 街道 above the community, the version in force
+                first = profile_for(self.community_a)
+            with self.assertNumQueries(0):
+                self.assertIs(profile_for(self.community_a), first)
+                self.assertIs(profile_for(self.community_a, on=timezone.localdate()), first)
+            with self.assertNumQueries(1):  # a pinned version is its own lookup
+                pinned = profile_at("chiyang", 1)
+                self.assertIs(profile_at("chiyang", 1), pinned)
+        with self.assertNumQueries(2):  # outside the block: every call asks again
+            profile_for(self.community_a)
+
+    def test_a_get_is_memoised_and_a_post_is_not(self):
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+
+        from loudong.policy.middleware import ProfileMemoMiddleware
+
+        def view(request):
+            profile_for(self.community_a)
+            profile_for(self.community_a)
+            return HttpResponse()
+
+        middleware = ProfileMemoMiddleware(view)
+        with self.assertNumQueries(2):
+            middleware(RequestFactory().get("/"))
+        with self.assertNumQueries(4):
+            middleware(RequestFactory().post("/"))
 
 
 class NoPrivateDefaultsTestCase(BaseTestCase):
