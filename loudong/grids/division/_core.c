@@ -1578,6 +1578,313 @@ done:
     return result;
 }
 
+
+/* ---- read_units(data, start, idx, width, cls, fields): cli.read_units's rows, or None
+ *
+ * data is the whole file (bytes, BOM removed), start the offset of the line after the header,
+ * idx the header positions of the eight input columns, width max(idx) + 1; cls is
+ * models.Unit and fields its eight slot names. Only the plain case is parsed here: lines end in
+ * "\n" or "\r\n", no quote, no lone "\r", no NUL (the caller refuses quotes and NULs), every row
+ * valid. At the first thing it does not parse exactly as csv.reader + str.strip + int() +
+ * float() would, or the first row cli.read_units would refuse (or skip, as a blank row with
+ * commas), it returns None and the caller reads the file with cli.read_units, which gives the
+ * error with its line and column. Each field is stripped as str.strip() does (ASCII white
+ * space here, other Unicode white space through str.strip itself); households and floors of
+ * plain digits are parsed here, anything else by int(); x and y of plain [0-9+-.eE] by
+ * PyOS_string_to_double (what float() ends in), anything else by float(). Names equal to the
+ * previous row's are the same string object (equal strings either way). */
+
+static PyObject *long_zero;
+
+static int
+ascii_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* the str of a field, stripped as str.strip() strips; NULL with an error set */
+static PyObject *
+field_str(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && ascii_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
+        n--;
+    PyObject *s = PyUnicode_DecodeUTF8(p, n, "strict");
+    if (s == NULL || n == 0)
+        return s;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    if (Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(s, 0)) ||
+        Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(s, len - 1))) {
+        PyObject *t = PyObject_CallMethod(s, "strip", NULL);
+        Py_DECREF(s);
+        return t;
+    }
+    return s;
+}
+
+/* households / floors: a non-negative int as int(text) gives it, or NULL (error set or not) */
+static PyObject *
+field_int(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && ascii_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
+        n--;
+    if (n > 0 && n <= 18) {
+        long long v = 0;
+        Py_ssize_t k = 0;
+        for (; k < n && p[k] >= '0' && p[k] <= '9'; k++)
+            v = v * 10 + (p[k] - '0');
+        if (k == n)
+            return PyLong_FromLongLong(v);
+    }
+    PyObject *s = field_str(p, n);
+    if (s == NULL)
+        return NULL;
+    PyObject *v = PyLong_FromUnicodeObject(s, 10);
+    Py_DECREF(s);
+    if (v == NULL)
+        return NULL;
+    if (PyObject_RichCompareBool(v, long_zero, Py_LT) != 0) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* x / y: a finite float as float(text) gives it, or NULL (error set or not) */
+static PyObject *
+field_float(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && ascii_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
+        n--;
+    double d;
+    char buf[64];
+    Py_ssize_t k = 0;
+    if (n > 0 && n < (Py_ssize_t)sizeof(buf)) {
+        for (; k < n; k++) {
+            char c = p[k];
+            if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
+                  c == 'E'))
+                break;
+            buf[k] = c;
+        }
+    }
+    if (n > 0 && k == n) {
+        char *end;
+        buf[n] = '\0';
+        d = PyOS_string_to_double(buf, &end, NULL);
+        if (d == -1.0 && PyErr_Occurred())
+            return NULL;
+        if (end != buf + n)
+            return NULL;
+    }
+    else {
+        PyObject *s = field_str(p, n);
+        if (s == NULL)
+            return NULL;
+        PyObject *f = PyFloat_FromString(s);
+        Py_DECREF(s);
+        if (f == NULL)
+            return NULL;
+        d = PyFloat_AS_DOUBLE(f);
+        Py_DECREF(f);
+    }
+    if (!isfinite(d))
+        return NULL;
+    return PyFloat_FromDouble(d);
+}
+
+static int
+blank(const char *p, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (!ascii_space((unsigned char)p[k]))
+            return 0;
+    return 1;
+}
+
+static PyObject *
+read_units(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    Py_ssize_t start, width;
+    PyObject *idx_obj, *fields;
+    PyTypeObject *cls;
+    if (!PyArg_ParseTuple(args, "y*nO!nO!O!", &buf, &start, &PyTuple_Type, &idx_obj, &width,
+                          &PyType_Type, &cls, &PyTuple_Type, &fields))
+        return NULL;
+    PyObject *descr[8] = {NULL};
+    PyObject *prev[4] = {NULL};
+    const char *prev_p[4] = {NULL};
+    Py_ssize_t prev_n[4] = {0};
+    PyObject *out = NULL, *seen = NULL, *result = NULL;
+    Py_ssize_t idx[8];
+    const char **fp = NULL;
+    Py_ssize_t *fn = NULL;
+    const char *data = buf.buf;
+    Py_ssize_t size = buf.len;
+    if (PyTuple_GET_SIZE(idx_obj) != 8 || PyTuple_GET_SIZE(fields) != 8 || width < 1 ||
+        start < 0 || start > size) {
+        PyErr_SetString(PyExc_ValueError, "read_units: eight columns and fields");
+        goto done;
+    }
+    for (int k = 0; k < 8; k++) {
+        idx[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(idx_obj, k));
+        if (idx[k] < 0 || idx[k] >= width) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "read_units: column out of range");
+            goto done;
+        }
+        PyObject *d = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
+        if (d == NULL)
+            goto done;
+        descr[k] = d;
+        if (Py_TYPE(d)->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "read_units: fields must be slots");
+            goto done;
+        }
+    }
+    fp = PyMem_Malloc(sizeof(char *) * width);
+    fn = PyMem_Malloc(sizeof(Py_ssize_t) * width);
+    if (fp == NULL || fn == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    out = PyList_New(0);
+    seen = PyDict_New();
+    if (out == NULL || seen == NULL)
+        goto fail;
+    Py_ssize_t pos = start;
+    while (pos < size) {
+        const char *line = data + pos;
+        const char *nl = memchr(line, '\n', size - pos);
+        Py_ssize_t len = nl ? nl - line : size - pos;
+        pos += len + (nl ? 1 : 0);
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            continue; /* csv.reader gives [] for an empty line: skipped */
+        if (len > 131072 || memchr(line, '\r', len) != NULL)
+            goto fallback; /* csv's field size limit, or a lone carriage return */
+        /* the row's fields up to width (more are ignored; fewer are empty) */
+        Py_ssize_t nf = 0;
+        const char *q = line, *end = line + len;
+        while (nf < width) {
+            const char *c = memchr(q, ',', end - q);
+            fp[nf] = q;
+            fn[nf] = (c ? c : end) - q;
+            nf++;
+            if (c == NULL)
+                break;
+            q = c + 1;
+        }
+        for (; nf < width; nf++) {
+            fp[nf] = end;
+            fn[nf] = 0;
+        }
+        PyObject *v[8] = {NULL};
+        int ok = 1;
+        for (int k = 0; k < 4 && ok; k++) {
+            const char *p = fp[idx[k]];
+            Py_ssize_t n = fn[idx[k]];
+            if (prev[k] != NULL && n == prev_n[k] && memcmp(p, prev_p[k], n) == 0) {
+                Py_INCREF(prev[k]); /* the previous row's name: the same bytes */
+                v[k] = prev[k];
+                continue;
+            }
+            v[k] = field_str(p, n);
+            if (v[k] == NULL || PyUnicode_GET_LENGTH(v[k]) == 0) {
+                ok = 0;
+                break;
+            }
+            prev_p[k] = p;
+            prev_n[k] = n;
+        }
+        if (ok && (v[4] = field_int(fp[idx[4]], fn[idx[4]])) == NULL)
+            ok = 0;
+        if (ok && (v[5] = field_int(fp[idx[5]], fn[idx[5]])) == NULL)
+            ok = 0;
+        if (ok && PyObject_RichCompareBool(v[5], long_zero, Py_GT) != 1)
+            ok = 0;
+        if (ok) {
+            const char *px = fp[idx[6]], *py = fp[idx[7]];
+            Py_ssize_t nx = fn[idx[6]], ny = fn[idx[7]];
+            if (blank(px, nx) && blank(py, ny)) {
+                /* no position; a non-ASCII white space alone is not blank here: float() below
+                 * refuses it, and cli.read_units then decides */
+                Py_INCREF(Py_None);
+                Py_INCREF(Py_None);
+                v[6] = v[7] = Py_None;
+            }
+            else if ((v[6] = field_float(px, nx)) == NULL ||
+                     (v[7] = field_float(py, ny)) == NULL)
+                ok = 0;
+        }
+        PyObject *key = NULL;
+        if (ok) {
+            key = PyTuple_Pack(4, v[0], v[1], v[2], v[3]);
+            if (key == NULL || PyDict_SetDefault(seen, key, Py_None) == NULL)
+                ok = 0;
+            else if (PyDict_GET_SIZE(seen) != PyList_GET_SIZE(out) + 1)
+                ok = 0; /* a duplicate unit */
+        }
+        Py_XDECREF(key);
+        PyObject *unit = NULL;
+        if (ok && (unit = cls->tp_alloc(cls, 0)) == NULL)
+            ok = 0;
+        for (int k = 0; k < 8 && ok; k++)
+            if (Py_TYPE(descr[k])->tp_descr_set(descr[k], unit, v[k]) < 0)
+                ok = 0;
+        if (ok && PyList_Append(out, unit) < 0)
+            ok = 0;
+        Py_XDECREF(unit);
+        for (int k = 0; k < 4; k++)
+            if (ok) {
+                Py_XSETREF(prev[k], v[k]);
+                v[k] = NULL;
+            }
+        for (int k = 0; k < 8; k++)
+            Py_XDECREF(v[k]);
+        if (!ok) {
+            if (PyErr_Occurred() && PyErr_ExceptionMatches(PyExc_MemoryError))
+                goto fail; /* a real error, not a row to refuse */
+            goto fallback;
+        }
+    }
+    result = out;
+    out = NULL;
+    goto freed;
+fallback:
+    PyErr_Clear();
+    Py_INCREF(Py_None);
+    result = Py_None;
+    goto freed;
+fail:
+    result = NULL;
+freed:
+done:
+    PyMem_Free(fp);
+    PyMem_Free(fn);
+    for (int k = 0; k < 8; k++)
+        Py_XDECREF(descr[k]);
+    for (int k = 0; k < 4; k++)
+        Py_XDECREF(prev[k]);
+    Py_XDECREF(out);
+    Py_XDECREF(seen);
+    PyBuffer_Release(&buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -1608,6 +1915,9 @@ static PyMethodDef methods[] = {
     {"connected_sets", connected_sets, METH_VARARGS,
      "connected_sets(v, taken, nbr, hs, hi, max_sets) -> [(mask, households), ...]:"
      " engine._connected_sets in C (at most 62 atoms)."},
+    {"read_units", read_units, METH_VARARGS,
+     "read_units(data, start, idx, width, cls, fields) -> [Unit] | None: cli.read_units's"
+     " rows of a plain file, None when the file needs cli.read_units (errors included)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1636,5 +1946,7 @@ PyInit__core(void)
     INTERN(s_floors, "floors");
     INTERN(s_cy, "cy");
 #undef INTERN
+    if ((long_zero = PyLong_FromLong(0)) == NULL)
+        return NULL;
     return PyModule_Create(&module);
 }
