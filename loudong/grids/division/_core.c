@@ -1885,6 +1885,133 @@ done:
     return result;
 }
 
+
+/* ---- write_rows(pieces, fields): the CSV lines of cli's output, as csv.writer writes them
+ *
+ * Each piece's eight fields (slots) joined by "," and ended by "\r\n", UTF-8: what
+ * csv.writer's default dialect (QUOTE_MINIMAL) writes when no string holds a delimiter, quote
+ * or line break and every number is an int. Returns None when some field is not that plain
+ * (the caller then writes with csv.writer). */
+
+static int
+put(char **buf, Py_ssize_t *len, Py_ssize_t *cap, const char *p, Py_ssize_t n)
+{
+    if (*len + n > *cap) {
+        Py_ssize_t c = *cap * 2 + n + 256;
+        char *b = PyMem_Realloc(*buf, c);
+        if (b == NULL)
+            return -1;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
+static PyObject *
+write_rows(PyObject *self, PyObject *args)
+{
+    PyObject *pieces, *fields;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &pieces, &PyTuple_Type, &fields))
+        return NULL;
+    Py_ssize_t nf = PyTuple_GET_SIZE(fields), len = 0, cap = 1 << 16;
+    char *buf = PyMem_Malloc(cap);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    PyObject *result = NULL;
+    PyObject *descr[8] = {NULL};
+    PyObject *last[8] = {NULL}; /* the previous row's value and its UTF-8, per column */
+    const char *last_p[8] = {NULL};
+    Py_ssize_t last_n[8] = {0};
+    int plain = 1;
+    if (nf > 8) {
+        PyErr_SetString(PyExc_ValueError, "write_rows: at most eight fields");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nf; k++) {
+        descr[k] = PyList_GET_SIZE(pieces)
+                       ? PyObject_GetAttr((PyObject *)Py_TYPE(PyList_GET_ITEM(pieces, 0)),
+                                          PyTuple_GET_ITEM(fields, k))
+                       : NULL;
+        if (PyList_GET_SIZE(pieces) && descr[k] == NULL)
+            goto done;
+        if (descr[k] && Py_TYPE(descr[k])->tp_descr_get == NULL) {
+            PyErr_SetString(PyExc_TypeError, "write_rows: fields must be slots");
+            goto done;
+        }
+    }
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(pieces) && plain; r++) {
+        PyObject *piece = PyList_GET_ITEM(pieces, r);
+        if (Py_TYPE(piece) != Py_TYPE(PyList_GET_ITEM(pieces, 0))) {
+            plain = 0;
+            break;
+        }
+        for (Py_ssize_t k = 0; k < nf && plain; k++) {
+            PyObject *v = Py_TYPE(descr[k])->tp_descr_get(descr[k], piece,
+                                                          (PyObject *)Py_TYPE(piece));
+            if (v == NULL)
+                goto done;
+            int rc = 0;
+            if (v == last[k]) /* the same string object as the row before: its bytes */
+                rc = put(&buf, &len, &cap, last_p[k], last_n[k]);
+            else if (PyUnicode_CheckExact(v)) {
+                Py_ssize_t n;
+                const char *p = PyUnicode_AsUTF8AndSize(v, &n);
+                if (p == NULL) {
+                    PyErr_Clear(); /* e.g. a lone surrogate: csv.writer's text file decides */
+                    plain = 0;
+                }
+                else if (memchr(p, ',', n) || memchr(p, '"', n) || memchr(p, '\r', n) ||
+                         memchr(p, '\n', n))
+                    plain = 0;
+                else {
+                    rc = put(&buf, &len, &cap, p, n);
+                    Py_INCREF(v);
+                    Py_XSETREF(last[k], v); /* keeps p valid: the UTF-8 is cached in v */
+                    last_p[k] = p;
+                    last_n[k] = n;
+                }
+            }
+            else if (PyLong_CheckExact(v)) {
+                int overflow;
+                long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+                if (overflow || (x == -1 && PyErr_Occurred())) {
+                    PyErr_Clear();
+                    plain = 0;
+                }
+                else {
+                    char num[32];
+                    int n = snprintf(num, sizeof(num), "%lld", x);
+                    rc = put(&buf, &len, &cap, num, n);
+                }
+            }
+            else
+                plain = 0;
+            Py_DECREF(v);
+            if (rc == 0 && plain)
+                rc = k + 1 < nf ? put(&buf, &len, &cap, ",", 1) : put(&buf, &len, &cap, "\r\n", 2);
+            if (rc < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+    }
+    if (plain)
+        result = PyBytes_FromStringAndSize(buf, len);
+    else {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:
+    for (int k = 0; k < 8; k++) {
+        Py_XDECREF(descr[k]);
+        Py_XDECREF(last[k]);
+    }
+    PyMem_Free(buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -1918,6 +2045,8 @@ static PyMethodDef methods[] = {
     {"read_units", read_units, METH_VARARGS,
      "read_units(data, start, idx, width, cls, fields) -> [Unit] | None: cli.read_units's"
      " rows of a plain file, None when the file needs cli.read_units (errors included)."},
+    {"write_rows", write_rows, METH_VARARGS,
+     "write_rows(pieces, fields) -> bytes | None: csv.writer's lines of plain rows."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -199,6 +199,35 @@ def _float(path, line, col, val) -> float:
     return f
 
 
+def _plain_rows(pieces) -> bytes | None:
+    """The output's rows as ``csv.writer`` writes them, in C (``_core.write_rows``); None when
+    a name needs quoting (a comma, a quote, a line break) or the module is not built."""
+    try:
+        from . import _core
+    except ImportError:  # pragma: no cover - no C compiler where it was installed
+        return None
+    return _core.write_rows(pieces, tuple(OUT_COLUMNS))
+
+
+def _write_rows(fd: int, pieces) -> None:
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(OUT_COLUMNS)
+        writer.writerows(
+            (
+                p.community,
+                p.compound,
+                p.building,
+                p.unit,
+                p.floor_from,
+                p.floor_to,
+                p.households,
+                p.grid,
+            )
+            for p in pieces
+        )
+
+
 def _temp_beside(path: str, suffix: str):
     directory = os.path.dirname(os.path.abspath(path)) or "."
     fd, tmp = tempfile.mkstemp(prefix=".divide-", suffix=suffix, dir=directory)
@@ -256,24 +285,14 @@ def _run(argv: list[str]) -> int:
             if os.path.isdir(path):
                 raise InputError(f"无法写入 {path}：这是一个目录")
         try:
+            body = _plain_rows(division.pieces)
             fd, tmp_out = _temp_beside(args.out, ".csv")
             temps.append(tmp_out)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(OUT_COLUMNS)
-                writer.writerows(
-                    (
-                        p.community,
-                        p.compound,
-                        p.building,
-                        p.unit,
-                        p.floor_from,
-                        p.floor_to,
-                        p.households,
-                        p.grid,
-                    )
-                    for p in division.pieces
-                )
+            if body is not None:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write((",".join(OUT_COLUMNS) + "\r\n").encode() + body)
+            else:
+                _write_rows(fd, division.pieces)
             tmp_report = None
             if args.report:
                 fd, tmp_report = _temp_beside(args.report, ".json")

@@ -323,3 +323,34 @@ class ReaderPropertyTestCase(unittest.TestCase):
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 fh.write(newline.join(lines) + newline)
             self.assertEqual(_outcome(read_units_fast, path), _outcome(read_units, path))
+
+
+class WriterTestCase(unittest.TestCase):
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                *[st.sampled_from(["a", "幸福 小区", "1号楼", "x,y", 'q"', "r\r", "n\n", " "])] * 4,
+                *[st.integers(min_value=0, max_value=10**20)] * 3,
+                st.sampled_from(["社区-G001", "G,2"]),
+            ),
+            max_size=10,
+        )
+    )
+    def test_it_writes_what_csv_writer_writes(self, rows):
+        from loudong.grids.division.cli import _plain_rows, _write_rows
+        from loudong.grids.division.models import Piece
+
+        pieces = [Piece(*r) for r in rows]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "o.csv")
+            _write_rows(os.open(path, os.O_WRONLY | os.O_CREAT), pieces)
+            with open(path, "rb") as fh:
+                expected = fh.read()
+        body = _plain_rows(pieces)
+        plain = all(
+            not any(c in s for c in ',"\r\n') for r in rows for s in r if isinstance(s, str)
+        ) and all(n < 2**63 for r in rows for n in r[4:7])
+        self.assertEqual(body is not None, plain)
+        if body is not None:
+            self.assertEqual((",".join(OUT_COLUMNS) + "\r\n").encode() + body, expected)
