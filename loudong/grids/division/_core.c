@@ -27,7 +27,7 @@
 #include <string.h>
 
 static PyObject *s_h, *s_minx, *s_maxx, *s_miny, *s_maxy, *s_comp, *s_tiny, *s_small;
-static PyObject *s_first, *s_last;
+static PyObject *s_first, *s_last, *s_parts;
 
 static int
 attr_double(PyObject *o, PyObject *name, double *out)
@@ -2012,6 +2012,120 @@ done:
     return result;
 }
 
+
+/* append run[0], or run_type(run, h) made by new_run, to glued */
+static int
+glue_run(PyObject *glued, PyObject *run, long long h, PyObject *run_type)
+{
+    if (PyList_GET_SIZE(run) == 1)
+        return PyList_Append(glued, PyList_GET_ITEM(run, 0));
+    PyObject *ho = PyLong_FromLongLong(h);
+    if (ho == NULL)
+        return -1;
+    PyObject *args = PyTuple_Pack(3, run_type, run, ho);
+    Py_DECREF(ho);
+    if (args == NULL)
+        return -1;
+    PyObject *r = new_run(NULL, args);
+    Py_DECREF(args);
+    if (r == NULL)
+        return -1;
+    int rc = PyList_Append(glued, r);
+    Py_DECREF(r);
+    return rc;
+}
+
+/* ---- atoms_for(blds, cache, make, small, small2, run_cls): the loop of engine._atoms_for
+ *
+ * For each building of blds its atoms (cache[b], or make(b) stored there), glued as the
+ * Python loop glues them: an atom joins the current run while the run is below `small`
+ * households, stays within `small2` with it and holds fewer than 64 parts; a run of one atom
+ * stays that atom, a longer one becomes run_cls(run, h) through new_run. */
+
+static PyObject *
+atoms_for(PyObject *self, PyObject *args)
+{
+    PyObject *blds, *cache, *make, *run_type;
+    double small, small2;
+    if (!PyArg_ParseTuple(args, "OO!OddO!", &blds, &PyDict_Type, &cache, &make, &small, &small2,
+                          &PyType_Type, &run_type))
+        return NULL;
+    blds = PySequence_Fast(blds, "atoms_for: buildings are a sequence");
+    if (blds == NULL)
+        return NULL;
+    PyObject *glued = PyList_New(0), *run = NULL;
+    if (glued == NULL) {
+        Py_DECREF(blds);
+        return NULL;
+    }
+    long long run_h = 0;
+    Py_ssize_t run_parts = 0;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(blds); i++) {
+        PyObject *b = PySequence_Fast_GET_ITEM(blds, i);
+        PyObject *atoms = PyDict_GetItemWithError(cache, b); /* borrowed */
+        if (atoms == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            atoms = PyObject_CallOneArg(make, b);
+            if (atoms == NULL)
+                goto fail;
+            int rc = PyDict_SetItem(cache, b, atoms);
+            Py_DECREF(atoms); /* the cache holds it */
+            if (rc < 0)
+                goto fail;
+        }
+        if (!PyList_Check(atoms)) {
+            PyErr_SetString(PyExc_TypeError, "atoms_for: a building's atoms are a list");
+            goto fail;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(atoms); k++) {
+            PyObject *a = PyList_GET_ITEM(atoms, k);
+            PyObject *ho = PyObject_GetAttr(a, s_h), *parts = NULL;
+            if (ho == NULL)
+                goto fail;
+            long long h = PyLong_AsLongLong(ho);
+            Py_DECREF(ho);
+            if (h == -1 && PyErr_Occurred())
+                goto fail;
+            parts = PyObject_GetAttr(a, s_parts);
+            if (parts == NULL)
+                goto fail;
+            Py_ssize_t np = PyObject_Length(parts);
+            Py_DECREF(parts);
+            if (np < 0)
+                goto fail;
+            if (run != NULL && (double)run_h < small && (double)(run_h + h) <= small2 &&
+                run_parts < 64) {
+                if (PyList_Append(run, a) < 0)
+                    goto fail;
+                run_h += h;
+                run_parts += np;
+                continue;
+            }
+            if (run != NULL && glue_run(glued, run, run_h, run_type) < 0)
+                goto fail;
+            Py_XDECREF(run);
+            run = PyList_New(1);
+            if (run == NULL)
+                goto fail;
+            Py_INCREF(a);
+            PyList_SET_ITEM(run, 0, a);
+            run_h = h;
+            run_parts = np;
+        }
+    }
+    if (run != NULL && glue_run(glued, run, run_h, run_type) < 0)
+        goto fail;
+    Py_XDECREF(run);
+    Py_DECREF(blds);
+    return glued;
+fail:
+    Py_XDECREF(run);
+    Py_DECREF(glued);
+    Py_DECREF(blds);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -2047,6 +2161,9 @@ static PyMethodDef methods[] = {
      " rows of a plain file, None when the file needs cli.read_units (errors included)."},
     {"write_rows", write_rows, METH_VARARGS,
      "write_rows(pieces, fields) -> bytes | None: csv.writer's lines of plain rows."},
+    {"atoms_for", atoms_for, METH_VARARGS,
+     "atoms_for(blds, cache, make, small, small2, run_cls) -> the glued atoms of"
+     " engine._atoms_for_py."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -2074,6 +2191,7 @@ PyInit__core(void)
     INTERN(s_cx, "cx");
     INTERN(s_floors, "floors");
     INTERN(s_cy, "cy");
+    INTERN(s_parts, "parts");
 #undef INTERN
     if ((long_zero = PyLong_FromLong(0)) == NULL)
         return NULL;

@@ -865,8 +865,21 @@ def _atoms_for(
     A run comes back as a ``_Run``: what the DP reads of it (households, bounding box, ends),
     glued into an ``_Atom`` by ``_Run.atom()`` only if its order wins (most orders lose)."""
     cache = {} if cache is None else cache
-    new_run = _Run if _core is None else _new_run
     small = max(1.0, ctx.policy.target / 8.0)
+    if _core is not None:
+        return _core.atoms_for(
+            blds,
+            cache,
+            lambda b: _building_atoms(ctx, b, portions, rank0 + b),
+            small,
+            2 * small,
+            _Run,
+        )
+    return _atoms_for_py(ctx, blds, portions, rank0, cache, small)
+
+
+def _atoms_for_py(ctx, blds, portions, rank0, cache, small) -> list[_Atom]:
+    new_run = _Run
     glued: list[_Atom] = []
     run: list[_Atom] = []  # atoms to glue into one (cached atoms are never mutated)
     small2 = 2 * small

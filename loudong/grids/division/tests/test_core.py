@@ -360,3 +360,39 @@ class CoreRunTestCase(unittest.TestCase):
             self.assertIs(type(getattr(got, k)), type(getattr(want, k)), k)
             self.assertEqual(getattr(got, k), getattr(want, k), k)
         self.assertIs(got.run, atoms)
+
+
+def _glued_fields(a):
+    if type(a) is _Run:
+        return ("run", [_atom_fields(x) for x in a.run], a.h, a.first, a.last, a.minx, a.maxy)
+    return _atom_fields(a)
+
+
+class CoreAtomsForTestCase(unittest.TestCase):
+    def test_it_glues_every_compounds_atoms_as_python(self):
+        """Whole compounds in building order and in reverse, villas (runs glued) and towers,
+        both policies; the cache is filled the same way."""
+        from loudong.grids.division.cases import towers, villa_field
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        runs = 0
+        for units in (make_city_units(5000, seed=5), villa_field()[:1500], towers()):
+            by_comm = {}
+            for u in sorted(units, key=engine._unit_sort_key):
+                by_comm.setdefault(u.community, []).append(u)
+            for policy in ("chiyang", "changchun"):
+                for name, us in by_comm.items():
+                    ctx = _Community(name, us, get_policy(policy))
+                    full = {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
+                    small = max(1.0, ctx.policy.target / 8.0)
+                    for blds in ctx.comp_blds:
+                        for order in (blds, blds[::-1]):
+                            c1, c2 = {}, {}
+                            got = engine._atoms_for(ctx, order, full, 100, c1)
+                            want = engine._atoms_for_py(ctx, order, full, 100, c2, small)
+                            self.assertEqual(
+                                [_glued_fields(a) for a in got], [_glued_fields(a) for a in want]
+                            )
+                            self.assertEqual(sorted(c1), sorted(c2))
+                            runs += sum(type(a) is _Run for a in got)
+        self.assertGreater(runs, 10)
