@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import json
 import os
 import sys
-import tempfile
 import time
 
 IN_COLUMNS = ["community", "compound", "building", "unit", "households", "floors", "x", "y"]
@@ -56,6 +54,8 @@ def _load_policy(name: str):
     from .models import Policy, get_policy
 
     if name.lower().endswith(".json") or os.sep in name:
+        import json
+
         try:
             with open(name, encoding="utf-8-sig") as fh:
                 data = json.load(fh)
@@ -230,8 +230,14 @@ def _write_rows(fd: int, pieces) -> None:
 
 def _temp_beside(path: str, suffix: str):
     directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".divide-", suffix=suffix, dir=directory)
-    return fd, tmp
+    # tempfile.mkstemp's exclusive creation, without importing tempfile (and shutil, random)
+    for n in range(10_000):
+        tmp = os.path.join(directory, f".divide-{os.getpid()}-{n}{suffix}")
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{directory}: no free name for a temporary file")
 
 
 def main(argv: list[str]) -> int:
@@ -297,6 +303,8 @@ def _run(argv: list[str]) -> int:
             if args.report:
                 fd, tmp_report = _temp_beside(args.report, ".json")
                 temps.append(tmp_report)
+                import json
+
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     json.dump(division.report(), fh, ensure_ascii=False, indent=1)
             os.replace(tmp_out, args.out)

@@ -50,8 +50,9 @@ from __future__ import annotations
 import dataclasses
 import gc
 import math
-import multiprocessing
 import os
+import signal
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from operator import itemgetter
@@ -1773,6 +1774,33 @@ def _unit_sort_key(u: Unit):
     )
 
 
+def _sorted_units(units) -> list[Unit]:
+    """``sorted(units, key=_unit_sort_key)`` with each name's natural key computed once: the
+    key is one integer made of the names' ranks among the distinct names of their column
+    (equal names, equal ranks; distinct names have distinct natural keys), so the order is
+    the same and no tuple of tuples is built or compared per unit (0.029 → 0.016 s for 40k
+    units)."""
+    units = list(units)
+    ranks = []
+    for names in (
+        {u.community for u in units},
+        {u.compound for u in units},
+        {u.building for u in units},
+        {u.unit for u in units},
+    ):
+        ranks.append({s: k for k, s in enumerate(sorted(names, key=natural_key))})
+    r_comm, r_comp, r_bld, r_unit = ranks
+    n_comp, n_bld, n_unit = len(r_comp), len(r_bld), len(r_unit)
+    return sorted(
+        units,
+        key=lambda u: (
+            ((r_comm[u.community] * n_comp + r_comp[u.compound]) * n_bld + r_bld[u.building])
+            * n_unit
+            + r_unit[u.unit]
+        ),
+    )
+
+
 def _previous_by_community(previous) -> dict[str, list[Piece]]:
     if previous is None:
         return {}
@@ -1820,7 +1848,7 @@ def divide(
 
 def _divide(units, policy, previous, progress, with_metrics, workers, validated) -> Division:
     pol = get_policy(policy)
-    units = sorted(units, key=_unit_sort_key)
+    units = _sorted_units(units)
     if not validated:
         _validate(units)
     by_comm: dict[str, list[Unit]] = {}
@@ -1833,7 +1861,7 @@ def _divide(units, policy, previous, progress, with_metrics, workers, validated)
         workers = min(2, os.cpu_count() or 1) if total_h > PARALLEL_ABOVE else 1
     workers = max(1, min(workers, len(jobs)))
     results: dict[str, tuple] = {}
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and hasattr(os, "fork"):
         # Largest communities first, dealt round-robin to the workers.
         order = sorted(range(len(jobs)), key=lambda k: (-len(jobs[k][1]), k))
         chunks = [order[k::workers] for k in range(workers)]
@@ -1844,15 +1872,11 @@ def _divide(units, policy, previous, progress, with_metrics, workers, validated)
 
         qhull()
 
-        ctx = multiprocessing.get_context("fork")
         procs = []
+        failed = True
         try:
             for chunk in chunks:
-                parent, child = ctx.Pipe()
-                proc = ctx.Process(target=_worker, args=(chunk, child), daemon=True)
-                proc.start()
-                child.close()
-                procs.append((proc, parent, chunk))
+                procs.append((*_fork_worker(chunk), chunk))
             demands: dict[str, tuple] = {}
             for _proc, conn, _chunk in procs:
                 demands.update(conn.recv())
@@ -1871,13 +1895,14 @@ def _divide(units, policy, previous, progress, with_metrics, workers, validated)
                     results[name] = res
                 if progress is not None:
                     progress(len(results), len(jobs), name)
+            failed = False
         finally:
             _JOBS = None
-            for proc, conn, _chunk in procs:
+            for pid, conn, _chunk in procs:
                 conn.close()
-                proc.join(timeout=5)
-                if proc.is_alive():  # pragma: no cover - only after an error in the parent
-                    proc.terminate()
+                if failed:  # pragma: no cover - only after an error in the parent
+                    os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
         if len(results) != len(jobs):  # pragma: no cover
             raise RuntimeError("division worker failed")
     else:
@@ -1950,6 +1975,70 @@ def _pieces(units: list[Unit], rows: list[tuple]) -> list[Piece]:
 
 _JOBS = None  # (jobs, policy) inherited by forked workers
 _UNLIMITED = 10**9
+
+
+class _Pipe:
+    """Both ends of a worker's two pipes, as one connection: ``send`` and ``recv`` of pickled
+    objects, each after its length (multiprocessing's ``Pipe`` does the same; importing
+    multiprocessing and its connection module cost ~0.01 s of CPU a run)."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self.rfile = os.fdopen(read_fd, "rb")
+        self.wfile = os.fdopen(write_fd, "wb")
+
+    def send(self, obj) -> None:
+        import pickle
+
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self.wfile.write(len(data).to_bytes(8, "little"))
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def recv(self):
+        import pickle
+
+        head = self.rfile.read(8)
+        if len(head) < 8:
+            raise EOFError("division worker: the other end closed its pipe")
+        n = int.from_bytes(head, "little")
+        data = self.rfile.read(n)
+        if len(data) < n:
+            raise EOFError("division worker: the other end closed its pipe")
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        for f in (self.wfile, self.rfile):
+            try:
+                f.close()
+            except OSError:  # pragma: no cover - a worker that died mid-write
+                pass
+
+
+def _fork_worker(chunk: list[int]) -> tuple[int, _Pipe]:
+    """Fork a process running ``_worker(chunk, …)``; (its pid, the parent's end)."""
+    down_r, down_w = os.pipe()  # parent -> worker
+    up_r, up_w = os.pipe()  # worker -> parent
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker (coverage does not follow forks)
+        code = 1
+        try:
+            os.close(down_w)
+            os.close(up_r)
+            _worker(chunk, _Pipe(down_r, up_w))
+            code = 0
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(down_r)
+    os.close(up_w)
+    return pid, _Pipe(up_r, down_w)
 
 
 def _worker(indices: list[int], conn) -> None:
