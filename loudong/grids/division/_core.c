@@ -27,7 +27,7 @@
 #include <string.h>
 
 static PyObject *s_h, *s_minx, *s_maxx, *s_miny, *s_maxy, *s_comp, *s_tiny, *s_small;
-static PyObject *s_first, *s_last, *s_parts;
+static PyObject *s_first, *s_last, *s_parts, *s_compound, *s_building, *s_households;
 
 static int
 attr_double(PyObject *o, PyObject *name, double *out)
@@ -2126,6 +2126,154 @@ fail:
     return NULL;
 }
 
+
+/* ---- community_index(units, uxy): the unit loop of engine._Community.__init__
+ *
+ * Returns (compounds, bld_names, bld_units, bld_comp, unit_bld, bld_h, bld_xy) as the Python
+ * loop builds them: compounds and buildings numbered in order of first appearance, a
+ * building named (compound, building); bld_h the sum of its units' households from 0, bld_xy
+ * its centre ((0 + x) / 1 for one unit, else the running sum from 0 over its units divided by
+ * their number), all through the number protocol, as Python computes them. */
+
+static PyObject *
+community_index(PyObject *self, PyObject *args)
+{
+    PyObject *units, *uxy;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &units, &PyList_Type, &uxy))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(units);
+    if (PyList_GET_SIZE(uxy) != n) {
+        PyErr_SetString(PyExc_ValueError, "community_index: one position per unit");
+        return NULL;
+    }
+    PyObject *comp_index = PyDict_New(), *bld_index = PyDict_New();
+    PyObject *compounds = PyList_New(0), *bld_names = PyList_New(0), *bld_units = PyList_New(0);
+    PyObject *bld_comp = PyList_New(0), *unit_bld = PyList_New(n), *bld_h = NULL, *bld_xy = NULL;
+    PyObject *result = NULL, *zero = long_zero, *one = NULL;
+    if (!comp_index || !bld_index || !compounds || !bld_names || !bld_units || !bld_comp ||
+        !unit_bld)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *u = PyList_GET_ITEM(units, i);
+        PyObject *comp = PyObject_GetAttr(u, s_compound);
+        if (comp == NULL)
+            goto done;
+        PyObject *c = PyDict_GetItemWithError(comp_index, comp);
+        if (c == NULL) {
+            if (PyErr_Occurred() ||
+                (c = PyLong_FromSsize_t(PyList_GET_SIZE(compounds))) == NULL) {
+                Py_DECREF(comp);
+                goto done;
+            }
+            int rc = PyDict_SetItem(comp_index, comp, c);
+            Py_DECREF(c); /* the dict holds it */
+            if (rc < 0 || PyList_Append(compounds, comp) < 0) {
+                Py_DECREF(comp);
+                goto done;
+            }
+        }
+        PyObject *bld = PyObject_GetAttr(u, s_building);
+        PyObject *key = bld ? PyTuple_Pack(2, comp, bld) : NULL;
+        Py_DECREF(comp);
+        Py_XDECREF(bld);
+        if (key == NULL)
+            goto done;
+        PyObject *b = PyDict_GetItemWithError(bld_index, key);
+        if (b == NULL) {
+            PyObject *lst = NULL;
+            if (PyErr_Occurred() ||
+                (b = PyLong_FromSsize_t(PyList_GET_SIZE(bld_names))) == NULL ||
+                PyDict_SetItem(bld_index, key, b) < 0 || PyList_Append(bld_names, key) < 0 ||
+                (lst = PyList_New(0)) == NULL || PyList_Append(bld_units, lst) < 0 ||
+                PyList_Append(bld_comp, c) < 0) {
+                Py_XDECREF(lst);
+                Py_XDECREF(b);
+                Py_DECREF(key);
+                goto done;
+            }
+            Py_DECREF(lst);
+            Py_DECREF(b); /* the dict holds it */
+        }
+        Py_DECREF(key);
+        Py_ssize_t bi = PyLong_AsSsize_t(b);
+        PyObject *io = PyLong_FromSsize_t(i);
+        if (io == NULL)
+            goto done;
+        int rc = PyList_Append(PyList_GET_ITEM(bld_units, bi), io);
+        Py_DECREF(io);
+        if (rc < 0)
+            goto done;
+        Py_INCREF(b);
+        PyList_SET_ITEM(unit_bld, i, b);
+    }
+    Py_ssize_t nb = PyList_GET_SIZE(bld_names);
+    bld_h = PyList_New(nb);
+    bld_xy = PyList_New(nb);
+    one = PyLong_FromLong(1);
+    if (bld_h == NULL || bld_xy == NULL || one == NULL)
+        goto done;
+    for (Py_ssize_t b = 0; b < nb; b++) {
+        PyObject *us = PyList_GET_ITEM(bld_units, b);
+        Py_ssize_t m = PyList_GET_SIZE(us);
+        PyObject *h = zero, *sx = zero, *sy = zero;
+        Py_INCREF(h);
+        Py_INCREF(sx);
+        Py_INCREF(sy);
+        for (Py_ssize_t k = 0; k < m; k++) {
+            Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(us, k));
+            PyObject *hh = PyObject_GetAttr(PyList_GET_ITEM(units, i), s_households);
+            PyObject *pt = PyList_GET_ITEM(uxy, i);
+            if (hh == NULL || !PyTuple_Check(pt) || PyTuple_GET_SIZE(pt) != 2) {
+                if (hh != NULL)
+                    PyErr_SetString(PyExc_TypeError, "community_index: positions are (x, y)");
+                Py_XDECREF(hh);
+                Py_DECREF(h);
+                Py_DECREF(sx);
+                Py_DECREF(sy);
+                goto done;
+            }
+            Py_SETREF(h, PyNumber_Add(h, hh));
+            Py_DECREF(hh);
+            if (h != NULL)
+                Py_SETREF(sx, PyNumber_Add(sx, PyTuple_GET_ITEM(pt, 0)));
+            if (h != NULL && sx != NULL)
+                Py_SETREF(sy, PyNumber_Add(sy, PyTuple_GET_ITEM(pt, 1)));
+            if (h == NULL || sx == NULL || sy == NULL) {
+                Py_XDECREF(h);
+                Py_XDECREF(sx);
+                Py_XDECREF(sy);
+                goto done;
+            }
+        }
+        PyList_SET_ITEM(bld_h, b, h);
+        PyObject *cnt = m == 1 ? (Py_INCREF(one), one) : PyLong_FromSsize_t(m);
+        PyObject *cx = cnt ? PyNumber_TrueDivide(sx, cnt) : NULL;
+        PyObject *cy = cx ? PyNumber_TrueDivide(sy, cnt) : NULL;
+        Py_XDECREF(cnt);
+        Py_DECREF(sx);
+        Py_DECREF(sy);
+        PyObject *xy = cy ? PyTuple_Pack(2, cx, cy) : NULL;
+        Py_XDECREF(cx);
+        Py_XDECREF(cy);
+        if (xy == NULL)
+            goto done;
+        PyList_SET_ITEM(bld_xy, b, xy);
+    }
+    result = PyTuple_Pack(7, compounds, bld_names, bld_units, bld_comp, unit_bld, bld_h, bld_xy);
+done:
+    Py_XDECREF(comp_index);
+    Py_XDECREF(bld_index);
+    Py_XDECREF(compounds);
+    Py_XDECREF(bld_names);
+    Py_XDECREF(bld_units);
+    Py_XDECREF(bld_comp);
+    Py_XDECREF(unit_bld);
+    Py_XDECREF(bld_h);
+    Py_XDECREF(bld_xy);
+    Py_XDECREF(one);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -2164,6 +2312,9 @@ static PyMethodDef methods[] = {
     {"atoms_for", atoms_for, METH_VARARGS,
      "atoms_for(blds, cache, make, small, small2, run_cls) -> the glued atoms of"
      " engine._atoms_for_py."},
+    {"community_index", community_index, METH_VARARGS,
+     "community_index(units, uxy) -> (compounds, bld_names, bld_units, bld_comp, unit_bld,"
+     " bld_h, bld_xy): engine._Community.__init__'s unit loop."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -2192,6 +2343,9 @@ PyInit__core(void)
     INTERN(s_floors, "floors");
     INTERN(s_cy, "cy");
     INTERN(s_parts, "parts");
+    INTERN(s_compound, "compound");
+    INTERN(s_building, "building");
+    INTERN(s_households, "households");
 #undef INTERN
     if ((long_zero = PyLong_FromLong(0)) == NULL)
         return NULL;

@@ -452,6 +452,40 @@ class _Community:
         self.name = name
         self.units = units
         self.policy = policy
+        self.uxy, self.position_counts = place_missing(units)
+        if _core is not None:
+            (
+                self.compounds,
+                self.bld_names,
+                self.bld_units,
+                self.bld_comp,
+                self.unit_bld,
+                self.bld_h,
+                self.bld_xy,
+            ) = _core.community_index(units, self.uxy)
+        else:
+            self._index_py()
+        self.comp_blds: list[list[int]] = [[] for _ in self.compounds]
+        for b, c in enumerate(self.bld_comp):
+            self.comp_blds[c].append(b)
+        # Buildings whose centres coincide share a site: adjacent to each other and to the
+        # site's neighbours (PRODUCT.md "contiguous"). Contiguity is decided on sites.
+        self.site, self.sadj = site_graph(self.bld_xy)
+        self.site_blds: list[list[int]] = [[] for _ in self.sadj]
+        for b, s in enumerate(self.site):
+            self.site_blds[s].append(b)
+        self.shared = sum(len(bs) for bs in self.site_blds if len(bs) > 1)
+        self.households = sum(self.bld_h)
+        self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
+        self.comp_tiny = [h < policy.lower for h in self.comp_h]
+        self.comp_pitch: dict[int, float] = {}
+        self.nbrs_memo: dict[int, list[int]] = {}
+        self.groups = self._tiny_groups()
+
+    def _index_py(self) -> None:
+        """Compounds and buildings in order of first appearance, each building's households
+        and centre (``_core.community_index`` in C, the test's reference)."""
+        units, uxy = self.units, self.uxy
         bld_index: dict[tuple[str, str], int] = {}
         comp_index: dict[str, int] = {}
         self.compounds: list[str] = []
@@ -472,12 +506,7 @@ class _Community:
                 self.bld_comp.append(comp_index[u.compound])
             self.bld_units[b].append(i)
             self.unit_bld.append(b)
-        self.comp_blds: list[list[int]] = [[] for _ in self.compounds]
-        for b, c in enumerate(self.bld_comp):
-            self.comp_blds[c].append(b)
         self.bld_h = [sum(units[i].households for i in us) for us in self.bld_units]
-        self.uxy, self.position_counts = place_missing(units)
-        uxy = self.uxy
         self.bld_xy = []
         for us in self.bld_units:
             if len(us) == 1:
@@ -490,19 +519,6 @@ class _Community:
                 sx += x
                 sy += y
             self.bld_xy.append((sx / len(us), sy / len(us)))
-        # Buildings whose centres coincide share a site: adjacent to each other and to the
-        # site's neighbours (PRODUCT.md "contiguous"). Contiguity is decided on sites.
-        self.site, self.sadj = site_graph(self.bld_xy)
-        self.site_blds: list[list[int]] = [[] for _ in self.sadj]
-        for b, s in enumerate(self.site):
-            self.site_blds[s].append(b)
-        self.shared = sum(len(bs) for bs in self.site_blds if len(bs) > 1)
-        self.households = sum(self.bld_h)
-        self.comp_h = [sum(self.bld_h[b] for b in bs) for bs in self.comp_blds]
-        self.comp_tiny = [h < policy.lower for h in self.comp_h]
-        self.comp_pitch: dict[int, float] = {}
-        self.nbrs_memo: dict[int, list[int]] = {}
-        self.groups = self._tiny_groups()
 
     def _tiny_groups(self) -> list[list[int]]:
         """Compounds divided together: each compound of at least the lower bound alone, and

@@ -396,3 +396,29 @@ class CoreAtomsForTestCase(unittest.TestCase):
                             self.assertEqual(sorted(c1), sorted(c2))
                             runs += sum(type(a) is _Run for a in got)
         self.assertGreater(runs, 10)
+
+
+class CoreCommunityIndexTestCase(unittest.TestCase):
+    def test_it_indexes_every_community_as_python(self):
+        """Buildings and compounds in order of first appearance, households, centres (the
+        exact doubles; integer positions stay Python's int arithmetic), positions missing."""
+        from loudong.grids.division.cases import missing_positions
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        city = make_city_units(4000, seed=6)
+        ints = [dataclasses.replace(u, x=round(u.x), y=round(u.y)) for u in city[:300]]
+        fields = ("compounds", "bld_names", "bld_units", "bld_comp", "unit_bld", "bld_h")
+        for units in (city, missing_positions(city), ints):
+            by_comm = {}
+            for u in units:  # unsorted: the order of first appearance matters
+                by_comm.setdefault(u.community, []).append(u)
+            for name, us in by_comm.items():
+                ctx = _Community(name, us, get_policy("chiyang"))
+                got = {k: getattr(ctx, k) for k in (*fields, "bld_xy")}
+                ctx._index_py()
+                for k in fields:
+                    self.assertEqual(got[k], getattr(ctx, k), k)
+                self.assertEqual(
+                    [(type(x), float(x).hex(), float(y).hex()) for x, y in got["bld_xy"]],
+                    [(type(x), float(x).hex(), float(y).hex()) for x, y in ctx.bld_xy],
+                )
