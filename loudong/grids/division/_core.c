@@ -2274,6 +2274,134 @@ done:
     return result;
 }
 
+
+/* ---- grid_rows(atoms, gid, out): the rows of one grid in engine._emit
+ *
+ * Appends (unit, floor_from, floor_to, households, gid) for the parts of a grid's atoms:
+ * units in order, a unit's floor ranges sorted and those that touch (the next starts on the
+ * floor after) merged, their households added, as the Python loop does. Returns False
+ * without appending when a part is not four ints (the caller then runs the Python loop). */
+
+typedef struct {
+    long long u, ff, ft, hh;
+} part_t;
+
+static int
+part_cmp(const void *pa, const void *pb)
+{
+    const part_t *a = pa, *b = pb;
+    if (a->u != b->u)
+        return a->u < b->u ? -1 : 1;
+    if (a->ff != b->ff)
+        return a->ff < b->ff ? -1 : 1;
+    if (a->ft != b->ft)
+        return a->ft < b->ft ? -1 : 1;
+    if (a->hh != b->hh)
+        return a->hh < b->hh ? -1 : 1;
+    return 0;
+}
+
+static PyObject *
+grid_rows(PyObject *self, PyObject *args)
+{
+    PyObject *atoms, *gid, *out;
+    if (!PyArg_ParseTuple(args, "OOO!", &atoms, &gid, &PyList_Type, &out))
+        return NULL;
+    atoms = PySequence_Fast(atoms, "grid_rows: atoms are a sequence");
+    if (atoms == NULL)
+        return NULL;
+    Py_ssize_t cap = 64, n = 0;
+    part_t *parts = PyMem_Malloc(sizeof(part_t) * cap);
+    PyObject *result = NULL;
+    int plain = 1;
+    if (parts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t a = 0; a < PySequence_Fast_GET_SIZE(atoms) && plain; a++) {
+        PyObject *ps = PyObject_GetAttr(PySequence_Fast_GET_ITEM(atoms, a), s_parts);
+        if (ps == NULL)
+            goto done;
+        if (!PyList_Check(ps)) {
+            Py_DECREF(ps);
+            plain = 0;
+            break;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ps) && plain; k++) {
+            PyObject *p = PyList_GET_ITEM(ps, k);
+            if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 4) {
+                plain = 0;
+                break;
+            }
+            long long v[4];
+            for (int q = 0; q < 4 && plain; q++) {
+                PyObject *x = PyTuple_GET_ITEM(p, q);
+                int overflow = 0;
+                v[q] = PyLong_CheckExact(x) ? PyLong_AsLongLongAndOverflow(x, &overflow) : 0;
+                if (!PyLong_CheckExact(x) || overflow || v[q] > (1LL << 60) ||
+                    v[q] < -(1LL << 60)) {
+                    PyErr_Clear();
+                    plain = 0;
+                }
+            }
+            if (!plain)
+                break;
+            if (n == cap) {
+                cap *= 2;
+                part_t *bigger = PyMem_Realloc(parts, sizeof(part_t) * cap);
+                if (bigger == NULL) {
+                    Py_DECREF(ps);
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                parts = bigger;
+            }
+            parts[n].u = v[0];
+            parts[n].ff = v[1];
+            parts[n].ft = v[2];
+            parts[n].hh = v[3];
+            n++;
+        }
+        Py_DECREF(ps);
+    }
+    if (!plain) {
+        result = Py_False;
+        Py_INCREF(result);
+        goto done;
+    }
+    qsort(parts, n, sizeof(part_t), part_cmp);
+    for (Py_ssize_t i = 0; i < n;) {
+        /* one unit's ranges: i .. j-1, merged into runs */
+        Py_ssize_t j = i;
+        while (j < n && parts[j].u == parts[i].u)
+            j++;
+        part_t cur = parts[i];
+        for (Py_ssize_t k = i + 1; k <= j; k++) {
+            if (k < j && parts[k].ff == cur.ft + 1) {
+                cur.ft = parts[k].ft;
+                cur.hh += parts[k].hh;
+                continue;
+            }
+            PyObject *row = Py_BuildValue("(LLLLO)", cur.u, cur.ff, cur.ft, cur.hh, gid);
+            if (row == NULL)
+                goto done;
+            int rc = PyList_Append(out, row);
+            Py_DECREF(row);
+            if (rc < 0)
+                goto done;
+            if (k < j)
+                cur = parts[k];
+        }
+        i = j;
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    PyMem_Free(parts);
+    Py_DECREF(atoms);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -2315,6 +2443,8 @@ static PyMethodDef methods[] = {
     {"community_index", community_index, METH_VARARGS,
      "community_index(units, uxy) -> (compounds, bld_names, bld_units, bld_comp, unit_bld,"
      " bld_h, bld_xy): engine._Community.__init__'s unit loop."},
+    {"grid_rows", grid_rows, METH_VARARGS,
+     "grid_rows(atoms, gid, out) -> bool: append one grid's rows as engine._emit does."},
     {NULL, NULL, 0, NULL},
 };
 

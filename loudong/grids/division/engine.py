@@ -2364,26 +2364,8 @@ def _emit(
     out_grids: list[Grid] = []
     for g in order:
         gid = ids[g]
-        merged: dict[int, list[list[int]]] = defaultdict(list)
-        for a in state.grids[g]:
-            for u, ff, ft, hh in a.parts:
-                merged[u].append([ff, ft, hh])
-        for u in sorted(merged):
-            ranges = merged[u]
-            if len(ranges) == 1:  # most units: one range, nothing to merge
-                ff, ft, hh = ranges[0]
-                out_pieces.append((u, ff, ft, hh, gid))
-                continue
-            ranges.sort()
-            out = [ranges[0]]
-            for r in ranges[1:]:
-                if r[0] == out[-1][1] + 1:
-                    out[-1][1] = r[1]
-                    out[-1][2] += r[2]
-                else:
-                    out.append(r)
-            for ff, ft, hh in out:
-                out_pieces.append((u, ff, ft, hh, gid))
+        if _core is None or not _core.grid_rows(state.grids[g], gid, out_pieces):
+            _grid_rows_py(state.grids[g], gid, out_pieces)
         h = state.gh[g]
         comps = sorted({ctx.compounds[a.comp] for a in state.grids[g]}, key=natural_key)
         grid = Grid(
@@ -2400,6 +2382,31 @@ def _emit(
     out_pieces.sort(key=itemgetter(0, 1))
     pieces.extend(out_pieces)
     grids.extend(sorted(out_grids, key=lambda g: natural_key(g.id)))
+
+
+def _grid_rows_py(atoms, gid: str, out_pieces: list[tuple]) -> None:
+    """A grid's rows: its units in order, each unit's touching floor ranges merged (in C:
+    ``_core.grid_rows``, which sorts every part by (unit, floors, households) at once)."""
+    merged: dict[int, list[list[int]]] = defaultdict(list)
+    for a in atoms:
+        for u, ff, ft, hh in a.parts:
+            merged[u].append([ff, ft, hh])
+    for u in sorted(merged):
+        ranges = merged[u]
+        if len(ranges) == 1:  # most units: one range, nothing to merge
+            ff, ft, hh = ranges[0]
+            out_pieces.append((u, ff, ft, hh, gid))
+            continue
+        ranges.sort()
+        out = [ranges[0]]
+        for r in ranges[1:]:
+            if r[0] == out[-1][1] + 1:
+                out[-1][1] = r[1]
+                out[-1][2] += r[2]
+            else:
+                out.append(r)
+        for ff, ft, hh in out:
+            out_pieces.append((u, ff, ft, hh, gid))
 
 
 def _explain(ctx: _Community, state: _State, g: int, pol: Policy) -> tuple[str, str]:

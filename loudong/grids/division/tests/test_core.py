@@ -422,3 +422,35 @@ class CoreCommunityIndexTestCase(unittest.TestCase):
                     [(type(x), float(x).hex(), float(y).hex()) for x, y in got["bld_xy"]],
                     [(type(x), float(x).hex(), float(y).hex()) for x, y in ctx.bld_xy],
                 )
+
+
+class CoreGridRowsTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(
+            st.lists(
+                st.tuples(
+                    st.integers(0, 5), st.integers(1, 6), st.integers(0, 4), st.integers(0, 9)
+                ).map(lambda t: (t[0], t[1], t[1] + t[2], t[3])),
+                min_size=1,
+                max_size=6,
+            ),
+            max_size=5,
+        )
+    )
+    def test_it_emits_a_grids_rows_as_python(self, parts_of_atoms):
+        import types
+
+        atoms = [types.SimpleNamespace(parts=ps) for ps in parts_of_atoms]
+        got, want = [], []
+        self.assertTrue(engine._core.grid_rows(atoms, "G-1", got))
+        engine._grid_rows_py(atoms, "G-1", want)
+        self.assertEqual(got, want)
+
+    def test_it_declines_parts_that_are_not_ints(self):
+        import types
+
+        out = []
+        atoms = [types.SimpleNamespace(parts=[(0, 1.0, 2, 3)])]
+        self.assertFalse(engine._core.grid_rows(atoms, "G-1", out))
+        self.assertEqual(out, [])
