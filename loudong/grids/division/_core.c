@@ -2402,6 +2402,165 @@ done:
     return result;
 }
 
+
+/* ---- glued(cls, run): engine._glued_py, one atom of a run of atoms (all of class cls)
+ *
+ * The first atom's slots, then for each next atom: its parts appended, the centre averaged
+ * step by step weighted by the buildings so far and the atom's buildings, households added,
+ * the bounding box widened (strict comparisons: the first extreme object stays), buildings
+ * kept once in order, the lowest rank; last from the last atom. Arithmetic through the number
+ * protocol in the Python order. None when an atom is not of class cls. */
+
+enum { A_BLDS, A_COMP, A_CX, A_CY, A_FIRST, A_H, A_LAST, A_MAXX, A_MAXY, A_MINX, A_MINY,
+       A_PARTS, A_RANK, A_SMALL, A_TINY };
+
+static PyObject *
+get_slot(PyObject *obj, int k)
+{
+    return Py_TYPE(atom_descr[k])->tp_descr_get(atom_descr[k], obj, (PyObject *)atom_cls);
+}
+
+/* *acc = (*acc * n1 + v * n2) / n12, all Python numbers; -1 on error */
+static int
+weigh(PyObject **acc, PyObject *v, PyObject *n1, PyObject *n2, PyObject *n12)
+{
+    PyObject *a = PyNumber_Multiply(*acc, n1);
+    PyObject *b = a ? PyNumber_Multiply(v, n2) : NULL;
+    PyObject *s = b ? PyNumber_Add(a, b) : NULL;
+    PyObject *r = s ? PyNumber_TrueDivide(s, n12) : NULL;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    Py_XDECREF(s);
+    if (r == NULL)
+        return -1;
+    Py_SETREF(*acc, r);
+    return 0;
+}
+
+static PyObject *
+glued(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *run;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyType_Type, &cls, &PyList_Type, &run))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(run);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "glued: an empty run");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (Py_TYPE(PyList_GET_ITEM(run, i)) != cls)
+            Py_RETURN_NONE;
+    if (atom_descriptors(cls) < 0)
+        return NULL;
+    PyObject *v[15] = {NULL};
+    PyObject *parts = NULL, *blds = NULL, *seen = NULL, *result = NULL;
+    PyObject *a0 = PyList_GET_ITEM(run, 0);
+    for (int k = 0; k < 15; k++)
+        if ((v[k] = get_slot(a0, k)) == NULL)
+            goto done;
+    parts = PySequence_List(v[A_PARTS]);
+    blds = parts ? PySequence_List(v[A_BLDS]) : NULL;
+    seen = blds ? PySet_New(blds) : NULL;
+    if (seen == NULL)
+        goto done;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        PyObject *a = PyList_GET_ITEM(run, i);
+        PyObject *w[15] = {NULL};
+        int ok = 1;
+        static const int used[] = {A_BLDS, A_CX, A_CY, A_H, A_MAXX, A_MAXY, A_MINX, A_MINY,
+                                   A_PARTS, A_RANK};
+        for (size_t q = 0; q < sizeof(used) / sizeof(used[0]) && ok; q++)
+            if ((w[used[q]] = get_slot(a, used[q])) == NULL)
+                ok = 0;
+        Py_ssize_t n1 = PyList_GET_SIZE(blds), n2 = ok ? PyObject_Length(w[A_BLDS]) : -1;
+        if (ok && n2 < 0)
+            ok = 0;
+        if (ok && PyList_SetSlice(parts, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, w[A_PARTS]) < 0)
+            ok = 0;
+        if (ok) {
+            PyObject *o1 = PyLong_FromSsize_t(n1), *o2 = PyLong_FromSsize_t(n2);
+            PyObject *o12 = PyLong_FromSsize_t(n1 + n2);
+            if (!o1 || !o2 || !o12 || weigh(&v[A_CX], w[A_CX], o1, o2, o12) < 0 ||
+                weigh(&v[A_CY], w[A_CY], o1, o2, o12) < 0)
+                ok = 0;
+            Py_XDECREF(o1);
+            Py_XDECREF(o2);
+            Py_XDECREF(o12);
+        }
+        if (ok) {
+            PyObject *h = PyNumber_Add(v[A_H], w[A_H]);
+            if (h == NULL)
+                ok = 0;
+            else
+                Py_SETREF(v[A_H], h);
+        }
+        /* minima by <, maxima by >, the rank by < */
+        static const int lows[] = {A_MINX, A_MINY, A_RANK}, highs[] = {A_MAXX, A_MAXY};
+        for (int q = 0; q < 3 && ok; q++) {
+            int lt = PyObject_RichCompareBool(w[lows[q]], v[lows[q]], Py_LT);
+            if (lt < 0)
+                ok = 0;
+            else if (lt) {
+                Py_INCREF(w[lows[q]]);
+                Py_SETREF(v[lows[q]], w[lows[q]]);
+            }
+        }
+        for (int q = 0; q < 2 && ok; q++) {
+            int gt = PyObject_RichCompareBool(w[highs[q]], v[highs[q]], Py_GT);
+            if (gt < 0)
+                ok = 0;
+            else if (gt) {
+                Py_INCREF(w[highs[q]]);
+                Py_SETREF(v[highs[q]], w[highs[q]]);
+            }
+        }
+        if (ok) {
+            PyObject *ab = PySequence_Fast(w[A_BLDS], "glued: buildings are a sequence");
+            if (ab == NULL)
+                ok = 0;
+            for (Py_ssize_t q = 0; ok && q < PySequence_Fast_GET_SIZE(ab); q++) {
+                PyObject *b = PySequence_Fast_GET_ITEM(ab, q);
+                int has = PySet_Contains(seen, b);
+                if (has < 0 || (!has && (PySet_Add(seen, b) < 0 || PyList_Append(blds, b) < 0)))
+                    ok = 0;
+            }
+            Py_XDECREF(ab);
+        }
+        for (int k = 0; k < 15; k++)
+            Py_XDECREF(w[k]);
+        if (!ok)
+            goto done;
+    }
+    PyObject *last = PyObject_GetAttr(PyList_GET_ITEM(run, n - 1), s_last);
+    if (last == NULL)
+        goto done;
+    Py_SETREF(v[A_LAST], last);
+    Py_SETREF(v[A_PARTS], parts);
+    parts = NULL;
+    Py_SETREF(v[A_BLDS], blds);
+    blds = NULL;
+    PyObject *obj = cls->tp_alloc(cls, 0);
+    if (obj == NULL)
+        goto done;
+    for (int k = 0; k < 15; k++) {
+        Py_INCREF(v[k]);
+        if (set_slot(obj, k, v[k]) < 0) {
+            Py_DECREF(obj);
+            goto done;
+        }
+    }
+    result = obj;
+done:
+    for (int k = 0; k < 15; k++)
+        Py_XDECREF(v[k]);
+    Py_XDECREF(parts);
+    Py_XDECREF(blds);
+    Py_XDECREF(seen);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -2445,6 +2604,8 @@ static PyMethodDef methods[] = {
      " bld_h, bld_xy): engine._Community.__init__'s unit loop."},
     {"grid_rows", grid_rows, METH_VARARGS,
      "grid_rows(atoms, gid, out) -> bool: append one grid's rows as engine._emit does."},
+    {"glued", glued, METH_VARARGS,
+     "glued(cls, run) -> the atom engine._glued_py makes of run, or None."},
     {NULL, NULL, 0, NULL},
 };
 

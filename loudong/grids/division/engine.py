@@ -957,7 +957,16 @@ def _new_run(run: list[_Atom], h: int) -> _Run:
 
 def _glued(run: list[_Atom]) -> _Atom:
     """One atom of a run of atoms: centres averaged step by step, each step weighted by
-    the buildings so far and the next atom's buildings; buildings kept once, in order."""
+    the buildings so far and the next atom's buildings; buildings kept once, in order
+    (in C when ``_core`` is built: ``_glued_py``)."""
+    if _core is not None:
+        one = _core.glued(_Atom, run)
+        if one is not None:
+            return one
+    return _glued_py(run)
+
+
+def _glued_py(run: list[_Atom]) -> _Atom:
     new = run[0].copy()
     parts = list(new.parts)
     blds = list(new.blds)

@@ -454,3 +454,20 @@ class CoreGridRowsTestCase(unittest.TestCase):
         atoms = [types.SimpleNamespace(parts=[(0, 1.0, 2, 3)])]
         self.assertFalse(engine._core.grid_rows(atoms, "G-1", out))
         self.assertEqual(out, [])
+
+
+class CoreGluedTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains())
+    def test_a_glued_atom_is_the_python_atom(self, atoms):
+        if not atoms:
+            return
+        got, want = engine._glued(atoms), engine._glued_py(atoms)
+        self.assertIs(type(got), _Atom)
+        for k in _Atom.__slots__:
+            self.assertIs(type(getattr(got, k)), type(getattr(want, k)), k)
+        self.assertEqual(_atom_fields(got), _atom_fields(want))
+        self.assertEqual(
+            [float(getattr(got, k)).hex() for k in ("cx", "cy")],
+            [float(getattr(want, k)).hex() for k in ("cx", "cy")],
+        )
