@@ -8,7 +8,6 @@ See README.md in this package for the algorithm, the CLI and the measured figure
 """
 
 from .engine import DivisionError, divide
-from .metrics import compute_metrics, ideal_grid_count
 from .models import POLICIES, Division, Grid, Piece, Policy, Unit, get_policy
 
 __all__ = [
@@ -24,3 +23,13 @@ __all__ = [
     "get_policy",
     "ideal_grid_count",
 ]
+
+
+def __getattr__(name: str):
+    # metrics (and its statistics import) only when asked for: ``loudong divide`` without
+    # --report never needs it
+    if name in ("compute_metrics", "ideal_grid_count"):
+        from . import metrics
+
+        return getattr(metrics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,7 +27,7 @@
 #include <string.h>
 
 static PyObject *s_h, *s_minx, *s_maxx, *s_miny, *s_maxy, *s_comp, *s_tiny, *s_small;
-static PyObject *s_first, *s_last;
+static PyObject *s_first, *s_last, *s_parts, *s_compound, *s_building, *s_households;
 
 static int
 attr_double(PyObject *o, PyObject *name, double *out)
@@ -1578,6 +1578,989 @@ done:
     return result;
 }
 
+
+/* ---- read_units(data, start, idx, width, cls, fields): cli.read_units's rows, or None
+ *
+ * data is the whole file (bytes, BOM removed), start the offset of the line after the header,
+ * idx the header positions of the eight input columns, width max(idx) + 1; cls is
+ * models.Unit and fields its eight slot names. Only the plain case is parsed here: lines end in
+ * "\n" or "\r\n", no quote, no lone "\r", no NUL (the caller refuses quotes and NULs), every row
+ * valid. At the first thing it does not parse exactly as csv.reader + str.strip + int() +
+ * float() would, or the first row cli.read_units would refuse (or skip, as a blank row with
+ * commas), it returns None and the caller reads the file with cli.read_units, which gives the
+ * error with its line and column. Each field is stripped as str.strip() does (ASCII white
+ * space here, other Unicode white space through str.strip itself); households and floors of
+ * plain digits are parsed here, anything else by int(); x and y of plain [0-9+-.eE] by
+ * PyOS_string_to_double (what float() ends in), anything else by float(). Names equal to the
+ * previous row's are the same string object (equal strings either way). */
+
+static PyObject *long_zero;
+
+static int
+ascii_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* the str of a field, stripped as str.strip() strips; NULL with an error set */
+static PyObject *
+field_str(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && ascii_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
+        n--;
+    PyObject *s = PyUnicode_DecodeUTF8(p, n, "strict");
+    if (s == NULL || n == 0)
+        return s;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    if (Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(s, 0)) ||
+        Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(s, len - 1))) {
+        PyObject *t = PyObject_CallMethod(s, "strip", NULL);
+        Py_DECREF(s);
+        return t;
+    }
+    return s;
+}
+
+/* households / floors: a non-negative int as int(text) gives it, or NULL (error set or not) */
+static PyObject *
+field_int(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && ascii_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
+        n--;
+    if (n > 0 && n <= 18) {
+        long long v = 0;
+        Py_ssize_t k = 0;
+        for (; k < n && p[k] >= '0' && p[k] <= '9'; k++)
+            v = v * 10 + (p[k] - '0');
+        if (k == n)
+            return PyLong_FromLongLong(v);
+    }
+    PyObject *s = field_str(p, n);
+    if (s == NULL)
+        return NULL;
+    PyObject *v = PyLong_FromUnicodeObject(s, 10);
+    Py_DECREF(s);
+    if (v == NULL)
+        return NULL;
+    if (PyObject_RichCompareBool(v, long_zero, Py_LT) != 0) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* x / y: a finite float as float(text) gives it, or NULL (error set or not) */
+static PyObject *
+field_float(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && ascii_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
+        n--;
+    double d;
+    char buf[64];
+    Py_ssize_t k = 0;
+    if (n > 0 && n < (Py_ssize_t)sizeof(buf)) {
+        for (; k < n; k++) {
+            char c = p[k];
+            if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
+                  c == 'E'))
+                break;
+            buf[k] = c;
+        }
+    }
+    if (n > 0 && k == n) {
+        char *end;
+        buf[n] = '\0';
+        d = PyOS_string_to_double(buf, &end, NULL);
+        if (d == -1.0 && PyErr_Occurred())
+            return NULL;
+        if (end != buf + n)
+            return NULL;
+    }
+    else {
+        PyObject *s = field_str(p, n);
+        if (s == NULL)
+            return NULL;
+        PyObject *f = PyFloat_FromString(s);
+        Py_DECREF(s);
+        if (f == NULL)
+            return NULL;
+        d = PyFloat_AS_DOUBLE(f);
+        Py_DECREF(f);
+    }
+    if (!isfinite(d))
+        return NULL;
+    return PyFloat_FromDouble(d);
+}
+
+static int
+blank(const char *p, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (!ascii_space((unsigned char)p[k]))
+            return 0;
+    return 1;
+}
+
+static PyObject *
+read_units(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    Py_ssize_t start, width;
+    PyObject *idx_obj, *fields;
+    PyTypeObject *cls;
+    if (!PyArg_ParseTuple(args, "y*nO!nO!O!", &buf, &start, &PyTuple_Type, &idx_obj, &width,
+                          &PyType_Type, &cls, &PyTuple_Type, &fields))
+        return NULL;
+    PyObject *descr[8] = {NULL};
+    PyObject *prev[4] = {NULL};
+    const char *prev_p[4] = {NULL};
+    Py_ssize_t prev_n[4] = {0};
+    PyObject *out = NULL, *seen = NULL, *result = NULL;
+    Py_ssize_t idx[8];
+    const char **fp = NULL;
+    Py_ssize_t *fn = NULL;
+    const char *data = buf.buf;
+    Py_ssize_t size = buf.len;
+    if (PyTuple_GET_SIZE(idx_obj) != 8 || PyTuple_GET_SIZE(fields) != 8 || width < 1 ||
+        start < 0 || start > size) {
+        PyErr_SetString(PyExc_ValueError, "read_units: eight columns and fields");
+        goto done;
+    }
+    for (int k = 0; k < 8; k++) {
+        idx[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(idx_obj, k));
+        if (idx[k] < 0 || idx[k] >= width) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "read_units: column out of range");
+            goto done;
+        }
+        PyObject *d = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
+        if (d == NULL)
+            goto done;
+        descr[k] = d;
+        if (Py_TYPE(d)->tp_descr_set == NULL) {
+            PyErr_SetString(PyExc_TypeError, "read_units: fields must be slots");
+            goto done;
+        }
+    }
+    fp = PyMem_Malloc(sizeof(char *) * width);
+    fn = PyMem_Malloc(sizeof(Py_ssize_t) * width);
+    if (fp == NULL || fn == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    out = PyList_New(0);
+    seen = PyDict_New();
+    if (out == NULL || seen == NULL)
+        goto fail;
+    Py_ssize_t pos = start;
+    while (pos < size) {
+        const char *line = data + pos;
+        const char *nl = memchr(line, '\n', size - pos);
+        Py_ssize_t len = nl ? nl - line : size - pos;
+        pos += len + (nl ? 1 : 0);
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            continue; /* csv.reader gives [] for an empty line: skipped */
+        if (len > 131072 || memchr(line, '\r', len) != NULL)
+            goto fallback; /* csv's field size limit, or a lone carriage return */
+        /* the row's fields up to width (more are ignored; fewer are empty) */
+        Py_ssize_t nf = 0;
+        const char *q = line, *end = line + len;
+        while (nf < width) {
+            const char *c = memchr(q, ',', end - q);
+            fp[nf] = q;
+            fn[nf] = (c ? c : end) - q;
+            nf++;
+            if (c == NULL)
+                break;
+            q = c + 1;
+        }
+        for (; nf < width; nf++) {
+            fp[nf] = end;
+            fn[nf] = 0;
+        }
+        PyObject *v[8] = {NULL};
+        int ok = 1;
+        for (int k = 0; k < 4 && ok; k++) {
+            const char *p = fp[idx[k]];
+            Py_ssize_t n = fn[idx[k]];
+            if (prev[k] != NULL && n == prev_n[k] && memcmp(p, prev_p[k], n) == 0) {
+                Py_INCREF(prev[k]); /* the previous row's name: the same bytes */
+                v[k] = prev[k];
+                continue;
+            }
+            v[k] = field_str(p, n);
+            if (v[k] == NULL || PyUnicode_GET_LENGTH(v[k]) == 0) {
+                ok = 0;
+                break;
+            }
+            prev_p[k] = p;
+            prev_n[k] = n;
+        }
+        if (ok && (v[4] = field_int(fp[idx[4]], fn[idx[4]])) == NULL)
+            ok = 0;
+        if (ok && (v[5] = field_int(fp[idx[5]], fn[idx[5]])) == NULL)
+            ok = 0;
+        if (ok && PyObject_RichCompareBool(v[5], long_zero, Py_GT) != 1)
+            ok = 0;
+        if (ok) {
+            const char *px = fp[idx[6]], *py = fp[idx[7]];
+            Py_ssize_t nx = fn[idx[6]], ny = fn[idx[7]];
+            if (blank(px, nx) && blank(py, ny)) {
+                /* no position; a non-ASCII white space alone is not blank here: float() below
+                 * refuses it, and cli.read_units then decides */
+                Py_INCREF(Py_None);
+                Py_INCREF(Py_None);
+                v[6] = v[7] = Py_None;
+            }
+            else if ((v[6] = field_float(px, nx)) == NULL ||
+                     (v[7] = field_float(py, ny)) == NULL)
+                ok = 0;
+        }
+        PyObject *key = NULL;
+        if (ok) {
+            key = PyTuple_Pack(4, v[0], v[1], v[2], v[3]);
+            if (key == NULL || PyDict_SetDefault(seen, key, Py_None) == NULL)
+                ok = 0;
+            else if (PyDict_GET_SIZE(seen) != PyList_GET_SIZE(out) + 1)
+                ok = 0; /* a duplicate unit */
+        }
+        Py_XDECREF(key);
+        PyObject *unit = NULL;
+        if (ok && (unit = cls->tp_alloc(cls, 0)) == NULL)
+            ok = 0;
+        for (int k = 0; k < 8 && ok; k++)
+            if (Py_TYPE(descr[k])->tp_descr_set(descr[k], unit, v[k]) < 0)
+                ok = 0;
+        if (ok && PyList_Append(out, unit) < 0)
+            ok = 0;
+        Py_XDECREF(unit);
+        for (int k = 0; k < 4; k++)
+            if (ok) {
+                Py_XSETREF(prev[k], v[k]);
+                v[k] = NULL;
+            }
+        for (int k = 0; k < 8; k++)
+            Py_XDECREF(v[k]);
+        if (!ok) {
+            if (PyErr_Occurred() && PyErr_ExceptionMatches(PyExc_MemoryError))
+                goto fail; /* a real error, not a row to refuse */
+            goto fallback;
+        }
+    }
+    result = out;
+    out = NULL;
+    goto freed;
+fallback:
+    PyErr_Clear();
+    Py_INCREF(Py_None);
+    result = Py_None;
+    goto freed;
+fail:
+    result = NULL;
+freed:
+done:
+    PyMem_Free(fp);
+    PyMem_Free(fn);
+    for (int k = 0; k < 8; k++)
+        Py_XDECREF(descr[k]);
+    for (int k = 0; k < 4; k++)
+        Py_XDECREF(prev[k]);
+    Py_XDECREF(out);
+    Py_XDECREF(seen);
+    PyBuffer_Release(&buf);
+    return result;
+}
+
+
+/* ---- write_rows(pieces, fields): the CSV lines of cli's output, as csv.writer writes them
+ *
+ * Each piece's eight fields (slots) joined by "," and ended by "\r\n", UTF-8: what
+ * csv.writer's default dialect (QUOTE_MINIMAL) writes when no string holds a delimiter, quote
+ * or line break and every number is an int. Returns None when some field is not that plain
+ * (the caller then writes with csv.writer). */
+
+static int
+put(char **buf, Py_ssize_t *len, Py_ssize_t *cap, const char *p, Py_ssize_t n)
+{
+    if (*len + n > *cap) {
+        Py_ssize_t c = *cap * 2 + n + 256;
+        char *b = PyMem_Realloc(*buf, c);
+        if (b == NULL)
+            return -1;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
+static PyObject *
+write_rows(PyObject *self, PyObject *args)
+{
+    PyObject *pieces, *fields;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &pieces, &PyTuple_Type, &fields))
+        return NULL;
+    Py_ssize_t nf = PyTuple_GET_SIZE(fields), len = 0, cap = 1 << 16;
+    char *buf = PyMem_Malloc(cap);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    PyObject *result = NULL;
+    PyObject *descr[8] = {NULL};
+    PyObject *last[8] = {NULL}; /* the previous row's value and its UTF-8, per column */
+    const char *last_p[8] = {NULL};
+    Py_ssize_t last_n[8] = {0};
+    int plain = 1;
+    if (nf > 8) {
+        PyErr_SetString(PyExc_ValueError, "write_rows: at most eight fields");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nf; k++) {
+        descr[k] = PyList_GET_SIZE(pieces)
+                       ? PyObject_GetAttr((PyObject *)Py_TYPE(PyList_GET_ITEM(pieces, 0)),
+                                          PyTuple_GET_ITEM(fields, k))
+                       : NULL;
+        if (PyList_GET_SIZE(pieces) && descr[k] == NULL)
+            goto done;
+        if (descr[k] && Py_TYPE(descr[k])->tp_descr_get == NULL) {
+            PyErr_SetString(PyExc_TypeError, "write_rows: fields must be slots");
+            goto done;
+        }
+    }
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(pieces) && plain; r++) {
+        PyObject *piece = PyList_GET_ITEM(pieces, r);
+        if (Py_TYPE(piece) != Py_TYPE(PyList_GET_ITEM(pieces, 0))) {
+            plain = 0;
+            break;
+        }
+        for (Py_ssize_t k = 0; k < nf && plain; k++) {
+            PyObject *v = Py_TYPE(descr[k])->tp_descr_get(descr[k], piece,
+                                                          (PyObject *)Py_TYPE(piece));
+            if (v == NULL)
+                goto done;
+            int rc = 0;
+            if (v == last[k]) /* the same string object as the row before: its bytes */
+                rc = put(&buf, &len, &cap, last_p[k], last_n[k]);
+            else if (PyUnicode_CheckExact(v)) {
+                Py_ssize_t n;
+                const char *p = PyUnicode_AsUTF8AndSize(v, &n);
+                if (p == NULL) {
+                    PyErr_Clear(); /* e.g. a lone surrogate: csv.writer's text file decides */
+                    plain = 0;
+                }
+                else if (memchr(p, ',', n) || memchr(p, '"', n) || memchr(p, '\r', n) ||
+                         memchr(p, '\n', n))
+                    plain = 0;
+                else {
+                    rc = put(&buf, &len, &cap, p, n);
+                    Py_INCREF(v);
+                    Py_XSETREF(last[k], v); /* keeps p valid: the UTF-8 is cached in v */
+                    last_p[k] = p;
+                    last_n[k] = n;
+                }
+            }
+            else if (PyLong_CheckExact(v)) {
+                int overflow;
+                long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+                if (overflow || (x == -1 && PyErr_Occurred())) {
+                    PyErr_Clear();
+                    plain = 0;
+                }
+                else {
+                    char num[32];
+                    int n = snprintf(num, sizeof(num), "%lld", x);
+                    rc = put(&buf, &len, &cap, num, n);
+                }
+            }
+            else
+                plain = 0;
+            Py_DECREF(v);
+            if (rc == 0 && plain)
+                rc = k + 1 < nf ? put(&buf, &len, &cap, ",", 1) : put(&buf, &len, &cap, "\r\n", 2);
+            if (rc < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+    }
+    if (plain)
+        result = PyBytes_FromStringAndSize(buf, len);
+    else {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:
+    for (int k = 0; k < 8; k++) {
+        Py_XDECREF(descr[k]);
+        Py_XDECREF(last[k]);
+    }
+    PyMem_Free(buf);
+    return result;
+}
+
+
+/* append run[0], or run_type(run, h) made by new_run, to glued */
+static int
+glue_run(PyObject *glued, PyObject *run, long long h, PyObject *run_type)
+{
+    if (PyList_GET_SIZE(run) == 1)
+        return PyList_Append(glued, PyList_GET_ITEM(run, 0));
+    PyObject *ho = PyLong_FromLongLong(h);
+    if (ho == NULL)
+        return -1;
+    PyObject *args = PyTuple_Pack(3, run_type, run, ho);
+    Py_DECREF(ho);
+    if (args == NULL)
+        return -1;
+    PyObject *r = new_run(NULL, args);
+    Py_DECREF(args);
+    if (r == NULL)
+        return -1;
+    int rc = PyList_Append(glued, r);
+    Py_DECREF(r);
+    return rc;
+}
+
+/* ---- atoms_for(blds, cache, make, small, small2, run_cls): the loop of engine._atoms_for
+ *
+ * For each building of blds its atoms (cache[b], or make(b) stored there), glued as the
+ * Python loop glues them: an atom joins the current run while the run is below `small`
+ * households, stays within `small2` with it and holds fewer than 64 parts; a run of one atom
+ * stays that atom, a longer one becomes run_cls(run, h) through new_run. */
+
+static PyObject *
+atoms_for(PyObject *self, PyObject *args)
+{
+    PyObject *blds, *cache, *make, *run_type;
+    double small, small2;
+    if (!PyArg_ParseTuple(args, "OO!OddO!", &blds, &PyDict_Type, &cache, &make, &small, &small2,
+                          &PyType_Type, &run_type))
+        return NULL;
+    blds = PySequence_Fast(blds, "atoms_for: buildings are a sequence");
+    if (blds == NULL)
+        return NULL;
+    PyObject *glued = PyList_New(0), *run = NULL;
+    if (glued == NULL) {
+        Py_DECREF(blds);
+        return NULL;
+    }
+    long long run_h = 0;
+    Py_ssize_t run_parts = 0;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(blds); i++) {
+        PyObject *b = PySequence_Fast_GET_ITEM(blds, i);
+        PyObject *atoms = PyDict_GetItemWithError(cache, b); /* borrowed */
+        if (atoms == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            atoms = PyObject_CallOneArg(make, b);
+            if (atoms == NULL)
+                goto fail;
+            int rc = PyDict_SetItem(cache, b, atoms);
+            Py_DECREF(atoms); /* the cache holds it */
+            if (rc < 0)
+                goto fail;
+        }
+        if (!PyList_Check(atoms)) {
+            PyErr_SetString(PyExc_TypeError, "atoms_for: a building's atoms are a list");
+            goto fail;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(atoms); k++) {
+            PyObject *a = PyList_GET_ITEM(atoms, k);
+            PyObject *ho = PyObject_GetAttr(a, s_h), *parts = NULL;
+            if (ho == NULL)
+                goto fail;
+            long long h = PyLong_AsLongLong(ho);
+            Py_DECREF(ho);
+            if (h == -1 && PyErr_Occurred())
+                goto fail;
+            parts = PyObject_GetAttr(a, s_parts);
+            if (parts == NULL)
+                goto fail;
+            Py_ssize_t np = PyObject_Length(parts);
+            Py_DECREF(parts);
+            if (np < 0)
+                goto fail;
+            if (run != NULL && (double)run_h < small && (double)(run_h + h) <= small2 &&
+                run_parts < 64) {
+                if (PyList_Append(run, a) < 0)
+                    goto fail;
+                run_h += h;
+                run_parts += np;
+                continue;
+            }
+            if (run != NULL && glue_run(glued, run, run_h, run_type) < 0)
+                goto fail;
+            Py_XDECREF(run);
+            run = PyList_New(1);
+            if (run == NULL)
+                goto fail;
+            Py_INCREF(a);
+            PyList_SET_ITEM(run, 0, a);
+            run_h = h;
+            run_parts = np;
+        }
+    }
+    if (run != NULL && glue_run(glued, run, run_h, run_type) < 0)
+        goto fail;
+    Py_XDECREF(run);
+    Py_DECREF(blds);
+    return glued;
+fail:
+    Py_XDECREF(run);
+    Py_DECREF(glued);
+    Py_DECREF(blds);
+    return NULL;
+}
+
+
+/* ---- community_index(units, uxy): the unit loop of engine._Community.__init__
+ *
+ * Returns (compounds, bld_names, bld_units, bld_comp, unit_bld, bld_h, bld_xy) as the Python
+ * loop builds them: compounds and buildings numbered in order of first appearance, a
+ * building named (compound, building); bld_h the sum of its units' households from 0, bld_xy
+ * its centre ((0 + x) / 1 for one unit, else the running sum from 0 over its units divided by
+ * their number), all through the number protocol, as Python computes them. */
+
+static PyObject *
+community_index(PyObject *self, PyObject *args)
+{
+    PyObject *units, *uxy;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &units, &PyList_Type, &uxy))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(units);
+    if (PyList_GET_SIZE(uxy) != n) {
+        PyErr_SetString(PyExc_ValueError, "community_index: one position per unit");
+        return NULL;
+    }
+    PyObject *comp_index = PyDict_New(), *bld_index = PyDict_New();
+    PyObject *compounds = PyList_New(0), *bld_names = PyList_New(0), *bld_units = PyList_New(0);
+    PyObject *bld_comp = PyList_New(0), *unit_bld = PyList_New(n), *bld_h = NULL, *bld_xy = NULL;
+    PyObject *result = NULL, *zero = long_zero, *one = NULL;
+    if (!comp_index || !bld_index || !compounds || !bld_names || !bld_units || !bld_comp ||
+        !unit_bld)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *u = PyList_GET_ITEM(units, i);
+        PyObject *comp = PyObject_GetAttr(u, s_compound);
+        if (comp == NULL)
+            goto done;
+        PyObject *c = PyDict_GetItemWithError(comp_index, comp);
+        if (c == NULL) {
+            if (PyErr_Occurred() ||
+                (c = PyLong_FromSsize_t(PyList_GET_SIZE(compounds))) == NULL) {
+                Py_DECREF(comp);
+                goto done;
+            }
+            int rc = PyDict_SetItem(comp_index, comp, c);
+            Py_DECREF(c); /* the dict holds it */
+            if (rc < 0 || PyList_Append(compounds, comp) < 0) {
+                Py_DECREF(comp);
+                goto done;
+            }
+        }
+        PyObject *bld = PyObject_GetAttr(u, s_building);
+        PyObject *key = bld ? PyTuple_Pack(2, comp, bld) : NULL;
+        Py_DECREF(comp);
+        Py_XDECREF(bld);
+        if (key == NULL)
+            goto done;
+        PyObject *b = PyDict_GetItemWithError(bld_index, key);
+        if (b == NULL) {
+            PyObject *lst = NULL;
+            if (PyErr_Occurred() ||
+                (b = PyLong_FromSsize_t(PyList_GET_SIZE(bld_names))) == NULL ||
+                PyDict_SetItem(bld_index, key, b) < 0 || PyList_Append(bld_names, key) < 0 ||
+                (lst = PyList_New(0)) == NULL || PyList_Append(bld_units, lst) < 0 ||
+                PyList_Append(bld_comp, c) < 0) {
+                Py_XDECREF(lst);
+                Py_XDECREF(b);
+                Py_DECREF(key);
+                goto done;
+            }
+            Py_DECREF(lst);
+            Py_DECREF(b); /* the dict holds it */
+        }
+        Py_DECREF(key);
+        Py_ssize_t bi = PyLong_AsSsize_t(b);
+        PyObject *io = PyLong_FromSsize_t(i);
+        if (io == NULL)
+            goto done;
+        int rc = PyList_Append(PyList_GET_ITEM(bld_units, bi), io);
+        Py_DECREF(io);
+        if (rc < 0)
+            goto done;
+        Py_INCREF(b);
+        PyList_SET_ITEM(unit_bld, i, b);
+    }
+    Py_ssize_t nb = PyList_GET_SIZE(bld_names);
+    bld_h = PyList_New(nb);
+    bld_xy = PyList_New(nb);
+    one = PyLong_FromLong(1);
+    if (bld_h == NULL || bld_xy == NULL || one == NULL)
+        goto done;
+    for (Py_ssize_t b = 0; b < nb; b++) {
+        PyObject *us = PyList_GET_ITEM(bld_units, b);
+        Py_ssize_t m = PyList_GET_SIZE(us);
+        PyObject *h = zero, *sx = zero, *sy = zero;
+        Py_INCREF(h);
+        Py_INCREF(sx);
+        Py_INCREF(sy);
+        for (Py_ssize_t k = 0; k < m; k++) {
+            Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(us, k));
+            PyObject *hh = PyObject_GetAttr(PyList_GET_ITEM(units, i), s_households);
+            PyObject *pt = PyList_GET_ITEM(uxy, i);
+            if (hh == NULL || !PyTuple_Check(pt) || PyTuple_GET_SIZE(pt) != 2) {
+                if (hh != NULL)
+                    PyErr_SetString(PyExc_TypeError, "community_index: positions are (x, y)");
+                Py_XDECREF(hh);
+                Py_DECREF(h);
+                Py_DECREF(sx);
+                Py_DECREF(sy);
+                goto done;
+            }
+            Py_SETREF(h, PyNumber_Add(h, hh));
+            Py_DECREF(hh);
+            if (h != NULL)
+                Py_SETREF(sx, PyNumber_Add(sx, PyTuple_GET_ITEM(pt, 0)));
+            if (h != NULL && sx != NULL)
+                Py_SETREF(sy, PyNumber_Add(sy, PyTuple_GET_ITEM(pt, 1)));
+            if (h == NULL || sx == NULL || sy == NULL) {
+                Py_XDECREF(h);
+                Py_XDECREF(sx);
+                Py_XDECREF(sy);
+                goto done;
+            }
+        }
+        PyList_SET_ITEM(bld_h, b, h);
+        PyObject *cnt = m == 1 ? (Py_INCREF(one), one) : PyLong_FromSsize_t(m);
+        PyObject *cx = cnt ? PyNumber_TrueDivide(sx, cnt) : NULL;
+        PyObject *cy = cx ? PyNumber_TrueDivide(sy, cnt) : NULL;
+        Py_XDECREF(cnt);
+        Py_DECREF(sx);
+        Py_DECREF(sy);
+        PyObject *xy = cy ? PyTuple_Pack(2, cx, cy) : NULL;
+        Py_XDECREF(cx);
+        Py_XDECREF(cy);
+        if (xy == NULL)
+            goto done;
+        PyList_SET_ITEM(bld_xy, b, xy);
+    }
+    result = PyTuple_Pack(7, compounds, bld_names, bld_units, bld_comp, unit_bld, bld_h, bld_xy);
+done:
+    Py_XDECREF(comp_index);
+    Py_XDECREF(bld_index);
+    Py_XDECREF(compounds);
+    Py_XDECREF(bld_names);
+    Py_XDECREF(bld_units);
+    Py_XDECREF(bld_comp);
+    Py_XDECREF(unit_bld);
+    Py_XDECREF(bld_h);
+    Py_XDECREF(bld_xy);
+    Py_XDECREF(one);
+    return result;
+}
+
+
+/* ---- grid_rows(atoms, gid, out): the rows of one grid in engine._emit
+ *
+ * Appends (unit, floor_from, floor_to, households, gid) for the parts of a grid's atoms:
+ * units in order, a unit's floor ranges sorted and those that touch (the next starts on the
+ * floor after) merged, their households added, as the Python loop does. Returns False
+ * without appending when a part is not four ints (the caller then runs the Python loop). */
+
+typedef struct {
+    long long u, ff, ft, hh;
+} part_t;
+
+static int
+part_cmp(const void *pa, const void *pb)
+{
+    const part_t *a = pa, *b = pb;
+    if (a->u != b->u)
+        return a->u < b->u ? -1 : 1;
+    if (a->ff != b->ff)
+        return a->ff < b->ff ? -1 : 1;
+    if (a->ft != b->ft)
+        return a->ft < b->ft ? -1 : 1;
+    if (a->hh != b->hh)
+        return a->hh < b->hh ? -1 : 1;
+    return 0;
+}
+
+static PyObject *
+grid_rows(PyObject *self, PyObject *args)
+{
+    PyObject *atoms, *gid, *out;
+    if (!PyArg_ParseTuple(args, "OOO!", &atoms, &gid, &PyList_Type, &out))
+        return NULL;
+    atoms = PySequence_Fast(atoms, "grid_rows: atoms are a sequence");
+    if (atoms == NULL)
+        return NULL;
+    Py_ssize_t cap = 64, n = 0;
+    part_t *parts = PyMem_Malloc(sizeof(part_t) * cap);
+    PyObject *result = NULL;
+    int plain = 1;
+    if (parts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t a = 0; a < PySequence_Fast_GET_SIZE(atoms) && plain; a++) {
+        PyObject *ps = PyObject_GetAttr(PySequence_Fast_GET_ITEM(atoms, a), s_parts);
+        if (ps == NULL)
+            goto done;
+        if (!PyList_Check(ps)) {
+            Py_DECREF(ps);
+            plain = 0;
+            break;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ps) && plain; k++) {
+            PyObject *p = PyList_GET_ITEM(ps, k);
+            if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 4) {
+                plain = 0;
+                break;
+            }
+            long long v[4];
+            for (int q = 0; q < 4 && plain; q++) {
+                PyObject *x = PyTuple_GET_ITEM(p, q);
+                int overflow = 0;
+                v[q] = PyLong_CheckExact(x) ? PyLong_AsLongLongAndOverflow(x, &overflow) : 0;
+                if (!PyLong_CheckExact(x) || overflow || v[q] > (1LL << 60) ||
+                    v[q] < -(1LL << 60)) {
+                    PyErr_Clear();
+                    plain = 0;
+                }
+            }
+            if (!plain)
+                break;
+            if (n == cap) {
+                cap *= 2;
+                part_t *bigger = PyMem_Realloc(parts, sizeof(part_t) * cap);
+                if (bigger == NULL) {
+                    Py_DECREF(ps);
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                parts = bigger;
+            }
+            parts[n].u = v[0];
+            parts[n].ff = v[1];
+            parts[n].ft = v[2];
+            parts[n].hh = v[3];
+            n++;
+        }
+        Py_DECREF(ps);
+    }
+    if (!plain) {
+        result = Py_False;
+        Py_INCREF(result);
+        goto done;
+    }
+    qsort(parts, n, sizeof(part_t), part_cmp);
+    for (Py_ssize_t i = 0; i < n;) {
+        /* one unit's ranges: i .. j-1, merged into runs */
+        Py_ssize_t j = i;
+        while (j < n && parts[j].u == parts[i].u)
+            j++;
+        part_t cur = parts[i];
+        for (Py_ssize_t k = i + 1; k <= j; k++) {
+            if (k < j && parts[k].ff == cur.ft + 1) {
+                cur.ft = parts[k].ft;
+                cur.hh += parts[k].hh;
+                continue;
+            }
+            PyObject *row = Py_BuildValue("(LLLLO)", cur.u, cur.ff, cur.ft, cur.hh, gid);
+            if (row == NULL)
+                goto done;
+            int rc = PyList_Append(out, row);
+            Py_DECREF(row);
+            if (rc < 0)
+                goto done;
+            if (k < j)
+                cur = parts[k];
+        }
+        i = j;
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    PyMem_Free(parts);
+    Py_DECREF(atoms);
+    return result;
+}
+
+
+/* ---- glued(cls, run): engine._glued_py, one atom of a run of atoms (all of class cls)
+ *
+ * The first atom's slots, then for each next atom: its parts appended, the centre averaged
+ * step by step weighted by the buildings so far and the atom's buildings, households added,
+ * the bounding box widened (strict comparisons: the first extreme object stays), buildings
+ * kept once in order, the lowest rank; last from the last atom. Arithmetic through the number
+ * protocol in the Python order. None when an atom is not of class cls. */
+
+enum { A_BLDS, A_COMP, A_CX, A_CY, A_FIRST, A_H, A_LAST, A_MAXX, A_MAXY, A_MINX, A_MINY,
+       A_PARTS, A_RANK, A_SMALL, A_TINY };
+
+static PyObject *
+get_slot(PyObject *obj, int k)
+{
+    return Py_TYPE(atom_descr[k])->tp_descr_get(atom_descr[k], obj, (PyObject *)atom_cls);
+}
+
+/* *acc = (*acc * n1 + v * n2) / n12, all Python numbers; -1 on error */
+static int
+weigh(PyObject **acc, PyObject *v, PyObject *n1, PyObject *n2, PyObject *n12)
+{
+    PyObject *a = PyNumber_Multiply(*acc, n1);
+    PyObject *b = a ? PyNumber_Multiply(v, n2) : NULL;
+    PyObject *s = b ? PyNumber_Add(a, b) : NULL;
+    PyObject *r = s ? PyNumber_TrueDivide(s, n12) : NULL;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    Py_XDECREF(s);
+    if (r == NULL)
+        return -1;
+    Py_SETREF(*acc, r);
+    return 0;
+}
+
+static PyObject *
+glued(PyObject *self, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *run;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyType_Type, &cls, &PyList_Type, &run))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(run);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "glued: an empty run");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (Py_TYPE(PyList_GET_ITEM(run, i)) != cls)
+            Py_RETURN_NONE;
+    if (atom_descriptors(cls) < 0)
+        return NULL;
+    PyObject *v[15] = {NULL};
+    PyObject *parts = NULL, *blds = NULL, *seen = NULL, *result = NULL;
+    PyObject *a0 = PyList_GET_ITEM(run, 0);
+    for (int k = 0; k < 15; k++)
+        if ((v[k] = get_slot(a0, k)) == NULL)
+            goto done;
+    parts = PySequence_List(v[A_PARTS]);
+    blds = parts ? PySequence_List(v[A_BLDS]) : NULL;
+    seen = blds ? PySet_New(blds) : NULL;
+    if (seen == NULL)
+        goto done;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        PyObject *a = PyList_GET_ITEM(run, i);
+        PyObject *w[15] = {NULL};
+        int ok = 1;
+        static const int used[] = {A_BLDS, A_CX, A_CY, A_H, A_MAXX, A_MAXY, A_MINX, A_MINY,
+                                   A_PARTS, A_RANK};
+        for (size_t q = 0; q < sizeof(used) / sizeof(used[0]) && ok; q++)
+            if ((w[used[q]] = get_slot(a, used[q])) == NULL)
+                ok = 0;
+        Py_ssize_t n1 = PyList_GET_SIZE(blds), n2 = ok ? PyObject_Length(w[A_BLDS]) : -1;
+        if (ok && n2 < 0)
+            ok = 0;
+        if (ok && PyList_SetSlice(parts, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, w[A_PARTS]) < 0)
+            ok = 0;
+        if (ok) {
+            PyObject *o1 = PyLong_FromSsize_t(n1), *o2 = PyLong_FromSsize_t(n2);
+            PyObject *o12 = PyLong_FromSsize_t(n1 + n2);
+            if (!o1 || !o2 || !o12 || weigh(&v[A_CX], w[A_CX], o1, o2, o12) < 0 ||
+                weigh(&v[A_CY], w[A_CY], o1, o2, o12) < 0)
+                ok = 0;
+            Py_XDECREF(o1);
+            Py_XDECREF(o2);
+            Py_XDECREF(o12);
+        }
+        if (ok) {
+            PyObject *h = PyNumber_Add(v[A_H], w[A_H]);
+            if (h == NULL)
+                ok = 0;
+            else
+                Py_SETREF(v[A_H], h);
+        }
+        /* minima by <, maxima by >, the rank by < */
+        static const int lows[] = {A_MINX, A_MINY, A_RANK}, highs[] = {A_MAXX, A_MAXY};
+        for (int q = 0; q < 3 && ok; q++) {
+            int lt = PyObject_RichCompareBool(w[lows[q]], v[lows[q]], Py_LT);
+            if (lt < 0)
+                ok = 0;
+            else if (lt) {
+                Py_INCREF(w[lows[q]]);
+                Py_SETREF(v[lows[q]], w[lows[q]]);
+            }
+        }
+        for (int q = 0; q < 2 && ok; q++) {
+            int gt = PyObject_RichCompareBool(w[highs[q]], v[highs[q]], Py_GT);
+            if (gt < 0)
+                ok = 0;
+            else if (gt) {
+                Py_INCREF(w[highs[q]]);
+                Py_SETREF(v[highs[q]], w[highs[q]]);
+            }
+        }
+        if (ok) {
+            PyObject *ab = PySequence_Fast(w[A_BLDS], "glued: buildings are a sequence");
+            if (ab == NULL)
+                ok = 0;
+            for (Py_ssize_t q = 0; ok && q < PySequence_Fast_GET_SIZE(ab); q++) {
+                PyObject *b = PySequence_Fast_GET_ITEM(ab, q);
+                int has = PySet_Contains(seen, b);
+                if (has < 0 || (!has && (PySet_Add(seen, b) < 0 || PyList_Append(blds, b) < 0)))
+                    ok = 0;
+            }
+            Py_XDECREF(ab);
+        }
+        for (int k = 0; k < 15; k++)
+            Py_XDECREF(w[k]);
+        if (!ok)
+            goto done;
+    }
+    PyObject *last = PyObject_GetAttr(PyList_GET_ITEM(run, n - 1), s_last);
+    if (last == NULL)
+        goto done;
+    Py_SETREF(v[A_LAST], last);
+    Py_SETREF(v[A_PARTS], parts);
+    parts = NULL;
+    Py_SETREF(v[A_BLDS], blds);
+    blds = NULL;
+    PyObject *obj = cls->tp_alloc(cls, 0);
+    if (obj == NULL)
+        goto done;
+    for (int k = 0; k < 15; k++) {
+        Py_INCREF(v[k]);
+        if (set_slot(obj, k, v[k]) < 0) {
+            Py_DECREF(obj);
+            goto done;
+        }
+    }
+    result = obj;
+done:
+    for (int k = 0; k < 15; k++)
+        Py_XDECREF(v[k]);
+    Py_XDECREF(parts);
+    Py_XDECREF(blds);
+    Py_XDECREF(seen);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dp", dp, METH_VARARGS,
      "dp(atoms, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit)"
@@ -1608,6 +2591,21 @@ static PyMethodDef methods[] = {
     {"connected_sets", connected_sets, METH_VARARGS,
      "connected_sets(v, taken, nbr, hs, hi, max_sets) -> [(mask, households), ...]:"
      " engine._connected_sets in C (at most 62 atoms)."},
+    {"read_units", read_units, METH_VARARGS,
+     "read_units(data, start, idx, width, cls, fields) -> [Unit] | None: cli.read_units's"
+     " rows of a plain file, None when the file needs cli.read_units (errors included)."},
+    {"write_rows", write_rows, METH_VARARGS,
+     "write_rows(pieces, fields) -> bytes | None: csv.writer's lines of plain rows."},
+    {"atoms_for", atoms_for, METH_VARARGS,
+     "atoms_for(blds, cache, make, small, small2, run_cls) -> the glued atoms of"
+     " engine._atoms_for_py."},
+    {"community_index", community_index, METH_VARARGS,
+     "community_index(units, uxy) -> (compounds, bld_names, bld_units, bld_comp, unit_bld,"
+     " bld_h, bld_xy): engine._Community.__init__'s unit loop."},
+    {"grid_rows", grid_rows, METH_VARARGS,
+     "grid_rows(atoms, gid, out) -> bool: append one grid's rows as engine._emit does."},
+    {"glued", glued, METH_VARARGS,
+     "glued(cls, run) -> the atom engine._glued_py makes of run, or None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1635,6 +2633,12 @@ PyInit__core(void)
     INTERN(s_cx, "cx");
     INTERN(s_floors, "floors");
     INTERN(s_cy, "cy");
+    INTERN(s_parts, "parts");
+    INTERN(s_compound, "compound");
+    INTERN(s_building, "building");
+    INTERN(s_households, "households");
 #undef INTERN
+    if ((long_zero = PyLong_FromLong(0)) == NULL)
+        return NULL;
     return PyModule_Create(&module);
 }

@@ -12,8 +12,10 @@ processes run on the same units CSV, alternately, ``--repeat`` times each:
   ``--report``;
 - the **DP baseline** of this module (``python -m loudong.grids.division.bench --baseline``): the
   plain serpentine DP per compound — rows from gaps in y, no repair, no crossing of compounds,
-  no contiguity step — with the same CSV reading and writing code as the CLI, so the ratio
-  measures the division alone. It is a reference point, not a product.
+  no contiguity step — reading with the CLI's plain reader (``cli.read_units``, csv.reader)
+  and writing with csv.writer, as the issue describes it. It is a fixed reference point, not
+  a product: the engine's own reader and writer (in C since the fourth CPU pass) are not
+  lent to it.
 
 Each child's CPU time (user + system, children included) and peak RSS come from ``os.wait4``;
 the best of the repeats is kept. Quality figures are recomputed from the output CSVs with

@@ -360,3 +360,114 @@ class CoreRunTestCase(unittest.TestCase):
             self.assertIs(type(getattr(got, k)), type(getattr(want, k)), k)
             self.assertEqual(getattr(got, k), getattr(want, k), k)
         self.assertIs(got.run, atoms)
+
+
+def _glued_fields(a):
+    if type(a) is _Run:
+        return ("run", [_atom_fields(x) for x in a.run], a.h, a.first, a.last, a.minx, a.maxy)
+    return _atom_fields(a)
+
+
+class CoreAtomsForTestCase(unittest.TestCase):
+    def test_it_glues_every_compounds_atoms_as_python(self):
+        """Whole compounds in building order and in reverse, villas (runs glued) and towers,
+        both policies; the cache is filled the same way."""
+        from loudong.grids.division.cases import towers, villa_field
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        runs = 0
+        for units in (make_city_units(5000, seed=5), villa_field()[:1500], towers()):
+            by_comm = {}
+            for u in sorted(units, key=engine._unit_sort_key):
+                by_comm.setdefault(u.community, []).append(u)
+            for policy in ("chiyang", "changchun"):
+                for name, us in by_comm.items():
+                    ctx = _Community(name, us, get_policy(policy))
+                    full = {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
+                    small = max(1.0, ctx.policy.target / 8.0)
+                    for blds in ctx.comp_blds:
+                        for order in (blds, blds[::-1]):
+                            c1, c2 = {}, {}
+                            got = engine._atoms_for(ctx, order, full, 100, c1)
+                            want = engine._atoms_for_py(ctx, order, full, 100, c2, small)
+                            self.assertEqual(
+                                [_glued_fields(a) for a in got], [_glued_fields(a) for a in want]
+                            )
+                            self.assertEqual(sorted(c1), sorted(c2))
+                            runs += sum(type(a) is _Run for a in got)
+        self.assertGreater(runs, 10)
+
+
+class CoreCommunityIndexTestCase(unittest.TestCase):
+    def test_it_indexes_every_community_as_python(self):
+        """Buildings and compounds in order of first appearance, households, centres (the
+        exact doubles; integer positions stay Python's int arithmetic), positions missing."""
+        from loudong.grids.division.cases import missing_positions
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        city = make_city_units(4000, seed=6)
+        ints = [dataclasses.replace(u, x=round(u.x), y=round(u.y)) for u in city[:300]]
+        fields = ("compounds", "bld_names", "bld_units", "bld_comp", "unit_bld", "bld_h")
+        for units in (city, missing_positions(city), ints):
+            by_comm = {}
+            for u in units:  # unsorted: the order of first appearance matters
+                by_comm.setdefault(u.community, []).append(u)
+            for name, us in by_comm.items():
+                ctx = _Community(name, us, get_policy("chiyang"))
+                got = {k: getattr(ctx, k) for k in (*fields, "bld_xy")}
+                ctx._index_py()
+                for k in fields:
+                    self.assertEqual(got[k], getattr(ctx, k), k)
+                self.assertEqual(
+                    [(type(x), float(x).hex(), float(y).hex()) for x, y in got["bld_xy"]],
+                    [(type(x), float(x).hex(), float(y).hex()) for x, y in ctx.bld_xy],
+                )
+
+
+class CoreGridRowsTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(
+            st.lists(
+                st.tuples(
+                    st.integers(0, 5), st.integers(1, 6), st.integers(0, 4), st.integers(0, 9)
+                ).map(lambda t: (t[0], t[1], t[1] + t[2], t[3])),
+                min_size=1,
+                max_size=6,
+            ),
+            max_size=5,
+        )
+    )
+    def test_it_emits_a_grids_rows_as_python(self, parts_of_atoms):
+        import types
+
+        atoms = [types.SimpleNamespace(parts=ps) for ps in parts_of_atoms]
+        got, want = [], []
+        self.assertTrue(engine._core.grid_rows(atoms, "G-1", got))
+        engine._grid_rows_py(atoms, "G-1", want)
+        self.assertEqual(got, want)
+
+    def test_it_declines_parts_that_are_not_ints(self):
+        import types
+
+        out = []
+        atoms = [types.SimpleNamespace(parts=[(0, 1.0, 2, 3)])]
+        self.assertFalse(engine._core.grid_rows(atoms, "G-1", out))
+        self.assertEqual(out, [])
+
+
+class CoreGluedTestCase(unittest.TestCase):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains())
+    def test_a_glued_atom_is_the_python_atom(self, atoms):
+        if not atoms:
+            return
+        got, want = engine._glued(atoms), engine._glued_py(atoms)
+        self.assertIs(type(got), _Atom)
+        for k in _Atom.__slots__:
+            self.assertIs(type(getattr(got, k)), type(getattr(want, k)), k)
+        self.assertEqual(_atom_fields(got), _atom_fields(want))
+        self.assertEqual(
+            [float(getattr(got, k)).hex() for k in ("cx", "cy")],
+            [float(getattr(want, k)).hex() for k in ("cx", "cy")],
+        )

@@ -285,3 +285,21 @@ class PropertyTestCase(unittest.TestCase):
         self.assertEqual(m["grids_across_communities"], 0)
         self.assertEqual(m["contiguous_pct"], 100.0)
         self.assertEqual(m["units_floor_overlap"], 0)
+
+
+class SortedUnitsTestCase(unittest.TestCase):
+    def test_it_sorts_as_the_natural_keys_do(self):
+        import random
+
+        from loudong.grids.division import engine
+        from loudong.grids.division.models import Unit
+
+        rng = random.Random(4)
+        names = ["1", "2", "10", "01", "a", "a1", "a10", "a2", "２", "楼10", "楼9", "", "b", "1a"]
+        units = [
+            Unit(*(rng.choice(names) for _ in range(4)), rng.randrange(9), 1, None, None)
+            for _ in range(3000)
+        ]
+        want = sorted(units, key=engine._unit_sort_key)
+        got = engine._sorted_units(units)
+        self.assertEqual([id(u) for u in got], [id(u) for u in want])
