@@ -77,7 +77,7 @@ def _lean_qhull() -> tuple | None:
             sys.modules[name] = pkg
             bare.append((name, pkg))
         from scipy.spatial._qhull import Delaunay, QhullError
-    except Exception:  # another scipy layout: the plain import below
+    except (ImportError, AttributeError):  # another scipy layout: the plain import below
         sys.modules.pop("scipy.spatial._qhull", None)
         return None
     finally:

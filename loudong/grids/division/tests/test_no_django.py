@@ -15,10 +15,7 @@ class NoDjangoTestCase(unittest.TestCase):
             "assert not bad, bad\n"
             "assert 'scipy' not in sys.modules\n"
         )
-        env = {"PATH": "/usr/bin:/bin"}
-        proc = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=_root()
-        )
+        proc = _python(code)
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def test_it_divides_without_loading_django(self):
@@ -29,13 +26,7 @@ class NoDjangoTestCase(unittest.TestCase):
             "assert len(d.grids) == 1\n"
             "assert 'django' not in sys.modules\n"
         )
-        proc = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env={"PATH": "/usr/bin:/bin"},
-            cwd=_root(),
-        )
+        proc = _python(code)
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def test_it_loads_only_the_qhull_module_of_scipy(self):
@@ -58,13 +49,7 @@ class NoDjangoTestCase(unittest.TestCase):
             "from scipy.linalg import cython_lapack\n"
             "assert scipy.linalg.solve([[2.0]], [4.0])[0] == 2.0\n"
         )
-        proc = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env={"PATH": "/usr/bin:/bin"},
-            cwd=_root(),
-        )
+        proc = _python(code)
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def test_it_falls_back_to_the_plain_scipy_import(self):
@@ -75,14 +60,19 @@ class NoDjangoTestCase(unittest.TestCase):
             "assert geometry._lean_qhull() is None  # scipy.spatial already loaded\n"
             "assert geometry.qhull()[0] is scipy.spatial.Delaunay\n"
         )
-        proc = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env={"PATH": "/usr/bin:/bin"},
-            cwd=_root(),
-        )
+        proc = _python(code)
         self.assertEqual(proc.returncode, 0, proc.stderr)
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter from the checkout, with no Django settings around."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=_root(),
+    )
 
 
 def _root():
