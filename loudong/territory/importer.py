@@ -672,6 +672,7 @@ class Importer:
         residence_of = {k: _RESIDENCE_CODES.index(v) for k, v in RESIDENCES.items()}
         last = [""] * len(ALL_HEADERS)
         last_sub = last_com = last_cpd = last_bld = last_unit = last_room = last_holder = ""
+        holder_key = ""  # compact(holder) of the row, kept while the 户主姓名 cell repeats
         last_place = None
         first = True
         place = home = 0
@@ -722,8 +723,12 @@ class Importer:
                 cpd = last_cpd
             if bld == "":
                 bld = last_bld
+            # 户主姓名 repeats on each member's row: compacted once per household, not per row.
+            last_holder_key = holder_key
+            if holder != last_holder:
+                holder_key = compact(holder) if holder != "" else ""
             # Members listed under their householder often leave 单元/房号 blank.
-            if room == "" and (holder == "" or compact(holder) == compact(last_holder)):
+            if room == "" and (holder == "" or holder_key == last_holder_key):
                 unit = unit or last_unit
                 room = last_room
             count += 1
@@ -928,7 +933,7 @@ class Importer:
             if name:
                 flags |= _PERSON
                 householder = rel in HOUSEHOLDER_RELATIONS or (
-                    holder != "" and (name == holder or name == compact(holder))
+                    holder != "" and (name == holder or name == holder_key)
                 )
                 if householder:
                     flags |= _HOUSEHOLDER
@@ -1797,10 +1802,13 @@ class Importer:
         home_keys = self.home_keys
 
         digests_hex, hashes_hex = digest.hex(), row_hashes.hex()  # sliced per row below
+        row_home = rows.home
         sources_hex = rows.source.hex()
         regions = {}  # canonical place → (community id, compound id)
 
         def new_rows():
+            last_home, home_ids = -1, ()  # the last row's home, its (community, compound,
+            # household) ids
             for number in range(len(rows.chunks)):
                 start = number * rows.CHUNK
                 end = min(start + rows.CHUNK, n)
@@ -1814,32 +1822,53 @@ class Importer:
                 packed = rows.chunk(number)
                 sealed = rows.tokens[number].decode().split("\n") if rows.tokens[number] else None
                 for i in todo:
-                    line = packed[i - start]
                     state = status[i]
-                    source = sources_hex[32 * i : 32 * i + 32]
+                    at = 32 * i
+                    source = sources_hex[at : at + 32]
+                    hashed = hashes_hex[at : at + 32]
+                    if state == _NEW and sealed is not None:  # sealed by the helper
+                        # The common case (a first import): one tuple a row from the
+                        # home's three ids, the packed fields and the helper's tokens.
+                        h = row_home[i]
+                        if h != last_home:  # a home's rows are consecutive: once a home
+                            last_home = h
+                            ch = home_of[h]
+                            home_ids = (*place_ids[home_keys[ch][0]][:2], home_household[ch])
+                        name, rel, holder, id_number, sex, birth, phone, pol, notes = packed[
+                            i - start
+                        ].split("\t")
+                        id_token, id_tail, phone_token, phone_hash, phone_tail, pol_token = sealed[
+                            i - start
+                        ].split("\t")
+                        party_member = party.get(pol)
+                        if party_member is None:
+                            party_member = party[pol] = is_party_status(pol)
+                        yield (
+                            *home_ids, name, rel, holder == "1", id_token, digests_hex[at : at + 32],
+                            id_tail, phone_token, phone_hash, phone_tail, sex, birth or None,
+                            pol_token, party_member, notes, False, None, hashed, source,
+                        )  # fmt: skip
+                        continue
+                    line = packed[i - start]
                     if state == _REHASH:
-                        rehash.append((hashes_hex[32 * i : 32 * i + 32], source, self.existing[i]))
+                        rehash.append((hashed, source, self.existing[i]))
                         continue
                     name, rel, holder, id_number, sex, birth, phone, pol, notes = line.split("\t")
                     ch = home_of[rows.home[i]]
                     household_id = home_household[ch]
-                    hashed = hashes_hex[32 * i : 32 * i + 32]
-                    if sealed is not None and state == _NEW:  # done by the helper
-                        id_token, id_tail, *phone_values, pol_token = sealed[i - start].split("\t")
-                    else:
-                        pol_token = seal(pol, b"text") if pol else ""  # party membership: sensitive
-                        id_token = seal(id_number, b"id_number")
-                        id_tail = id_last4(id_number[-4:])  # validated: 17 digits + digit/X
-                        phone_values = (
-                            (
-                                seal(phone, b"phone"),
-                                phone_index(phone),
-                                # normalised phones are digits and dashes (protected.digits_tail)
-                                phone_last4(phone.replace("-", "")[-4:]),
-                            )
-                            if phone
-                            else ("", "", "")
+                    pol_token = seal(pol, b"text") if pol else ""  # party membership: sensitive
+                    id_token = seal(id_number, b"id_number")
+                    id_tail = id_last4(id_number[-4:])  # validated: 17 digits + digit/X
+                    phone_values = (
+                        (
+                            seal(phone, b"phone"),
+                            phone_index(phone),
+                            # normalised phones are digits and dashes (protected.digits_tail)
+                            phone_last4(phone.replace("-", "")[-4:]),
                         )
+                        if phone
+                        else ("", "", "")
+                    )
                     if state == _CHANGED:
                         changed.append(
                             (

@@ -203,6 +203,24 @@ class BigFilePathsTestCase(ImportTestCase):
         self.assertEqual(Resident.objects.count(), 0)
 
 
+class PatternIndexTestCase(BaseTestCase):
+    """Migration 0009: a blind index is only looked up whole, so PostgreSQL keeps no
+    varchar_pattern_ops ("_like") twin of it to rebuild on a first import; the name keeps its
+    own (prefix search)."""
+
+    def test_only_the_name_has_a_pattern_index(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL only: SQLite has no pattern indexes")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.attname FROM pg_index x "
+                "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] "
+                "WHERE x.indrelid = 'territory_resident'::regclass "
+                "AND pg_get_indexdef(x.indexrelid) LIKE '%%varchar_pattern_ops%%'"
+            )
+            self.assertEqual([column for (column,) in cursor.fetchall()], ["name"])
+
+
 class FastCryptoTestCase(BaseTestCase):
     def test_hmac_is_crypto_keyed_hash(self):
         for purpose in ("id_number", "phone", "phone:last4"):
