@@ -149,25 +149,11 @@ def baseline_divide(units, policy) -> list[Piece]:
 
 
 def _baseline_main(policy: str, units_csv: str, out_csv: str) -> int:
-    from .cli import OUT_COLUMNS, read_units
+    from .cli import read_units, write_pieces
 
     pieces = baseline_divide(read_units(units_csv), policy)
     with open(out_csv, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(OUT_COLUMNS)
-        writer.writerows(
-            (
-                p.community,
-                p.compound,
-                p.building,
-                p.unit,
-                p.floor_from,
-                p.floor_to,
-                p.households,
-                p.grid,
-            )
-            for p in pieces
-        )
+        write_pieces(fh, pieces)
     return 0
 
 

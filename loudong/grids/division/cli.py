@@ -211,21 +211,26 @@ def _plain_rows(pieces) -> bytes | None:
 
 def _write_rows(fd: int, pieces) -> None:
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(OUT_COLUMNS)
-        writer.writerows(
-            (
-                p.community,
-                p.compound,
-                p.building,
-                p.unit,
-                p.floor_from,
-                p.floor_to,
-                p.households,
-                p.grid,
-            )
-            for p in pieces
+        write_pieces(fh, pieces)
+
+
+def write_pieces(fh, pieces) -> None:
+    """The output CSV (``OUT_COLUMNS``) of ``pieces`` with ``csv.writer``, on a text file."""
+    writer = csv.writer(fh)
+    writer.writerow(OUT_COLUMNS)
+    writer.writerows(
+        (
+            p.community,
+            p.compound,
+            p.building,
+            p.unit,
+            p.floor_from,
+            p.floor_to,
+            p.households,
+            p.grid,
         )
+        for p in pieces
+    )
 
 
 def _temp_beside(path: str, suffix: str):
