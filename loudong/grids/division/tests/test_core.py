@@ -323,29 +323,22 @@ class CoreBuildingAtomTestCase(unittest.TestCase):
 
         rng = random.Random(3)
         city = make_city_units(5000, seed=8)
-        for units in (city, at_compound_point(city), towers()):
-            by_comm = {}
-            for u in sorted(units, key=engine._unit_sort_key):
-                by_comm.setdefault(u.community, []).append(u)
-            for policy in ("chiyang", "changchun"):
-                for name, us in by_comm.items():
-                    ctx = _Community(name, us, get_policy(policy))
-                    full = {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
-                    part = dict(full)
-                    for i in rng.sample(range(len(us)), len(us) // 4):
-                        u = us[i]
-                        if rng.random() < 0.3:
-                            del part[i]
-                        elif u.floors > 1:
-                            part[i] = [(2, u.floors, max(0, u.households - 2))]
-                    for portions in (full, part):
-                        for b in range(len(ctx.bld_xy)):
-                            got = engine._building_atoms(ctx, b, portions, 7 + b)
-                            want = engine._building_atoms_py(ctx, b, portions, 7 + b)
-                            self.assertEqual(
-                                [_atom_fields(a) for a in got], [_atom_fields(a) for a in want]
-                            )
-                            self.assertTrue(all(type(a) is _Atom for a in got))
+        for ctx, us, full in _communities((city, at_compound_point(city), towers())):
+            part = dict(full)
+            for i in rng.sample(range(len(us)), len(us) // 4):
+                u = us[i]
+                if rng.random() < 0.3:
+                    del part[i]
+                elif u.floors > 1:
+                    part[i] = [(2, u.floors, max(0, u.households - 2))]
+            for portions in (full, part):
+                for b in range(len(ctx.bld_xy)):
+                    got = engine._building_atoms(ctx, b, portions, 7 + b)
+                    want = engine._building_atoms_py(ctx, b, portions, 7 + b)
+                    self.assertEqual(
+                        [_atom_fields(a) for a in got], [_atom_fields(a) for a in want]
+                    )
+                    self.assertTrue(all(type(a) is _Atom for a in got))
 
 
 class CoreRunTestCase(unittest.TestCase):
@@ -376,25 +369,20 @@ class CoreAtomsForTestCase(unittest.TestCase):
         from loudong.grids.division.tests.helpers import make_city_units
 
         runs = 0
-        for units in (make_city_units(5000, seed=5), villa_field()[:1500], towers()):
-            by_comm = {}
-            for u in sorted(units, key=engine._unit_sort_key):
-                by_comm.setdefault(u.community, []).append(u)
-            for policy in ("chiyang", "changchun"):
-                for name, us in by_comm.items():
-                    ctx = _Community(name, us, get_policy(policy))
-                    full = {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
-                    small = max(1.0, ctx.policy.target / 8.0)
-                    for blds in ctx.comp_blds:
-                        for order in (blds, blds[::-1]):
-                            c1, c2 = {}, {}
-                            got = engine._atoms_for(ctx, order, full, 100, c1)
-                            want = engine._atoms_for_py(ctx, order, full, 100, c2, small)
-                            self.assertEqual(
-                                [_glued_fields(a) for a in got], [_glued_fields(a) for a in want]
-                            )
-                            self.assertEqual(sorted(c1), sorted(c2))
-                            runs += sum(type(a) is _Run for a in got)
+        for ctx, _us, full in _communities(
+            (make_city_units(5000, seed=5), villa_field()[:1500], towers())
+        ):
+            small = max(1.0, ctx.policy.target / 8.0)
+            for blds in ctx.comp_blds:
+                for order in (blds, blds[::-1]):
+                    c1, c2 = {}, {}
+                    got = engine._atoms_for(ctx, order, full, 100, c1)
+                    want = engine._atoms_for_py(ctx, order, full, 100, c2, small)
+                    self.assertEqual(
+                        [_glued_fields(a) for a in got], [_glued_fields(a) for a in want]
+                    )
+                    self.assertEqual(sorted(c1), sorted(c2))
+                    runs += sum(type(a) is _Run for a in got)
         self.assertGreater(runs, 10)
 
 
@@ -471,3 +459,15 @@ class CoreGluedTestCase(unittest.TestCase):
             [float(getattr(got, k)).hex() for k in ("cx", "cy")],
             [float(getattr(want, k)).hex() for k in ("cx", "cy")],
         )
+
+
+def _communities(unit_sets):
+    """(community, its units, every unit whole) for each community of each set, both policies."""
+    for units in unit_sets:
+        by_comm = {}
+        for u in sorted(units, key=engine._unit_sort_key):
+            by_comm.setdefault(u.community, []).append(u)
+        for policy in ("chiyang", "changchun"):
+            for name, us in by_comm.items():
+                ctx = _Community(name, us, get_policy(policy))
+                yield ctx, us, {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
