@@ -5,6 +5,7 @@
  * - cost_atoms: engine._Cost.atoms_py, the cost of one grid, for every grid and candidate;
  * - connected: engine._Community.connected_py, whether buildings are connected in the site graph;
  * - connected_sets: engine._connected_sets_py, the exact search's enumeration of connected sets;
+ * - exact_search: engine._State._search_py, the exact search itself (the same enumeration);
  * - chain_order: the order engine._State._chain_py gives two or three grids re-cut together;
  * - batch_dp: engine._batched_dp_py, the exact core's DP over every order of every compound;
  * - build_pieces: the Piece objects of a division, without the frozen dataclass's __init__;
@@ -27,7 +28,7 @@
 #include <string.h>
 
 static PyObject *s_h, *s_minx, *s_maxx, *s_miny, *s_maxy, *s_comp, *s_tiny, *s_small;
-static PyObject *s_first, *s_last, *s_parts, *s_compound, *s_building, *s_households;
+static PyObject *s_first, *s_last, *s_parts, *s_compound, *s_building, *s_households, *s_blds;
 
 static int
 attr_double(PyObject *o, PyObject *name, double *out)
@@ -466,6 +467,12 @@ done:
 #define MAX_ATOMS 62
 
 typedef struct {
+    uint64_t *mask;
+    long long *s;
+    Py_ssize_t len, cap;
+} SetBuf;
+
+typedef struct {
     int n;
     uint64_t taken;
     long long hs[MAX_ATOMS];
@@ -473,20 +480,51 @@ typedef struct {
     int deg[MAX_ATOMS];
     int nbr[MAX_ATOMS][MAX_ATOMS];
     Py_ssize_t max_sets;
-    PyObject *out;
 } Sets;
 
 static int
-extend(Sets *st, uint64_t sub, const int *ext, int next, uint64_t closed, long long s)
+setbuf_push(SetBuf *out, uint64_t sub, long long s)
 {
-    PyObject *pair = Py_BuildValue("(KL)", (unsigned long long)sub, s);
-    if (pair == NULL)
+    if (out->len == out->cap) {
+        Py_ssize_t cap = out->cap ? 2 * out->cap : 64;
+        uint64_t *m = PyMem_Realloc(out->mask, sizeof(uint64_t) * cap);
+        if (m == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        out->mask = m;
+        long long *h = PyMem_Realloc(out->s, sizeof(long long) * cap);
+        if (h == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        out->s = h;
+        out->cap = cap;
+    }
+    out->mask[out->len] = sub;
+    out->s[out->len++] = s;
+    return 0;
+}
+
+static void
+setbuf_free(SetBuf *out)
+{
+    PyMem_Free(out->mask);
+    PyMem_Free(out->s);
+    out->mask = NULL;
+    out->s = NULL;
+    out->len = out->cap = 0;
+}
+
+/* The ESU step of engine._connected_sets_py, appending to ``out`` in the same order (and
+ * stopping at the same point: after more than max_sets sets, each pending level adds one). */
+static int
+extend(const Sets *st, SetBuf *out, uint64_t sub, const int *ext, int next, uint64_t closed,
+       long long s)
+{
+    if (setbuf_push(out, sub, s) < 0)
         return -1;
-    int app = PyList_Append(st->out, pair);
-    Py_DECREF(pair);
-    if (app < 0)
-        return -1;
-    if (PyList_GET_SIZE(st->out) > st->max_sets)
+    if (out->len > st->max_sets)
         return 0;
     int mine[2 * MAX_ATOMS + 2];
     memcpy(mine, ext, sizeof(int) * next);
@@ -508,10 +546,29 @@ extend(Sets *st, uint64_t sub, const int *ext, int next, uint64_t closed, long l
             }
         }
         uint64_t wbit = (uint64_t)1 << w;
-        if (extend(st, sub | wbit, new_ext, nnew, new_closed | wbit, s + st->hs[w]) < 0)
+        if (extend(st, out, sub | wbit, new_ext, nnew, new_closed | wbit, s + st->hs[w]) < 0)
             return -1;
     }
     return 0;
+}
+
+/* The connected sets containing v that avoid st->taken, into out (emptied first). */
+static int
+sets_of(Sets *st, SetBuf *out, int v)
+{
+    out->len = 0;
+    uint64_t start_closed = (uint64_t)1 << v;
+    int ext[2 * MAX_ATOMS + 2];
+    int next = 0;
+    for (int k = 0; k < st->deg[v]; k++) {
+        int u = st->nbr[v][k];
+        uint64_t bit = (uint64_t)1 << u;
+        if (!(st->taken & bit)) {
+            ext[next++] = u;
+            start_closed |= bit;
+        }
+    }
+    return extend(st, out, (uint64_t)1 << v, ext, next, start_closed, st->hs[v]);
 }
 
 static PyObject *
@@ -538,6 +595,7 @@ connected_sets(PyObject *self, PyObject *args)
     st->hi = hi;
     st->max_sets = max_sets;
     PyObject *result = NULL;
+    SetBuf buf = {NULL, NULL, 0, 0};
     for (Py_ssize_t i = 0; i < n; i++) {
         st->hs[i] = PyLong_AsLongLong(PyList_GET_ITEM(hs, i));
         if (st->hs[i] == -1 && PyErr_Occurred())
@@ -558,30 +616,361 @@ connected_sets(PyObject *self, PyObject *args)
             st->nbr[i][k] = (int)u;
         }
     }
-    st->out = PyList_New(0);
-    if (st->out == NULL)
+    if (sets_of(st, &buf, v) < 0)
         goto done;
-    uint64_t start_closed = (uint64_t)1 << v;
-    int ext[2 * MAX_ATOMS + 2];
-    int next = 0;
-    for (int k = 0; k < st->deg[v]; k++) {
-        int u = st->nbr[v][k];
-        uint64_t bit = (uint64_t)1 << u;
-        if (!(taken & bit)) {
-            ext[next++] = u;
-            start_closed |= bit;
+    result = PyList_New(buf.len);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < buf.len; k++) {
+        PyObject *pair = Py_BuildValue("(KL)", (unsigned long long)buf.mask[k], buf.s[k]);
+        if (pair == NULL) {
+            Py_CLEAR(result);
+            goto done;
         }
+        PyList_SET_ITEM(result, k, pair);
     }
-    if (extend(st, (uint64_t)1 << v, ext, next, start_closed, st->hs[v]) < 0)
-        goto done;
-    result = st->out;
-    st->out = NULL;
 done:
-    Py_XDECREF(st->out);
+    setbuf_free(&buf);
     PyMem_Free(st);
     return result;
 }
 
+/* ---- exact_search(atoms, site, sadj, lo, hi, t, dev, cw, cross, cross_tiny, big, max_nodes,
+ *                   max_sets): engine._State._search_py
+ *
+ * The cheapest partition of the atoms into connected groups all within [lo, hi]: the
+ * neighbour lists (atoms whose sites touch), the memoised depth-first search over the
+ * lowest unassigned atom's connected sets, the step limit and the tie-breaking of the Python
+ * original, and each group's cost as cost_atoms computes it (members in index order). Returns
+ * the groups' masks, None when there is no such partition or the steps ran out, or False
+ * when an atom touches more than MAX_NEAR sites (the Python original then runs). */
+
+typedef struct {
+    uint64_t mask, grp;
+    double cost;
+    int state; /* 0 empty, 1 a partition (grp, cost), 2 none */
+} Memo;
+
+typedef struct {
+    Sets sets;
+    double h[MAX_ATOMS], minx[MAX_ATOMS], maxx[MAX_ATOMS], miny[MAX_ATOMS], maxy[MAX_ATOMS];
+    int comp[MAX_ATOMS], tiny[MAX_ATOMS];
+    long long lo;
+    double dlo, dhi, t, dev, cw, cross, cross_tiny, big;
+    uint64_t full;
+    long steps, max_nodes;
+    Memo *memo;
+    size_t cap; /* a power of two */
+} Search;
+
+static Memo *
+memo_slot(Search *se, uint64_t mask)
+{
+    size_t k = (size_t)((mask * 0x9E3779B97F4A7C15ULL) >> 17) & (se->cap - 1);
+    while (se->memo[k].state && se->memo[k].mask != mask)
+        k = (k + 1) & (se->cap - 1);
+    return &se->memo[k];
+}
+
+/* cost_atoms of the atoms in grp, taken in index order */
+static double
+group_cost(const Search *se, uint64_t grp)
+{
+    int first = __builtin_ctzll(grp);
+    double s = 0.0, minx = se->minx[first], maxx = se->maxx[first];
+    double miny = se->miny[first], maxy = se->maxy[first];
+    int comps[MAX_ATOMS], tiny[MAX_ATOMS], ncomps = 0;
+    for (uint64_t rest = grp; rest; rest &= rest - 1) {
+        int k = __builtin_ctzll(rest);
+        s += se->h[k];
+        if (se->minx[k] < minx)
+            minx = se->minx[k];
+        if (se->maxx[k] > maxx)
+            maxx = se->maxx[k];
+        if (se->miny[k] < miny)
+            miny = se->miny[k];
+        if (se->maxy[k] > maxy)
+            maxy = se->maxy[k];
+        int c = 0;
+        while (c < ncomps && comps[c] != se->comp[k])
+            c++;
+        if (c == ncomps)
+            comps[ncomps++] = se->comp[k];
+        tiny[c] = se->tiny[k];
+    }
+    long n_tiny = 0;
+    for (int c = 0; c < ncomps; c++)
+        n_tiny += tiny[c];
+    long n_big = (long)ncomps - n_tiny;
+    double band;
+    if (s < se->dlo)
+        band = se->big + 100.0 * (se->dlo - s) / se->t;
+    else if (s > se->dhi)
+        band = se->big + 100.0 * (s - se->dhi) / se->t;
+    else {
+        double d = (s - se->t) / se->t;
+        band = se->dev * d * d;
+    }
+    double w = maxx - minx, hh = maxy - miny;
+    double area = (w + 16.0) * (hh + 16.0) - (4.0 - M_PI) * 64.0;
+    double p = 2.0 * (w + hh) + 16.0 * M_PI;
+    double compact = se->cw * (1.0 - 4.0 * M_PI * area / (p * p));
+    double crossing;
+    if (n_big)
+        crossing = se->cross * (double)(n_big - 1) + se->cross_tiny * (double)n_tiny;
+    else
+        crossing = 0.25 * se->cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
+    return band + compact + crossing;
+}
+
+/* 0: a partition of the rest (memo holds it), 1: none, 2: out of steps, -1: error */
+static int
+solve(Search *se, uint64_t mask, double *cost)
+{
+    if (mask == se->full) {
+        *cost = 0.0;
+        return 0;
+    }
+    Memo *m = memo_slot(se, mask);
+    if (m->state) {
+        *cost = m->cost;
+        return m->state == 1 ? 0 : 1;
+    }
+    se->steps++;
+    if (se->steps > se->max_nodes)
+        return 2;
+    int i = __builtin_ctzll(~mask);
+    SetBuf buf = {NULL, NULL, 0, 0};
+    se->sets.taken = mask;
+    if (sets_of(&se->sets, &buf, i) < 0)
+        return -1;
+    int found = 0;
+    double best = 0.0;
+    uint64_t best_grp = 0;
+    for (Py_ssize_t k = 0; k < buf.len; k++) {
+        if (buf.s[k] < se->lo)
+            continue;
+        double sub;
+        int r = solve(se, mask | buf.mask[k], &sub);
+        if (r < 0 || r == 2) {
+            setbuf_free(&buf);
+            return r;
+        }
+        if (r == 1)
+            continue;
+        double c = group_cost(se, buf.mask[k]) + sub;
+        if (!found || c < best - 1e-9) {
+            found = 1;
+            best = c;
+            best_grp = buf.mask[k];
+        }
+    }
+    setbuf_free(&buf);
+    m = memo_slot(se, mask); /* the table never moves: the slot is still this mask's */
+    m->mask = mask;
+    m->state = found ? 1 : 2;
+    m->cost = best;
+    m->grp = best_grp;
+    *cost = best;
+    return found ? 0 : 1;
+}
+
+/* sorted distinct ints of a list into out (at most cap), returning the count or -1 */
+static int
+sorted_insert(long *out, int n, int cap, long v)
+{
+    int k = 0;
+    while (k < n && out[k] < v)
+        k++;
+    if (k < n && out[k] == v)
+        return n;
+    if (n == cap)
+        return -1;
+    memmove(out + k + 1, out + k, sizeof(long) * (n - k));
+    out[k] = v;
+    return n + 1;
+}
+
+static int
+meets(const long *a, int na, const long *b, int nb)
+{
+    int i = 0, j = 0;
+    while (i < na && j < nb) {
+        if (a[i] == b[j])
+            return 1;
+        if (a[i] < b[j])
+            i++;
+        else
+            j++;
+    }
+    return 0;
+}
+
+#define MAX_NEAR 512
+
+static PyObject *
+exact_search(PyObject *self, PyObject *args)
+{
+    PyObject *atoms, *site, *sadj;
+    long long lo, hi;
+    double t, dev, cw, cross, cross_tiny, big;
+    long max_nodes;
+    Py_ssize_t max_sets;
+    if (!PyArg_ParseTuple(args, "O!O!O!LLddddddln", &PyList_Type, &atoms, &PyList_Type, &site,
+                          &PyList_Type, &sadj, &lo, &hi, &t, &dev, &cw, &cross, &cross_tiny,
+                          &big, &max_nodes, &max_sets))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(atoms);
+    if (n < 1 || n > MAX_ATOMS) {
+        PyErr_SetString(PyExc_ValueError, "exact_search: 1 to 62 atoms");
+        return NULL;
+    }
+    Search *se = PyMem_Calloc(1, sizeof(Search));
+    long(*own)[MAX_NEAR] = PyMem_Calloc(n, sizeof(long[MAX_NEAR]));
+    long(*near)[MAX_NEAR] = PyMem_Calloc(n, sizeof(long[MAX_NEAR]));
+    int *nown = PyMem_Calloc(n, sizeof(int)), *nnear = PyMem_Calloc(n, sizeof(int));
+    PyObject *comps = PyList_New(0), *result = NULL;
+    if (se == NULL || own == NULL || near == NULL || nown == NULL || nnear == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (comps == NULL)
+        goto done;
+    Py_ssize_t nsites = PyList_GET_SIZE(sadj);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyList_GET_ITEM(atoms, i);
+        double h;
+        if (attr_double(a, s_h, &h) < 0 || attr_double(a, s_minx, &se->minx[i]) < 0 ||
+            attr_double(a, s_maxx, &se->maxx[i]) < 0 || attr_double(a, s_miny, &se->miny[i]) < 0 ||
+            attr_double(a, s_maxy, &se->maxy[i]) < 0)
+            goto done;
+        se->h[i] = h;
+        se->sets.hs[i] = (long long)h;
+        if ((se->tiny[i] = attr_truth(a, s_tiny)) < 0)
+            goto done;
+        PyObject *comp = PyObject_GetAttr(a, s_comp);
+        if (comp == NULL)
+            goto done;
+        Py_ssize_t c = 0;
+        for (; c < PyList_GET_SIZE(comps); c++) {
+            int eq = PyObject_RichCompareBool(PyList_GET_ITEM(comps, c), comp, Py_EQ);
+            if (eq < 0) {
+                Py_DECREF(comp);
+                goto done;
+            }
+            if (eq)
+                break;
+        }
+        if (c == PyList_GET_SIZE(comps) && PyList_Append(comps, comp) < 0) {
+            Py_DECREF(comp);
+            goto done;
+        }
+        Py_DECREF(comp);
+        se->comp[i] = (int)c;
+        PyObject *blds = PyObject_GetAttr(a, s_blds);
+        if (blds == NULL)
+            goto done;
+        PyObject *fast = PySequence_Fast(blds, "exact_search: an atom's buildings");
+        Py_DECREF(blds);
+        if (fast == NULL)
+            goto done;
+        for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); k++) {
+            Py_ssize_t b = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(fast, k));
+            if (b < 0 || b >= PyList_GET_SIZE(site)) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_IndexError, "exact_search: building out of range");
+                Py_DECREF(fast);
+                goto done;
+            }
+            long sb = PyLong_AsLong(PyList_GET_ITEM(site, b));
+            PyObject *adj = sb >= 0 && sb < nsites ? PyList_GET_ITEM(sadj, sb) : NULL;
+            if (adj == NULL || !PyList_Check(adj)) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_IndexError, "exact_search: site out of range");
+                Py_DECREF(fast);
+                goto done;
+            }
+            if ((nown[i] = sorted_insert(own[i], nown[i], MAX_NEAR, sb)) < 0 ||
+                (nnear[i] = sorted_insert(near[i], nnear[i], MAX_NEAR, sb)) < 0) {
+                Py_DECREF(fast);
+                result = Py_NewRef(Py_False); /* too many sites: the Python search takes it */
+                goto done;
+            }
+            for (Py_ssize_t q = 0; q < PyList_GET_SIZE(adj); q++) {
+                long u = PyLong_AsLong(PyList_GET_ITEM(adj, q));
+                if (u == -1 && PyErr_Occurred()) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                if ((nnear[i] = sorted_insert(near[i], nnear[i], MAX_NEAR, u)) < 0) {
+                    Py_DECREF(fast);
+                    result = Py_NewRef(Py_False);
+                    goto done;
+                }
+            }
+        }
+        Py_DECREF(fast);
+    }
+    se->sets.n = (int)n;
+    se->sets.hi = hi;
+    se->sets.max_sets = max_sets;
+    for (Py_ssize_t i = 0; i < n; i++)
+        for (Py_ssize_t j = 0; j < n; j++)
+            if (j != i && (meets(own[j], nown[j], near[i], nnear[i]) ||
+                           meets(own[i], nown[i], near[j], nnear[j])))
+                se->sets.nbr[i][se->sets.deg[i]++] = (int)j;
+    se->lo = lo;
+    se->dlo = (double)lo;
+    se->dhi = (double)hi;
+    se->t = t;
+    se->dev = dev;
+    se->cw = cw;
+    se->cross = cross;
+    se->cross_tiny = cross_tiny;
+    se->big = big;
+    se->full = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+    se->max_nodes = max_nodes;
+    se->cap = 64;
+    while (se->cap < 2 * (size_t)(max_nodes + 2))
+        se->cap *= 2;
+    se->memo = PyMem_Calloc(se->cap, sizeof(Memo));
+    if (se->memo == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double cost;
+    int r = solve(se, 0, &cost);
+    if (r < 0)
+        goto done;
+    if (r != 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    result = PyList_New(0);
+    if (result == NULL)
+        goto done;
+    for (uint64_t mask = 0; mask != se->full;) {
+        Memo *m = memo_slot(se, mask);
+        PyObject *g = PyLong_FromUnsignedLongLong(m->grp);
+        if (g == NULL || PyList_Append(result, g) < 0) {
+            Py_XDECREF(g);
+            Py_CLEAR(result);
+            goto done;
+        }
+        Py_DECREF(g);
+        mask |= m->grp;
+    }
+done:
+    if (se != NULL)
+        PyMem_Free(se->memo);
+    PyMem_Free(se);
+    PyMem_Free(own);
+    PyMem_Free(near);
+    PyMem_Free(nown);
+    PyMem_Free(nnear);
+    Py_XDECREF(comps);
+    return result;
+}
 
 /* ---- chain_order(seqs, gs): the order of engine._State._chain for two or three grids */
 
@@ -2591,6 +2980,9 @@ static PyMethodDef methods[] = {
     {"connected_sets", connected_sets, METH_VARARGS,
      "connected_sets(v, taken, nbr, hs, hi, max_sets) -> [(mask, households), ...]:"
      " engine._connected_sets in C (at most 62 atoms)."},
+    {"exact_search", exact_search, METH_VARARGS,
+     "exact_search(atoms, site, sadj, lo, hi, t, dev, cw, cross, cross_tiny, big, max_nodes,"
+     " max_sets) -> [group mask, ...] | None: engine._State._search_py in C."},
     {"read_units", read_units, METH_VARARGS,
      "read_units(data, start, idx, width, cls, fields) -> [Unit] | None: cli.read_units's"
      " rows of a plain file, None when the file needs cli.read_units (errors included)."},
@@ -2637,6 +3029,7 @@ PyInit__core(void)
     INTERN(s_compound, "compound");
     INTERN(s_building, "building");
     INTERN(s_households, "households");
+    INTERN(s_blds, "blds");
 #undef INTERN
     if ((long_zero = PyLong_FromLong(0)) == NULL)
         return NULL;

@@ -1312,7 +1312,22 @@ class _State:
         return None, 0
 
     def _search(self, atoms: list[_Atom], max_nodes: int):
-        """Cheapest partition of ``atoms`` into connected groups all within the band, or None."""
+        """Cheapest partition of ``atoms`` into connected groups all within the band, or None
+        (in C when ``_core`` is built: ``_search_py``)."""
+        if _core is not None and len(atoms) <= 62:
+            c = self.cost
+            masks = _core.exact_search(
+                atoms, self.ctx.site, self.ctx.sadj, c.lo, c.hi, c.t, c.dev, c.comp,
+                c.cross, c.cross_tiny, BIG, max_nodes, MAX_SETS,
+            )  # fmt: skip
+            if masks is None:
+                return None
+            if masks is not False:  # False: an atom of too many sites, for the original
+                n = len(atoms)
+                return [[atoms[k] for k in range(n) if grp >> k & 1] for grp in masks]
+        return self._search_py(atoms, max_nodes)
+
+    def _search_py(self, atoms: list[_Atom], max_nodes: int):
         ctx = self.ctx
         lo, hi = self.cost.lo, self.cost.hi
         n = len(atoms)

@@ -471,3 +471,64 @@ def _communities(unit_sets):
             for name, us in by_comm.items():
                 ctx = _Community(name, us, get_policy(policy))
                 yield ctx, us, {i: [(1, u.floors, u.households)] for i, u in enumerate(us)}
+
+
+class _SearchCtx(_Sites):
+    """What ``_State._search`` reads of a community: the site graph (and a building count)."""
+
+    def __init__(self, site, sadj):
+        super().__init__(site, sadj)
+        self.bld_xy = [(0.0, 0.0)] * len(site)
+
+
+def _groups_as_indices(groups, atoms):
+    if groups is None:
+        return None
+    where = {id(a): k for k, a in enumerate(atoms)}
+    return [[where[id(a)] for a in grp] for grp in groups]
+
+
+class CoreExactSearchTestCase(unittest.TestCase):
+    """``_core.exact_search`` against ``_State._search_py``: the same partition (or none), the
+    same step limit, the same ties, costs bit for bit (through the groups chosen)."""
+
+    def _assert_same(self, state, atoms, max_nodes):
+        got = state._search(atoms, max_nodes)
+        want = state._search_py(atoms, max_nodes)
+        self.assertEqual(_groups_as_indices(got, atoms), _groups_as_indices(want, atoms))
+        return want
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains(), st.sampled_from(range(len(POLICIES))), st.data())
+    def test_it_partitions_as_the_python_search(self, atoms, k, data):
+        if not atoms:
+            return
+        nb = max(b for a in atoms for b in a.blds) + 1
+        ns = data.draw(st.integers(min_value=1, max_value=nb))
+        site = data.draw(st.lists(st.integers(0, ns - 1), min_size=nb, max_size=nb))
+        sadj = data.draw(graphs(max_n=ns).filter(lambda g: len(g) == ns)) if ns > 1 else [[]]
+        state = _State(_SearchCtx(site, sadj), _Cost(POLICIES[k]))
+        max_nodes = data.draw(st.sampled_from([1, 3, 20, 300, 5000]))
+        self._assert_same(state, atoms, max_nodes)
+
+    def test_it_partitions_every_compound_as_the_python_search(self):
+        """Every compound of a small city, exploded as exact_compounds does, at the engine's
+        step limit and at limits that stop the search part-way."""
+        from loudong.grids.division.tests.helpers import make_city_units
+
+        found = none = 0
+        for ctx, _us, full in _communities([make_city_units(3000, seed=4)]):
+            state = _State(ctx, _Cost(ctx.policy))
+            for c, blds in enumerate(ctx.comp_blds):
+                seq = engine._atoms_for(ctx, blds, full, c * 1000, {})
+                atoms = engine._explode(ctx, [a.atom() if type(a) is _Run else a for a in seq])
+                for part in (atoms[:30], atoms[:7], atoms[3:12]):
+                    if not part:
+                        continue
+                    for max_nodes in (5, engine.EXACT_NODES):
+                        if self._assert_same(state, part, max_nodes) is None:
+                            none += 1
+                        else:
+                            found += 1
+        self.assertGreater(found, 15)
+        self.assertGreater(none, 30)
