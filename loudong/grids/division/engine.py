@@ -70,8 +70,10 @@ PARALLEL_ABOVE = 20_000  # households; above, two forked workers (wall time; +5 
 MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
 MAX_TRIPLES = 6
 MAX_SETS = 100  # connected sets enumerated per step of the exact search
+CHAIN_DEPTH = 5  # grids an ejection chain passes atoms through (``_State.chains``)
+CHAIN_WIDTH = 400  # open chains per step
 EXACT_ATOMS = 24  # compounds of at most this many atoms get the exact search
-EXACT_NODES = 300  # search steps per compound
+EXACT_NODES = 3000  # search steps per compound (the search runs in C)
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -1103,6 +1105,7 @@ class _State:
         self.cross_left = 0
         self.needless_used = 0
         self.failed: dict[int, tuple] = {}
+        self.move_failed: dict[int, tuple] = {}  # grid -> (neighbours, budgets) of a failed move
         self.exact_failed: set[tuple] = set()
         # A grid's atoms never change under its id (ids are never reused), so what depends on
         # them alone is computed once: buildings, whether it spans compounds, its centre, the
@@ -1112,8 +1115,13 @@ class _State:
         self.gcentre: dict[int, tuple[float, float]] = {}
         self.garound: dict[int, list[int]] = {}
         self.recuts: dict[tuple, tuple | None] = {}
+        # The grids around each grid, valid until the next add or remove (repairs try many
+        # candidates between two changes).
+        self.gnbrs: dict[int, list[int]] = {}
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
+        if self.gnbrs:
+            self.gnbrs.clear()
         g = self.next_id
         self.next_id += 1
         self.grids[g] = atoms
@@ -1134,6 +1142,8 @@ class _State:
         return g
 
     def remove(self, g: int) -> list[_Atom]:
+        if self.gnbrs:
+            self.gnbrs.clear()
         atoms = self.grids.pop(g)
         del self.gcost[g], self.gh[g], self.gblds[g], self.gmulti[g], self.gcentre[g]
         self.garound.pop(g, None)
@@ -1147,6 +1157,10 @@ class _State:
         return self.gblds[g]
 
     def neighbours(self, g: int) -> list[int]:
+        """The grids next to ``g``, sorted (the list is shared: do not change it)."""
+        known = self.gnbrs.get(g)
+        if known is not None:
+            return known
         around = self.garound.get(g)
         if around is None:
             ctx = self.ctx
@@ -1160,7 +1174,8 @@ class _State:
         for b in around:
             out |= bld_grids[b]
         out.discard(g)
-        return sorted(out)
+        known = self.gnbrs[g] = sorted(out)
+        return known
 
     def out_of_band(self, g: int) -> bool:
         return not (self.cost.lo <= self.gh[g] <= self.cost.hi)
@@ -1559,13 +1574,25 @@ class _State:
             (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
             key=lambda g: (self.gh[g], g),
         )
+        move_failed = self.move_failed
         for g in bad:
             if g not in self.grids or not self.out_of_band(g):
+                continue
+            nbrs = self.neighbours(g)
+            # Neither a move nor a swap fixed g last time: with the same neighbours (ids are
+            # never reused, so the same atoms) and no more budget, none would now.
+            seen = move_failed.get(g)
+            if (
+                seen is not None
+                and seen[0] == nbrs
+                and self.needless_left <= seen[1]
+                and self.cross_left <= seen[2]
+            ):
                 continue
             hg = self.gh[g]
             best = None
             rest_ok: dict[tuple[int, int], bool] = {}  # (grid, atom) -> the rest connected
-            for n in self.neighbours(g):
+            for n in nbrs:
                 if n in self.kept:
                     continue
                 hn = self.gh[n]
@@ -1609,6 +1636,8 @@ class _State:
                 made += 1
             elif self._swap(g):
                 made += 1
+            else:
+                move_failed[g] = (nbrs, self.needless_left, self.cross_left)
         return made
 
     def _swap(self, g: int) -> bool:
@@ -1661,6 +1690,123 @@ class _State:
         _key, n, new_g, new_n = best
         self.apply([g, n], [new_g, new_n])
         return True
+
+    def _movable(self, g: int, a: _Atom) -> bool:
+        """Whether atom ``a`` of grid ``g`` can change grids without a needless split: each of
+        its buildings that fits in one grid lies wholly in ``a``."""
+        hi = self.cost.hi
+        for b in a.blds:
+            if self.ctx.bld_h[b] <= hi and (
+                len(self.bld_grids[b]) != 1
+                or any(x is not a and b in x.blds for x in self.grids[g])
+            ):
+                return False
+        return True
+
+    def _grids_touching(self, blds) -> list[int]:
+        bld_grids = self.bld_grids
+        out: set[int] = set()
+        for b in blds:
+            for n in self.ctx.bld_nbrs(b):
+                out |= bld_grids[n]
+        return sorted(out)
+
+    def chains(self) -> int:
+        """Ejection chains: an out-of-range grid passes one atom to a neighbour, which passes
+        one of its own on, and so on, until a grid can take it (a grid below the band pulls
+        atoms the same way). Every grid of the chain ends in the band and contiguous; no
+        needless split, no crossing (a crossing-free policy: any neighbours), kept grids left
+        alone. Breadth first, at most ``CHAIN_DEPTH`` grids deep and ``CHAIN_WIDTH`` open
+        chains a step: what a single move or swap cannot do (109 | 95 | 70 → 99 | 90 | 85,
+        with the middle grid giving and taking one building each). Returns the chains made."""
+        lo, hi = self.cost.lo, self.cost.hi
+        free = self.cross_left >= _UNLIMITED
+        made = 0
+        bad = sorted(
+            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+            key=lambda g: (self.gh[g], g),
+        )
+        for g in bad:
+            if g not in self.grids or not self.out_of_band(g):
+                continue
+            comp = self.grids[g][0].comp
+            if self.gmulti[g] and not free:
+                continue
+            path = self._chain_path(g, comp, free, lo, hi)
+            if path is None:
+                continue
+            new: dict[int, list[_Atom]] = {}
+            for src, dst, a in path:
+                new[src] = [x for x in new.get(src, self.grids[src]) if x is not a]
+                new[dst] = [*new.get(dst, self.grids[dst]), a]
+            gs = sorted(new)
+            self.apply(gs, [new[x] for x in gs])
+            made += 1
+        return made
+
+    def _chain_path(self, g: int, comp: int, free: bool, lo: int, hi: int):
+        """The first chain of ``chains`` for grid ``g``: [(from grid, to grid, atom), …] or
+        None."""
+        ctx = self.ctx
+        give = self.gh[g] > hi
+
+        def usable(q: int) -> bool:
+            return q not in self.kept and (
+                free or (not self.gmulti[q] and self.grids[q][0].comp == comp)
+            )
+
+        def connected(atoms) -> bool:
+            return ctx.connected({b for x in atoms for b in x.blds})
+
+        frontier = [(g, list(self.grids[g]), [])]
+        seen = {g}
+        for _depth in range(CHAIN_DEPTH):
+            grown = []
+            for p, atoms_p, path in frontier:
+                hp = sum(a.h for a in atoms_p)
+                if give:  # p passes one of its atoms (not the one it was given) to a neighbour
+                    if len(atoms_p) < 2:
+                        continue
+                    for k, a in enumerate(atoms_p):
+                        if (path and a is path[-1][2]) or not (lo <= hp - a.h <= hi):
+                            continue
+                        if not self._movable(p, a):
+                            continue
+                        rest = atoms_p[:k] + atoms_p[k + 1 :]
+                        if not connected(rest):
+                            continue
+                        for q in self._grids_touching(a.blds):
+                            if q in seen or not usable(q):
+                                continue
+                            taken = [*self.grids[q], a]
+                            step = [*path, (p, q, a)]
+                            if lo <= self.gh[q] + a.h <= hi and connected(taken):
+                                return step
+                            grown.append((q, taken, step))
+                else:  # p takes an atom from a neighbour
+                    blds_p = {b for x in atoms_p for b in x.blds}
+                    for q in self._grids_touching(blds_p):
+                        if q in seen or not usable(q) or len(self.grids[q]) < 2:
+                            continue
+                        atoms_q = self.grids[q]
+                        for k, a in enumerate(atoms_q):
+                            if not (lo <= hp + a.h <= hi) or not self._movable(q, a):
+                                continue
+                            if not ctx.connected(blds_p | set(a.blds)):
+                                continue
+                            rest = atoms_q[:k] + atoms_q[k + 1 :]
+                            if not connected(rest):
+                                continue
+                            step = [*path, (q, p, a)]
+                            if lo <= self.gh[q] - a.h <= hi:
+                                return step
+                            grown.append((q, rest, step))
+            for q, _atoms, _path in grown:
+                seen.add(q)
+            frontier = grown
+            if not frontier or len(frontier) > CHAIN_WIDTH:
+                return None
+        return None
 
     def _move_delta(self, src_g: int, dst_g: int, a: _Atom, rest: list[_Atom]):
         """(cost change, needless splits added, crossings added) of moving atom ``a`` from
@@ -1730,6 +1876,9 @@ class _State:
         return k * lo <= s
 
     def _candidates(self, g: int, nbrs: list[int]):
+        """(pairs, triples) to re-cut ``g`` with: the nearest neighbours, and triples of ``g``
+        with one of its four nearest and one of that one's neighbours. ``triples`` is a
+        function: most repairs end with a pair, and the triples cost more to list."""
         dist: dict[int, float] = {}  # distances from g, each computed once
 
         def nearest(m: int) -> tuple[float, int]:
@@ -1740,31 +1889,40 @@ class _State:
 
         by_dist = sorted(nbrs, key=nearest)
         pairs = [[g, n] for n in by_dist if self._allowed([g, n]) and self._feasible([g, n])]
-        near = by_dist[:4]
-        seen = set()
-        triples = []
-        for n in near:
-            third = sorted(set(near) | set(self.neighbours(n)), key=nearest)
-            for m in third[:5]:
-                if m in (g, n):
-                    continue
-                key = tuple(sorted((g, n, m)))
-                if key not in seen:
-                    seen.add(key)
-                    gs = list(key)
-                    if self._allowed(gs) and self._feasible(gs):
-                        triples.append(gs)
-        return pairs[:MAX_PAIRS], triples[:MAX_TRIPLES]
+
+        def triples() -> list[list[int]]:
+            near = by_dist[:4]
+            seen = set()
+            out = []
+            for n in near:
+                third = sorted(set(near) | set(self.neighbours(n)), key=nearest)
+                for m in third[:5]:
+                    if m in (g, n):
+                        continue
+                    key = tuple(sorted((g, n, m)))
+                    if key not in seen:
+                        seen.add(key)
+                        gs = list(key)
+                        if self._allowed(gs) and self._feasible(gs):
+                            out.append(gs)
+            return out[:MAX_TRIPLES]
+
+        return pairs[:MAX_PAIRS], triples
 
     def _repair_one(self, g: int, nbrs: list[int]) -> bool:
         """Fix grid ``g`` by re-cutting it with one or two neighbours: first without splitting
         any building that fits in one grid, and only if that fails, with needless splits."""
-        pairs, triples = self._candidates(g, nbrs)
+        pairs, list_triples = self._candidates(g, nbrs)
+        triples: list[list[int]] = []
+        listed = False
         best = None
         unlock = self.cost.needless < INF and self.needless_left > 0
         stages = [(pairs, False), (pairs, True), (triples, False), (triples, True)]
         stages = [st for st in stages if unlock or not st[1]]
         for cands, unlock in stages:
+            if cands is triples and not listed:
+                triples.extend(list_triples())  # listed once, for both triple stages
+                listed = True
             for gs in cands:
                 res = self.try_union(gs, unlock)
                 if res is not None and (best is None or res[0] < best[0] - 1e-9):
@@ -2182,6 +2340,8 @@ class _Stage1:
             state.cross_left = _UNLIMITED if pol.compound_cross_budget_pct >= 100 else 0
             state.repair()
             if state.exact_compounds() + state.exact_local():
+                state.repair()
+            if state.chains():
                 state.repair()
 
     def demands(self) -> dict[str, tuple]:

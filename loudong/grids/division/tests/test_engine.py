@@ -303,3 +303,48 @@ class SortedUnitsTestCase(unittest.TestCase):
         want = sorted(units, key=engine._unit_sort_key)
         got = engine._sorted_units(units)
         self.assertEqual([id(u) for u in got], [id(u) for u in want])
+
+
+class EjectionChainTestCase(unittest.TestCase):
+    def _state(self, households, grids):
+        from loudong.grids.division import engine
+        from loudong.grids.division.models import get_policy
+
+        units = [
+            Unit("社区", "小区", f"{k + 1}栋", "1单元", h, 6, 20.0 * k, 0.0)
+            for k, h in enumerate(households)
+        ]
+        ctx = engine._Community("社区", units, get_policy("chiyang"))
+        state = engine._State(ctx, engine._Cost(ctx.policy))
+        full = {i: [(1, u.floors, u.households)] for i, u in enumerate(units)}
+        atoms = engine._atoms_for(ctx, list(range(len(units))), full, 0, {})
+        for members in grids:
+            state.add([atoms[b] for b in members])
+        return ctx, state
+
+    def test_a_grid_passes_a_building_on_through_its_neighbour(self):
+        """A row 40 30 39 | 45 30 | 30 35: 109 | 75 | 65. No move (75 + 39 > 100) or swap
+        (the only contiguous one gives 115) helps; the middle grid takes the 39 and passes its
+        30 on: 70 | 84 | 95."""
+        ctx, state = self._state([40, 30, 39, 45, 30, 30, 35], [[0, 1, 2], [3, 4], [5, 6]])
+        self.assertEqual(state.moves(), 0)
+        self.assertEqual(state.chains(), 1)
+        self.assertEqual(sorted(state.gh.values()), [70, 84, 95])
+        for g in state.grids:
+            self.assertTrue(ctx.connected(state.blds(g)))
+        self.assertEqual(sorted(state.blds(g) for g in state.grids), [[0, 1], [2, 3], [4, 5, 6]])
+
+    def test_a_small_grid_pulls_a_building_through_its_neighbour(self):
+        """The mirror case, 50 | 20 45 | 25 40 35: the 50 takes the 20, which leaves 45, so the
+        middle grid takes the 25 from the third: 70 | 70 | 75."""
+        _ctx, state = self._state([50, 20, 45, 25, 40, 35], [[0], [1, 2], [3, 4, 5]])
+        self.assertEqual(state.moves(), 0)
+        self.assertEqual(state.chains(), 1)
+        self.assertEqual(sorted(state.blds(g) for g in state.grids), [[0, 1], [2, 3], [4, 5]])
+        self.assertEqual(sorted(state.gh.values()), [70, 70, 75])
+
+    def test_it_leaves_a_kept_grid_alone(self):
+        _ctx, state = self._state([40, 30, 39, 45, 30, 30, 35], [[0, 1, 2], [3, 4], [5, 6]])
+        state.kept[1] = "社区-G002"
+        self.assertEqual(state.chains(), 0)
+        self.assertEqual(sorted(state.gh.values()), [65, 75, 109])
