@@ -1177,6 +1177,17 @@ class _State:
         known = self.gnbrs[g] = sorted(out)
         return known
 
+    def _out_of_range(self):
+        """The grids out of range and not kept, smallest first, each one only if it is still
+        there and still out of range when its turn comes (repairs change grids as they go)."""
+        bad = sorted(
+            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
+            key=lambda g: (self.gh[g], g),
+        )
+        for g in bad:
+            if g in self.grids and self.out_of_band(g):
+                yield g
+
     def out_of_band(self, g: int) -> bool:
         return not (self.cost.lo <= self.gh[g] <= self.cost.hi)
 
@@ -1263,13 +1274,7 @@ class _State:
         freely): the 2-D counterpart of the chained re-cut, for compounds too big for
         ``exact_compounds``. No needless split, no new crossing under a crossing budget."""
         made = 0
-        bad = sorted(
-            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
-            key=lambda g: (self.gh[g], g),
-        )
-        for g in bad:
-            if g not in self.grids or not self.out_of_band(g):
-                continue
+        for g in self._out_of_range():
             comps = {a.comp for a in self.grids[g]}
             free = self.cross_left >= _UNLIMITED  # the policy crosses compounds freely
             if len(comps) != 1 and not free:
@@ -1570,14 +1575,8 @@ class _State:
         ctx = self.ctx
         lo, hi = self.cost.lo, self.cost.hi
         made = 0
-        bad = sorted(
-            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
-            key=lambda g: (self.gh[g], g),
-        )
         move_failed = self.move_failed
-        for g in bad:
-            if g not in self.grids or not self.out_of_band(g):
-                continue
+        for g in self._out_of_range():
             nbrs = self.neighbours(g)
             # Neither a move nor a swap fixed g last time: with the same neighbours (ids are
             # never reused, so the same atoms) and no more budget, none would now.
@@ -1722,13 +1721,7 @@ class _State:
         lo, hi = self.cost.lo, self.cost.hi
         free = self.cross_left >= _UNLIMITED
         made = 0
-        bad = sorted(
-            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
-            key=lambda g: (self.gh[g], g),
-        )
-        for g in bad:
-            if g not in self.grids or not self.out_of_band(g):
-                continue
+        for g in self._out_of_range():
             comp = self.grids[g][0].comp
             if self.gmulti[g] and not free:
                 continue
@@ -1840,13 +1833,7 @@ class _State:
         failed = self.failed
         for _ in range(passes):
             changed = False
-            bad = sorted(
-                (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
-                key=lambda g: (self.gh[g], g),
-            )
-            for g in bad:
-                if g not in self.grids or not self.out_of_band(g):
-                    continue
+            for g in self._out_of_range():
                 nbrs = self.neighbours(g)
                 seen = failed.get(g)
                 budgets = (min(self.needless_left, 2), min(self.cross_left, 2), self.kept_budget)
