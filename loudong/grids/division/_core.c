@@ -806,7 +806,7 @@ meets(const long *a, int na, const long *b, int nb)
     return 0;
 }
 
-#define MAX_NEAR 512
+#define MAX_NEAR 128
 
 static PyObject *
 exact_search(PyObject *self, PyObject *args)

@@ -532,3 +532,19 @@ class CoreExactSearchTestCase(unittest.TestCase):
                             found += 1
         self.assertGreater(found, 15)
         self.assertGreater(none, 30)
+
+    def test_an_atom_of_very_many_sites_goes_to_the_python_search(self):
+        """Past 128 sites around one atom the C search declines (False) and the original runs."""
+        n = 300
+        sadj = [[j for j in (i - 1, i + 1) if 0 <= j < n] for i in range(n)]
+        ctx = _SearchCtx(list(range(n)), sadj)
+        big = _Atom([(0, 1, 6, 70)], 70, [(0.0, 0.0)], list(range(200)), 0, 0)
+        small = _Atom([(1, 1, 6, 20)], 20, [(5.0, 0.0)], [200], 0, 1)
+        state = _State(ctx, _Cost(get_policy("chiyang")))
+        c = state.cost
+        args = (ctx.site, ctx.sadj, c.lo, c.hi, c.t, c.dev, c.comp, c.cross, c.cross_tiny)
+        self.assertIs(
+            engine._core.exact_search([big, small], *args, engine.BIG, 300, engine.MAX_SETS), False
+        )
+        got = self._assert_same(state, [big, small], 300)
+        self.assertEqual(_groups_as_indices(got, [big, small]), [[0, 1]])
