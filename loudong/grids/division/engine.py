@@ -1892,10 +1892,12 @@ def _divide(units, policy, previous, progress, with_metrics, workers, validated)
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
-        # Imported once, before forking, not once per worker.
-        import numpy  # noqa: F401
+        # Imported once, before forking, not once per worker (with the C module the site
+        # graphs need neither, and the batched DP is in C).
+        if _core is None:
+            import numpy  # noqa: F401
 
-        qhull()
+            qhull()
 
         procs = []
         failed = True
