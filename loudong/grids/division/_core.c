@@ -13,7 +13,9 @@
  * - new_run: a run of atoms to glue (engine._Run) with its bounding box;
  * - pitch: the row-gap threshold of a compound (engine._pitch_py, engine._group_pitch_py);
  * - strict_adjacency: the co-circularity test and adjacency lists of
- *   geometry.strict_delaunay_py, after qhull.
+ *   geometry.strict_delaunay_py, after qhull;
+ * - strict_delaunay: the same graph from the points, with a Delaunay triangulation of its own
+ *   (exact predicates), so that dividing needs neither numpy nor qhull.
  *
  * Every sum, product and comparison is done in the order Python evaluates it, over the same
  * doubles (no fused multiply-add: built with -ffp-contract=off), so costs are the same doubles
@@ -1397,101 +1399,480 @@ cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static PyObject *
-strict_adjacency(PyObject *self, PyObject *args)
+/* ---- strict_delaunay(points): geometry.strict_delaunay_neighbours without qhull
+ *
+ * The Delaunay triangulation of the distinct sites, computed here from the points, then the
+ * same co-circularity test as strict_adjacency (cocircular_det) on every inner edge.
+ *
+ * Like geometry's qhull path, the points are centred (numpy's mean: a sequential sum / n);
+ * exactly collinear centred points give 0 (geometry builds the chain, as after qhull's error).
+ * The triangulation is of the centred points scaled by their largest |coordinate| (the points
+ * the co-circularity test uses, all in [-1, 1]): incremental insertion in Hilbert-curve order,
+ * a visibility walk from the previous point's triangle, and Lawson flips; the hull is closed by
+ * "ghost" triangles sharing one vertex at infinity, so a point outside the hull is inserted
+ * like any other. The two predicates, orient and incircle, are exact for doubles: a float
+ * evaluation with a bound on its rounding error and, when the bound does not settle the sign,
+ * an exact evaluation on floating-point expansions (a sum of non-overlapping doubles, made with
+ * error-free sums and products). With exact predicates the walk ends (it always does in a
+ * Delaunay triangulation) and the result is a Delaunay triangulation of the scaled points.
+ *
+ * Then the edges: a hull edge is kept; an inner edge is dropped when its two triangles are
+ * co-circular by cocircular_det, the test strict_adjacency applies after qhull.
+ *
+ * The answer is qhull's except where qhull's floating-point tolerance, not the geometry,
+ * decides it. Returned instead of the lists: DL_COLLINEAR (0) for exactly collinear points,
+ * and, where qhull must decide (geometry asks it), DL_NEAR_TOLERANCE (2) for an inner edge
+ * whose ratio |det| / (1e-9 × size) lies in [0.5, 2] seen from either of its two triangles
+ * (qhull tests it from the triangle it numbers lower: its choice could go either way) and
+ * DL_OTHER (3) for a needle (a triangle of height below 1e-10 × its longest edge and shortest
+ * edge below 1e-4 × it: two points a hair apart in line with a third), two scaled points
+ * equal, a non-finite coordinate or a walk longer than its bound. Where the points are
+ * co-circular to well within the tolerance, every triangulation drops every diagonal, so which
+ * one qhull picks does not matter.
+ *
+ * One difference is by design: a cap sliver (height below 1e-10 × the longest edge, the
+ * opposite vertex a hair inside it: a rotated row of buildings along the hull, a row whose
+ * y differ in the last bit). Whether it exists hangs on the last bits of the coordinates;
+ * qhull keeps it, leaves it out, or makes it flat or inverted (and may then drop a true hull
+ * edge as "co-circular" with the flat triangle), and another checker's triangulation need not
+ * have its long edge. So the long edge is dropped (the two short ones join its ends) and the
+ * short ones are kept untested: an edge only where every triangulation of the points moved by
+ * a rounding error has one. With check_slivers (the tests) a cap gives DL_SLIVER (1). */
+
+#define DL_EPS 1.1102230246251565e-16 /* 2^-53 */
+#define DL_SPLITTER 134217729.0       /* 2^27 + 1 */
+
+/* a + b = x + y exactly */
+static inline void
+two_sum(double a, double b, double *x, double *y)
 {
-    PyObject *pts_o, *simp_o, *nbr_o;
-    if (!PyArg_ParseTuple(args, "OOO", &pts_o, &simp_o, &nbr_o))
-        return NULL;
-    Py_buffer pv, sv, nv;
-    if (get_view(pts_o, &pv, 8, 'd', 2) < 0)
-        return NULL;
-    if (get_view(simp_o, &sv, 4, 'i', 3) < 0) {
-        PyBuffer_Release(&pv);
-        return NULL;
+    double s = a + b;
+    double bv = s - a;
+    double av = s - bv;
+    *x = s;
+    *y = (a - av) + (b - bv);
+}
+
+/* a * b = x + y exactly (Veltkamp's split and Dekker's product; no fused multiply-add) */
+static inline void
+two_product(double a, double b, double *x, double *y)
+{
+    double p = a * b;
+    double c = DL_SPLITTER * a;
+    double ahi = c - (c - a), alo = a - ahi;
+    c = DL_SPLITTER * b;
+    double bhi = c - (c - b), blo = b - bhi;
+    double err = p - ahi * bhi;
+    err -= alo * bhi;
+    err -= ahi * blo;
+    *x = p;
+    *y = alo * blo - err;
+}
+
+/* h = e + b, e an expansion (non-overlapping, increasing magnitude), zero components dropped;
+ * h may be e. Returns h's length. */
+static int
+grow_expansion(int elen, const double *e, double b, double *h)
+{
+    double q = b;
+    int k = 0;
+    for (int i = 0; i < elen; i++) {
+        double s, t;
+        two_sum(q, e[i], &s, &t);
+        q = s;
+        if (t != 0.0)
+            h[k++] = t;
     }
-    if (get_view(nbr_o, &nv, 4, 'i', 3) < 0) {
-        PyBuffer_Release(&pv);
-        PyBuffer_Release(&sv);
-        return NULL;
+    if (q != 0.0 || k == 0)
+        h[k++] = q;
+    return k;
+}
+
+/* h = e + f (h distinct from f; h may be e) */
+static int
+expansion_sum(int elen, const double *e, int flen, const double *f, double *h)
+{
+    if (h != e)
+        memcpy(h, e, sizeof(double) * elen);
+    int hlen = elen;
+    for (int i = 0; i < flen; i++)
+        hlen = grow_expansion(hlen, h, f[i], h);
+    return hlen;
+}
+
+/* h = e * b (h distinct from e) */
+static int
+scale_expansion(int elen, const double *e, double b, double *h)
+{
+    double q, t;
+    int k = 0;
+    two_product(e[0], b, &q, &t);
+    if (t != 0.0)
+        h[k++] = t;
+    for (int i = 1; i < elen; i++) {
+        double p1, p0, s;
+        two_product(e[i], b, &p1, &p0);
+        two_sum(q, p0, &s, &t);
+        if (t != 0.0)
+            h[k++] = t;
+        two_sum(p1, s, &q, &t);
+        if (t != 0.0)
+            h[k++] = t;
     }
+    if (q != 0.0 || k == 0)
+        h[k++] = q;
+    return k;
+}
+
+/* h = e * f; tmp holds 2 * elen doubles */
+static int
+expansion_product(int elen, const double *e, int flen, const double *f, double *h, double *tmp)
+{
+    int hlen = 1;
+    h[0] = 0.0;
+    for (int i = 0; i < flen; i++) {
+        int tlen = scale_expansion(elen, e, f[i], tmp);
+        hlen = expansion_sum(hlen, h, tlen, tmp, h);
+    }
+    return hlen;
+}
+
+static inline int
+expansion_sign(int elen, const double *e)
+{
+    double top = e[elen - 1]; /* zero-free: the largest component has the sum's sign */
+    return (top > 0.0) - (top < 0.0);
+}
+
+/* sign of (a - c) × (b - c): > 0 when a, b, c turn counter-clockwise */
+static int
+orient_exact(const double *a, const double *b, const double *c)
+{
+    /* ax·by − ax·cy − cx·by − ay·bx + ay·cx + cy·bx, each product as two doubles */
+    const double terms[6][2] = {{a[0], b[1]}, {-a[0], c[1]}, {-c[0], b[1]},
+                                {-a[1], b[0]}, {a[1], c[0]}, {c[1], b[0]}};
+    double h[12];
+    int hlen = 1;
+    h[0] = 0.0;
+    for (int i = 0; i < 6; i++) {
+        double x, y;
+        two_product(terms[i][0], terms[i][1], &x, &y);
+        hlen = grow_expansion(hlen, h, y, h);
+        hlen = grow_expansion(hlen, h, x, h);
+    }
+    return expansion_sign(hlen, h);
+}
+
+static int
+orient(const double *a, const double *b, const double *c)
+{
+    double left = (a[0] - c[0]) * (b[1] - c[1]);
+    double right = (a[1] - c[1]) * (b[0] - c[0]);
+    double det = left - right;
+    /* rounding error of det is below 3ε·(|left| + |right|) (plus ε² terms): 4ε is safe */
+    double bound = 4.0 * DL_EPS * (fabs(left) + fabs(right));
+    if (det > bound)
+        return 1;
+    if (-det > bound)
+        return -1;
+    return orient_exact(a, b, c);
+}
+
+/* x·y − z·w of two-double expansions (each ≤ 2 components): ≤ 16 components */
+static int
+cross2(int xl, const double *x, int yl, const double *y, int zl, const double *z, int wl,
+       const double *w, double *h)
+{
+    double p[8], q[8], tmp[4];
+    int pl = expansion_product(xl, x, yl, y, p, tmp);
+    int ql = expansion_product(zl, z, wl, w, q, tmp);
+    for (int i = 0; i < ql; i++)
+        q[i] = -q[i];
+    return expansion_sum(pl, p, ql, q, h);
+}
+
+static int
+diff2(double a, double b, double *h)
+{
+    double x, y;
+    two_sum(a, -b, &x, &y);
+    if (y == 0.0) {
+        h[0] = x;
+        return 1;
+    }
+    h[0] = y;
+    h[1] = x;
+    return 2;
+}
+
+/* sign of the lifted determinant: > 0 when d is inside the circle through a, b, c (ccw) */
+static int
+incircle_exact(const double *a, const double *b, const double *c, const double *d)
+{
+    double ax[2], ay[2], bx[2], by[2], cx[2], cy[2];
+    int axl = diff2(a[0], d[0], ax), ayl = diff2(a[1], d[1], ay);
+    int bxl = diff2(b[0], d[0], bx), byl = diff2(b[1], d[1], by);
+    int cxl = diff2(c[0], d[0], cx), cyl = diff2(c[1], d[1], cy);
+    double bc[16], ca[16], ab[16], lift[16], t1[8], t2[8], tmp[32], part[512], det[1536];
+    int bcl = cross2(bxl, bx, cyl, cy, byl, by, cxl, cx, bc);
+    int cal = cross2(cxl, cx, ayl, ay, cyl, cy, axl, ax, ca);
+    int abl = cross2(axl, ax, byl, by, ayl, ay, bxl, bx, ab);
+    int detl = 1;
+    det[0] = 0.0;
+    const double *xs[3] = {ax, bx, cx}, *ys[3] = {ay, by, cy};
+    const int xls[3] = {axl, bxl, cxl}, yls[3] = {ayl, byl, cyl};
+    const double *crosses[3] = {bc, ca, ab};
+    const int cls[3] = {bcl, cal, abl};
+    for (int r = 0; r < 3; r++) {
+        int l1 = expansion_product(xls[r], xs[r], xls[r], xs[r], t1, tmp);
+        int l2 = expansion_product(yls[r], ys[r], yls[r], ys[r], t2, tmp);
+        int ll = expansion_sum(l1, t1, l2, t2, lift);
+        int pl = expansion_product(cls[r], crosses[r], ll, lift, part, tmp);
+        detl = expansion_sum(detl, det, pl, part, det);
+    }
+    return expansion_sign(detl, det);
+}
+
+static int
+incircle(const double *a, const double *b, const double *c, const double *d)
+{
+    double adx = a[0] - d[0], ady = a[1] - d[1];
+    double bdx = b[0] - d[0], bdy = b[1] - d[1];
+    double cdx = c[0] - d[0], cdy = c[1] - d[1];
+    double bdxcdy = bdx * cdy, cdxbdy = cdx * bdy;
+    double cdxady = cdx * ady, adxcdy = adx * cdy;
+    double adxbdy = adx * bdy, bdxady = bdx * ady;
+    double alift = adx * adx + ady * ady;
+    double blift = bdx * bdx + bdy * bdy;
+    double clift = cdx * cdx + cdy * cdy;
+    double det = alift * (bdxcdy - cdxbdy) + blift * (cdxady - adxcdy) + clift * (adxbdy - bdxady);
+    double permanent = (fabs(bdxcdy) + fabs(cdxbdy)) * alift +
+                       (fabs(cdxady) + fabs(adxcdy)) * blift + (fabs(adxbdy) + fabs(bdxady)) * clift;
+    /* rounding error of det is below 10ε·permanent (plus ε² terms): 12ε is safe */
+    double bound = 12.0 * DL_EPS * permanent;
+    if (det > bound)
+        return 1;
+    if (-det > bound)
+        return -1;
+    return incircle_exact(a, b, c, d);
+}
+
+/* The lifted determinant and its size, as strict_adjacency computes them: the rows are a, b, c
+ * relative to d. An edge is co-circular (dropped) when !(|det| > 1e-9 × size). */
+static inline void
+cocircular_det(const double *pa, const double *pb, const double *pc, const double *pd,
+               double *det_out, double *size_out)
+{
+    const double *vs[3] = {pa, pb, pc};
+    double mm[3][2], lift[3];
+    for (int r = 0; r < 3; r++) {
+        mm[r][0] = vs[r][0] - pd[0];
+        mm[r][1] = vs[r][1] - pd[1];
+        lift[r] = mm[r][0] * mm[r][0] + mm[r][1] * mm[r][1];
+    }
+    *det_out = mm[0][0] * (mm[1][1] * lift[2] - lift[1] * mm[2][1]) -
+               mm[0][1] * (mm[1][0] * lift[2] - lift[1] * mm[2][0]) +
+               lift[0] * (mm[1][0] * mm[2][1] - mm[1][1] * mm[2][0]);
+    double sum = mm[0][0] * mm[0][0];
+    sum += mm[0][1] * mm[0][1];
+    sum += mm[1][0] * mm[1][0];
+    sum += mm[1][1] * mm[1][1];
+    sum += mm[2][0] * mm[2][0];
+    sum += mm[2][1] * mm[2][1];
+    double size = sum > 1e-30 ? sum : 1e-30;
+    *size_out = size * size;
+}
+
+/* strict_delaunay's answers other than the adjacency lists */
+enum { DL_COLLINEAR = 0, DL_SLIVER = 1, DL_NEAR_TOLERANCE = 2, DL_OTHER = 3 };
+
+typedef struct {
+    int v[3]; /* counter-clockwise; the vertex at infinity is n (the number of points) */
+    int n[3]; /* n[k]: the triangle across the edge opposite v[k] */
+} DlTri;
+
+typedef struct {
+    const double *pts; /* 2 per point */
+    int n;             /* the vertex at infinity */
+    DlTri *tri;
+    int ntri;
+    int *stack;
+    int nstack;
+} Dl;
+
+static inline int
+dl_ghost(const Dl *dl, int t)
+{
+    const int *v = dl->tri[t].v;
+    return v[0] == dl->n || v[1] == dl->n || v[2] == dl->n;
+}
+
+static inline void
+dl_relink(Dl *dl, int t, int old, int new)
+{
+    if (t < 0)
+        return;
+    int *nb = dl->tri[t].n;
+    for (int k = 0; k < 3; k++)
+        if (nb[k] == old) {
+            nb[k] = new;
+            return;
+        }
+}
+
+static inline int
+dl_between(const double *a, const double *b, const double *p)
+{
+    if (a[0] != b[0])
+        return (a[0] < p[0] && p[0] < b[0]) || (b[0] < p[0] && p[0] < a[0]);
+    return (a[1] < p[1] && p[1] < b[1]) || (b[1] < p[1] && p[1] < a[1]);
+}
+
+/* Is p inside the circumcircle of triangle t (for a ghost triangle: strictly outside its hull
+ * edge, or on the open edge)? */
+static int
+dl_inside(const Dl *dl, int t, int p)
+{
+    const int *v = dl->tri[t].v;
+    const double *P = dl->pts;
+    int inf = -1;
+    for (int k = 0; k < 3; k++)
+        if (v[k] == dl->n)
+            inf = k;
+    if (inf < 0)
+        return incircle(P + 2 * v[0], P + 2 * v[1], P + 2 * v[2], P + 2 * p) > 0;
+    const double *a = P + 2 * v[(inf + 1) % 3], *b = P + 2 * v[(inf + 2) % 3];
+    int o = orient(a, b, P + 2 * p);
+    return o > 0 || (o == 0 && dl_between(a, b, P + 2 * p));
+}
+
+/* the Lawson flips after inserting p: every triangle on the stack has p as a vertex */
+static void
+dl_flip_all(Dl *dl, int p)
+{
+    while (dl->nstack > 0) {
+        int t = dl->stack[--dl->nstack];
+        DlTri *T = &dl->tri[t];
+        int k = T->v[0] == p ? 0 : T->v[1] == p ? 1 : 2;
+        int u = T->v[(k + 1) % 3], v = T->v[(k + 2) % 3];
+        int N = T->n[k];
+        DlTri *M = &dl->tri[N];
+        int j = M->n[0] == t ? 0 : M->n[1] == t ? 1 : 2;
+        if (!dl_inside(dl, N, p))
+            continue;
+        int w = M->v[j];
+        int a_nb = M->n[(j + 1) % 3]; /* across u-w */
+        int c_nb = M->n[(j + 2) % 3]; /* across w-v */
+        int d_nb = T->n[(k + 1) % 3]; /* across v-p */
+        int b_nb = T->n[(k + 2) % 3]; /* across p-u */
+        T->v[0] = p, T->v[1] = u, T->v[2] = w;
+        T->n[0] = a_nb, T->n[1] = N, T->n[2] = b_nb;
+        M->v[0] = p, M->v[1] = w, M->v[2] = v;
+        M->n[0] = c_nb, M->n[1] = d_nb, M->n[2] = t;
+        dl_relink(dl, a_nb, N, t);
+        dl_relink(dl, d_nb, t, N);
+        dl->stack[dl->nstack++] = t;
+        dl->stack[dl->nstack++] = N;
+    }
+}
+
+/* The triangle containing p (closed; a ghost when p is outside the hull), walking from t;
+ * -1 when p equals a vertex or the walk is too long. */
+static int
+dl_locate(const Dl *dl, int t, int p, long long max_steps)
+{
+    const double *P = dl->pts, *pp = P + 2 * p;
+    if (dl_ghost(dl, t)) {
+        const int *v = dl->tri[t].v;
+        int k = v[0] == dl->n ? 0 : v[1] == dl->n ? 1 : 2;
+        t = dl->tri[t].n[k];
+    }
+    unsigned turn = (unsigned)p;
+    for (long long step = 0; step < max_steps; step++) {
+        const DlTri *T = &dl->tri[t];
+        int moved = 0;
+        for (int r = 0; r < 3 && !moved; r++) {
+            int k = (int)((turn + r) % 3);
+            int e0 = T->v[(k + 1) % 3], e1 = T->v[(k + 2) % 3];
+            if (orient(P + 2 * e0, P + 2 * e1, pp) < 0) {
+                t = T->n[k];
+                moved = 1;
+            }
+        }
+        turn++;
+        if (!moved) {
+            for (int k = 0; k < 3; k++) {
+                const double *q = P + 2 * T->v[k];
+                if (q[0] == pp[0] && q[1] == pp[1])
+                    return -1;
+            }
+            return t;
+        }
+        if (dl_ghost(dl, t))
+            return t;
+    }
+    return -1;
+}
+
+/* split t = (a, b, c) at p into (a, b, p), (b, c, p), (c, a, p) and flip */
+static void
+dl_insert(Dl *dl, int t, int p)
+{
+    DlTri old = dl->tri[t];
+    int t1 = dl->ntri++, t2 = dl->ntri++;
+    int a = old.v[0], b = old.v[1], c = old.v[2];
+    dl->tri[t] = (DlTri){{a, b, p}, {t1, t2, old.n[2]}};
+    dl->tri[t1] = (DlTri){{b, c, p}, {t2, t, old.n[0]}};
+    dl->tri[t2] = (DlTri){{c, a, p}, {t, t1, old.n[1]}};
+    dl_relink(dl, old.n[0], t, t1);
+    dl_relink(dl, old.n[1], t, t2);
+    dl->nstack = 0;
+    dl->stack[dl->nstack++] = t;
+    dl->stack[dl->nstack++] = t1;
+    dl->stack[dl->nstack++] = t2;
+    dl_flip_all(dl, p);
+}
+
+/* index of (x, y) in [0, 2^16)² along a Hilbert curve (the order of insertion: short walks) */
+static uint64_t
+hilbert_index(uint32_t x, uint32_t y)
+{
+    uint64_t d = 0;
+    for (uint32_t s = 1u << 15; s > 0; s >>= 1) {
+        uint32_t rx = (x & s) > 0, ry = (y & s) > 0;
+        d += (uint64_t)s * s * ((3 * rx) ^ ry);
+        if (ry == 0) {
+            if (rx == 1) {
+                x = 65535 - x;
+                y = 65535 - y;
+            }
+            uint32_t tmp = x;
+            x = y;
+            y = tmp;
+        }
+    }
+    return d;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* the kept edges' adjacency lists (sorted) as a list of lists */
+static PyObject *
+adjacency_lists(Py_ssize_t n, Py_ssize_t kept, const int *src, const int *dst)
+{
     PyObject *result = NULL;
-    const double *arr = pv.buf;
-    const int32_t *simp = sv.buf, *nbr = nv.buf;
-    Py_ssize_t n = pv.shape[0], m = sv.shape[0];
-    int *src = NULL, *dst = NULL, *deg = NULL, *start = NULL, *fill = NULL, *adj = NULL;
-    double *pts = NULL;
-    if (nv.shape[0] != m) {
-        PyErr_SetString(PyExc_ValueError, "strict_adjacency: simplices and neighbors differ");
-        goto done;
-    }
-    pts = PyMem_Malloc(sizeof(double) * (2 * n + 1));
-    src = PyMem_Malloc(sizeof(int) * (3 * m + 1));
-    dst = PyMem_Malloc(sizeof(int) * (3 * m + 1));
-    deg = PyMem_Calloc(n + 1, sizeof(int));
-    start = PyMem_Malloc(sizeof(int) * (n + 1));
-    fill = PyMem_Calloc(n + 1, sizeof(int));
-    adj = PyMem_Malloc(sizeof(int) * (6 * m + 1));
-    if (!pts || !src || !dst || !deg || !start || !fill || !adj) {
+    int *deg = PyMem_Calloc(n + 1, sizeof(int));
+    int *start = PyMem_Malloc(sizeof(int) * (n + 1));
+    int *fill = PyMem_Calloc(n + 1, sizeof(int));
+    int *adj = PyMem_Malloc(sizeof(int) * (2 * kept + 1));
+    if (!deg || !start || !fill || !adj) {
         PyErr_NoMemory();
         goto done;
-    }
-    /* pts = arr / (max |arr| or 1.0) */
-    double scale = 0.0;
-    for (Py_ssize_t i = 0; i < 2 * n; i++) {
-        double v = fabs(arr[i]);
-        if (v > scale || i == 0)
-            scale = v;
-    }
-    if (scale == 0.0)
-        scale = 1.0;
-    for (Py_ssize_t i = 0; i < 2 * n; i++)
-        pts[i] = arr[i] / scale;
-    Py_ssize_t kept = 0;
-    for (int k = 0; k < 3; k++) {
-        for (Py_ssize_t t = 0; t < m; t++) {
-            const int32_t *tri = simp + 3 * t;
-            int a = tri[(k + 1) % 3], b = tri[(k + 2) % 3], c = tri[k];
-            int other = nbr[3 * t + k];
-            if (a < 0 || a >= n || b < 0 || b >= n || c < 0 || c >= n || other >= m) {
-                PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
-                goto done;
-            }
-            if (!(other < 0 || t < other))
-                continue;
-            if (other >= 0) {
-                const int32_t *o = simp + 3 * (Py_ssize_t)other;
-                long long dl = (long long)o[0] + o[1] + o[2] - a - b;
-                if (dl < 0 || dl >= n) {
-                    PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
-                    goto done;
-                }
-                const double *pd = pts + 2 * dl;
-                const int vs[3] = {a, b, c};
-                double mm[3][2], lift[3];
-                for (int r = 0; r < 3; r++) {
-                    mm[r][0] = pts[2 * vs[r]] - pd[0];
-                    mm[r][1] = pts[2 * vs[r] + 1] - pd[1];
-                    lift[r] = mm[r][0] * mm[r][0] + mm[r][1] * mm[r][1];
-                }
-                double det = mm[0][0] * (mm[1][1] * lift[2] - lift[1] * mm[2][1]) -
-                             mm[0][1] * (mm[1][0] * lift[2] - lift[1] * mm[2][0]) +
-                             lift[0] * (mm[1][0] * mm[2][1] - mm[1][1] * mm[2][0]);
-                double sum = mm[0][0] * mm[0][0];
-                sum += mm[0][1] * mm[0][1];
-                sum += mm[1][0] * mm[1][0];
-                sum += mm[1][1] * mm[1][1];
-                sum += mm[2][0] * mm[2][0];
-                sum += mm[2][1] * mm[2][1];
-                double size = sum > 1e-30 ? sum : 1e-30;
-                size = size * size;
-                if (!(fabs(det) > 1e-9 * size))
-                    continue;
-            }
-            src[kept] = a;
-            dst[kept] = b;
-            kept++;
-        }
     }
     for (Py_ssize_t e = 0; e < kept; e++) {
         deg[src[e]]++;
@@ -1528,13 +1909,371 @@ strict_adjacency(PyObject *self, PyObject *args)
         PyList_SET_ITEM(result, i, row);
     }
 done:
-    PyMem_Free(pts);
-    PyMem_Free(src);
-    PyMem_Free(dst);
     PyMem_Free(deg);
     PyMem_Free(start);
     PyMem_Free(fill);
     PyMem_Free(adj);
+    return result;
+}
+
+/* The co-circularity test of inner edge a-b between triangles (a, b, c) and (b, a, d), from
+ * both triangles (each with the other's off vertex): 1 kept, 0 dropped, each with |det| beyond
+ * the threshold by the factor `margin` (below it by margin, above it by 1 / margin), -1 when
+ * that is not so from both sides. */
+static int
+edge_test(const double *pts, int a, int b, int c, int d, double margin)
+{
+    double det1, size1, det2, size2;
+    cocircular_det(pts + 2 * a, pts + 2 * b, pts + 2 * c, pts + 2 * d, &det1, &size1);
+    cocircular_det(pts + 2 * b, pts + 2 * a, pts + 2 * d, pts + 2 * c, &det2, &size2);
+    double lim1 = 1e-9 * size1, lim2 = 1e-9 * size2;
+    if (fabs(det1) < margin * lim1 && fabs(det2) < margin * lim2)
+        return 0;
+    if (fabs(det1) * margin > lim1 && fabs(det2) * margin > lim2)
+        return 1;
+    return -1;
+}
+
+/* The apexes edge k of triangle t may have in some triangulation: its own, and the far vertex
+ * across each other flexible edge of t (flipping that edge gives the edge this apex). */
+static int
+apexes(const Dl *dl, const char *flexible, int t, int k, int *out)
+{
+    const DlTri *T = &dl->tri[t];
+    int count = 0;
+    out[count++] = T->v[k];
+    for (int r = 1; r < 3; r++) {
+        int e = (k + r) % 3;
+        if (!flexible[3 * t + e])
+            continue;
+        const DlTri *M = &dl->tri[T->n[e]];
+        int j = M->n[0] == t ? 0 : M->n[1] == t ? 1 : 2;
+        out[count++] = M->v[j];
+    }
+    return count;
+}
+
+/* 0 / 1 / adjacency lists, see the comment above; the points are n ≥ 3 distinct (x, y) */
+static PyObject *
+strict_delaunay(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    int check_slivers = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &seq, &check_slivers))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "strict_delaunay: a sequence of (x, y)");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *result = NULL;
+    double *arr = NULL, *pts = NULL;
+    uint64_t *keys = NULL;
+    int *src = NULL, *dst = NULL;
+    signed char *long_edge = NULL;
+    char *flexible = NULL;
+    Dl dl = {0};
+    if (n < 3 || n > (INT32_MAX - 16) / 3) {
+        PyErr_SetString(PyExc_ValueError, "strict_delaunay: 3 to 700 million points");
+        goto done;
+    }
+    arr = PyMem_Malloc(sizeof(double) * 2 * n);
+    pts = PyMem_Malloc(sizeof(double) * 2 * (n + 1));
+    keys = PyMem_Malloc(sizeof(uint64_t) * n);
+    dl.tri = PyMem_Malloc(sizeof(DlTri) * (2 * n + 8));
+    dl.stack = PyMem_Malloc(sizeof(int) * (4 * n + 16));
+    src = PyMem_Malloc(sizeof(int) * (3 * n + 8));
+    dst = PyMem_Malloc(sizeof(int) * (3 * n + 8));
+    long_edge = PyMem_Malloc(2 * n + 8);
+    flexible = PyMem_Malloc(3 * (2 * n + 8));
+    if (!arr || !pts || !keys || !dl.tri || !dl.stack || !src || !dst || !long_edge ||
+        !flexible) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double sx = 0.0, sy = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *xy = items[i];
+        if (!PyTuple_Check(xy) || PyTuple_GET_SIZE(xy) != 2) {
+            PyErr_SetString(PyExc_TypeError, "strict_delaunay: a point is not an (x, y) tuple");
+            goto done;
+        }
+        double x = PyFloat_AsDouble(PyTuple_GET_ITEM(xy, 0));
+        if (x == -1.0 && PyErr_Occurred())
+            goto done;
+        double y = PyFloat_AsDouble(PyTuple_GET_ITEM(xy, 1));
+        if (y == -1.0 && PyErr_Occurred())
+            goto done;
+        if (!isfinite(x) || !isfinite(y)) {
+            result = PyLong_FromLong(DL_OTHER); /* qhull decides (it raises) */
+            goto done;
+        }
+        arr[2 * i] = x, arr[2 * i + 1] = y;
+        sx += x, sy += y;
+    }
+    /* arr - arr.mean(axis=0), as numpy does it */
+    double mx = sx / (double)n, my = sy / (double)n;
+    for (Py_ssize_t i = 0; i < n; i++)
+        arr[2 * i] -= mx, arr[2 * i + 1] -= my;
+    /* all collinear (qhull's error, geometry's chain)? exactly, on the centred points */
+    Py_ssize_t second = -1, third = -1;
+    for (Py_ssize_t i = 1; i < n && second < 0; i++)
+        if (arr[2 * i] != arr[0] || arr[2 * i + 1] != arr[1])
+            second = i;
+    for (Py_ssize_t i = 1; i < n && second >= 0 && third < 0; i++)
+        if (orient(arr, arr + 2 * second, arr + 2 * i) != 0)
+            third = i;
+    if (third < 0) {
+        result = PyLong_FromLong(DL_COLLINEAR);
+        goto done;
+    }
+    double scale = 0.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++) {
+        double v = fabs(arr[i]);
+        if (v > scale || i == 0)
+            scale = v;
+    }
+    if (scale == 0.0)
+        scale = 1.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++)
+        pts[i] = arr[i] / scale;
+    pts[2 * n] = pts[2 * n + 1] = 0.0; /* the vertex at infinity has no coordinates */
+    /* Hilbert order of the scaled points: the curve index (32 bits) above the point number */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t hx = (uint32_t)((pts[2 * i] + 1.0) * 32767.5);
+        uint32_t hy = (uint32_t)((pts[2 * i + 1] + 1.0) * 32767.5);
+        hx = hx > 65535 ? 65535 : hx, hy = hy > 65535 ? 65535 : hy;
+        keys[i] = (hilbert_index(hx, hy) << 32) | (uint64_t)i;
+    }
+    qsort(keys, n, sizeof(uint64_t), cmp_u64);
+    dl.pts = pts;
+    dl.n = (int)n;
+    int i0 = (int)(keys[0] & 0xFFFFFFFFu), i1 = -1, i2 = -1;
+    for (Py_ssize_t r = 1; r < n && i1 < 0; r++) {
+        int i = (int)(keys[r] & 0xFFFFFFFFu);
+        if (pts[2 * i] != pts[2 * i0] || pts[2 * i + 1] != pts[2 * i0 + 1])
+            i1 = i;
+    }
+    int o = 0;
+    for (Py_ssize_t r = 1; r < n && i1 >= 0 && i2 < 0; r++) {
+        int i = (int)(keys[r] & 0xFFFFFFFFu);
+        if ((o = orient(pts + 2 * i0, pts + 2 * i1, pts + 2 * i)) != 0)
+            i2 = i;
+    }
+    if (i2 < 0) { /* the scaled points are collinear, the centred ones not: qhull decides */
+        result = PyLong_FromLong(DL_OTHER);
+        goto done;
+    }
+    if (o < 0) {
+        int tmp = i1;
+        i1 = i2;
+        i2 = tmp;
+    }
+    int inf = (int)n;
+    /* the first triangle (a, b, c) and the three ghosts across its edges */
+    dl.tri[0] = (DlTri){{i0, i1, i2}, {2, 3, 1}};
+    dl.tri[1] = (DlTri){{i1, i0, inf}, {3, 2, 0}}; /* across a-b */
+    dl.tri[2] = (DlTri){{i2, i1, inf}, {1, 3, 0}}; /* across b-c */
+    dl.tri[3] = (DlTri){{i0, i2, inf}, {2, 1, 0}}; /* across c-a */
+    dl.ntri = 4;
+    int last = 0;
+    long long max_steps = 4LL * n + 64;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        int p = (int)(keys[r] & 0xFFFFFFFFu);
+        if (p == i0 || p == i1 || p == i2)
+            continue;
+        int t = dl_locate(&dl, last, p, max_steps);
+        if (t < 0) {
+            result = PyLong_FromLong(DL_OTHER);
+            goto done;
+        }
+        dl_insert(&dl, t, p);
+        last = t;
+    }
+    /* Slivers: a triangle of height below 1e-10 × its longest edge, a point a hair inside the
+     * hull between two others (a rotated row of buildings along the hull, a row whose y differ
+     * in the last bit). Whether it exists hangs on the last bits of the coordinates: qhull's
+     * tolerance may keep it, leave it out or make it flat or inverted, and another checker's
+     * triangulation may not have its long edge. So the long edge is dropped (the two short
+     * ones join its ends) and the short ones are kept untested. */
+    for (int t = 0; t < dl.ntri; t++) {
+        long_edge[t] = -1;
+        if (dl_ghost(&dl, t))
+            continue;
+        const int *v = dl.tri[t].v;
+        const double *a = pts + 2 * v[0], *b = pts + 2 * v[1], *c = pts + 2 * v[2];
+        double twice_area = fabs((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
+        double len[3]; /* len[k]: the squared edge opposite v[k] */
+        len[0] = (c[0] - b[0]) * (c[0] - b[0]) + (c[1] - b[1]) * (c[1] - b[1]);
+        len[1] = (a[0] - c[0]) * (a[0] - c[0]) + (a[1] - c[1]) * (a[1] - c[1]);
+        len[2] = (b[0] - a[0]) * (b[0] - a[0]) + (b[1] - a[1]) * (b[1] - a[1]);
+        int k = len[0] >= len[1] ? (len[0] >= len[2] ? 0 : 2) : (len[1] >= len[2] ? 1 : 2);
+        if (!(twice_area > 1e-10 * len[k])) {
+            double shortest = len[0] <= len[1] ? (len[0] <= len[2] ? len[0] : len[2])
+                                               : (len[1] <= len[2] ? len[1] : len[2]);
+            if (check_slivers || !(shortest > 1e-8 * len[k])) {
+                /* a needle (two points a hair apart), not a cap: qhull decides */
+                result = PyLong_FromLong(check_slivers ? DL_SLIVER : DL_OTHER);
+                goto done;
+            }
+            long_edge[t] = (signed char)k;
+        }
+    }
+    /* Flexible edges: the diagonal of a quadrilateral co-circular to well within the
+     * tolerance (ratio below 1e-3 from both triangles), which qhull may pick or not. Dropped
+     * whichever it picks; the test of an edge next to one must then agree for every apex the
+     * other diagonal would give it. */
+    for (int t = 0; t < dl.ntri; t++) {
+        flexible[3 * t] = flexible[3 * t + 1] = flexible[3 * t + 2] = 0;
+    }
+    for (int t = 0; t < dl.ntri; t++) {
+        if (dl_ghost(&dl, t) || long_edge[t] >= 0)
+            continue;
+        const DlTri *T = &dl.tri[t];
+        for (int k = 0; k < 3; k++) {
+            int other = T->n[k];
+            if (other < t || dl_ghost(&dl, other) || long_edge[other] >= 0)
+                continue;
+            const DlTri *M = &dl.tri[other];
+            int j = M->n[0] == t ? 0 : M->n[1] == t ? 1 : 2;
+            if (edge_test(pts, T->v[(k + 1) % 3], T->v[(k + 2) % 3], T->v[k], M->v[j], 1e-3) ==
+                0)
+                flexible[3 * t + k] = flexible[3 * other + j] = 1;
+        }
+    }
+    Py_ssize_t kept = 0;
+    for (int t = 0; t < dl.ntri; t++) {
+        if (dl_ghost(&dl, t))
+            continue;
+        const DlTri *T = &dl.tri[t];
+        for (int k = 0; k < 3; k++) {
+            int other = T->n[k];
+            int a = T->v[(k + 1) % 3], b = T->v[(k + 2) % 3];
+            int ghost = dl_ghost(&dl, other);
+            if (!ghost && other < t)
+                continue;
+            const DlTri *M = &dl.tri[other];
+            int j = M->n[0] == t ? 0 : M->n[1] == t ? 1 : 2;
+            if (long_edge[t] == k || (!ghost && long_edge[other] == j) || flexible[3 * t + k])
+                continue;
+            if (!ghost && long_edge[t] < 0 && long_edge[other] < 0) {
+                int cs[3], ds[3];
+                int nc = apexes(&dl, flexible, t, k, cs), nd = apexes(&dl, flexible, other, j, ds);
+                int verdict = -1;
+                for (int x = 0; x < nc; x++)
+                    for (int y = 0; y < nd; y++) {
+                        int v = edge_test(pts, a, b, cs[x], ds[y], 0.5);
+                        if (v < 0 || (verdict >= 0 && v != verdict)) {
+                            result = PyLong_FromLong(DL_NEAR_TOLERANCE);
+                            goto done;
+                        }
+                        verdict = v;
+                    }
+                if (verdict == 0)
+                    continue;
+            }
+            src[kept] = a;
+            dst[kept] = b;
+            kept++;
+        }
+    }
+    result = adjacency_lists(n, kept, src, dst);
+done:
+    Py_DECREF(fast);
+    PyMem_Free(arr);
+    PyMem_Free(pts);
+    PyMem_Free(keys);
+    PyMem_Free(dl.tri);
+    PyMem_Free(dl.stack);
+    PyMem_Free(src);
+    PyMem_Free(dst);
+    PyMem_Free(long_edge);
+    PyMem_Free(flexible);
+    return result;
+}
+
+
+
+static PyObject *
+strict_adjacency(PyObject *self, PyObject *args)
+{
+    PyObject *pts_o, *simp_o, *nbr_o;
+    if (!PyArg_ParseTuple(args, "OOO", &pts_o, &simp_o, &nbr_o))
+        return NULL;
+    Py_buffer pv, sv, nv;
+    if (get_view(pts_o, &pv, 8, 'd', 2) < 0)
+        return NULL;
+    if (get_view(simp_o, &sv, 4, 'i', 3) < 0) {
+        PyBuffer_Release(&pv);
+        return NULL;
+    }
+    if (get_view(nbr_o, &nv, 4, 'i', 3) < 0) {
+        PyBuffer_Release(&pv);
+        PyBuffer_Release(&sv);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const double *arr = pv.buf;
+    const int32_t *simp = sv.buf, *nbr = nv.buf;
+    Py_ssize_t n = pv.shape[0], m = sv.shape[0];
+    int *src = NULL, *dst = NULL;
+    double *pts = NULL;
+    if (nv.shape[0] != m) {
+        PyErr_SetString(PyExc_ValueError, "strict_adjacency: simplices and neighbors differ");
+        goto done;
+    }
+    pts = PyMem_Malloc(sizeof(double) * (2 * n + 1));
+    src = PyMem_Malloc(sizeof(int) * (3 * m + 1));
+    dst = PyMem_Malloc(sizeof(int) * (3 * m + 1));
+    if (!pts || !src || !dst) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* pts = arr / (max |arr| or 1.0) */
+    double scale = 0.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++) {
+        double v = fabs(arr[i]);
+        if (v > scale || i == 0)
+            scale = v;
+    }
+    if (scale == 0.0)
+        scale = 1.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++)
+        pts[i] = arr[i] / scale;
+    Py_ssize_t kept = 0;
+    for (int k = 0; k < 3; k++) {
+        for (Py_ssize_t t = 0; t < m; t++) {
+            const int32_t *tri = simp + 3 * t;
+            int a = tri[(k + 1) % 3], b = tri[(k + 2) % 3], c = tri[k];
+            int other = nbr[3 * t + k];
+            if (a < 0 || a >= n || b < 0 || b >= n || c < 0 || c >= n || other >= m) {
+                PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
+                goto done;
+            }
+            if (!(other < 0 || t < other))
+                continue;
+            if (other >= 0) {
+                const int32_t *o = simp + 3 * (Py_ssize_t)other;
+                long long dl = (long long)o[0] + o[1] + o[2] - a - b;
+                if (dl < 0 || dl >= n) {
+                    PyErr_SetString(PyExc_IndexError, "strict_adjacency: index out of range");
+                    goto done;
+                }
+                double det, size;
+                cocircular_det(pts + 2 * a, pts + 2 * b, pts + 2 * c, pts + 2 * dl, &det, &size);
+                if (!(fabs(det) > 1e-9 * size))
+                    continue;
+            }
+            src[kept] = a;
+            dst[kept] = b;
+            kept++;
+        }
+    }
+    result = adjacency_lists(n, kept, src, dst);
+done:
+    PyMem_Free(pts);
+    PyMem_Free(src);
+    PyMem_Free(dst);
     PyBuffer_Release(&pv);
     PyBuffer_Release(&sv);
     PyBuffer_Release(&nv);
@@ -2963,6 +3702,9 @@ static PyMethodDef methods[] = {
     {"strict_adjacency", strict_adjacency, METH_VARARGS,
      "strict_adjacency(pts, simplices, neighbors) -> adjacency lists: the end of"
      " geometry.strict_delaunay_py."},
+    {"strict_delaunay", strict_delaunay, METH_VARARGS,
+     "strict_delaunay(points) -> adjacency lists | 0 (collinear: the chain) | 1 (qhull decides):"
+     " geometry.strict_delaunay_neighbours without qhull."},
     {"build_pieces", build_pieces, METH_VARARGS,
      "build_pieces(cls, fields, units, rows) -> the Piece of each (unit, ff, ft, hh, grid)."},
     {"building_atom", building_atom, METH_VARARGS,

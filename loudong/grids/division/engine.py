@@ -1603,6 +1603,7 @@ class _State:
                 src_atoms = self.grids[src_g]
                 if len(src_atoms) < 2:
                     continue
+                near = None  # dst_blds and their neighbours (bld_nbrs is symmetric), when needed
                 for k, a in enumerate(src_atoms):
                     h_src = self.gh[src_g] - a.h
                     h_dst = self.gh[dst_g] + a.h
@@ -1611,9 +1612,11 @@ class _State:
                     was_in = lo <= hn <= hi
                     if not (lo <= h_src <= hi) and (was_in or src_g == g):
                         continue
-                    if not any(
-                        b in dst_blds or not dst_blds.isdisjoint(ctx.bld_nbrs(b)) for b in a.blds
-                    ):
+                    if near is None:
+                        near = set(dst_blds)
+                        for b in dst_blds:
+                            near.update(ctx.bld_nbrs(b))
+                    if near.isdisjoint(a.blds):  # a touches none of dst_g's buildings
                         continue
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
                     ok = rest_ok.get((src_g, k))
@@ -1646,11 +1649,13 @@ class _State:
         lo, hi = self.cost.lo, self.cost.hi
         hg = self.gh[g]
         mine = self.grids[g]
+        mine_comps = len({a.comp for a in mine})
         best = None
         for n in self.neighbours(g):
             if n in self.kept or not (lo <= self.gh[n] <= hi):
                 continue
             theirs = self.grids[n]
+            theirs_comps = len({a.comp for a in theirs})
             hn = self.gh[n]
             for i, x in enumerate(mine):
                 for j, y in enumerate(theirs):
@@ -1659,9 +1664,10 @@ class _State:
                         continue
                     new_g = [*mine[:i], *mine[i + 1 :], y]
                     new_n = [*theirs[:j], *theirs[j + 1 :], x]
-                    if len({a.comp for a in new_g}) > len({a.comp for a in mine}) or len(
-                        {a.comp for a in new_n}
-                    ) > len({a.comp for a in theirs}):
+                    if (
+                        len({a.comp for a in new_g}) > mine_comps
+                        or len({a.comp for a in new_n}) > theirs_comps
+                    ):
                         continue  # no new compound in either grid
                     if any(
                         b in bl
@@ -2052,10 +2058,12 @@ def _divide(units, policy, previous, progress, with_metrics, workers, validated)
         chunks = [order[k::workers] for k in range(workers)]
         global _JOBS
         _JOBS = (jobs, pol)
-        # Imported once, before forking, not once per worker.
-        import numpy  # noqa: F401
+        # Imported once, before forking, not once per worker (with the C module the site
+        # graphs need neither, and the batched DP is in C).
+        if _core is None:
+            import numpy  # noqa: F401
 
-        qhull()
+            qhull()
 
         procs = []
         failed = True

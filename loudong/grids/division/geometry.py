@@ -160,14 +160,32 @@ def sites(points: list[tuple[float, float]]) -> tuple[list[int], list[tuple[floa
 def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
     """Adjacency lists (sorted) of the Delaunay edges of distinct ``points`` that lie in *every*
     Delaunay triangulation: an edge whose two triangles are co-circular (the diagonal of a
-    rectangle of a perfect lattice, say) is one qhull may or may not pick, so it is left out.
-    Fewer than three points, or all collinear, give the chain along the line.
+    rectangle of a perfect lattice, say) is one a triangulation may or may not pick, so it is
+    left out. Fewer than three points, or all collinear, give the chain along the line.
+
+    With the C module, ``_core.strict_delaunay`` triangulates the points itself (exact
+    predicates) and applies the same co-circularity test, so dividing imports neither numpy nor
+    qhull; where the answer would hang on a rounding tolerance rather than on the geometry
+    (README "The C module") it declines and qhull decides (``_strict_delaunay_qhull``, also the
+    tests' reference).
     """
     n = len(points)
     if n <= 1:
         return [[] for _ in range(n)]
     if n == 2:
         return [[1], [0]]
+    if _core is not None:
+        adj = _core.strict_delaunay(points)
+        if type(adj) is list:
+            return adj
+        if adj == 0:  # all collinear: qhull's error, the chain
+            return _chain(points)
+    return _strict_delaunay_qhull(points)
+
+
+def _strict_delaunay_qhull(points: list[tuple[float, float]]) -> list[list[int]]:
+    """``strict_delaunay_neighbours`` of three or more points with scipy's qhull."""
+    n = len(points)
     import numpy as np
 
     Delaunay, QhullError = qhull()

@@ -52,6 +52,25 @@ class NoDjangoTestCase(unittest.TestCase):
         proc = _python(code)
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
+    def test_it_divides_without_numpy_or_scipy(self):
+        """With the C module the site graphs are triangulated in C (``_core.strict_delaunay``)
+        and the batched DP is C: dividing without metrics (the CLI without --report), with two
+        forked workers too, loads neither."""
+        code = (
+            "import sys\n"
+            "from loudong.grids.division import cases, divide, geometry\n"
+            "assert geometry._core is not None, 'the C module is not built'\n"
+            "units = cases.citygen_units(30_000, 3)\n"
+            "assert len({u.community for u in units}) > 1\n"
+            "for workers in (1, 2):\n"
+            "    d = divide(units, 'chiyang', workers=workers, with_metrics=False)\n"
+            "    assert d.grids\n"
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy')]\n"
+            "assert not loaded, loaded[:5]\n"
+        )
+        proc = _python(code)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
     def test_it_falls_back_to_the_plain_scipy_import(self):
         code = (
             "import sys\n"
