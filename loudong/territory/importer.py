@@ -1805,6 +1805,7 @@ class Importer:
         row_home = rows.home
         sources_hex = rows.source.hex()
         regions = {}  # canonical place → (community id, compound id)
+        dates = _Dates(binary=connection.vendor == "postgresql")  # packed birth → column value
 
         def new_rows():
             last_home, home_ids = -1, ()  # the last row's home, its (community, compound,
@@ -1845,7 +1846,7 @@ class Importer:
                             party_member = party[pol] = is_party_status(pol)
                         yield (
                             *home_ids, name, rel, holder == "1", id_token, digests_hex[at : at + 32],
-                            id_tail, phone_token, phone_hash, phone_tail, sex, birth or None,
+                            id_tail, phone_token, phone_hash, phone_tail, sex, dates[birth],
                             pol_token, party_member, notes, False, None, hashed, source,
                         )  # fmt: skip
                         continue
@@ -1902,7 +1903,7 @@ class Importer:
                         id_tail,
                         *phone_values,
                         sex,
-                        birth or None,
+                        dates[birth],
                         pol_token,
                         party.get(pol)
                         if pol in party
@@ -2192,6 +2193,21 @@ class _Cached:
         return result
 
 
+class _Dates(dict):
+    """A packed birth date ("1958-03-02" or "") → the value the bulk insert writes: None for
+    "", else the text itself (SQLite stores dates as ISO text) or, for PostgreSQL's binary
+    COPY, a ``date`` (its binary format has no text form of a date). Each distinct date is
+    converted once: at 500k residents there are ~30,000."""
+
+    def __init__(self, binary: bool):
+        super().__init__({"": None})
+        self._binary = binary
+
+    def __missing__(self, text: str):
+        value = self[text] = dt.date.fromisoformat(text) if self._binary else text
+        return value
+
+
 def _mostly_new(chunk: bytes) -> bool:
     """Whether fewer than half the people of a chunk are current residents already (then
     the helper encrypts every row ahead; on a re-import it would be wasted work)."""
@@ -2443,14 +2459,26 @@ class _Writer:
 
 
 def _insert(model, columns, rows, batch=5000):
-    """Bulk insert without model instances: COPY on PostgreSQL, executemany on SQLite."""
+    """Bulk insert without model instances: binary COPY on PostgreSQL, executemany on
+    SQLite."""
     table = model._meta.db_table
     qn = connection.ops.quote_name
     names = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            copy_sql = f"COPY {qn(table)} ({names}) FROM STDIN"
+            # Binary COPY: the client packs ints, booleans, dates and text without formatting
+            # them as text (about a third of the client's CPU for the same rows), and the
+            # server parses no text. Each value must be of its column's type (dates as
+            # ``date``: _Dates); the columns' types come from the catalogue, by oid.
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped",
+                [table],
+            )
+            types = dict(cursor.fetchall())
+            copy_sql = f"COPY {qn(table)} ({names}) FROM STDIN (FORMAT BINARY)"
             with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+                copy.set_types([types[c] for c in columns])
                 for row in rows:
                     copy.write_row(row)
             return
