@@ -1533,7 +1533,8 @@ class Importer:
 
     def _write(self, rows: _Rows) -> None:
         """All or nothing; a dry run does the same work and rolls it back."""
-        with transaction.atomic():
+        big = self.report.counts["new"] > REBUILD_ROWS or len(self.new_homes) > REBUILD_ROWS
+        with _KeysCheckedOnce(big) as keys, transaction.atomic():
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:  # index pages of random blind indexes
                     cursor.execute("PRAGMA cache_size = -262144")
@@ -1563,6 +1564,8 @@ class Importer:
                     self._write_residents(rows, writer, resident_indexes)
             finally:
                 writer.close(quiet=True)  # before a rollback too: the connection is ours again
+            with timed("写入：外键检查"):
+                keys.check()
             self.progress("写入数据库", 4, 4)
             if self.dry_run:
                 raise _DryRun
@@ -2365,6 +2368,41 @@ def _run(statements: list[str]) -> None:
             cursor.execute(sql)
         if postgresql:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+class _KeysCheckedOnce:
+    """SQLite, a big load: foreign keys not looked up for each inserted row, but checked
+    once for all rows (``PRAGMA foreign_key_check``, through Django's ``check_constraints``)
+    before the transaction ends — what PostgreSQL gets from dropping the resident table's
+    keys and adding them back after the load (``_drop_indexes``). A violation is an
+    IntegrityError inside the transaction, which then rolls back: nothing is written.
+
+    SQLite only turns its key checks off outside a transaction (Django's
+    ``disable_constraint_checking`` says whether it did); inside one (a test case) they
+    stay on and SQLite checks at the commit as always. They are turned on again on the way
+    out, whatever happened.
+    """
+
+    TABLES = ("territory_region", "territory_building", "territory_unit",
+              "territory_household", "territory_resident")  # fmt: skip
+
+    def __init__(self, big: bool):
+        self._wanted = big and connection.vendor == "sqlite"
+        self.off = False
+
+    def __enter__(self) -> _KeysCheckedOnce:
+        if self._wanted and not connection.in_atomic_block:
+            self.off = connection.disable_constraint_checking()
+        return self
+
+    def check(self) -> None:
+        if self.off:
+            connection.check_constraints(table_names=list(self.TABLES))
+
+    def __exit__(self, *exc) -> None:
+        if self.off:
+            connection.enable_constraint_checking()
+            self.off = False
 
 
 class _Writer:
