@@ -20,7 +20,8 @@ Three passes over the rows, none of which keeps a Python object per cell:
 3. *Write* (``_plan``, then ``_write``), only when there is nothing to report (or with
    ``partial``, for the good rows) and the plan finds something to write (an unchanged
    re-import opens no transaction), in one transaction: new households and residents with
-   PostgreSQL ``COPY`` or SQLite ``executemany`` (on a second thread, ``_Writer``); changed
+   PostgreSQL's binary ``COPY`` or SQLite ``executemany`` (on a second thread, ``_Writer``,
+   its foreign keys checked once at the end: ``_KeysCheckedOnce``); changed
    residents with an UPDATE each. Into an empty table the secondary indexes are dropped and
    rebuilt afterwards, inside the same transaction, on both databases (building an index
    once from all keys is several times cheaper than keeping it up to date row by row for
@@ -1564,8 +1565,9 @@ class Importer:
                     self._write_residents(rows, writer, resident_indexes)
             finally:
                 writer.close(quiet=True)  # before a rollback too: the connection is ours again
-            with timed("写入：外键检查"):
-                keys.check()
+            if keys.off:  # (SQLite: the keys the load left unchecked)
+                with timed("写入：外键检查"):
+                    keys.check()
             self.progress("写入数据库", 4, 4)
             if self.dry_run:
                 raise _DryRun
