@@ -9,7 +9,8 @@ from pathlib import Path
 from unittest import mock
 
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test import TransactionTestCase
 
 from loudong.lib import crypto
 from loudong.lib.idnumber import check_digit, make_id_number
@@ -17,7 +18,7 @@ from loudong.territory import importer, sealing
 from loudong.territory.actions import update_resident
 from loudong.territory.models import Household, Region, Resident
 from loudong.territory.tests.sheets import person, xlsx_bytes
-from loudong.test import BaseTestCase
+from loudong.test import BaseTestCase, make_region
 
 
 def registry(notes=None, phone="13912345678"):
@@ -201,6 +202,181 @@ class BigFilePathsTestCase(ImportTestCase):
         self.assertEqual(code, 1)
         self.assertIn("第4行 备注：内容过长", output)
         self.assertEqual(Resident.objects.count(), 0)
+
+
+def varied_registry(errors=False):
+    """Every field filled in some rows: births given and not, sexes, party members, notes,
+    phones and none, a vacant home; with ``errors``, bad rows and a duplicate ID too."""
+    rows = []
+    statuses = ["群众", "中共党员", "共青团员", "", "中共预备党员"]
+    for n in range(30):
+        born = dt.date(1940 + n, 1 + n % 12, 1 + n % 28)
+        number = make_id_number("341702", born, n)
+        holder = f"户主{n // 3}"
+        rows.append(
+            person(
+                holder if n % 3 == 0 else f"家人{n}",
+                building=f"{1 + n // 12}号楼",
+                room=f"{1 + n // 6}0{1 + n // 3 % 2}",
+                householder=holder,
+                relation="本人" if n % 3 == 0 else "子",
+                id_number=number,
+                sex=("男" if int(number[16]) % 2 else "女") if n % 2 else "",
+                born=born.isoformat() if n % 4 == 0 else "",
+                phone=f"139{n:08d}" if n % 5 else "",
+                political=statuses[n % 5],
+                residence="出租" if n % 7 == 0 else "常住",
+                notes=f"备注{n}" if n % 6 == 0 else "",
+            )
+        )
+    rows.append(["秀山门社区", "翠微小区", "9号楼", "1单元", "101", *[""] * 7, "空置", "", ""])
+    if errors:
+        rows[5][8] = rows[1][8]  # a duplicate of line 3's ID
+        rows[5][9] = rows[1][9]
+        rows[7][10] = "1999-02-31"  # no such date
+        rows[11][12] = "居住"  # no such residence
+        rows[20][6] = ""  # no name
+    return xlsx_bytes(rows)
+
+
+def stored_registry():
+    """What an import wrote, field by field (tokens opened: their nonces differ)."""
+    residents = {
+        r.name: (
+            r.household.unit.building.number,
+            r.household.unit.number,
+            r.household.room,
+            r.relation,
+            r.is_householder,
+            r.id_number.reveal(),
+            r.id_number_index,
+            r.id_number_last4,
+            r.phone.reveal(),
+            r.phone_index,
+            r.phone_last4,
+            r.sex,
+            r.birth_date,
+            r.political_status.reveal(),
+            r.is_party_member,
+            r.notes,
+            r.moved_out,
+            r.row_hash,
+            r.source_hash,
+        )
+        for r in Resident.objects.select_related("household__unit__building")
+    }
+    households = sorted(
+        Household.objects.values_list("unit__number", "room", "floor", "residence", "occupied")
+    )
+    return residents, households
+
+
+class BigAndSmallPathsTestCase(ImportTestCase):
+    """The paths of a big file (helper process sealing ahead, chunks, indexes and keys
+    dropped and rebuilt, binary COPY on PostgreSQL) write and report exactly what the small
+    file's in-line path does."""
+
+    def big_path(self):
+        patches = [mock.patch.object(importer, name, 0) for name in ("HELPER_ROWS", "REBUILD_ROWS")]
+        return [*patches, mock.patch.object(importer._Rows, "CHUNK", 4)]
+
+    def run_both(self, content, *flags):
+        outcomes = []
+        for big in (True, False):
+            with transaction.atomic():
+                patches = self.big_path() if big else []
+                for patcher in patches:
+                    patcher.start()
+                try:
+                    code, output = self.run_import(content, *flags)
+                finally:
+                    for patcher in patches:
+                        patcher.stop()
+                outcomes.append((code, output, stored_registry()))
+                transaction.set_rollback(True)
+        return outcomes
+
+    def test_it_writes_the_same_residents_and_households(self):
+        (big_code, big_output, big), (code, output, small) = self.run_both(varied_registry())
+        self.assertEqual((big_code, code), (0, 0), output)
+        self.assertEqual(len(small[0]), 30)
+        self.assertEqual(big, small)
+        self.assertEqual(big_output.splitlines()[1:-1], output.splitlines()[1:-1])
+        self.assertEqual(small[0]["家人1"][12], dt.date(1941, 2, 2))
+
+    def test_it_reports_the_same_errors_and_writes_nothing(self):
+        (big_code, big_output, big), (code, output, small) = self.run_both(
+            varied_registry(errors=True)
+        )
+        self.assertEqual((big_code, code), (1, 1))
+        self.assertEqual(big_output, output)
+        for line in (
+            "第7行 身份证号：身份证号在本文件中重复（首次出现于行号 3）",
+            "第9行 出生日期：“1999-02-31”不是有效日期",
+            "第13行 居住类型：“居住”不是有效的居住类型",
+            "第22行 姓名：姓名为空",
+        ):
+            self.assertIn(line, output)
+        self.assertEqual(big, ({}, []))
+        self.assertEqual(small, ({}, []))
+
+
+class KeysCheckedOnceTestCase(TransactionTestCase):
+    """A big load outside any transaction (the command, the worker): on SQLite the foreign
+    keys are off while rows go in and checked once before the commit; on PostgreSQL the
+    resident table's keys are dropped and added back. Either way a broken reference rolls
+    everything back, and SQLite's key checks are on again afterwards."""
+
+    def setUp(self):
+        district = make_region(Region.Level.DISTRICT, "贵池区", code="341702")
+        sub = make_region(Region.Level.SUBDISTRICT, "池阳街道", district, "341702001")
+        make_region(Region.Level.COMMUNITY, "秀山门社区", sub, "341702001001")
+        patcher = mock.patch.object(importer, "REBUILD_ROWS", 0)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    run_import = ImportTestCase.run_import
+
+    def assert_keys_on(self):
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA foreign_keys")
+                self.assertEqual(cursor.fetchone()[0], 1)
+
+    def test_it_loads_and_checks_the_keys_once(self):
+        with mock.patch.object(
+            connection, "check_constraints", wraps=connection.check_constraints
+        ) as check:
+            code, output = self.run_import(varied_registry())
+        self.assertEqual(code, 0, output)
+        self.assertEqual(Resident.objects.count(), 30)
+        if connection.vendor == "sqlite":
+            check.assert_called_once_with(table_names=list(importer._KeysCheckedOnce.TABLES))
+        self.assert_keys_on()
+
+    def test_a_broken_reference_writes_nothing(self):
+        insert = importer._Writer.insert
+
+        def without_households(writer, model, columns, rows, batch=5000):
+            if model is Household:
+                for _ in rows:  # the ids are handed out, the rows never written
+                    pass
+                return
+            insert(writer, model, columns, rows, batch)
+
+        with mock.patch.object(importer._Writer, "insert", without_households):
+            code, output = self.run_import(varied_registry())
+        self.assertEqual(code, 2, output)
+        self.assertIn("未写入任何数据", output)
+        self.assertEqual(Resident.objects.count(), 0)
+        self.assertEqual(Household.objects.count(), 0)
+        self.assertEqual(Region.objects.filter(level=Region.Level.COMPOUND).count(), 0)
+        self.assert_keys_on()
+        code, output = self.run_import(varied_registry())
+        self.assertEqual(code, 0, output)
+        self.assertEqual(Resident.objects.count(), 30)
 
 
 class PatternIndexTestCase(BaseTestCase):
