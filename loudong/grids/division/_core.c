@@ -1953,6 +1953,22 @@ apexes(const Dl *dl, const char *flexible, int t, int k, int *out)
     return count;
 }
 
+/* pts = arr / (max |arr| or 1.0), as geometry.strict_delaunay_neighbours scales (n points) */
+static void
+scale_points(const double *arr, Py_ssize_t n, double *pts)
+{
+    double scale = 0.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++) {
+        double v = fabs(arr[i]);
+        if (v > scale || i == 0)
+            scale = v;
+    }
+    if (scale == 0.0)
+        scale = 1.0;
+    for (Py_ssize_t i = 0; i < 2 * n; i++)
+        pts[i] = arr[i] / scale;
+}
+
 /* 0 / 1 / adjacency lists, see the comment above; the points are n ≥ 3 distinct (x, y) */
 static PyObject *
 strict_delaunay(PyObject *self, PyObject *args)
@@ -2027,16 +2043,7 @@ strict_delaunay(PyObject *self, PyObject *args)
         result = PyLong_FromLong(DL_COLLINEAR);
         goto done;
     }
-    double scale = 0.0;
-    for (Py_ssize_t i = 0; i < 2 * n; i++) {
-        double v = fabs(arr[i]);
-        if (v > scale || i == 0)
-            scale = v;
-    }
-    if (scale == 0.0)
-        scale = 1.0;
-    for (Py_ssize_t i = 0; i < 2 * n; i++)
-        pts[i] = arr[i] / scale;
+    scale_points(arr, n, pts);
     pts[2 * n] = pts[2 * n + 1] = 0.0; /* the vertex at infinity has no coordinates */
     /* Hilbert order of the scaled points: the curve index (32 bits) above the point number */
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -2229,17 +2236,7 @@ strict_adjacency(PyObject *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    /* pts = arr / (max |arr| or 1.0) */
-    double scale = 0.0;
-    for (Py_ssize_t i = 0; i < 2 * n; i++) {
-        double v = fabs(arr[i]);
-        if (v > scale || i == 0)
-            scale = v;
-    }
-    if (scale == 0.0)
-        scale = 1.0;
-    for (Py_ssize_t i = 0; i < 2 * n; i++)
-        pts[i] = arr[i] / scale;
+    scale_points(arr, n, pts);
     Py_ssize_t kept = 0;
     for (int k = 0; k < 3; k++) {
         for (Py_ssize_t t = 0; t < m; t++) {
