@@ -2727,16 +2727,23 @@ ascii_space(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
+/* the field without its leading and trailing ASCII whitespace */
+static void
+trim_ascii(const char **p, Py_ssize_t *n)
+{
+    while (*n > 0 && ascii_space((unsigned char)(*p)[0])) {
+        (*p)++;
+        (*n)--;
+    }
+    while (*n > 0 && ascii_space((unsigned char)(*p)[*n - 1]))
+        (*n)--;
+}
+
 /* the str of a field, stripped as str.strip() strips; NULL with an error set */
 static PyObject *
 field_str(const char *p, Py_ssize_t n)
 {
-    while (n > 0 && ascii_space((unsigned char)p[0])) {
-        p++;
-        n--;
-    }
-    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
-        n--;
+    trim_ascii(&p, &n);
     PyObject *s = PyUnicode_DecodeUTF8(p, n, "strict");
     if (s == NULL || n == 0)
         return s;
@@ -2754,12 +2761,7 @@ field_str(const char *p, Py_ssize_t n)
 static PyObject *
 field_int(const char *p, Py_ssize_t n)
 {
-    while (n > 0 && ascii_space((unsigned char)p[0])) {
-        p++;
-        n--;
-    }
-    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
-        n--;
+    trim_ascii(&p, &n);
     if (n > 0 && n <= 18) {
         long long v = 0;
         Py_ssize_t k = 0;
@@ -2786,12 +2788,7 @@ field_int(const char *p, Py_ssize_t n)
 static PyObject *
 field_float(const char *p, Py_ssize_t n)
 {
-    while (n > 0 && ascii_space((unsigned char)p[0])) {
-        p++;
-        n--;
-    }
-    while (n > 0 && ascii_space((unsigned char)p[n - 1]))
-        n--;
+    trim_ascii(&p, &n);
     double d;
     char buf[64];
     Py_ssize_t k = 0;
