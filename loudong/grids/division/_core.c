@@ -86,34 +86,25 @@ typedef struct {
     int tiny;
 } Box;
 
-static PyObject *
-dp(PyObject *self, PyObject *args)
-{
-    PyObject *seq;
+typedef struct {
     double lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit;
-    if (!PyArg_ParseTuple(args, "Oddddddddddd", &seq, &lo, &hi, &t, &dev, &cw, &cross,
-                          &cross_tiny, &needless, &big, &cut_floor, &cut_unit))
-        return NULL;
-    PyObject *fast = PySequence_Fast(seq, "dp: a sequence of atoms");
-    if (fast == NULL)
-        return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    PyObject **items = PySequence_Fast_ITEMS(fast);
-    PyObject *result = NULL, *comps_alive = NULL;
-    Box *box = NULL;
-    double *f = NULL, *fc = NULL, *cuts = NULL;
-    Py_ssize_t *back = NULL, *seen = NULL;
-    int *seen_tiny = NULL;
+} DpParams;
 
-    box = PyMem_Malloc(sizeof(Box) * (n + 1));
-    f = PyMem_Malloc(sizeof(double) * (n + 1));
-    fc = PyMem_Malloc(sizeof(double) * (n + 1));
-    cuts = PyMem_Malloc(sizeof(double) * (n + 1));
-    back = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
-    seen = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
-    seen_tiny = PyMem_Malloc(sizeof(int) * (n + 1));
-    comps_alive = PyList_New(0);
-    if (!box || !f || !fc || !cuts || !back || !seen || !seen_tiny || !comps_alive) {
+/* engine._dp_py on items[0..n): box[i] filled from atom i (its comp kept alive by
+ * comps_alive), back[j] the start of the segment that ends before j, *total the cost */
+static int
+dp_solve(PyObject **items, Py_ssize_t n, const DpParams *p, Box *box, Py_ssize_t *back,
+         double *total, PyObject *comps_alive)
+{
+    const double lo = p->lo, hi = p->hi, t = p->t, dev = p->dev, cw = p->cw;
+    const double cross = p->cross, cross_tiny = p->cross_tiny, big = p->big;
+    int rc = -1;
+    double *f = PyMem_Malloc(sizeof(double) * (n + 1));
+    double *fc = PyMem_Malloc(sizeof(double) * (n + 1));
+    double *cuts = PyMem_Malloc(sizeof(double) * (n + 1));
+    Py_ssize_t *seen = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    int *seen_tiny = PyMem_Malloc(sizeof(int) * (n + 1));
+    if (!f || !fc || !cuts || !seen || !seen_tiny) {
         PyErr_NoMemory();
         goto done;
     }
@@ -149,7 +140,7 @@ dp(PyObject *self, PyObject *args)
         if (same < 0)
             goto done;
         if (same) {
-            cuts[i] = cut_floor;
+            cuts[i] = p->cut_floor;
             continue;
         }
         same = ends_equal(items[i - 1], items[i], 0);
@@ -159,7 +150,7 @@ dp(PyObject *self, PyObject *args)
             int small = attr_truth(items[i - 1], s_small);
             if (small < 0)
                 goto done;
-            cuts[i] = small ? needless : cut_unit;
+            cuts[i] = small ? p->needless : p->cut_unit;
         }
         else
             cuts[i] = 0.0;
@@ -198,8 +189,8 @@ dp(PyObject *self, PyObject *args)
             }
             double w = maxx - minx;
             double h = maxy - miny;
-            double p = 2.0 * (w + h) + pi16;
-            c += cw * (1.0 - four_pi * ((w + 16.0) * (h + 16.0) - 54.93) / (p * p));
+            double pp = 2.0 * (w + h) + pi16;
+            c += cw * (1.0 - four_pi * ((w + 16.0) * (h + 16.0) - 54.93) / (pp * pp));
             if (!single) {
                 /* comps[cs[i]] = tiny[i]: insertion order does not matter, only the count */
                 Py_ssize_t k = 0;
@@ -235,30 +226,75 @@ dp(PyObject *self, PyObject *args)
         if (j < n)
             fc[j] = best + cuts[j];
     }
+    *total = f[n];
+    rc = 0;
+done:
+    PyMem_Free(f);
+    PyMem_Free(fc);
+    PyMem_Free(cuts);
+    PyMem_Free(seen);
+    PyMem_Free(seen_tiny);
+    return rc;
+}
+
+/* [(i, j), ...] of the segments dp_solve chose */
+static PyObject *
+segments(const Py_ssize_t *back, Py_ssize_t n)
+{
     Py_ssize_t count = 0;
     for (Py_ssize_t j = n; j > 0; j = back[j])
         count++;
     PyObject *segs = PyList_New(count);
     if (segs == NULL)
-        goto done;
+        return NULL;
     Py_ssize_t pos = count;
     for (Py_ssize_t j = n; j > 0; j = back[j]) {
         PyObject *pair = Py_BuildValue("(nn)", back[j], j);
         if (pair == NULL) {
             Py_DECREF(segs);
-            goto done;
+            return NULL;
         }
         PyList_SET_ITEM(segs, --pos, pair);
     }
-    result = Py_BuildValue("(dN)", f[n], segs);
+    return segs;
+}
+
+static int
+dp_params(PyObject *args, PyObject **seq, DpParams *p)
+{
+    return PyArg_ParseTuple(args, "Oddddddddddd", seq, &p->lo, &p->hi, &p->t, &p->dev, &p->cw,
+                            &p->cross, &p->cross_tiny, &p->needless, &p->big, &p->cut_floor,
+                            &p->cut_unit);
+}
+
+static PyObject *
+dp(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    DpParams prm;
+    if (!dp_params(args, &seq, &prm))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "dp: a sequence of atoms");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject *result = NULL, *comps_alive = PyList_New(0);
+    Box *box = PyMem_Malloc(sizeof(Box) * (n + 1));
+    Py_ssize_t *back = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    double total;
+    if (!box || !back) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (comps_alive == NULL ||
+        dp_solve(PySequence_Fast_ITEMS(fast), n, &prm, box, back, &total, comps_alive) < 0)
+        goto done;
+    PyObject *segs = segments(back, n);
+    if (segs != NULL)
+        result = Py_BuildValue("(dN)", total, segs);
 done:
     PyMem_Free(box);
-    PyMem_Free(f);
-    PyMem_Free(fc);
-    PyMem_Free(cuts);
     PyMem_Free(back);
-    PyMem_Free(seen);
-    PyMem_Free(seen_tiny);
     Py_XDECREF(comps_alive);
     Py_DECREF(fast);
     return result;
@@ -267,65 +303,75 @@ done:
 
 /* ---- connected(site, sadj, blds): engine._Community.connected */
 
-static uint32_t *mark = NULL; /* per site: == stamp wanted, == stamp + 1 reached */
-static Py_ssize_t mark_len = 0;
-static uint32_t stamp = 0;
+/* Marks per index, a fresh pair of values (wanted, reached) per use without clearing. */
+typedef struct {
+    uint32_t *mark;
+    Py_ssize_t len;
+    uint32_t stamp;
+} Stamps;
 
-static PyObject *
-connected(PyObject *self, PyObject *args)
+static Stamps site_marks = {NULL, 0, 0};
+
+/* room for n marks and a fresh stamp pair; returns the wanted stamp (0 on error) */
+static uint32_t
+stamps_next(Stamps *st, Py_ssize_t n)
 {
-    PyObject *site, *sadj, *blds;
-    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &site, &PyList_Type, &sadj, &blds))
-        return NULL;
-    Py_ssize_t nsites = PyList_GET_SIZE(sadj);
-    if (nsites > mark_len || stamp > UINT32_MAX - 4) {
-        Py_ssize_t len = nsites > mark_len ? nsites * 2 + 16 : mark_len;
-        uint32_t *m = PyMem_Realloc(mark, sizeof(uint32_t) * len);
-        if (m == NULL)
-            return PyErr_NoMemory();
+    if (n > st->len || st->stamp > UINT32_MAX - 4) {
+        Py_ssize_t len = n > st->len ? n * 2 + 16 : st->len;
+        uint32_t *m = PyMem_Realloc(st->mark, sizeof(uint32_t) * len);
+        if (m == NULL) {
+            PyErr_NoMemory();
+            return 0;
+        }
         memset(m, 0, sizeof(uint32_t) * len);
-        mark = m;
-        mark_len = len;
-        stamp = 0;
+        st->mark = m;
+        st->len = len;
+        st->stamp = 0;
     }
-    stamp += 2;
-    const uint32_t want = stamp, got = stamp + 1;
-    PyObject *it = PyObject_GetIter(blds);
-    if (it == NULL)
-        return NULL;
-    Py_ssize_t remaining = 0, start = -1;
-    PyObject *item;
-    while ((item = PyIter_Next(it)) != NULL) {
-        Py_ssize_t b = PyLong_AsSsize_t(item);
-        Py_DECREF(item);
-        if (b == -1 && PyErr_Occurred())
-            break;
-        if (b < 0 || b >= PyList_GET_SIZE(site)) {
+    st->stamp += 2;
+    return st->stamp;
+}
+
+/* Marks building b's site wanted (site_marks, stamp `want`), counting new sites. */
+static int
+want_site(PyObject *site, Py_ssize_t nsites, Py_ssize_t b, uint32_t want,
+          Py_ssize_t *remaining, Py_ssize_t *start)
+{
+    if (b < 0 || b >= PyList_GET_SIZE(site)) {
+        if (!PyErr_Occurred())
             PyErr_SetString(PyExc_IndexError, "connected: building out of range");
-            break;
-        }
-        Py_ssize_t sb = PyLong_AsSsize_t(PyList_GET_ITEM(site, b));
-        if (sb == -1 && PyErr_Occurred())
-            break;
-        if (sb < 0 || sb >= nsites) {
-            PyErr_SetString(PyExc_IndexError, "connected: site out of range");
-            break;
-        }
-        if (mark[sb] != want) {
-            mark[sb] = want;
-            remaining++;
-            start = sb;
-        }
+        return -1;
     }
-    Py_DECREF(it);
-    if (PyErr_Occurred())
-        return NULL;
+    Py_ssize_t sb = PyLong_AsSsize_t(PyList_GET_ITEM(site, b));
+    if (sb == -1 && PyErr_Occurred())
+        return -1;
+    if (sb < 0 || sb >= nsites) {
+        PyErr_SetString(PyExc_IndexError, "connected: site out of range");
+        return -1;
+    }
+    if (site_marks.mark[sb] != want) {
+        site_marks.mark[sb] = want;
+        (*remaining)++;
+        *start = sb;
+    }
+    return 0;
+}
+
+/* Whether the `remaining` wanted sites are connected in sadj: 1, 0, or -1 on error. */
+static int
+wanted_connected(PyObject *sadj, Py_ssize_t nsites, uint32_t want, Py_ssize_t remaining,
+                 Py_ssize_t start)
+{
     if (remaining <= 1)
-        Py_RETURN_TRUE;
+        return 1;
+    uint32_t *mark = site_marks.mark;
+    const uint32_t got = want + 1;
     /* a search from one wanted site through the site graph, counting wanted sites reached */
     Py_ssize_t *stack = PyMem_Malloc(sizeof(Py_ssize_t) * (remaining + 1));
-    if (stack == NULL)
-        return PyErr_NoMemory();
+    if (stack == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     Py_ssize_t top = 0;
     stack[top++] = start;
     mark[start] = got;
@@ -354,8 +400,240 @@ connected(PyObject *self, PyObject *args)
     }
     PyMem_Free(stack);
     if (PyErr_Occurred())
+        return -1;
+    return remaining == 0;
+}
+
+static PyObject *
+connected(PyObject *self, PyObject *args)
+{
+    PyObject *site, *sadj, *blds;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &site, &PyList_Type, &sadj, &blds))
         return NULL;
-    return PyBool_FromLong(remaining == 0);
+    Py_ssize_t nsites = PyList_GET_SIZE(sadj);
+    uint32_t want = stamps_next(&site_marks, nsites);
+    if (want == 0)
+        return NULL;
+    PyObject *it = PyObject_GetIter(blds);
+    if (it == NULL)
+        return NULL;
+    Py_ssize_t remaining = 0, start = -1;
+    PyObject *item;
+    while ((item = PyIter_Next(it)) != NULL) {
+        Py_ssize_t b = PyLong_AsSsize_t(item);
+        Py_DECREF(item);
+        if ((b == -1 && PyErr_Occurred()) ||
+            want_site(site, nsites, b, want, &remaining, &start) < 0)
+            break;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    int r = wanted_connected(sadj, nsites, want, remaining, start);
+    return r < 0 ? NULL : PyBool_FromLong(r);
+}
+
+/* ---- recut(seq, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit,
+ * site, sadj): engine._State._recut_py after the chain */
+
+static Stamps bld_marks = {NULL, 0, 0};
+static int *bld_count = NULL; /* per building: groups holding it (zero between calls) */
+static Py_ssize_t bld_count_len = 0;
+
+/* engine._Cost.atoms (cost_atoms) of box[i..j) */
+static int
+box_cost(const Box *box, Py_ssize_t i, Py_ssize_t j, const DpParams *p, PyObject **comps,
+         int *tiny, double *out)
+{
+    double s = 0.0, minx = box[i].minx, maxx = box[i].maxx, miny = box[i].miny;
+    double maxy = box[i].maxy;
+    Py_ssize_t ncomps = 0;
+    for (Py_ssize_t q = i; q < j; q++) {
+        const Box *bx = &box[q];
+        s += bx->h;
+        if (bx->minx < minx)
+            minx = bx->minx;
+        if (bx->maxx > maxx)
+            maxx = bx->maxx;
+        if (bx->miny < miny)
+            miny = bx->miny;
+        if (bx->maxy > maxy)
+            maxy = bx->maxy;
+        Py_ssize_t k = 0;
+        for (; k < ncomps; k++) {
+            int eq = PyObject_RichCompareBool(comps[k], bx->comp, Py_EQ);
+            if (eq < 0)
+                return -1;
+            if (eq)
+                break;
+        }
+        if (k == ncomps)
+            comps[ncomps++] = bx->comp;
+        tiny[k] = bx->tiny;
+    }
+    long n_tiny = 0;
+    for (Py_ssize_t k = 0; k < ncomps; k++)
+        n_tiny += tiny[k];
+    long n_big = (long)ncomps - n_tiny;
+    double band;
+    if (s < p->lo)
+        band = p->big + 100.0 * (p->lo - s) / p->t;
+    else if (s > p->hi)
+        band = p->big + 100.0 * (s - p->hi) / p->t;
+    else {
+        double d = (s - p->t) / p->t;
+        band = p->dev * d * d;
+    }
+    double w = maxx - minx, h = maxy - miny;
+    double area = (w + 16.0) * (h + 16.0) - (4.0 - M_PI) * 64.0;
+    double pp = 2.0 * (w + h) + 16.0 * M_PI;
+    double compact = p->cw * (1.0 - 4.0 * M_PI * area / (pp * pp));
+    double crossing;
+    if (n_big)
+        crossing = p->cross * (double)(n_big - 1) + p->cross_tiny * (double)n_tiny;
+    else
+        crossing = 0.25 * p->cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
+    *out = band + compact + crossing;
+    return ncomps > 1;
+}
+
+static PyObject *
+recut(PyObject *self, PyObject *args)
+{
+    PyObject *seq, *site, *sadj;
+    DpParams prm;
+    if (!PyArg_ParseTuple(args, "O!dddddddddddO!O!", &PyList_Type, &seq, &prm.lo, &prm.hi,
+                          &prm.t, &prm.dev, &prm.cw, &prm.cross, &prm.cross_tiny, &prm.needless,
+                          &prm.big, &prm.cut_floor, &prm.cut_unit, &PyList_Type, &site,
+                          &PyList_Type, &sadj))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(seq), nblds = PyList_GET_SIZE(site);
+    Py_ssize_t nsites = PyList_GET_SIZE(sadj);
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "recut: no atoms");
+        return NULL;
+    }
+    PyObject *result = NULL, *comps_alive = PyList_New(0), *segs = NULL, *inside = NULL;
+    Box *box = PyMem_Malloc(sizeof(Box) * (n + 1));
+    Py_ssize_t *back = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    Py_ssize_t *start_of = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    PyObject **comps = PyMem_Malloc(sizeof(PyObject *) * (n + 1));
+    int *tiny = PyMem_Malloc(sizeof(int) * (n + 1));
+    Py_ssize_t *order = NULL, norder = 0, cap = 0;
+    double total;
+    if (!box || !back || !start_of || !comps || !tiny) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (comps_alive == NULL ||
+        dp_solve(PySequence_Fast_ITEMS(seq), n, &prm, box, back, &total, comps_alive) < 0)
+        goto done;
+    if (nblds > bld_count_len) {
+        PyMem_Free(bld_count);
+        bld_count = PyMem_Calloc(nblds * 2 + 16, sizeof(int));
+        if (bld_count == NULL) {
+            bld_count_len = 0;
+            PyErr_NoMemory();
+            goto done;
+        }
+        bld_count_len = nblds * 2 + 16;
+    }
+    /* the groups, first to last */
+    Py_ssize_t ngroups = 0;
+    for (Py_ssize_t j = n; j > 0; j = back[j])
+        ngroups++;
+    Py_ssize_t pos = ngroups;
+    for (Py_ssize_t j = n; j > 0; j = back[j])
+        start_of[--pos] = back[j];
+    start_of[ngroups] = n;
+    int ok = 1;
+    for (Py_ssize_t g = 0; g < ngroups && ok; g++) {
+        uint32_t bwant = stamps_next(&bld_marks, nblds);
+        uint32_t swant = bwant ? stamps_next(&site_marks, nsites) : 0;
+        if (swant == 0)
+            goto done;
+        Py_ssize_t remaining = 0, first_site = -1;
+        for (Py_ssize_t q = start_of[g]; q < start_of[g + 1]; q++) {
+            PyObject *blds = PyObject_GetAttr(PyList_GET_ITEM(seq, q), s_blds);
+            if (blds == NULL)
+                goto done;
+            if (!PyList_Check(blds)) {
+                Py_DECREF(blds);
+                PyErr_SetString(PyExc_TypeError, "recut: an atom's buildings must be a list");
+                goto done;
+            }
+            for (Py_ssize_t k = 0; k < PyList_GET_SIZE(blds); k++) {
+                Py_ssize_t b = PyLong_AsSsize_t(PyList_GET_ITEM(blds, k));
+                if ((b == -1 && PyErr_Occurred()) ||
+                    want_site(site, nsites, b, swant, &remaining, &first_site) < 0) {
+                    Py_DECREF(blds);
+                    goto done;
+                }
+                if (bld_marks.mark[b] == bwant)
+                    continue;
+                bld_marks.mark[b] = bwant;
+                if (bld_count[b]++ == 0) {
+                    if (norder == cap) {
+                        cap = cap ? cap * 2 : 64;
+                        Py_ssize_t *o = PyMem_Realloc(order, sizeof(Py_ssize_t) * cap);
+                        if (o == NULL) {
+                            Py_DECREF(blds);
+                            PyErr_NoMemory();
+                            goto done;
+                        }
+                        order = o;
+                    }
+                    order[norder++] = b;
+                }
+            }
+            Py_DECREF(blds);
+        }
+        int r = wanted_connected(sadj, nsites, swant, remaining, first_site);
+        if (r < 0)
+            goto done;
+        ok = r;
+    }
+    if (!ok) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    double new_cost = 0.0;
+    long multi = 0;
+    for (Py_ssize_t g = 0; g < ngroups; g++) {
+        double c;
+        int m = box_cost(box, start_of[g], start_of[g + 1], &prm, comps, tiny, &c);
+        if (m < 0)
+            goto done;
+        new_cost += c;
+        multi += m;
+    }
+    segs = segments(back, n);
+    inside = PyDict_New();
+    if (segs == NULL || inside == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < norder; k++) {
+        PyObject *key = PyLong_FromSsize_t(order[k]);
+        PyObject *val = key ? PyLong_FromLong(bld_count[order[k]]) : NULL;
+        int rc = val ? PyDict_SetItem(inside, key, val) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(val);
+        if (rc < 0)
+            goto done;
+    }
+    result = Py_BuildValue("(OdOl)", segs, new_cost, inside, multi);
+done:
+    for (Py_ssize_t k = 0; k < norder; k++)
+        bld_count[order[k]] = 0;
+    PyMem_Free(order);
+    PyMem_Free(box);
+    PyMem_Free(back);
+    PyMem_Free(start_of);
+    PyMem_Free(comps);
+    PyMem_Free(tiny);
+    Py_XDECREF(segs);
+    Py_XDECREF(inside);
+    Py_XDECREF(comps_alive);
+    return result;
 }
 
 /* ---- cost_atoms(atoms, lo, hi, t, dev, cw, cross, cross_tiny, big): engine._Cost.atoms */
@@ -3708,6 +3986,10 @@ static PyMethodDef methods[] = {
     {"chain_order", chain_order, METH_VARARGS,
      "chain_order(seqs, gs) -> (perm, flips): the order engine._State._chain picks for two or"
      " three grids."},
+    {"recut", recut, METH_VARARGS,
+     "recut(seq, lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit, site,"
+     " sadj) -> (segs, cost, {building: groups holding it}, groups spanning compounds) | None:"
+     " engine._State._recut_py after the chain."},
     {"connected", connected, METH_VARARGS,
      "connected(site, sadj, blds) -> bool: engine._Community.connected in C."},
     {"cost_atoms", cost_atoms, METH_VARARGS,

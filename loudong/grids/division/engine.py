@@ -168,6 +168,11 @@ class _Cost:
         self.cross = policy.compound_cross_penalty
         self.cross_tiny = policy.tiny_compound_cross_penalty
         self.needless = INF if policy.needless_split_penalty < 0 else policy.needless_split_penalty
+        # What _core.dp and _core.recut take after the atoms.
+        self.dp_args = (
+            *(self.lo, self.hi, self.t, self.dev, self.comp, self.cross, self.cross_tiny),
+            *(self.needless, BIG, CUT_FLOOR, CUT_UNIT),
+        )
 
     def band(self, s: float) -> float:
         if s < self.lo:
@@ -229,20 +234,7 @@ def _dp(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
     order, so the same cuts; ~6× faster on the repair's chains. Without the module, the loop."""
     if _core is None:
         return _dp_py(seq, cost)
-    return _core.dp(
-        seq,
-        cost.lo,
-        cost.hi,
-        cost.t,
-        cost.dev,
-        cost.comp,
-        cost.cross,
-        cost.cross_tiny,
-        cost.needless,
-        BIG,
-        CUT_FLOOR,
-        CUT_UNIT,
-    )
+    return _core.dp(seq, *cost.dp_args)
 
 
 def _dp_py(seq: list[_Atom], cost: _Cost) -> tuple[float, list[tuple[int, int]]]:
@@ -1118,6 +1110,7 @@ class _State:
         # The grids around each grid, valid until the next add or remove (repairs try many
         # candidates between two changes).
         self.gnbrs: dict[int, list[int]] = {}
+        self.bad: set[int] = set()  # the grids out of range (kept ones included)
 
     def add(self, atoms: list[_Atom], kept_id: str | None = None) -> int:
         if self.gnbrs:
@@ -1126,17 +1119,28 @@ class _State:
         self.next_id += 1
         self.grids[g] = atoms
         self.gcost[g] = self.cost.atoms(atoms)
-        self.gh[g] = sum(a.h for a in atoms)
         bld_grids = self.bld_grids
         blds = set()
-        for a in atoms:
+        h = 0
+        cx = cy = 0.0
+        comp = atoms[0].comp
+        multi = False
+        for a in atoms:  # one pass: every repair step adds grids
+            h += a.h
+            cx += a.cx
+            cy += a.cy
+            if a.comp != comp:
+                multi = True
             for b in a.blds:
                 bld_grids[b].add(g)
                 blds.add(b)
+        self.gh[g] = h
+        if not (self.cost.lo <= h <= self.cost.hi):
+            self.bad.add(g)
         self.gblds[g] = sorted(blds)
-        self.gmulti[g] = len({a.comp for a in atoms}) > 1
+        self.gmulti[g] = multi
         n = len(atoms)
-        self.gcentre[g] = (sum(x.cx for x in atoms) / n, sum(x.cy for x in atoms) / n)
+        self.gcentre[g] = (cx / n, cy / n)
         if kept_id is not None:
             self.kept[g] = kept_id
         return g
@@ -1146,6 +1150,7 @@ class _State:
             self.gnbrs.clear()
         atoms = self.grids.pop(g)
         del self.gcost[g], self.gh[g], self.gblds[g], self.gmulti[g], self.gcentre[g]
+        self.bad.discard(g)
         self.garound.pop(g, None)
         self.kept.pop(g, None)
         for a in atoms:
@@ -1180,16 +1185,14 @@ class _State:
     def _out_of_range(self):
         """The grids out of range and not kept, smallest first, each one only if it is still
         there and still out of range when its turn comes (repairs change grids as they go)."""
-        bad = sorted(
-            (g for g in self.grids if self.out_of_band(g) and g not in self.kept),
-            key=lambda g: (self.gh[g], g),
-        )
+        gh, kept = self.gh, self.kept
+        bad = sorted((g for g in self.bad if g not in kept), key=lambda g: (gh[g], g))
         for g in bad:
-            if g in self.grids and self.out_of_band(g):
+            if g in self.bad:  # a grid's households never change under its id
                 yield g
 
     def out_of_band(self, g: int) -> bool:
-        return not (self.cost.lo <= self.gh[g] <= self.cost.hi)
+        return g in self.bad
 
     def make_contiguous(self) -> None:
         ctx = self.ctx
@@ -1499,6 +1502,20 @@ class _State:
         seq = self._chain(gs)
         if unlock:
             seq = _explode(self.ctx, seq, units_too=True)
+        if _core is None:
+            res = self.recuts[key] = self._recut_py(seq)
+            return res
+        got = _core.recut(seq, *self.cost.dp_args, self.ctx.site, self.ctx.sadj)
+        res = None
+        if got is not None:
+            segs, new, inside, multi = got
+            res = ([seq[i:j] for i, j in segs], new, inside, multi)
+        self.recuts[key] = res
+        return res
+
+    def _recut_py(self, seq: list[_Atom]):
+        """``_recut`` after the chain: the DP's groups of ``seq`` and what ``try_union`` needs
+        of them (``_core.recut`` in C)."""
         _, segs = _dp(seq, self.cost)
         groups = [seq[i:j] for i, j in segs]
         ctx = self.ctx
@@ -1512,7 +1529,6 @@ class _State:
             new = sum(self.cost.atoms(grp) for grp in groups)
             multi = sum(len({a.comp for a in grp}) > 1 for grp in groups)
             res = (groups, new, dict(inside), multi)
-        self.recuts[key] = res
         return res
 
     def try_union(self, gs: list[int], unlock: bool = False):
@@ -1591,6 +1607,8 @@ class _State:
             hg = self.gh[g]
             best = None
             rest_ok: dict[tuple[int, int], bool] = {}  # (grid, atom) -> the rest connected
+            # grid -> its buildings and those around them (bld_nbrs is symmetric), when needed
+            around: dict[int, tuple[set[int], set[int]]] = {}
             for n in nbrs:
                 if n in self.kept:
                     continue
@@ -1599,11 +1617,10 @@ class _State:
                     src_g, dst_g = n, g  # take an atom from the neighbour
                 else:
                     src_g, dst_g = g, n  # give one away
-                dst_blds = set(self.blds(dst_g))
                 src_atoms = self.grids[src_g]
                 if len(src_atoms) < 2:
                     continue
-                near = None  # dst_blds and their neighbours (bld_nbrs is symmetric), when needed
+                near = None
                 for k, a in enumerate(src_atoms):
                     h_src = self.gh[src_g] - a.h
                     h_dst = self.gh[dst_g] + a.h
@@ -1613,9 +1630,14 @@ class _State:
                     if not (lo <= h_src <= hi) and (was_in or src_g == g):
                         continue
                     if near is None:
-                        near = set(dst_blds)
-                        for b in dst_blds:
-                            near.update(ctx.bld_nbrs(b))
+                        known = around.get(dst_g)
+                        if known is None:
+                            dst_blds = set(self.blds(dst_g))
+                            near = set(dst_blds)
+                            for b in dst_blds:
+                                near.update(ctx.bld_nbrs(b))
+                            known = around[dst_g] = (dst_blds, near)
+                        dst_blds, near = known
                     if near.isdisjoint(a.blds):  # a touches none of dst_g's buildings
                         continue
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
@@ -1881,7 +1903,12 @@ class _State:
             return d, m
 
         by_dist = sorted(nbrs, key=nearest)
-        pairs = [[g, n] for n in by_dist if self._allowed([g, n]) and self._feasible([g, n])]
+        pairs = []
+        for n in by_dist:
+            if self._allowed([g, n]) and self._feasible([g, n]):
+                pairs.append([g, n])
+                if len(pairs) == MAX_PAIRS:
+                    break
 
         def triples() -> list[list[int]]:
             near = by_dist[:4]
@@ -1898,9 +1925,11 @@ class _State:
                         gs = list(key)
                         if self._allowed(gs) and self._feasible(gs):
                             out.append(gs)
-            return out[:MAX_TRIPLES]
+                            if len(out) == MAX_TRIPLES:
+                                return out
+            return out
 
-        return pairs[:MAX_PAIRS], triples
+        return pairs, triples
 
     def _repair_one(self, g: int, nbrs: list[int]) -> bool:
         """Fix grid ``g`` by re-cutting it with one or two neighbours: first without splitting
@@ -2344,7 +2373,7 @@ class _Stage1:
         compounds, needless splits made, and whether it left needless / crossing budget unspent."""
         out = {}
         for ctx, state in zip(self.contexts, self.states, strict=True):
-            bad = sum(1 for g in state.grids if state.out_of_band(g) and g not in state.kept)
+            bad = sum(1 for g in state.bad if g not in state.kept)
             crossing = sum(1 for atoms in state.grids.values() if len({a.comp for a in atoms}) > 1)
             ideal = max(1, round(ctx.households / self.pol.target))
             out[ctx.name] = (

@@ -549,3 +549,49 @@ class CoreExactSearchTestCase(unittest.TestCase):
         )
         got = self._assert_same(state, [big, small], 300)
         self.assertEqual(_groups_as_indices(got, [big, small]), [[0, 1]])
+
+
+class _RecutCtx(_SearchCtx):
+    connected = _Community.connected_py
+
+
+class CoreRecutTestCase(unittest.TestCase):
+    """``_core.recut`` against ``_State._recut_py``: the same groups (or None when one is not
+    contiguous), their cost bit for bit, the groups holding each building, the crossings."""
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(chains(), st.sampled_from(range(len(POLICIES))), st.data())
+    def test_it_recuts_as_the_python_loops(self, atoms, k, data):
+        if not atoms:
+            return
+        nb = max(b for a in atoms for b in a.blds) + 1
+        ns = data.draw(st.integers(min_value=1, max_value=nb))
+        site = data.draw(st.lists(st.integers(0, ns - 1), min_size=nb, max_size=nb))
+        sadj = data.draw(graphs(max_n=ns).filter(lambda g: len(g) == ns)) if ns > 1 else [[]]
+        state = _State(_RecutCtx(site, sadj), _Cost(POLICIES[k]))
+        want = state._recut_py(atoms)
+        got = engine._core.recut(atoms, *state.cost.dp_args, site, sadj)
+        if want is None:
+            self.assertIsNone(got)
+            return
+        segs, cost, inside, multi = got
+        self.assertEqual(_groups_as_indices([atoms[i:j] for i, j in segs], atoms),
+                         _groups_as_indices(want[0], atoms))  # fmt: skip
+        self.assertEqual(cost.hex(), float(want[1]).hex())
+        self.assertEqual(inside, want[2])
+        self.assertEqual(multi, want[3])
+
+    def test_a_building_cut_between_groups_counts_in_each(self):
+        """Units of 70 and 30 households of one building and a 50-household neighbour in
+        another compound: 70 | 80, the building in both groups, the second spanning two
+        compounds; with the two sites not linked the re-cut is None."""
+        a = _Atom([(0, 1, 6, 70)], 70, [(0.0, 0.0)], [0], 0, 0)
+        b = _Atom([(1, 1, 6, 30)], 30, [(10.0, 0.0)], [0], 0, 1)
+        c = _Atom([(2, 1, 6, 50)], 50, [(20.0, 0.0)], [1], 1, 2)
+        state = _State(_RecutCtx([0, 1], [[1], [0]]), _Cost(get_policy("chiyang")))
+        segs, _cost, inside, multi = engine._core.recut([a, b, c], *state.cost.dp_args,
+                                                        [0, 1], [[1], [0]])  # fmt: skip
+        self.assertEqual(segs, [(0, 1), (1, 3)])
+        self.assertEqual(inside, {0: 2, 1: 1})
+        self.assertEqual(multi, 1)
+        self.assertIsNone(engine._core.recut([a, b, c], *state.cost.dp_args, [0, 1], [[], []]))
