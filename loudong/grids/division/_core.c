@@ -1698,11 +1698,15 @@ cmp_int(const void *a, const void *b)
  * co-circular by cocircular_det, the test strict_adjacency applies after qhull.
  *
  * The answer is qhull's except where qhull's floating-point tolerance, not the geometry,
- * decides it. Returned instead of the lists: DL_COLLINEAR (0) for exactly collinear points,
- * and, where qhull must decide (geometry asks it), DL_NEAR_TOLERANCE (2) for an inner edge
- * whose ratio |det| / (1e-9 × size) lies in [0.5, 2] seen from either of its two triangles
- * (qhull tests it from the triangle it numbers lower: its choice could go either way) and
- * DL_OTHER (3) for a needle (a triangle of height below 1e-10 × its longest edge and shortest
+ * decides it. An inner edge whose ratio |det| / (1e-9 × size) lies in [0.5, 2] seen from
+ * either of its two triangles (qhull tests it from the triangle it numbers lower: its choice
+ * could go either way, and so could another checker's) is dropped, like a co-circular one: an
+ * edge is kept only where every triangulation of the points moved by a rounding error has it,
+ * so a grid connected here is connected in each of them — unless dropping them leaves the
+ * graph in pieces (a point all of whose edges are near the tolerance), when qhull decides
+ * (DL_NEAR_TOLERANCE).
+ * With `report & 2` (the tests) such an edge gives DL_NEAR_TOLERANCE (2) instead. Returned instead of the lists: DL_COLLINEAR (0) for exactly collinear
+ * points, and, where qhull must decide (geometry asks it), DL_OTHER (3) for a needle (a triangle of height below 1e-10 × its longest edge and shortest
  * edge below 1e-4 × it: two points a hair apart in line with a third), two scaled points
  * equal, a non-finite coordinate or a walk longer than its bound. Where the points are
  * co-circular to well within the tolerance, every triangulation drops every diagonal, so which
@@ -1715,7 +1719,7 @@ cmp_int(const void *a, const void *b)
  * edge as "co-circular" with the flat triangle), and another checker's triangulation need not
  * have its long edge. So the long edge is dropped (the two short ones join its ends) and the
  * short ones are kept untested: an edge only where every triangulation of the points moved by
- * a rounding error has one. With check_slivers (the tests) a cap gives DL_SLIVER (1). */
+ * a rounding error has one. With `report & 1` (the tests) a cap gives DL_SLIVER (1). */
 
 #define DL_EPS 1.1102230246251565e-16 /* 2^-53 */
 #define DL_SPLITTER 134217729.0       /* 2^27 + 1 */
@@ -2139,6 +2143,39 @@ cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int
+uf_find(int *parent, int x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+/* whether the edges join all n points (1), or not (0); -1 out of memory */
+static int
+edges_connect(Py_ssize_t n, Py_ssize_t m, const int *src, const int *dst)
+{
+    int *parent = PyMem_Malloc(sizeof(int) * (n + 1));
+    if (parent == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        parent[i] = (int)i;
+    Py_ssize_t parts = n;
+    for (Py_ssize_t e = 0; e < m; e++) {
+        int a = uf_find(parent, src[e]), b = uf_find(parent, dst[e]);
+        if (a != b) {
+            parent[a] = b;
+            parts--;
+        }
+    }
+    PyMem_Free(parent);
+    return parts == 1;
+}
+
 /* the kept edges' adjacency lists (sorted) as a list of lists */
 static PyObject *
 adjacency_lists(Py_ssize_t n, Py_ssize_t kept, const int *src, const int *dst)
@@ -2252,8 +2289,8 @@ static PyObject *
 strict_delaunay(PyObject *self, PyObject *args)
 {
     PyObject *seq;
-    int check_slivers = 0;
-    if (!PyArg_ParseTuple(args, "O|p", &seq, &check_slivers))
+    int report = 0;
+    if (!PyArg_ParseTuple(args, "O|i", &seq, &report))
         return NULL;
     PyObject *fast = PySequence_Fast(seq, "strict_delaunay: a sequence of (x, y)");
     if (fast == NULL)
@@ -2396,9 +2433,9 @@ strict_delaunay(PyObject *self, PyObject *args)
         if (!(twice_area > 1e-10 * len[k])) {
             double shortest = len[0] <= len[1] ? (len[0] <= len[2] ? len[0] : len[2])
                                                : (len[1] <= len[2] ? len[1] : len[2]);
-            if (check_slivers || !(shortest > 1e-8 * len[k])) {
+            if ((report & 1) || !(shortest > 1e-8 * len[k])) {
                 /* a needle (two points a hair apart), not a cap: qhull decides */
-                result = PyLong_FromLong(check_slivers ? DL_SLIVER : DL_OTHER);
+                result = PyLong_FromLong((report & 1) ? DL_SLIVER : DL_OTHER);
                 goto done;
             }
             long_edge[t] = (signed char)k;
@@ -2426,7 +2463,7 @@ strict_delaunay(PyObject *self, PyObject *args)
                 flexible[3 * t + k] = flexible[3 * other + j] = 1;
         }
     }
-    Py_ssize_t kept = 0;
+    Py_ssize_t kept = 0, unsure_dropped = 0;
     for (int t = 0; t < dl.ntri; t++) {
         if (dl_ghost(&dl, t))
             continue;
@@ -2444,22 +2481,38 @@ strict_delaunay(PyObject *self, PyObject *args)
             if (!ghost && long_edge[t] < 0 && long_edge[other] < 0) {
                 int cs[3], ds[3];
                 int nc = apexes(&dl, flexible, t, k, cs), nd = apexes(&dl, flexible, other, j, ds);
-                int verdict = -1;
-                for (int x = 0; x < nc; x++)
+                int verdict = -1, unsure = 0;
+                for (int x = 0; x < nc && !unsure; x++)
                     for (int y = 0; y < nd; y++) {
                         int v = edge_test(pts, a, b, cs[x], ds[y], 0.5);
                         if (v < 0 || (verdict >= 0 && v != verdict)) {
-                            result = PyLong_FromLong(DL_NEAR_TOLERANCE);
-                            goto done;
+                            unsure = 1;
+                            break;
                         }
                         verdict = v;
                     }
-                if (verdict == 0)
-                    continue;
+                if (unsure && (report & 2)) {
+                    result = PyLong_FromLong(DL_NEAR_TOLERANCE);
+                    goto done;
+                }
+                unsure_dropped += unsure;
+                if (unsure || verdict == 0)
+                    continue; /* co-circular, or near enough that a triangulation may drop it */
             }
             src[kept] = a;
             dst[kept] = b;
             kept++;
+        }
+    }
+    if (unsure_dropped) {
+        int whole = edges_connect(n, kept, src, dst);
+        if (whole < 0)
+            goto done;
+        if (!whole) {
+            /* dropping them cut the graph (a point whose every edge is near the tolerance):
+             * qhull decides */
+            result = PyLong_FromLong(DL_NEAR_TOLERANCE);
+            goto done;
         }
     }
     result = adjacency_lists(n, kept, src, dst);
@@ -3975,7 +4028,9 @@ static PyMethodDef methods[] = {
      "strict_adjacency(pts, simplices, neighbors) -> adjacency lists: the end of"
      " geometry.strict_delaunay_py."},
     {"strict_delaunay", strict_delaunay, METH_VARARGS,
-     "strict_delaunay(points) -> adjacency lists | 0 (collinear: the chain) | 1 (qhull decides):"
+     "strict_delaunay(points, report=0) -> adjacency lists | 0 (collinear: the chain) | 3"
+     " (qhull decides); with report & 1, 1 at a cap sliver; with report & 2, 2 at an edge near"
+     " the tolerance:"
      " geometry.strict_delaunay_neighbours without qhull."},
     {"build_pieces", build_pieces, METH_VARARGS,
      "build_pieces(cls, fields, units, rows) -> the Piece of each (unit, ff, ft, hh, grid)."},

@@ -1,11 +1,12 @@
 """Benchmark of the whole ``loudong divide`` process against PRODUCT.md "Quality bars".
 
     python -m loudong.grids.division.bench [--seeds 1,2,3] [--size 500000]
-        [--policies chiyang,changchun] [--cases all|none|NAME,…] [--repeat 2] [--keep DIR]
+        [--generators citygen,patchwork,blocks] [--policies chiyang,changchun] [--cases all|none|NAME,…] [--repeat 2] [--keep DIR]
         [--strict]
 
-For every input (citygen seeds, ``cases.patchwork_city`` seeds — a second generator with other
-layout statistics — and the pathological cases of ``cases.CASES``) and every policy, two
+For every input (citygen seeds, ``cases.patchwork_city`` and ``cases.blocks_city`` seeds — a
+second and a third generator with other layout statistics — and the pathological cases of
+``cases.CASES``) and every policy, two
 processes run on the same units CSV, alternately, ``--repeat`` times each:
 
 - the engine: ``loudong divide`` (``.venv/bin/loudong divide`` when it exists), without
@@ -317,15 +318,19 @@ def _row(name: str, m: dict, verdicts) -> str:
     )
 
 
+# --generators: the cases function of each
+GENERATORS = {"citygen": "citygen_units", "patchwork": "patchwork_city", "blocks": "blocks_city"}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--baseline":
         return _baseline_main(*argv[1:4])
     parser = argparse.ArgumentParser(prog="python -m loudong.grids.division.bench")
-    parser.add_argument("--seeds", default="1,2,3", help="citygen and patchwork seeds")
+    parser.add_argument("--seeds", default="1,2,3", help="seeds of each generator")
     parser.add_argument("--size", type=int, default=500_000, help="households per city")
     parser.add_argument("--policies", default="chiyang,changchun")
-    parser.add_argument("--generators", default="citygen,patchwork")
+    parser.add_argument("--generators", default=",".join(GENERATORS), help=", ".join(GENERATORS))
     parser.add_argument("--cases", default="all", help="all, none, or names from cases.CASES")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each, best CPU kept")
     parser.add_argument("--keep", help="keep the generated files in this directory")
@@ -339,14 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     inputs: list[tuple[str, str, object]] = []  # (name, kind, builder)
     for gen in [g for g in args.generators.split(",") if g]:
         for s in seeds:
-            if gen == "citygen":
-                inputs.append(
-                    (f"citygen-{s}", "city", lambda s=s: cases.citygen_units(args.size, s))
-                )
-            else:
-                inputs.append(
-                    (f"patchwork-{s}", "city", lambda s=s: cases.patchwork_city(args.size, s))
-                )
+            build = GENERATORS[gen]
+            inputs.append(
+                (f"{gen}-{s}", "city", lambda s=s, build=build: getattr(cases, build)(args.size, s))
+            )
     wanted = (
         list(cases.CASES)
         if args.cases == "all"

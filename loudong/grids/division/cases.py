@@ -4,7 +4,8 @@
 bars hold "on any seed of any reasonable generator", so ``patchwork_city`` draws cities with other
 layout statistics: irregular compounds (buildings scattered in rotated ellipses, rotated slab
 rows), towers mixed with walk-ups inside one compound, villages of 1–2-household houses, clusters
-of compounds and sparse outskirts. The pathological cases (``CASES``) are the registry shapes of
+of compounds and sparse outskirts; and ``blocks_city`` a third: a street grid of blocks, one
+compound each, its stock of one era (tower units near the band's bounds, urban villages). The pathological cases (``CASES``) are the registry shapes of
 issue 11: towers and fat units above the upper bound, a villa field, tiny compounds, every
 building of a compound at the compound's point, two compounds stacked on one point, missing
 positions, vacant units, a community needing more than 99 grids.
@@ -159,6 +160,78 @@ def patchwork_city(households: int, seed: int) -> list[Unit]:
             origin_x = 0.0
             row_y += row_h + 80
             row_h = 0.0
+    return units
+
+
+# --------------------------------------------------------------------------------------------
+# third generator
+
+# Building stock of a street block by the era it was built in: (weight, units, floors, homes
+# per floor, spacing along and across the rows in metres). A 单位大院 mixes the first three.
+ERAS = {
+    "walkup": (30, (2, 4), (5, 7), (2, 2), 14, 28),
+    "midrise": (20, (1, 3), (9, 12), (2, 3), 16, 40),
+    "tower": (15, (1, 2), (18, 33), (2, 4), 30, 55),
+    "urban_village": (15, (1, 1), (3, 6), (1, 2), 9, 11),
+    "villa": (8, (1, 1), (2, 3), (1, 1), 20, 22),
+    "work_unit": (12, None, None, None, 0, 0),
+}
+
+
+def _era_building(rng: random.Random, era: str) -> tuple[int, int, int]:
+    if era == "work_unit":
+        era = rng.choice(["walkup", "walkup", "midrise", "tower"])
+    _w, units, floors, per_floor, _sx, _sy = ERAS[era]
+    return rng.randint(*units), rng.randint(*floors), rng.randint(*per_floor)
+
+
+def blocks_city(households: int, seed: int) -> list[Unit]:
+    """A city of about ``households`` occupied households on a street grid: each block one
+    compound (120–320 m by 100–260 m, turned by up to 0.3 rad, so neighbouring blocks may
+    interleave), its buildings in rows, of one era's stock — walk-ups, mid-rises, towers whose
+    units hold 36–132 households, an urban village of 1–12-household houses, villas, or a
+    work unit's mix — and 50–100 % occupied. Communities of 2,500–9,000 households."""
+    rng = random.Random(seed * 104729 + 3)
+    units: list[Unit] = []
+    left = households
+    community = 0
+    eras, weights = list(ERAS), [v[0] for v in ERAS.values()]
+    while left > 0:
+        community += 1
+        size = min(left, rng.randint(2500, 9000))
+        left -= size
+        cname = f"第{community:03d}社区"
+        ox, oy = (community % 10) * 2600.0, (community // 10) * 2600.0
+        total = 0
+        block = 0
+        while total < size:
+            block += 1
+            era = rng.choices(eras, weights)[0]
+            w, h = rng.uniform(120, 320), rng.uniform(100, 260)
+            x0 = ox + (block % 8) * 330.0 + rng.uniform(-5, 5)
+            y0 = oy + (block // 8) * 280.0 + rng.uniform(-5, 5)
+            ca, sa = math.cos(ang := rng.uniform(-0.3, 0.3)), math.sin(ang)
+            comp = f"{block}组" if era == "urban_village" else f"{block}号小区"
+            occupancy = rng.uniform(0.5, 1.0)
+            _w, _u, _f, _p, sx, sy = ERAS["walkup" if era == "work_unit" else era]
+            b = 0
+            yy = 10.0
+            while yy < h and total < size:
+                xx = 10.0
+                while xx < w and total < size:
+                    n_units, floors, per_floor = _era_building(rng, era)
+                    b += 1
+                    for u in range(n_units):
+                        px = xx + u * UNIT_WIDTH
+                        homes = floors * per_floor
+                        occ = round(homes * min(1.0, occupancy + rng.gauss(0, 0.1)))
+                        occ = min(max(0, min(homes, occ)), size - total)
+                        x = round(x0 + px * ca - yy * sa, 1)
+                        y = round(y0 + px * sa + yy * ca, 1)
+                        units.append(Unit(cname, comp, f"{b}栋", f"{u + 1}单元", occ, floors, x, y))
+                        total += occ
+                    xx += max(sx, n_units * UNIT_WIDTH + 6)
+                yy += sy
     return units
 
 

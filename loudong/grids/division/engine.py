@@ -74,6 +74,8 @@ CHAIN_DEPTH = 5  # grids an ejection chain passes atoms through (``_State.chains
 CHAIN_WIDTH = 400  # open chains per step
 EXACT_ATOMS = 24  # compounds of at most this many atoms get the exact search
 EXACT_NODES = 3000  # search steps per compound (the search runs in C)
+LOCAL_SIZES = (2, 3, 4)  # neighbouring grids exact_local re-partitions a grid with
+LOCAL_RING = 6  # grids of the next ring tried when a grid has fewer neighbours than that
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -1191,6 +1193,12 @@ class _State:
             if g in self.bad:  # a grid's households never change under its id
                 yield g
 
+    @property
+    def crosses_freely(self) -> bool:
+        """The policy lets grids span compounds without a budget (``cross_left`` starts at
+        _UNLIMITED then, and each crossing made counts it down)."""
+        return self.ctx.policy.compound_cross_budget_pct >= 100
+
     def out_of_band(self, g: int) -> bool:
         return g in self.bad
 
@@ -1275,30 +1283,33 @@ class _State:
         of it together with its two, three or four nearest neighbouring grids of the same
         compound (all its own, none kept; any neighbours when the policy crosses compounds
         freely): the 2-D counterpart of the chained re-cut, for compounds too big for
-        ``exact_compounds``. No needless split, no new crossing under a crossing budget."""
+        ``exact_compounds``. A grid with fewer neighbours than that (a building enclosed by
+        one grid) is also tried with them and each grid of the next ring, nearest first. No
+        needless split, no new crossing under a crossing budget."""
         made = 0
         for g in self._out_of_range():
             comps = {a.comp for a in self.grids[g]}
-            free = self.cross_left >= _UNLIMITED  # the policy crosses compounds freely
+            free = self.crosses_freely
             if len(comps) != 1 and not free:
                 continue
-            nbrs = [
-                n
-                for n in self.neighbours(g)
-                if n not in self.kept and (free or {a.comp for a in self.grids[n]} == comps)
-            ]
-            nbrs.sort(key=lambda n: (self._dist(g, n), n))
-            for k in (2, 3, 4):
-                if len(nbrs) < k:
-                    break
-                gs = [g, *nbrs[:k]]
+
+            def usable(n: int, free=free, comps=comps) -> bool:
+                return n not in self.kept and (free or {a.comp for a in self.grids[n]} == comps)
+
+            def nearest(n: int, g=g) -> tuple[float, int]:
+                return self._dist(g, n), n
+
+            nbrs = sorted((n for n in self.neighbours(g) if usable(n)), key=nearest)
+            sets = [[g, *nbrs[:k]] for k in LOCAL_SIZES if k <= len(nbrs)]
+            if nbrs and len(nbrs) < LOCAL_SIZES[-1]:
+                ring = {m for n in nbrs for m in self.neighbours(n)} - {g, *nbrs}
+                ring_near = sorted((m for m in ring if usable(m)), key=nearest)
+                sets += [[g, *nbrs, m] for m in ring_near[:LOCAL_RING]]
+            for gs in sets:
                 key = (tuple(sorted(gs)), "local")
                 if key in self.exact_failed:
                     continue
-                atoms = _explode(self.ctx, [a for x in gs for a in self.grids[x]])
-                if len(atoms) > EXACT_ATOMS:
-                    break
-                groups = self._search(atoms, EXACT_NODES)
+                groups = self._search_grids(gs)
                 if groups is None:
                     self.exact_failed.add(key)
                     continue
@@ -1309,6 +1320,24 @@ class _State:
                 made += 1
                 break
         return made
+
+    def _search_grids(self, gs: list[int]):
+        """``_search`` on the buildings of grids ``gs``, or, when they are more than
+        EXACT_ATOMS, on the grids' own atoms (runs of buildings), each group's buildings then
+        checked (a run need not be connected in itself); None when neither fits or finds."""
+        atoms = [a for x in gs for a in self.grids[x]]
+        if len(atoms) > EXACT_ATOMS:
+            return None
+        single = _explode(self.ctx, atoms)
+        if len(single) <= EXACT_ATOMS:
+            return self._search(single, EXACT_NODES)
+        groups = self._search(atoms, EXACT_NODES)
+        if groups is None:
+            return None
+        connected = self.ctx.connected
+        if all(connected({b for a in grp for b in a.blds}) for grp in groups):
+            return groups
+        return None
 
     def _search_split_one(self, atoms: list[_Atom], max_nodes: int):
         """Like ``_search``, allowing one building that fits in one grid to be cut into its
@@ -1608,7 +1637,8 @@ class _State:
             best = None
             rest_ok: dict[tuple[int, int], bool] = {}  # (grid, atom) -> the rest connected
             # grid -> its buildings and those around them (bld_nbrs is symmetric), when needed
-            around: dict[int, tuple[set[int], set[int]]] = {}
+            around: dict[int, tuple[set[int], set[int], bool]] = {}
+            helds: dict[int, tuple] = {}  # grid -> _held(grid), when needed
             for n in nbrs:
                 if n in self.kept:
                     continue
@@ -1636,8 +1666,9 @@ class _State:
                             near = set(dst_blds)
                             for b in dst_blds:
                                 near.update(ctx.bld_nbrs(b))
-                            known = around[dst_g] = (dst_blds, near)
-                        dst_blds, near = known
+                            whole = ctx.connected(dst_blds)
+                            known = around[dst_g] = (dst_blds, near, whole)
+                        dst_blds, near, dst_whole = known
                     if near.isdisjoint(a.blds):  # a touches none of dst_g's buildings
                         continue
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
@@ -1646,9 +1677,15 @@ class _State:
                         ok = rest_ok[src_g, k] = ctx.connected({b for x in rest for b in x.blds})
                     if not ok:
                         continue
-                    if not ctx.connected(dst_blds | set(a.blds)):
+                    # One building touching a connected grid leaves it connected.
+                    if not (dst_whole and len(a.blds) == 1) and not ctx.connected(
+                        dst_blds | set(a.blds)
+                    ):
                         continue
-                    res = self._move_delta(src_g, dst_g, a, rest)
+                    held = helds.get(src_g)
+                    if held is None:
+                        held = helds[src_g] = self._held(src_g)
+                    res = self._move_delta(src_g, dst_g, a, rest, held)
                     if res is None:
                         continue
                     key = (res[0], k, n)
@@ -1747,7 +1784,7 @@ class _State:
         chains a step: what a single move or swap cannot do (109 | 95 | 70 → 99 | 90 | 85,
         with the middle grid giving and taking one building each). Returns the chains made."""
         lo, hi = self.cost.lo, self.cost.hi
-        free = self.cross_left >= _UNLIMITED
+        free = self.crosses_freely
         made = 0
         for g in self._out_of_range():
             comp = self.grids[g][0].comp
@@ -1829,29 +1866,40 @@ class _State:
                 return None
         return None
 
-    def _move_delta(self, src_g: int, dst_g: int, a: _Atom, rest: list[_Atom]):
+    def _move_delta(self, src_g: int, dst_g: int, a: _Atom, rest: list[_Atom], held):
         """(cost change, needless splits added, crossings added) of moving atom ``a`` from
-        ``src_g`` to ``dst_g``, or None when a budget forbids it."""
-        dst = [*self.grids[dst_g], a]
+        ``src_g`` to ``dst_g``, or None when a budget forbids it. ``held`` is ``_held(src_g)``."""
+        by_bld, by_comp = held
         needless = 0
         hi = self.cost.hi
+        bld_h = self.ctx.bld_h
         for b in a.blds:
-            before = len(self.bld_grids[b])
-            after = set(self.bld_grids[b])
-            if not any(b in x.blds for x in rest):
-                after.discard(src_g)
-            after.add(dst_g)
-            if self.ctx.bld_h[b] <= hi:
-                needless += (len(after) > 1) - (before > 1)
+            grids_b = self.bld_grids[b]
+            before = len(grids_b)
+            # src_g keeps b when another of its atoms holds it; dst_g may hold it already
+            after = before - (by_bld[b] == 1) + (dst_g not in grids_b)
+            if bld_h[b] <= hi:
+                needless += (after > 1) - (before > 1)
         if needless > self.needless_left:
             return None
-        cross = sum(len({x.comp for x in grp}) > 1 for grp in (rest, dst)) - sum(
-            len({x.comp for x in self.grids[g]}) > 1 for g in (src_g, dst_g)
-        )
+        rest_multi = len(by_comp) - (by_comp[a.comp] == 1) > 1
+        dst_multi = self.gmulti[dst_g] or self.grids[dst_g][0].comp != a.comp
+        cross = rest_multi + dst_multi - self.gmulti[src_g] - self.gmulti[dst_g]
         if cross > 0 and cross > self.cross_left:
             return None
+        dst = [*self.grids[dst_g], a]
         delta = self.cost.atoms(rest) + self.cost.atoms(dst) - self.gcost[src_g] - self.gcost[dst_g]
         return delta, needless, cross
+
+    def _held(self, g: int) -> tuple[dict[int, int], dict[int, int]]:
+        """How many of grid ``g``'s atoms hold each of its buildings, and each compound."""
+        by_bld: dict[int, int] = defaultdict(int)
+        by_comp: dict[int, int] = defaultdict(int)
+        for a in self.grids[g]:
+            by_comp[a.comp] += 1
+            for b in a.blds:
+                by_bld[b] += 1
+        return by_bld, by_comp
 
     def repair(self, passes: int = 3) -> None:
         self.moves()

@@ -103,26 +103,25 @@ def delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
     if n == 2:
         return [[1], [0]]
     edges: set[tuple[int, int]] = set()
-    try:
-        import numpy as np
+    import numpy as np
 
-        Delaunay, QhullError = qhull()
-        arr = np.asarray(points, dtype=float)
-        arr = arr - arr.mean(axis=0)
-        try:
-            tri = Delaunay(arr)
-        except QhullError:
-            tri = None
-        if tri is not None:
-            s = tri.simplices
-            for a, b in ((0, 1), (1, 2), (0, 2)):
-                lo = np.minimum(s[:, a], s[:, b])
-                hi = np.maximum(s[:, a], s[:, b])
-                edges.update(zip(lo.tolist(), hi.tolist(), strict=True))
-            for p, _simplex, vertex in tri.coplanar.tolist():
-                edges.add((min(p, vertex), max(p, vertex)))
-    except ImportError:  # pragma: no cover - scipy is a dependency
-        pass
+    Delaunay, QhullError = qhull()
+    arr = np.asarray(points, dtype=float)
+    arr = arr - arr.mean(axis=0)
+    try:
+        tri = Delaunay(arr)
+    except QhullError:
+        tri = None
+    if tri is not None and int(tri.simplices.max()) >= n:
+        tri = None  # qhull's point at infinity left in: collinear to a rounding error
+    if tri is not None:
+        s = tri.simplices
+        for a, b in ((0, 1), (1, 2), (0, 2)):
+            lo = np.minimum(s[:, a], s[:, b])
+            hi = np.maximum(s[:, a], s[:, b])
+            edges.update(zip(lo.tolist(), hi.tolist(), strict=True))
+        for p, _simplex, vertex in tri.coplanar.tolist():
+            edges.add((min(p, vertex), max(p, vertex)))
     if not edges:
         return _chain(points)
     adj: list[list[int]] = [[] for _ in range(n)]
@@ -165,9 +164,11 @@ def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[i
 
     With the C module, ``_core.strict_delaunay`` triangulates the points itself (exact
     predicates) and applies the same co-circularity test, so dividing imports neither numpy nor
-    qhull; where the answer would hang on a rounding tolerance rather than on the geometry
-    (README "The C module") it declines and qhull decides (``_strict_delaunay_qhull``, also the
-    tests' reference).
+    qhull; an edge within a factor 2 of the co-circularity threshold is dropped too (some
+    triangulation of the points moved by a rounding error lacks it), and where the answer
+    hangs on qhull's own tolerance (a needle; dropping would cut the graph) it declines and
+    qhull decides (``_strict_delaunay_qhull``, also the tests' reference; README "The C
+    module").
     """
     n = len(points)
     if n <= 1:
@@ -194,6 +195,10 @@ def _strict_delaunay_qhull(points: list[tuple[float, float]]) -> list[list[int]]
     try:
         tri = Delaunay(arr)
     except QhullError:
+        return _chain(points)
+    if int(tri.simplices.max()) >= n:
+        # qhull's point at infinity (option Qz) left in the output: points collinear to a
+        # rounding error, e.g. (0, 0), (749, 0), (-1831, 0), (-3441, 6e-11); the chain
         return _chain(points)
     if _core is not None:
         return _core.strict_adjacency(

@@ -99,11 +99,19 @@ class StrictDelaunayTestCase(unittest.TestCase):
         want = geometry._strict_delaunay_qhull(points)
         if got == want:
             return "same"
-        slivers = geometry._core.strict_delaunay(points, True) == 1
-        self.assertTrue(slivers or _qhull_is_unsure(points), "the graphs differ without a sliver")
+        slivers = geometry._core.strict_delaunay(points, 1) == 1
+        # an edge near the co-circularity tolerance, dropped here, qhull's either way
+        unsure = geometry._core.strict_delaunay(points, 2) == 2
+        self.assertTrue(
+            slivers or unsure or _qhull_is_unsure(points), "the graphs differ without a reason"
+        )
         near = _near_hull(points)
         for a, b in _edges(got) ^ _edges(want):
-            self.assertTrue(a in near and b in near, (a, b, points[a], points[b]))
+            only_qhull = (a, b) in _edges(want)
+            self.assertTrue(
+                (a in near and b in near) or (unsure and only_qhull),
+                (a, b, points[a], points[b]),
+            )
         self.assertEqual(
             geometry.components(list(range(len(points))), got), [list(range(len(points)))]
         )
@@ -223,3 +231,29 @@ class StrictDelaunayTestCase(unittest.TestCase):
 
     def test_every_community_of_the_cases(self):
         self.assert_cities(build() for _desc, build in cases.CASES.values())
+
+
+class QhullDegenerateTestCase(unittest.TestCase):
+    def test_points_collinear_to_a_rounding_error_give_the_chain(self):
+        """qhull leaves its point at infinity in the simplices of these (an index past the
+        points): both qhull paths take the chain, as the C triangulation does."""
+        pts = [(0.0, 0.0), (749.0, 0.0), (-1831.0, 0.0), (-3441.0, 6.31148853833697e-11)]
+        chain = [[1, 2], [0], [0, 3], [2]]
+        self.assertEqual(geometry._strict_delaunay_qhull(pts), chain)
+        self.assertEqual(geometry.delaunay_neighbours(pts), chain)
+        self.assertEqual(geometry.strict_delaunay_neighbours(pts), chain)
+
+
+class NearToleranceTestCase(unittest.TestCase):
+    def test_an_edge_near_the_tolerance_is_dropped_not_sent_to_qhull(self):
+        """Three building centres nearly in a row and one far off (from a community of
+        ``cases.blocks_city``): the long edge of the thin triangle, end to end of the row, is
+        co-circular within a factor 2 of the threshold, so qhull's numbering would decide it.
+        It is dropped (reported with ``report & 2``): the row's ends meet through its middle,
+        every other edge is qhull's."""
+        pts = [(19672.7, 13300.166666666666), (18308.0, 13486.8), (18327.4, 13481.7),
+               (18346.7, 13476.7)]  # fmt: skip
+        self.assertEqual(geometry._core.strict_delaunay(pts, 2), 2)
+        got = geometry.strict_delaunay_neighbours(pts)
+        self.assertEqual(got, [[1, 3], [0, 2], [1, 3], [0, 2]])
+        self.assertEqual(_edges(geometry._strict_delaunay_qhull(pts)) - _edges(got), {(1, 3)})

@@ -348,3 +348,48 @@ class EjectionChainTestCase(unittest.TestCase):
         state.kept[1] = "社区-G002"
         self.assertEqual(state.chains(), 0)
         self.assertEqual(sorted(state.gh.values()), [65, 75, 109])
+
+
+class ExactLocalTestCase(unittest.TestCase):
+    """长春: a 101-household building of one compound enclosed by a ring of another's (a grid
+    of 669), itself ringed by a grid of 600. 101 + 669 = 770 is one grid too many and two too
+    few; the enclosed grid has one neighbour, so the search takes the next ring too."""
+
+    def _state(self):
+        import math
+
+        from loudong.grids.division import engine
+        from loudong.grids.division.models import get_policy
+
+        units = [Unit("社区", "甲小区", "1栋", "1单元", 101, 18, 0.0, 0.0)]
+        inner = [84] * 7 + [81]
+        for k, h in enumerate(inner):
+            a = 2 * math.pi * k / 8
+            units.append(Unit("社区", "乙小区", f"{k + 1}栋", "1单元", h, 18,
+                              round(30 * math.cos(a), 1), round(30 * math.sin(a), 1)))  # fmt: skip
+        for k in range(8):
+            a = 2 * math.pi * (k + 0.5) / 8
+            units.append(Unit("社区", "乙小区", f"{k + 11}栋", "1单元", 75, 18,
+                              round(70 * math.cos(a), 1), round(70 * math.sin(a), 1)))  # fmt: skip
+        ctx = engine._Community("社区", units, get_policy("changchun"))
+        state = engine._State(ctx, engine._Cost(ctx.policy))
+        full = {i: [(1, u.floors, u.households)] for i, u in enumerate(units)}
+        where = {ctx.unit_bld[i]: i for i in range(len(units))}
+        atoms = engine._atoms_for(ctx, list(range(len(ctx.bld_xy))), full, 0, {})
+        by_unit = {a.parts[0][0]: a for a in atoms}
+        for members in ([0], range(1, 9), range(9, 17)):
+            state.add([by_unit[where[ctx.unit_bld[i]]] for i in members])
+        # as after a first crossing elsewhere: the policy still crosses compounds freely
+        state.cross_left = engine._UNLIMITED - 1
+        return ctx, state
+
+    def test_the_enclosed_grid_is_searched_with_the_next_ring(self):
+        ctx, state = self._state()
+        self.assertEqual(sorted(state.gh.values()), [101, 600, 669])
+        self.assertEqual(len(state.neighbours(0)), 1)
+        self.assertEqual(state.exact_local(), 1)
+        sizes = sorted(state.gh.values())
+        self.assertTrue(all(400 <= s <= 700 for s in sizes), sizes)
+        self.assertEqual(sum(sizes), 1370)
+        for g in state.grids:
+            self.assertTrue(ctx.connected(state.blds(g)))
