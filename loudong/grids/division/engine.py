@@ -74,8 +74,9 @@ CHAIN_DEPTH = 5  # grids an ejection chain passes atoms through (``_State.chains
 CHAIN_WIDTH = 400  # open chains per step
 EXACT_ATOMS = 24  # compounds of at most this many atoms get the exact search
 EXACT_NODES = 3000  # search steps per compound (the search runs in C)
-LOCAL_SIZES = (2, 3, 4)  # neighbouring grids exact_local re-partitions a grid with
-LOCAL_RING = 6  # grids of the next ring tried when a grid has fewer neighbours than that
+LOCAL_SIZES = (2, 3, 4, 6, 8)  # nearest neighbouring grids exact_local re-partitions a grid with
+LOCAL_RING = 6  # grids of the next ring it tries, one at a time, when a grid has
+LOCAL_RING_BELOW = 4  # fewer neighbours than this
 CUT_UNIT = 2.0  # a big building divided between grids at a unit boundary
 CUT_FLOOR = 3.0  # a unit divided between grids at a floor boundary
 INF = float("inf")
@@ -1280,12 +1281,13 @@ class _State:
 
     def exact_local(self) -> int:
         """For each grid still out of range, search exactly for a connected in-band partition
-        of it together with its two, three or four nearest neighbouring grids of the same
+        of it together with its 2, 3, 4, 6 or 8 nearest neighbouring grids of the same
         compound (all its own, none kept; any neighbours when the policy crosses compounds
         freely): the 2-D counterpart of the chained re-cut, for compounds too big for
-        ``exact_compounds``. A grid with fewer neighbours than that (a building enclosed by
-        one grid) is also tried with them and each grid of the next ring, nearest first. No
-        needless split, no new crossing under a crossing budget."""
+        ``exact_compounds`` (tower units of 36–59 households want partners from several grids
+        around). A grid with fewer than four neighbours (a building enclosed by one grid) is
+        also tried with them and each grid of the next ring, nearest first. No needless
+        split, no new crossing under a crossing budget."""
         made = 0
         for g in self._out_of_range():
             comps = {a.comp for a in self.grids[g]}
@@ -1301,7 +1303,7 @@ class _State:
 
             nbrs = sorted((n for n in self.neighbours(g) if usable(n)), key=nearest)
             sets = [[g, *nbrs[:k]] for k in LOCAL_SIZES if k <= len(nbrs)]
-            if nbrs and len(nbrs) < LOCAL_SIZES[-1]:
+            if nbrs and len(nbrs) < LOCAL_RING_BELOW:
                 ring = {m for n in nbrs for m in self.neighbours(n)} - {g, *nbrs}
                 ring_near = sorted((m for m in ring if usable(m)), key=nearest)
                 sets += [[g, *nbrs, m] for m in ring_near[:LOCAL_RING]]
