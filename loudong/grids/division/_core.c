@@ -90,6 +90,20 @@ typedef struct {
     double lo, hi, t, dev, cw, cross, cross_tiny, needless, big, cut_floor, cut_unit;
 } DpParams;
 
+/* the bounding box grown to take in bx */
+static inline void
+box_grow(const Box *bx, double *minx, double *maxx, double *miny, double *maxy)
+{
+    if (bx->minx < *minx)
+        *minx = bx->minx;
+    if (bx->maxx > *maxx)
+        *maxx = bx->maxx;
+    if (bx->miny < *miny)
+        *miny = bx->miny;
+    if (bx->maxy > *maxy)
+        *maxy = bx->maxy;
+}
+
 /* engine._dp_py on items[0..n): box[i] filled from atom i (its comp kept alive by
  * comps_alive), back[j] the start of the segment that ends before j, *total the cost */
 static int
@@ -170,14 +184,7 @@ dp_solve(PyObject **items, Py_ssize_t n, const DpParams *p, Box *box, Py_ssize_t
                 break;
             const Box *bx = &box[i];
             s += bx->h;
-            if (bx->minx < minx)
-                minx = bx->minx;
-            if (bx->maxx > maxx)
-                maxx = bx->maxx;
-            if (bx->miny < miny)
-                miny = bx->miny;
-            if (bx->maxy > maxy)
-                maxy = bx->maxy;
+            box_grow(bx, &minx, &maxx, &miny, &maxy);
             double c;
             if (s < lo)
                 c = big + 100.0 * (lo - s) / t;
@@ -440,6 +447,33 @@ static Stamps bld_marks = {NULL, 0, 0};
 static int *bld_count = NULL; /* per building: groups holding it (zero between calls) */
 static Py_ssize_t bld_count_len = 0;
 
+/* engine._Cost.segment: households s, bounding box w × h, ncomps compounds of which n_tiny are
+ * below the lower bound (the arithmetic of _Cost.band, compact and crossing, in their order) */
+static double
+segment_cost(double s, double w, double h, long ncomps, long n_tiny, double lo, double hi,
+             double t, double dev, double cw, double cross, double cross_tiny, double big)
+{
+    long n_big = ncomps - n_tiny;
+    double band;
+    if (s < lo)
+        band = big + 100.0 * (lo - s) / t;
+    else if (s > hi)
+        band = big + 100.0 * (s - hi) / t;
+    else {
+        double d = (s - t) / t;
+        band = dev * d * d;
+    }
+    double area = (w + 16.0) * (h + 16.0) - (4.0 - M_PI) * 64.0;
+    double p = 2.0 * (w + h) + 16.0 * M_PI;
+    double compact = cw * (1.0 - 4.0 * M_PI * area / (p * p));
+    double crossing;
+    if (n_big)
+        crossing = cross * (double)(n_big - 1) + cross_tiny * (double)n_tiny;
+    else
+        crossing = 0.25 * cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
+    return band + compact + crossing;
+}
+
 /* engine._Cost.atoms (cost_atoms) of box[i..j) */
 static int
 box_cost(const Box *box, Py_ssize_t i, Py_ssize_t j, const DpParams *p, PyObject **comps,
@@ -451,14 +485,7 @@ box_cost(const Box *box, Py_ssize_t i, Py_ssize_t j, const DpParams *p, PyObject
     for (Py_ssize_t q = i; q < j; q++) {
         const Box *bx = &box[q];
         s += bx->h;
-        if (bx->minx < minx)
-            minx = bx->minx;
-        if (bx->maxx > maxx)
-            maxx = bx->maxx;
-        if (bx->miny < miny)
-            miny = bx->miny;
-        if (bx->maxy > maxy)
-            maxy = bx->maxy;
+        box_grow(bx, &minx, &maxx, &miny, &maxy);
         Py_ssize_t k = 0;
         for (; k < ncomps; k++) {
             int eq = PyObject_RichCompareBool(comps[k], bx->comp, Py_EQ);
@@ -474,26 +501,8 @@ box_cost(const Box *box, Py_ssize_t i, Py_ssize_t j, const DpParams *p, PyObject
     long n_tiny = 0;
     for (Py_ssize_t k = 0; k < ncomps; k++)
         n_tiny += tiny[k];
-    long n_big = (long)ncomps - n_tiny;
-    double band;
-    if (s < p->lo)
-        band = p->big + 100.0 * (p->lo - s) / p->t;
-    else if (s > p->hi)
-        band = p->big + 100.0 * (s - p->hi) / p->t;
-    else {
-        double d = (s - p->t) / p->t;
-        band = p->dev * d * d;
-    }
-    double w = maxx - minx, h = maxy - miny;
-    double area = (w + 16.0) * (h + 16.0) - (4.0 - M_PI) * 64.0;
-    double pp = 2.0 * (w + h) + 16.0 * M_PI;
-    double compact = p->cw * (1.0 - 4.0 * M_PI * area / (pp * pp));
-    double crossing;
-    if (n_big)
-        crossing = p->cross * (double)(n_big - 1) + p->cross_tiny * (double)n_tiny;
-    else
-        crossing = 0.25 * p->cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
-    *out = band + compact + crossing;
+    *out = segment_cost(s, maxx - minx, maxy - miny, (long)ncomps, n_tiny, p->lo, p->hi, p->t,
+                        p->dev, p->cw, p->cross, p->cross_tiny, p->big);
     return ncomps > 1;
 }
 
@@ -708,29 +717,8 @@ cost_atoms(PyObject *self, PyObject *args)
     long n_tiny = 0;
     for (Py_ssize_t k = 0; k < ncomps; k++)
         n_tiny += tiny[k];
-    long n_big = (long)ncomps - n_tiny;
-    /* _Cost.band */
-    double band;
-    if (s < lo)
-        band = big + 100.0 * (lo - s) / t;
-    else if (s > hi)
-        band = big + 100.0 * (s - hi) / t;
-    else {
-        double d = (s - t) / t;
-        band = dev * d * d;
-    }
-    /* _Cost.compact */
-    double w = maxx - minx, h = maxy - miny;
-    double area = (w + 16.0) * (h + 16.0) - (4.0 - M_PI) * 64.0;
-    double p = 2.0 * (w + h) + 16.0 * M_PI;
-    double compact = cw * (1.0 - 4.0 * M_PI * area / (p * p));
-    /* _Cost.crossing */
-    double crossing;
-    if (n_big)
-        crossing = cross * (double)(n_big - 1) + cross_tiny * (double)n_tiny;
-    else
-        crossing = 0.25 * cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
-    result = PyFloat_FromDouble(band + compact + crossing);
+    result = PyFloat_FromDouble(segment_cost(s, maxx - minx, maxy - miny, (long)ncomps, n_tiny,
+                                             lo, hi, t, dev, cw, cross, cross_tiny, big));
 done:
     if (comps != NULL) {
         for (Py_ssize_t k = 0; k < ncomps; k++)
@@ -981,26 +969,8 @@ group_cost(const Search *se, uint64_t grp)
     long n_tiny = 0;
     for (int c = 0; c < ncomps; c++)
         n_tiny += tiny[c];
-    long n_big = (long)ncomps - n_tiny;
-    double band;
-    if (s < se->dlo)
-        band = se->big + 100.0 * (se->dlo - s) / se->t;
-    else if (s > se->dhi)
-        band = se->big + 100.0 * (s - se->dhi) / se->t;
-    else {
-        double d = (s - se->t) / se->t;
-        band = se->dev * d * d;
-    }
-    double w = maxx - minx, hh = maxy - miny;
-    double area = (w + 16.0) * (hh + 16.0) - (4.0 - M_PI) * 64.0;
-    double p = 2.0 * (w + hh) + 16.0 * M_PI;
-    double compact = se->cw * (1.0 - 4.0 * M_PI * area / (p * p));
-    double crossing;
-    if (n_big)
-        crossing = se->cross * (double)(n_big - 1) + se->cross_tiny * (double)n_tiny;
-    else
-        crossing = 0.25 * se->cross_tiny * (double)(n_tiny - 1 > 0 ? n_tiny - 1 : 0);
-    return band + compact + crossing;
+    return segment_cost(s, maxx - minx, maxy - miny, ncomps, n_tiny, se->dlo, se->dhi, se->t,
+                        se->dev, se->cw, se->cross, se->cross_tiny, se->big);
 }
 
 /* 0: a partition of the rest (memo holds it), 1: none, 2: out of steps, -1: error */

@@ -489,6 +489,15 @@ def _groups_as_indices(groups, atoms):
     return [[where[id(a)] for a in grp] for grp in groups]
 
 
+def _draw_sites(atoms, data):
+    """A site for each building of ``atoms`` and a site graph, drawn."""
+    nb = max(b for a in atoms for b in a.blds) + 1
+    ns = data.draw(st.integers(min_value=1, max_value=nb))
+    site = data.draw(st.lists(st.integers(0, ns - 1), min_size=nb, max_size=nb))
+    sadj = data.draw(graphs(max_n=ns).filter(lambda g: len(g) == ns)) if ns > 1 else [[]]
+    return site, sadj
+
+
 class CoreExactSearchTestCase(unittest.TestCase):
     """``_core.exact_search`` against ``_State._search_py``: the same partition (or none), the
     same step limit, the same ties, costs bit for bit (through the groups chosen)."""
@@ -504,10 +513,7 @@ class CoreExactSearchTestCase(unittest.TestCase):
     def test_it_partitions_as_the_python_search(self, atoms, k, data):
         if not atoms:
             return
-        nb = max(b for a in atoms for b in a.blds) + 1
-        ns = data.draw(st.integers(min_value=1, max_value=nb))
-        site = data.draw(st.lists(st.integers(0, ns - 1), min_size=nb, max_size=nb))
-        sadj = data.draw(graphs(max_n=ns).filter(lambda g: len(g) == ns)) if ns > 1 else [[]]
+        site, sadj = _draw_sites(atoms, data)
         state = _State(_SearchCtx(site, sadj), _Cost(POLICIES[k]))
         max_nodes = data.draw(st.sampled_from([1, 3, 20, 300, 5000]))
         self._assert_same(state, atoms, max_nodes)
@@ -564,10 +570,7 @@ class CoreRecutTestCase(unittest.TestCase):
     def test_it_recuts_as_the_python_loops(self, atoms, k, data):
         if not atoms:
             return
-        nb = max(b for a in atoms for b in a.blds) + 1
-        ns = data.draw(st.integers(min_value=1, max_value=nb))
-        site = data.draw(st.lists(st.integers(0, ns - 1), min_size=nb, max_size=nb))
-        sadj = data.draw(graphs(max_n=ns).filter(lambda g: len(g) == ns)) if ns > 1 else [[]]
+        site, sadj = _draw_sites(atoms, data)
         state = _State(_RecutCtx(site, sadj), _Cost(POLICIES[k]))
         want = state._recut_py(atoms)
         got = engine._core.recut(atoms, *state.cost.dp_args, site, sadj)
