@@ -304,6 +304,28 @@ class BigAndSmallPathsTestCase(ImportTestCase):
         self.assertEqual(big_output.splitlines()[1:-1], output.splitlines()[1:-1])
         self.assertEqual(small[0]["家人1"][12], dt.date(1941, 2, 2))
 
+    def test_it_inserts_in_statements_of_many_rows_in_file_order(self):
+        # 30 residents and 11 homes in statements of 7 rows: full ones and a shorter last one.
+        with mock.patch.object(importer._MultiRowInsert, "ROWS", 7):
+            (big_code, output, big), (code, _, small) = self.run_both(varied_registry())
+        self.assertEqual((big_code, code), (0, 0), output)
+        self.assertEqual(big, small)
+        self.assertEqual(len(big[0]), 30)
+        self.assertEqual(len(big[1]), 11)
+        patches = [*self.big_path(), mock.patch.object(importer._MultiRowInsert, "ROWS", 7)]
+        for patcher in patches:
+            patcher.start()
+        try:
+            self.assertEqual(self.run_import(varied_registry())[0], 0)
+        finally:
+            for patcher in patches:
+                patcher.stop()
+        names = list(Resident.objects.order_by("pk").values_list("name", flat=True))
+        self.assertEqual(names, [f"户主{n // 3}" if n % 3 == 0 else f"家人{n}" for n in range(30)])
+        homes = Household.objects.order_by("pk").values_list("unit__building__number", "room")
+        self.assertEqual(list(homes)[:5], [("1号楼", "101"), ("1号楼", "102"), ("1号楼", "201"),
+                                           ("1号楼", "202"), ("2号楼", "301")])  # fmt: skip
+
     def test_it_reports_the_same_errors_and_writes_nothing(self):
         (big_code, big_output, big), (code, output, small) = self.run_both(
             varied_registry(errors=True)
