@@ -419,6 +419,45 @@ class PatternIndexTestCase(BaseTestCase):
             self.assertEqual([column for (column,) in cursor.fetchall()], ["name"])
 
 
+class RedundantIndexTestCase(BaseTestCase):
+    """Migration 0010: no single-column index on a household's community or unit (the
+    (community, id) and unique (unit, room) indexes serve them) nor on a resident's party
+    flag, so a first import rebuilds three indexes fewer; lookups still use an index."""
+
+    def indexed_columns(self, table):
+        """The column tuples of the table's indexes and unique constraints."""
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, table)
+        return {
+            tuple(info["columns"])
+            for info in constraints.values()
+            if (info["index"] or info["unique"]) and not info["primary_key"]
+        }
+
+    def test_it_keeps_one_index_for_each_lookup(self):
+        households = self.indexed_columns("territory_household")
+        self.assertNotIn(("community_id",), households)
+        self.assertNotIn(("unit_id",), households)
+        self.assertIn(("community_id", "id"), households)
+        self.assertIn(("unit_id", "room"), households)
+        self.assertIn(("building_id",), households)
+        residents = self.indexed_columns("territory_resident")
+        self.assertNotIn(("is_party_member",), residents)
+        self.assertIn(("household_id",), residents)
+
+    def test_a_units_homes_are_found_through_an_index(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite's plan; PostgreSQL picks by statistics")
+        sql, params = (
+            Household.objects.filter(unit_id=1).order_by("floor", "room").query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+        self.assertIn("USING INDEX", plan)
+        self.assertIn("(unit_id=?)", plan)
+
+
 class FastCryptoTestCase(BaseTestCase):
     def test_hmac_is_crypto_keyed_hash(self):
         for purpose in ("id_number", "phone", "phone:last4"):
