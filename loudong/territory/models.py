@@ -237,10 +237,14 @@ class Household(models.Model):
         RENTED = "rented", "出租"
         VACANT = "vacant", "空置"
 
-    community = models.ForeignKey(Region, models.PROTECT, related_name="+")
+    # No single-column index on community or unit: household_community_idx (community, id)
+    # and the unique (unit, room) serve those lookups (migration 0010).
+    community = models.ForeignKey(Region, models.PROTECT, related_name="+", db_index=False)
     compound = models.ForeignKey(Region, models.PROTECT, related_name="+")
     building = models.ForeignKey(Building, models.PROTECT, related_name="households")
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="households", verbose_name="单元")
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="households", verbose_name="单元", db_index=False
+    )
     room = models.CharField("房号", max_length=20)
     floor = models.SmallIntegerField("楼层", null=True, blank=True)
     residence = models.CharField(
@@ -332,7 +336,7 @@ class Resident(models.Model):
     # Party membership is sensitive (PRODUCT.md): the status is encrypted and shown masked; the
     # plain flag beside it serves counts (党员 share of leaders, reports), never a name list.
     political_status = ProtectedField("政治面貌", kind="text")
-    is_party_member = models.BooleanField("党员", default=False, db_index=True)
+    is_party_member = models.BooleanField("党员", default=False)  # no query filters on it alone
     notes = models.CharField("备注", max_length=200, blank=True)
     moved_out = models.BooleanField("已迁出", default=False)
     moved_out_on = models.DateField("迁出日期", null=True, blank=True)

@@ -11,11 +11,13 @@ time instead of one system call per value.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
+from binascii import b2a_base64
 
 NO_DIGEST = bytes(16)
+# base64.urlsafe_b64encode's alphabet, without its two Python-level calls a value.
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 # The packed line of a row whose cells were found unchanged (importer: source hash): no
 # person fields travel, nothing is computed for it. A packed person line always has tabs.
 SKIPPED = "\x00"
@@ -28,6 +30,7 @@ class Hmac:
         block = key.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self.states = (self._inner, self._outer)  # for loops that copy them in line
 
     def digest16(self, message: bytes) -> bytes:
         inner = self._inner.copy()
@@ -58,8 +61,8 @@ class Sealer:
             at = 0
         nonce = self._nonces[at : at + 12]
         self._at = at + 12
-        sealed = self._encrypt(nonce, plain.encode(), kind)
-        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
+        sealed = nonce + self._encrypt(nonce, plain.encode(), kind)
+        return self._prefix + b2a_base64(sealed, newline=False).translate(_URLSAFE).decode()
 
 
 class SourceHash:
@@ -120,13 +123,16 @@ def seal_rows(packed: bytes, seal: bool) -> tuple[bytes, bytes, bytes]:
     too: party membership is sensitive); an empty line is a vacant home, and
     ``SKIPPED`` an unchanged row (both: zero digests, no tokens).
     """
-    digest = _helper["id_number"].digest16
-    row_hash = _helper["row:resident"].digest16
+    # The three HMACs a row (ID index, row hash, phone index) in line: Hmac.digest16's six
+    # C calls without a Python frame around them (~0.3 µs each, ~1 µs a row).
+    id_inner, id_outer = _helper["id_number"].states
+    hash_inner, hash_outer = _helper["row:resident"].states
+    phone_inner, phone_outer = _helper["phone"].states
     encrypt = _helper["sealer"].seal
-    phone_index = _helper["phone"].hex
     last4 = _helper["last4"]
     id_last4 = _helper["id_number:last4"].hex
     phone_last4 = _helper["phone:last4"].hex
+    hash_prefix = f"{ROW_HASH_VERSION}\t"  # (row_hash_message)
     digests = bytearray()
     hashes = bytearray()
     tokens = []
@@ -138,15 +144,28 @@ def seal_rows(packed: bytes, seal: bool) -> tuple[bytes, bytes, bytes]:
             continue
         fields = line.split("\t")
         number, phone = fields[3], fields[6]
-        digests += digest(number.encode())
-        hashes += row_hash(row_hash_message(line))
+        inner = id_inner.copy()
+        inner.update(number.encode())
+        outer = id_outer.copy()
+        outer.update(inner.digest())
+        digests += outer.digest()[:16]
+        inner = hash_inner.copy()
+        inner.update((hash_prefix + line).encode())
+        outer = hash_outer.copy()
+        outer.update(inner.digest())
+        hashes += outer.digest()[:16]
         if seal:
             tail = number[-4:]
             id_tail = last4.get(tail) or last4.setdefault(tail, id_last4(tail))
             if phone:
                 tail = "p" + phone.replace("-", "")[-4:]
                 phone_tail = last4.get(tail) or last4.setdefault(tail, phone_last4(tail[1:]))
-                phone_part = f"{encrypt(phone, b'phone')}\t{phone_index(phone)}\t{phone_tail}"
+                inner = phone_inner.copy()
+                inner.update(phone.encode())
+                outer = phone_outer.copy()
+                outer.update(inner.digest())
+                phone_index = outer.digest()[:16].hex()
+                phone_part = f"{encrypt(phone, b'phone')}\t{phone_index}\t{phone_tail}"
             else:
                 phone_part = "\t\t"
             political = fields[7]

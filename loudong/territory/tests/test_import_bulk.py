@@ -304,6 +304,28 @@ class BigAndSmallPathsTestCase(ImportTestCase):
         self.assertEqual(big_output.splitlines()[1:-1], output.splitlines()[1:-1])
         self.assertEqual(small[0]["家人1"][12], dt.date(1941, 2, 2))
 
+    def test_it_inserts_in_statements_of_many_rows_in_file_order(self):
+        # 30 residents and 11 homes in statements of 7 rows: full ones and a shorter last one.
+        with mock.patch.object(importer._MultiRowInsert, "ROWS", 7):
+            (big_code, output, big), (code, _, small) = self.run_both(varied_registry())
+        self.assertEqual((big_code, code), (0, 0), output)
+        self.assertEqual(big, small)
+        self.assertEqual(len(big[0]), 30)
+        self.assertEqual(len(big[1]), 11)
+        patches = [*self.big_path(), mock.patch.object(importer._MultiRowInsert, "ROWS", 7)]
+        for patcher in patches:
+            patcher.start()
+        try:
+            self.assertEqual(self.run_import(varied_registry())[0], 0)
+        finally:
+            for patcher in patches:
+                patcher.stop()
+        names = list(Resident.objects.order_by("pk").values_list("name", flat=True))
+        self.assertEqual(names, [f"户主{n // 3}" if n % 3 == 0 else f"家人{n}" for n in range(30)])
+        homes = Household.objects.order_by("pk").values_list("unit__building__number", "room")
+        self.assertEqual(list(homes)[:5], [("1号楼", "101"), ("1号楼", "102"), ("1号楼", "201"),
+                                           ("1号楼", "202"), ("2号楼", "301")])  # fmt: skip
+
     def test_it_reports_the_same_errors_and_writes_nothing(self):
         (big_code, big_output, big), (code, output, small) = self.run_both(
             varied_registry(errors=True)
@@ -395,6 +417,45 @@ class PatternIndexTestCase(BaseTestCase):
                 "AND pg_get_indexdef(x.indexrelid) LIKE '%%varchar_pattern_ops%%'"
             )
             self.assertEqual([column for (column,) in cursor.fetchall()], ["name"])
+
+
+class RedundantIndexTestCase(BaseTestCase):
+    """Migration 0010: no single-column index on a household's community or unit (the
+    (community, id) and unique (unit, room) indexes serve them) nor on a resident's party
+    flag, so a first import rebuilds three indexes fewer; lookups still use an index."""
+
+    def indexed_columns(self, table):
+        """The column tuples of the table's indexes and unique constraints."""
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, table)
+        return {
+            tuple(info["columns"])
+            for info in constraints.values()
+            if (info["index"] or info["unique"]) and not info["primary_key"]
+        }
+
+    def test_it_keeps_one_index_for_each_lookup(self):
+        households = self.indexed_columns("territory_household")
+        self.assertNotIn(("community_id",), households)
+        self.assertNotIn(("unit_id",), households)
+        self.assertIn(("community_id", "id"), households)
+        self.assertIn(("unit_id", "room"), households)
+        self.assertIn(("building_id",), households)
+        residents = self.indexed_columns("territory_resident")
+        self.assertNotIn(("is_party_member",), residents)
+        self.assertIn(("household_id",), residents)
+
+    def test_a_units_homes_are_found_through_an_index(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite's plan; PostgreSQL picks by statistics")
+        sql, params = (
+            Household.objects.filter(unit_id=1).order_by("floor", "room").query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+        self.assertIn("USING INDEX", plan)
+        self.assertIn("(unit_id=?)", plan)
 
 
 class FastCryptoTestCase(BaseTestCase):
