@@ -3,11 +3,13 @@
 import re
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９＋－（）", "0123456789+-()")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only (re.ASCII): full-width ones are translated first, other scripts' digits
+# are not a phone number a search or a dialler would match.
+MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 # Area code 3–4 digits starting with 0, then a 7–8 digit number, optional extension.
-LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
+LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$", re.ASCII)
 # Service numbers (12345 hotlines, 95xxx, 400/800): an organisation's, never a resident's.
-SERVICE = re.compile(r"^(?:95\d{3,6}|96\d{3,6}|400\d{7}|800\d{7}|1\d{2,4})$")
+SERVICE = re.compile(r"^(?:95\d{3,6}|96\d{3,6}|400\d{7}|800\d{7}|1\d{2,4})$", re.ASCII)
 
 
 class PhoneError(ValueError):

@@ -932,8 +932,9 @@ class Importer:
                         and len(phone) == 11
                         and phone[0] == "1"
                         and phone[1] in "3456789"
+                        and phone.isascii()
                         and phone.isdecimal()
-                    ):  # is_mobile (^1[3-9]\d{9}$; \d is isdecimal's set), without the regex
+                    ):  # is_mobile (^1[3-9][0-9]{9}$), without the regex; others normalised
                         phone_text = phone  # the common case, already normal
                     else:
                         if isinstance(phone, float) and phone.is_integer():

@@ -12,6 +12,7 @@ class PhoneTestCase(unittest.TestCase):
             "+8613912345678": "13912345678",
             "139-1234-5678": "13912345678",
             "１３９１２３４５６７８": "13912345678",
+            "139１２３４５６７８": "13912345678",  # half typed in full width
             "0566-1234567": "0566-1234567",
             "05661234567": "0566-1234567",
             "(0566)1234567": "0566-1234567",
@@ -24,7 +25,8 @@ class PhoneTestCase(unittest.TestCase):
             self.assertEqual(normalize_phone(raw), expected, raw)
 
     def test_it_rejects_non_phones(self):
-        for raw in ("1234", "23912345678", "139123456789", "abc", "0566-12"):
+        # digits of another script (Arabic-Indic) are not a number a dialler or a search takes
+        for raw in ("1234", "23912345678", "139123456789", "abc", "0566-12", "١٣٩١٢٣٤٥٦٧٨"):
             with self.assertRaises(PhoneError, msg=raw):
                 normalize_phone(raw)
 

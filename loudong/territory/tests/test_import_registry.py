@@ -230,6 +230,13 @@ class ImportValidTestCase(ImportTestCase):
         for resident in Resident.objects.all():
             self.assertEqual(resident.birth_date, born, resident.name)
 
+    def test_a_mobile_half_typed_in_full_width_is_stored_as_ascii(self):
+        """139 then full-width digits: stored, and found by a search, as 13912345678."""
+        code, output = self.run_import(xlsx_bytes([person(phone="139１２３４５６７８")]))
+        self.assertEqual(code, 0, output)
+        self.assertEqual(Resident.objects.get().phone.reveal(), "13912345678")
+        self.assertEqual(Resident.objects.with_phone("13912345678").count(), 1)
+
     def test_it_reads_csv_in_utf8_with_bom_and_gbk(self):
         for index, encoding in enumerate(["utf-8-sig", "gbk"]):
             content = csv_bytes([person(f"居民{index}", room=f"{index + 1}01")], encoding=encoding)
