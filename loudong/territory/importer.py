@@ -2461,10 +2461,8 @@ class _Writer:
                     try:
                         if batch is None:
                             cursor.execute(sql)
-                        elif batch.__class__ is tuple:  # one statement's parameters
-                            cursor.execute(sql, batch)
                         else:
-                            cursor.executemany(sql, batch)
+                            _execute(cursor, sql, batch)
                     except BaseException as exc:  # raised in the importer's thread
                         self._error = exc
                 self._queue.task_done()
@@ -2557,6 +2555,7 @@ def _insert(model, columns, rows, batch=5000):
 
 
 def _execute(cursor, sql, params) -> None:
+    """One statement (parameters a tuple) or many (a list of them), as _MultiRowInsert gives."""
     if params.__class__ is tuple:
         cursor.execute(sql, params)
     else:

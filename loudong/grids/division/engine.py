@@ -2424,7 +2424,7 @@ class _Stage1:
         out = {}
         for ctx, state in zip(self.contexts, self.states, strict=True):
             bad = sum(1 for g in state.bad if g not in state.kept)
-            crossing = sum(1 for atoms in state.grids.values() if len({a.comp for a in atoms}) > 1)
+            crossing = sum(state.gmulti.values())
             ideal = max(1, round(ctx.households / self.pol.target))
             out[ctx.name] = (
                 bad,

@@ -105,15 +105,7 @@ def delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[int]]:
     edges: set[tuple[int, int]] = set()
     import numpy as np
 
-    Delaunay, QhullError = qhull()
-    arr = np.asarray(points, dtype=float)
-    arr = arr - arr.mean(axis=0)
-    try:
-        tri = Delaunay(arr)
-    except QhullError:
-        tri = None
-    if tri is not None and int(tri.simplices.max()) >= n:
-        tri = None  # qhull's point at infinity left in: collinear to a rounding error
+    _arr, tri = _qhull_triangulation(points)
     if tri is not None:
         s = tri.simplices
         for a, b in ((0, 1), (1, 2), (0, 2)):
@@ -184,9 +176,10 @@ def strict_delaunay_neighbours(points: list[tuple[float, float]]) -> list[list[i
     return _strict_delaunay_qhull(points)
 
 
-def _strict_delaunay_qhull(points: list[tuple[float, float]]) -> list[list[int]]:
-    """``strict_delaunay_neighbours`` of three or more points with scipy's qhull."""
-    n = len(points)
+def _qhull_triangulation(points: list[tuple[float, float]]):
+    """(the points centred as numpy centres them, qhull's Delaunay of them), the triangulation
+    None when qhull finds them collinear: its error, or its point at infinity (option Qz)
+    left in the simplices, as for (0, 0), (749, 0), (-1831, 0), (-3441, 6e-11)."""
     import numpy as np
 
     Delaunay, QhullError = qhull()
@@ -195,10 +188,19 @@ def _strict_delaunay_qhull(points: list[tuple[float, float]]) -> list[list[int]]
     try:
         tri = Delaunay(arr)
     except QhullError:
-        return _chain(points)
-    if int(tri.simplices.max()) >= n:
-        # qhull's point at infinity (option Qz) left in the output: points collinear to a
-        # rounding error, e.g. (0, 0), (749, 0), (-1831, 0), (-3441, 6e-11); the chain
+        return arr, None
+    if int(tri.simplices.max()) >= len(points):
+        return arr, None
+    return arr, tri
+
+
+def _strict_delaunay_qhull(points: list[tuple[float, float]]) -> list[list[int]]:
+    """``strict_delaunay_neighbours`` of three or more points with scipy's qhull."""
+    n = len(points)
+    import numpy as np
+
+    arr, tri = _qhull_triangulation(points)
+    if tri is None:
         return _chain(points)
     if _core is not None:
         return _core.strict_adjacency(
