@@ -11,20 +11,37 @@ may be given as bytes (uploads) or as a path (the command line): from a path cal
 the zip members straight from disk, which keeps a 50 MB workbook out of memory twice over.
 python-calamine holds each sheet's cells (about 1 kB a 16-column row, in Rust) until the
 Sheet's ``rows`` is dropped; ``iter_rows`` converts one row at a time.
+
+A big sheet (its XML over ``SPLIT_BYTES``, about 30,000 rows) is parsed as two parts at once:
+python-calamine releases the GIL while it parses, and its parse is ~90 % of a bare read. The
+sheet's XML is copied, uninflated, into two temporary workbooks split at a ``<row`` tag near
+the middle (``_parsed_in_parts``); the rows come out as one sheet, the same lists in the same
+order as from one parse. Anything unexpected (a namespace prefix, rows out of order or without
+their numbers, no room on the disk) reads the sheet in one parse as before.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import threading
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed per member; real sheets are 5–20×
+SPLIT_BYTES = 32 * 1024 * 1024  # a sheet's XML this big is parsed in two parts at once
+_HEAD = 1024 * 1024  # where a sheet's <sheetData> must start for it to be split
+_CHUNK = 4 * 1024 * 1024
 
 
 class SheetError(ValueError):
@@ -120,7 +137,12 @@ def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BY
             else CalamineWorkbook.from_filelike(io.BytesIO(data))
         )
         sheets = []
+        big = _big_sheets(path or data) if kind == "xlsx" else {}
         for name in book.sheet_names:
+            parts = _parsed_in_parts(path or data, name, big[name]) if name in big else None
+            if parts:
+                sheets.append(parts)
+                continue
             sheet = book.get_sheet_by_name(name)
             merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
             # iter_rows streams from row 1, but from the first used column.
@@ -141,6 +163,201 @@ def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BY
         raise SheetError(
             f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 另存后重试"
         ) from None
+
+
+def _big_sheets(source: bytes | Path) -> dict[str, str]:
+    """Sheet name → its zip member, for the sheets whose XML is over ``SPLIT_BYTES``
+    (from xl/workbook.xml and its relationships; the file passed ``check_xlsx``)."""
+    from defusedxml.ElementTree import fromstring
+
+    with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive:
+        sizes = {i.filename: i.file_size for i in archive.infolist()}
+        if not any(size > SPLIT_BYTES for size in sizes.values()):
+            return {}
+        try:
+            rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            book = fromstring(archive.read("xl/workbook.xml"))
+        except (KeyError, SyntaxError):
+            return {}
+    targets = {}
+    for rel in rels.iter():
+        target = rel.get("Target") or ""
+        if rel.tag.endswith("Relationship") and rel.get("Id"):
+            member = target[1:] if target.startswith("/") else posixpath.join("xl", target)
+            targets[rel.get("Id")] = posixpath.normpath(member)
+    out = {}
+    for sheet in book.iter():
+        if sheet.tag.rpartition("}")[2] != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.rpartition("}")[2] == "id"), None)
+        member = targets.get(rid)
+        if member and sizes.get(member, 0) > SPLIT_BYTES and sheet.get("name"):
+            out[sheet.get("name")] = member
+    return out
+
+
+# The parts a sheet's values need from the workbook: names, dates (styles), shared strings.
+_PART_MEMBERS = re.compile(
+    r"\[Content_Types\]\.xml|_rels/\.rels|xl/workbook\.xml|xl/_rels/workbook\.xml\.rels"
+    r"|xl/styles\.xml|xl/sharedStrings\.xml|xl/theme/[^/]+\.xml"
+)
+_DIMENSION = re.compile(rb"<dimension\b[^>]*>")
+
+
+class _Part:
+    """One temporary workbook holding part of a sheet: the workbook's own small members
+    (stored, not compressed: calamine then only parses), then the sheet's XML as written."""
+
+    def __init__(self, path: str, archive: zipfile.ZipFile, member: str):
+        self.path = path
+        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True)
+        for info in archive.infolist():
+            if info.filename != member and _PART_MEMBERS.fullmatch(info.filename):
+                with archive.open(info) as src, self._zip.open(info.filename, "w") as dst:
+                    shutil.copyfileobj(src, dst, _CHUNK)
+        self._sheet = self._zip.open(member, "w", force_zip64=True)
+        self.write = self._sheet.write
+
+    def close(self) -> None:
+        self._sheet.close()
+        self._zip.close()
+
+
+class _Parsing:
+    """calamine parses each part in a thread of its own; ``result`` joins them."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.sheets: dict[str, object] = {}
+        self.errors: list[BaseException] = []
+        self.threads: list[threading.Thread] = []
+
+    def start(self, key: str, path: str) -> None:
+        thread = threading.Thread(target=self._parse, args=(key, path), daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _parse(self, key: str, path: str) -> None:
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        try:
+            book = CalamineWorkbook.from_path(path)
+            self.sheets[key] = book.get_sheet_by_name(self.name)
+            book.close()
+        except (CalamineError, OSError, ValueError) as exc:  # raised again by join()
+            self.errors.append(exc)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+
+
+def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | None:
+    """The sheet ``name`` (XML ``member``) parsed as two parts at once, or None when its
+    XML is not laid out as expected (then it is read in one parse)."""
+    from python_calamine import CalamineError
+
+    tmp = tempfile.mkdtemp(prefix="loudong-sheet-")
+    parsing = _Parsing(name)
+    try:
+        with (
+            zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive,
+            archive.open(member) as src,
+        ):
+            buf = src.read(_HEAD)
+            at = buf.find(b"<sheetData>")
+            if at < 0:
+                return None
+            at += len(b"<sheetData>")
+            head = _DIMENSION.sub(b"", buf[:at])
+            size = archive.getinfo(member).file_size
+            # Part A ends at the first <row> tag after 55 % of the XML: its parse starts
+            # once it is written, part B's only after B is written too (copying the whole
+            # XML takes about a quarter of one parse), so both end together.
+            target, written = size * 11 // 20, 0
+            part = _Part(os.path.join(tmp, "a.xlsx"), archive, member)
+            part.write(head)
+            buf, cut = buf[at:], -1
+            while True:
+                end = buf.find(b"</sheetData")
+                if written + len(buf) > target:
+                    cut = _row_tag(buf, max(0, target - written))
+                    if cut >= 0 and (end < 0 or cut < end):
+                        break
+                if end >= 0:  # the rows end before the middle (a sheet of something else)
+                    return None
+                more = src.read(_CHUNK)
+                if not more:
+                    return None
+                part.write(buf[:-16])  # a tag cut by the chunk's end is searched again
+                written += len(buf) - 16
+                buf = buf[-16:] + more
+            part.write(buf[:cut])
+            part.write(b"</sheetData></worksheet>")
+            part.close()
+            parsing.start("a", part.path)
+            part = _Part(os.path.join(tmp, "b.xlsx"), archive, member)
+            part.write(head)
+            part.write(buf[cut:])
+            del buf
+            while more := src.read(_CHUNK):
+                part.write(more)
+            part.close()
+            parsing.start("b", part.path)
+        parsing.join()
+    except (CalamineError, OSError, ValueError, zipfile.BadZipFile, NotImplementedError,
+            RuntimeError):  # fmt: skip
+        # No room for the parts on the disk, a member zipfile cannot inflate, a part calamine
+        # refuses: one parse as before, which says what is wrong with the file, if anything.
+        return None
+    finally:
+        for thread in parsing.threads:
+            thread.join()
+        shutil.rmtree(tmp, ignore_errors=True)
+    a, b = parsing.sheets["a"], parsing.sheets["b"]
+    if not a.start or not b.start:
+        return None
+    rows_a = a.start[0] + a.height  # iter_rows yields from row 1
+    if b.start[0] < rows_a:  # rows out of order, or without their numbers
+        return None
+    offset = min(a.start[1], b.start[1])
+    width = max(a.start[1] + a.width, b.start[1] + b.width) - offset
+    merged = list(a.merged_cell_ranges or []) + list(b.merged_cell_ranges or [])
+    height = b.start[0] + b.height - a.start[0]
+    del parsing
+    return Sheet(name, _joined([(a, 0), (b, rows_a)], offset, width), merged, offset, height)
+
+
+def _row_tag(buf: bytes, start: int) -> int:
+    """Where the first ``<row`` start tag at or after ``start`` begins, or -1."""
+    while (at := buf.find(b"<row", start)) >= 0 and at + 4 < len(buf):
+        if buf[at + 4] in b" >/\t\r\n":
+            return at
+        start = at + 4
+    return -1
+
+
+def _joined(parts, offset: int, width: int) -> Iterator[list]:
+    """The parts' rows as one sheet's: each part's after the rows that the parts before it
+    held (its iter_rows yields empty rows up to its own first row), and each row as wide as
+    one parse gives it (a part whose used columns start further right, or end further left,
+    is padded with empty cells)."""
+    while parts:
+        sheet, skip = parts.pop(0)  # each part's cells are freed once its rows are out
+        left = [""] * (sheet.start[1] - offset)
+        right = [""] * (width - len(left) - sheet.width)
+        rows = islice(sheet.iter_rows(), skip, None) if skip else sheet.iter_rows()
+        if not left and not right:
+            yield from rows
+            continue
+        for row in rows:
+            if left:
+                row[:0] = left
+            row.extend(right)
+            yield row
+        del sheet, rows
 
 
 def _csv_rows(data: bytes) -> tuple[Iterator[list], int]:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from loudong.lib import sheets
 from loudong.lib.idnumber import make_id_number
 from loudong.territory import importer
 from loudong.territory.actions import update_resident
@@ -96,6 +97,24 @@ class UnchangedTestCase(ImportTestCase):
         self.assertEqual(list(Household.objects.order_by("pk").values()), households)
         self.assertIn("用时：写入：比对结果", output)
         self.assertNotIn("用时：写入 ", output)  # no write phase, no transaction
+
+    def test_a_big_sheet_read_in_parts_skips_its_unchanged_rows(self):
+        """lib/sheets.py parses a big sheet in two parts at once: the same rows, the same skips."""
+        self.assertEqual(self.run_import(rows())[0], 0)
+        before = self.snapshot()
+        with (
+            mock.patch.multiple(sheets, SPLIT_BYTES=1000, _HEAD=800, _CHUNK=97),
+            mock.patch.object(sheets, "_joined", wraps=sheets._joined) as joined,
+            mock.patch.object(importer._Known, "load", wraps=importer._Known.load) as load,
+            mock.patch.object(importer, "id_check_char", wraps=importer.id_check_char) as check,
+        ):
+            code, output = self.run_import(rows(), "-v", "2")
+        self.assertEqual(code, 0, output)
+        joined.assert_called_once()
+        self.assertEqual(load.call_args.args, (22,))  # the sheet's height, header included
+        self.assertIn("新增 0 人，更新 0 人，未变 20 人", output)
+        self.assertEqual(check.call_count, 0)
+        self.assertEqual(self.snapshot(), before)
 
     def test_a_changed_row_is_checked_in_full_and_refused(self):
         self.run_import(rows())

@@ -1,0 +1,173 @@
+"""A big sheet parsed in two parts at once gives what one parse gives (``lib/sheets.py``).
+
+The split is forced on small workbooks by lowering ``SPLIT_BYTES`` (and the head and chunk
+sizes, so that the cut falls in a later chunk and tags cut by a chunk's end are met)."""
+
+import contextlib
+import datetime as dt
+import io
+import re
+import unittest
+import zipfile
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from unittest import mock
+
+from loudong.lib import sheets
+from loudong.lib.sheets import SheetError, read_book
+
+
+def _workbook(*, write_only=False, rows=400, merged=(), gap=0, lead=0) -> bytes:
+    """A registry-like sheet: text, numbers, dates, booleans and empty cells; the last
+    column is empty below row 150 (so the second part is narrower); ``gap`` empty rows in
+    the middle; ``lead`` empty columns before the first row's cells."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=write_only)
+    sheet = book.create_sheet("居民登记") if write_only else book.active
+    if not write_only:
+        sheet.title = "居民登记"
+    lead_cells = [None] * lead
+    sheet.append([*lead_cells, "姓名", "楼栋", "户数", "出生日期", "在册", "备注"])
+    for i in range(rows):
+        if gap and i == rows // 2:
+            for _ in range(gap):
+                sheet.append([])
+        sheet.append(
+            [
+                *lead_cells,
+                f"居民{i}",
+                f"{i % 7 + 1}号楼",
+                i * 3 if i % 5 else None,
+                dt.date(1950 + i % 50, i % 12 + 1, i % 28 + 1),
+                bool(i % 2),
+                '<row r="1"> &amp; 备注' if i < 150 else None,
+            ]
+        )
+    other = book.create_sheet("楼栋")
+    other.append(["小区", "楼栋"])
+    other.append(["翠微小区", "1号楼"])
+    if not write_only:
+        for cells in merged:
+            sheet.merge_cells(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _rewritten(content: bytes, member: str, change) -> bytes:
+    """The workbook with one member's XML changed by ``change(bytes) -> bytes``."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info.filename, change(data) if info.filename == member else data)
+    return out.getvalue()
+
+
+def _read(content, *, split: bool, name="表.xlsx"):
+    """(name, rows, merged, col_offset, height) of every sheet, rows as lists."""
+    limits = {"SPLIT_BYTES": 2000, "_HEAD": 600, "_CHUNK": 97} if split else {}
+    with mock.patch.multiple(sheets, **limits) if split else contextlib.nullcontext():
+        book = read_book(content, name)
+        return [
+            (s.name, [list(r) for r in s.rows], sorted(s.merged), s.col_offset, s.height)
+            for s in book
+        ]
+
+
+class PartsTestCase(unittest.TestCase):
+    def assertSameAsOneParse(self, content, *, parts=True, joined=True):
+        """Read with the split forced, the same as one parse; ``parts``: a part was written;
+        ``joined``: the rows came from the parts."""
+        with (
+            mock.patch.object(sheets, "_Part", wraps=sheets._Part) as part,
+            mock.patch.object(sheets, "_joined", wraps=sheets._joined) as join,
+        ):
+            split = _read(content, split=True)
+        self.assertEqual(split, _read(content, split=False))
+        self.assertEqual((part.called, join.called), (parts, joined))
+        return split
+
+    def test_the_rows_are_those_of_one_parse(self):
+        for write_only in (False, True):  # shared strings, inline strings
+            with self.subTest(write_only=write_only):
+                book = self.assertSameAsOneParse(_workbook(write_only=write_only))
+                name, rows, _merged, offset, height = book[0]
+                self.assertEqual((name, len(rows), offset, height), ("居民登记", 401, 0, 401))
+                self.assertEqual(rows[400][0], "居民399")
+                self.assertEqual(len({len(r) for r in rows}), 1)  # one width, as one parse
+                self.assertEqual(book[1][1], [["小区", "楼栋"], ["翠微小区", "1号楼"]])
+
+    def test_merged_cells_across_the_cut_empty_rows_and_leading_columns(self):
+        content = _workbook(merged=["B190:B230", "A3:A4"], gap=5, lead=2)
+        _name, _rows, merged, offset, height = self.assertSameAsOneParse(content)[0]
+        self.assertEqual(merged, [((2, 0), (3, 0)), ((189, 1), (229, 1))])
+        self.assertEqual((offset, height), (2, 406))
+
+    def test_a_path_as_well_as_bytes(self):
+        content = _workbook()
+        with TemporaryDirectory() as tmp:
+            path = Path(tmp) / "表.xlsx"
+            path.write_bytes(content)
+            with mock.patch.multiple(sheets, SPLIT_BYTES=2000, _HEAD=600, _CHUNK=97):
+                rows = [list(r) for r in read_book(path, path.name)[0].rows]
+        self.assertEqual(rows, _read(content, split=False)[0][1])
+
+    def test_rows_without_numbers_or_out_of_order_are_read_in_one_parse(self):
+        member = "xl/worksheets/sheet1.xml"
+        unnumbered = _rewritten(_workbook(), member, lambda x: re.sub(rb' r="[A-Z]*\d+"', b"", x))
+        self.assertEqual(len(_read(unnumbered, split=True)[0][1]), 401)
+        self.assertSameAsOneParse(unnumbered, joined=False)
+
+        def swap(xml):  # the last row first
+            rows = re.findall(rb"<row .*?</row>", xml, re.S)
+            return xml.replace(rows[-1], b"").replace(rows[0], rows[0] + rows[-1])
+
+        self.assertSameAsOneParse(_rewritten(_workbook(), member, swap), joined=False)
+
+    def test_a_prefixed_namespace_is_read_in_one_parse(self):
+        def prefixed(xml):
+            xml = re.sub(
+                rb"<(/?)(worksheet|sheetData|row|c|v|is|t|f|dimension|sheetViews"
+                rb"|sheetView|selection|sheetFormatPr|pageMargins|cols|col|sheetPr"
+                rb"|outlinePr|pageSetUpPr|pane|mergeCells|mergeCell)\b",
+                rb"<\1x:\2",
+                xml,
+            )
+            return xml.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
+
+        content = _rewritten(_workbook(), "xl/worksheets/sheet1.xml", prefixed)
+        self.assertEqual(len(_read(content, split=False)[0][1]), 401)
+        self.assertSameAsOneParse(content, parts=False, joined=False)
+
+    def test_no_room_for_the_parts_reads_in_one_parse(self):
+        content = _workbook()
+        with mock.patch.object(sheets._Part, "__init__", side_effect=OSError(28, "No space")):
+            split = _read(content, split=True)
+        self.assertEqual(split, _read(content, split=False))
+
+    def test_a_broken_sheet_says_so_as_one_parse_does(self):
+        def broken(xml):  # a cell left open in the second half
+            at = xml.index(b"<row", len(xml) * 3 // 4)
+            return xml[:at] + b"<row><c><v>1" + xml[at:]
+
+        content = _rewritten(_workbook(), "xl/worksheets/sheet1.xml", broken)
+        messages = []
+        for split in (True, False):
+            with self.assertRaises(SheetError) as caught:
+                _read(content, split=split)
+            messages.append(str(caught.exception))
+        self.assertEqual(messages[0], messages[1])
+        self.assertIn("文件无法读取", messages[0])
+
+    def test_the_temporary_parts_are_removed(self):
+        with TemporaryDirectory() as tmp, mock.patch("tempfile.tempdir", tmp):
+            _read(_workbook(), split=True)
+            self.assertEqual(list(Path(tmp).iterdir()), [])
+
+    def test_a_small_sheet_is_one_parse(self):
+        with mock.patch.object(sheets, "_Part") as part:
+            read_book(_workbook(), "表.xlsx")
+        part.assert_not_called()
