@@ -14,10 +14,11 @@ Sheet's ``rows`` is dropped; ``iter_rows`` converts one row at a time.
 
 A big sheet (its XML over ``SPLIT_BYTES``, about 30,000 rows) is parsed as two parts at once:
 python-calamine releases the GIL while it parses, and its parse is ~90 % of a bare read. The
-sheet's XML is copied, uninflated, into two temporary workbooks split at a ``<row`` tag near
-the middle (``_parsed_in_parts``); the rows come out as one sheet, the same lists in the same
+sheet's XML is copied, inflated, into two workbooks split at a ``<row`` tag past the middle
+(``_parsed_in_parts``), held in memory files (``memfd``: the registry's personal data never
+reaches the disk in clear), and the rows come out as one sheet, the same lists in the same
 order as from one parse. Anything unexpected (a namespace prefix, rows out of order or without
-their numbers, no room on the disk) reads the sheet in one parse as before.
+their numbers, no memory file on this system) reads the sheet in one parse as before.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import os
 import posixpath
 import re
 import shutil
-import tempfile
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -205,12 +205,14 @@ _DIMENSION = re.compile(rb"<dimension\b[^>]*>")
 
 
 class _Part:
-    """One temporary workbook holding part of a sheet: the workbook's own small members
-    (stored, not compressed: calamine then only parses), then the sheet's XML as written."""
+    """One workbook in a memory file holding part of a sheet: the workbook's own small members
+    (stored, not compressed: calamine then only parses), then the sheet's XML as written;
+    calamine opens it by its ``/proc/self/fd`` path. Gone when closed here and by calamine."""
 
-    def __init__(self, path: str, archive: zipfile.ZipFile, member: str):
-        self.path = path
-        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True)
+    def __init__(self, archive: zipfile.ZipFile, member: str):
+        self.file = os.fdopen(os.memfd_create("loudong-sheet", os.MFD_CLOEXEC), "w+b")
+        self.path = f"/proc/self/fd/{self.file.fileno()}"
+        self._zip = zipfile.ZipFile(self.file, "w", zipfile.ZIP_STORED, allowZip64=True)
         for info in archive.infolist():
             if info.filename != member and _PART_MEMBERS.fullmatch(info.filename):
                 with archive.open(info) as src, self._zip.open(info.filename, "w") as dst:
@@ -221,10 +223,11 @@ class _Part:
     def close(self) -> None:
         self._sheet.close()
         self._zip.close()
+        self.file.flush()
 
 
 class _Parsing:
-    """calamine parses each part in a thread of its own; ``result`` joins them."""
+    """calamine parses each part in a thread of its own; ``join`` waits for both."""
 
     def __init__(self, name: str):
         self.name = name
@@ -259,8 +262,9 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
     XML is not laid out as expected (then it is read in one parse)."""
     from python_calamine import CalamineError
 
-    tmp = tempfile.mkdtemp(prefix="loudong-sheet-")
-    parsing = _Parsing(name)
+    if not _memory_files():
+        return None
+    parsing, parts = _Parsing(name), []
     try:
         with (
             zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive,
@@ -277,7 +281,8 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
             # once it is written, part B's only after B is written too (copying the whole
             # XML takes about a quarter of one parse), so both end together.
             target, written = size * 11 // 20, 0
-            part = _Part(os.path.join(tmp, "a.xlsx"), archive, member)
+            part = _Part(archive, member)
+            parts.append(part)
             part.write(head)
             buf, cut = buf[at:], -1
             while True:
@@ -298,7 +303,8 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
             part.write(b"</sheetData></worksheet>")
             part.close()
             parsing.start("a", part.path)
-            part = _Part(os.path.join(tmp, "b.xlsx"), archive, member)
+            part = _Part(archive, member)
+            parts.append(part)
             part.write(head)
             part.write(buf[cut:])
             del buf
@@ -309,13 +315,14 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
         parsing.join()
     except (CalamineError, OSError, ValueError, zipfile.BadZipFile, NotImplementedError,
             RuntimeError):  # fmt: skip
-        # No room for the parts on the disk, a member zipfile cannot inflate, a part calamine
-        # refuses: one parse as before, which says what is wrong with the file, if anything.
+        # No memory for the parts, a member zipfile cannot inflate, a part calamine refuses:
+        # one parse as before, which says what is wrong with the file, if anything.
         return None
     finally:
         for thread in parsing.threads:
             thread.join()
-        shutil.rmtree(tmp, ignore_errors=True)
+        for part in parts:
+            part.file.close()
     a, b = parsing.sheets["a"], parsing.sheets["b"]
     if not a.start or not b.start:
         return None
@@ -328,6 +335,11 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
     height = b.start[0] + b.height - a.start[0]
     del parsing
     return Sheet(name, _joined([(a, 0), (b, rows_a)], offset, width), merged, offset, height)
+
+
+def _memory_files() -> bool:
+    """Whether this system has files that stay in memory (Linux's memfd)."""
+    return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
 
 
 def _row_tag(buf: bytes, start: int) -> int:
@@ -357,7 +369,6 @@ def _joined(parts, offset: int, width: int) -> Iterator[list]:
                 row[:0] = left
             row.extend(right)
             yield row
-        del sheet, rows
 
 
 def _csv_rows(data: bytes) -> tuple[Iterator[list], int]:

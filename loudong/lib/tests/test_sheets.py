@@ -6,6 +6,7 @@ sizes, so that the cut falls in a later chunk and tags cut by a chunk's end are 
 import contextlib
 import datetime as dt
 import io
+import os
 import re
 import unittest
 import zipfile
@@ -142,11 +143,12 @@ class PartsTestCase(unittest.TestCase):
         self.assertEqual(len(_read(content, split=False)[0][1]), 401)
         self.assertSameAsOneParse(content, parts=False, joined=False)
 
-    def test_no_room_for_the_parts_reads_in_one_parse(self):
+    def test_no_memory_file_reads_in_one_parse(self):
         content = _workbook()
-        with mock.patch.object(sheets._Part, "__init__", side_effect=OSError(28, "No space")):
-            split = _read(content, split=True)
-        self.assertEqual(split, _read(content, split=False))
+        with mock.patch.object(sheets._Part, "__init__", side_effect=OSError(12, "No memory")):
+            self.assertSameAsOneParse(content, joined=False)
+        with mock.patch.object(sheets, "_memory_files", return_value=False):
+            self.assertSameAsOneParse(content, parts=False, joined=False)
 
     def test_a_broken_sheet_says_so_as_one_parse_does(self):
         def broken(xml):  # a cell left open in the second half
@@ -162,10 +164,25 @@ class PartsTestCase(unittest.TestCase):
         self.assertEqual(messages[0], messages[1])
         self.assertIn("文件无法读取", messages[0])
 
-    def test_the_temporary_parts_are_removed(self):
+    def test_the_parts_stay_in_memory_and_are_closed(self):
+        opened = []
+        real = os.memfd_create
+
+        def memfd(name, flags):
+            opened.append(real(name, flags))
+            return opened[-1]
+
         with TemporaryDirectory() as tmp, mock.patch("tempfile.tempdir", tmp):
-            _read(_workbook(), split=True)
-            self.assertEqual(list(Path(tmp).iterdir()), [])
+            with mock.patch.object(sheets.os, "memfd_create", side_effect=memfd):
+                self.assertSameAsOneParse(_workbook())
+            self.assertEqual(list(Path(tmp).iterdir()), [])  # nothing written on the disk
+        self.assertEqual(len(opened), 2)
+        for fd in opened:  # closed (its number may have been given to another file since)
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            self.assertNotIn("loudong-sheet", target)
 
     def test_a_small_sheet_is_one_parse(self):
         with mock.patch.object(sheets, "_Part") as part:
