@@ -196,10 +196,12 @@ def _big_sheets(source: bytes | Path) -> dict[str, str]:
     return out
 
 
-# The parts a sheet's values need from the workbook: names, dates (styles), shared strings.
-_PART_MEMBERS = re.compile(
-    r"\[Content_Types\]\.xml|_rels/\.rels|xl/workbook\.xml|xl/_rels/workbook\.xml\.rels"
-    r"|xl/styles\.xml|xl/sharedStrings\.xml|xl/theme/[^/]+\.xml"
+# Members a part leaves out: the other sheets and what no cell value depends on. Everything
+# else (names, relationships, styles for dates, shared strings under whatever name the
+# workbook gives them) is copied into both parts.
+_NOT_IN_PARTS = re.compile(
+    r"xl/(worksheets|chartsheets|media|embeddings|pivotCache|pivotTables|printerSettings"
+    r"|drawings|charts|externalLinks)/[^/]+|xl/calcChain\.xml"
 )
 _DIMENSION = re.compile(rb"<dimension\b[^>]*>")
 
@@ -214,7 +216,7 @@ class _Part:
         self.path = f"/proc/self/fd/{self.file.fileno()}"
         self._zip = zipfile.ZipFile(self.file, "w", zipfile.ZIP_STORED, allowZip64=True)
         for info in archive.infolist():
-            if info.filename != member and _PART_MEMBERS.fullmatch(info.filename):
+            if info.filename != member and not _NOT_IN_PARTS.fullmatch(info.filename):
                 with archive.open(info) as src, self._zip.open(info.filename, "w") as dst:
                     shutil.copyfileobj(src, dst, _CHUNK)
         self._sheet = self._zip.open(member, "w", force_zip64=True)

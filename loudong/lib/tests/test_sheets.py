@@ -56,14 +56,16 @@ def _workbook(*, write_only=False, rows=400, merged=(), gap=0, lead=0) -> bytes:
     return out.getvalue()
 
 
-def _rewritten(content: bytes, member: str, change) -> bytes:
-    """The workbook with one member's XML changed by ``change(bytes) -> bytes``."""
+def _rewritten(content: bytes, member: str, change, renamed=None) -> bytes:
+    """The workbook with one member's XML changed by ``change(bytes) -> bytes``, and members
+    renamed by ``renamed`` (old name → new name)."""
     source = zipfile.ZipFile(io.BytesIO(content))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
-            target.writestr(info.filename, change(data) if info.filename == member else data)
+            name = (renamed or {}).get(info.filename, info.filename)
+            target.writestr(name, change(data) if info.filename == member else data)
     return out.getvalue()
 
 
@@ -100,6 +102,18 @@ class PartsTestCase(unittest.TestCase):
                 self.assertEqual(rows[400][0], "居民399")
                 self.assertEqual(len({len(r) for r in rows}), 1)  # one width, as one parse
                 self.assertEqual(book[1][1], [["小区", "楼栋"], ["翠微小区", "1号楼"]])
+
+    def test_shared_strings_under_another_name(self):
+        """A writer may name the shared strings as it likes; the workbook's relationships say."""
+        content = _workbook()
+        moved = {"xl/sharedStrings.xml": "xl/strings/table.xml"}
+        content = _rewritten(content, "[Content_Types].xml", lambda x: x.replace(
+            b"/xl/sharedStrings.xml", b"/xl/strings/table.xml"), moved)  # fmt: skip
+        content = _rewritten(content, "xl/_rels/workbook.xml.rels", lambda x: x.replace(
+            b"sharedStrings.xml", b"strings/table.xml"))  # fmt: skip
+        self.assertNotIn("xl/sharedStrings.xml", zipfile.ZipFile(io.BytesIO(content)).namelist())
+        _name, rows, *_ = self.assertSameAsOneParse(content)[0]
+        self.assertEqual(rows[400][:2], ["居民399", "1号楼"])
 
     def test_merged_cells_across_the_cut_empty_rows_and_leading_columns(self):
         content = _workbook(merged=["B190:B230", "A3:A4"], gap=5, lead=2)
