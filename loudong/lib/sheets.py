@@ -12,7 +12,7 @@ the zip members straight from disk, which keeps a 50 MB workbook out of memory t
 python-calamine holds each sheet's cells (about 1 kB a 16-column row, in Rust) until the
 Sheet's ``rows`` is dropped; ``iter_rows`` converts one row at a time.
 
-A big sheet (its XML over ``SPLIT_BYTES``, about 30,000 rows) is parsed as two parts at once:
+A big sheet (its XML over ``SPLIT_BYTES``: 30,000–100,000 rows) is parsed as two parts at once:
 python-calamine releases the GIL while it parses, and its parse is ~90 % of a bare read. The
 sheet's XML is copied, inflated, into two workbooks split at a ``<row`` tag past the middle
 (``_parsed_in_parts``), held in memory files (``memfd``: the registry's personal data never
