@@ -18,7 +18,8 @@ sheet's XML is copied, inflated, into two workbooks split at a ``<row`` tag past
 (``_parsed_in_parts``), held in memory files (``memfd``: the registry's personal data never
 reaches the disk in clear), and the rows come out as one sheet, the same lists in the same
 order as from one parse. Anything unexpected (a namespace prefix, rows out of order or without
-their numbers, no memory file on this system) reads the sheet in one parse as before.
+their numbers, no memory file on this system) reads the sheet in one parse as before, and so
+does a machine whose cores are all busy (the split costs CPU to save wall time).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import posixpath
 import re
 import shutil
 import threading
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -138,6 +140,8 @@ def read_book(data: bytes | Path, filename: str, *, max_bytes: int = MAX_FILE_BY
         )
         sheets = []
         big = _big_sheets(path or data) if kind == "xlsx" else {}
+        if big and not (_memory_files() and _spare_core()):
+            big = {}
         for name in book.sheet_names:
             parts = _parsed_in_parts(path or data, name, big[name]) if name in big else None
             if parts:
@@ -264,8 +268,6 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
     XML is not laid out as expected (then it is read in one parse)."""
     from python_calamine import CalamineError
 
-    if not _memory_files():
-        return None
     parsing, parts = _Parsing(name), []
     try:
         with (
@@ -337,6 +339,27 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
     height = b.start[0] + b.height - a.start[0]
     del parsing
     return Sheet(name, _joined([(a, 0), (b, rows_a)], offset, width), merged, offset, height)
+
+
+def _spare_core() -> bool:
+    """Whether another core is free for the second parse: the processors' idle time over a
+    tenth of a second (``/proc/stat``) leaves at least one and a half idle besides this
+    process's own. With the cores busy elsewhere the split costs wall time instead of saving
+    it. (The load average would count this import's own work of the last minute.)"""
+
+    def times() -> tuple[int, int, int]:
+        with open("/proc/stat", "rb") as stat:
+            lines = stat.read().split(b"\n")
+        ticks = [int(v) for v in lines[0].split()[1:9]]
+        cpus = sum(1 for line in lines[1:] if line.startswith(b"cpu"))
+        return ticks[3] + ticks[4], sum(ticks), cpus  # idle + iowait, all, processors
+
+    if len(os.sched_getaffinity(0)) < 2:
+        return False
+    idle, total, cpus = times()
+    time.sleep(0.1)
+    idle2, total2, _ = times()
+    return total2 > total and (idle2 - idle) / (total2 - total) * cpus >= 1.5
 
 
 def _memory_files() -> bool:

@@ -71,7 +71,7 @@ def _rewritten(content: bytes, member: str, change, renamed=None) -> bytes:
 
 def _read(content, *, split: bool, name="表.xlsx"):
     """(name, rows, merged, col_offset, height) of every sheet, rows as lists."""
-    limits = {"SPLIT_BYTES": 2000, "_HEAD": 600, "_CHUNK": 97} if split else {}
+    limits = {"SPLIT_BYTES": 2000, "_HEAD": 600, "_CHUNK": 97, "_spare_core": lambda: True}
     with mock.patch.multiple(sheets, **limits) if split else contextlib.nullcontext():
         book = read_book(content, name)
         return [
@@ -126,7 +126,9 @@ class PartsTestCase(unittest.TestCase):
         with TemporaryDirectory() as tmp:
             path = Path(tmp) / "表.xlsx"
             path.write_bytes(content)
-            with mock.patch.multiple(sheets, SPLIT_BYTES=2000, _HEAD=600, _CHUNK=97):
+            with mock.patch.multiple(
+                sheets, SPLIT_BYTES=2000, _HEAD=600, _CHUNK=97, _spare_core=lambda: True
+            ):
                 rows = [list(r) for r in read_book(path, path.name)[0].rows]
         self.assertEqual(rows, _read(content, split=False)[0][1])
 
@@ -200,5 +202,29 @@ class PartsTestCase(unittest.TestCase):
 
     def test_a_small_sheet_is_one_parse(self):
         with mock.patch.object(sheets, "_Part") as part:
+            read_book(_workbook(), "表.xlsx")
+        part.assert_not_called()
+
+    def test_busy_cores_or_one_core_read_in_one_parse(self):
+        def stat(busy, idle):  # /proc/stat of two processors (ticks since the boot)
+            return f"cpu  {busy} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1\ncpu1 1\nintr 5\n".encode()
+
+        with mock.patch.object(sheets.time, "sleep"):
+            for affinity, idle, spare in ((2, 190, True), (2, 150, True), (2, 140, False),
+                                          (2, 20, False), (1, 200, False)):  # fmt: skip
+                with (
+                    mock.patch.object(sheets.os, "sched_getaffinity", return_value=range(affinity)),
+                    mock.patch("builtins.open", mock.mock_open()) as opened,
+                ):  # 200 ticks pass, ``idle`` of them idle
+                    opened.return_value.read.side_effect = [
+                        stat(50, 70),
+                        stat(250 - idle, 70 + idle),
+                    ]
+                    self.assertEqual(sheets._spare_core(), spare, (affinity, idle))
+        with (
+            mock.patch.multiple(sheets, SPLIT_BYTES=2000, _HEAD=600, _CHUNK=97),
+            mock.patch.object(sheets, "_spare_core", return_value=False),
+            mock.patch.object(sheets, "_Part") as part,
+        ):
             read_book(_workbook(), "表.xlsx")
         part.assert_not_called()

@@ -103,7 +103,9 @@ class UnchangedTestCase(ImportTestCase):
         self.assertEqual(self.run_import(rows())[0], 0)
         before = self.snapshot()
         with (
-            mock.patch.multiple(sheets, SPLIT_BYTES=1000, _HEAD=800, _CHUNK=97),
+            mock.patch.multiple(
+                sheets, SPLIT_BYTES=1000, _HEAD=800, _CHUNK=97, _spare_core=lambda: True
+            ),
             mock.patch.object(sheets, "_joined", wraps=sheets._joined) as joined,
             mock.patch.object(importer._Known, "load", wraps=importer._Known.load) as load,
             mock.patch.object(importer, "id_check_char", wraps=importer.id_check_char) as check,
