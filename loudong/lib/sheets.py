@@ -73,10 +73,15 @@ def kind_of(filename: str) -> str:
     raise SheetError(f"不支持的文件类型“{suffix or filename}”，请上传 .xlsx、.xls 或 .csv 文件")
 
 
+def _zip(source: bytes | Path) -> zipfile.ZipFile:
+    """The workbook as a zip archive, from its path or its content."""
+    return zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
+
+
 def check_xlsx(data: bytes | Path) -> None:
     """Refuse zip bombs and XML entity declarations before any parser runs."""
     try:
-        archive = zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
+        archive = _zip(data)
     except (zipfile.BadZipFile, OSError):
         raise SheetError("文件不是有效的 .xlsx 文件（可能已损坏，或扩展名不符）") from None
     total = 0
@@ -174,7 +179,7 @@ def _big_sheets(source: bytes | Path) -> dict[str, str]:
     (from xl/workbook.xml and its relationships; the file passed ``check_xlsx``)."""
     from defusedxml.ElementTree import fromstring
 
-    with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive:
+    with _zip(source) as archive:
         sizes = {i.filename: i.file_size for i in archive.infolist()}
         if not any(size > SPLIT_BYTES for size in sizes.values()):
             return {}
@@ -271,7 +276,7 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
     parsing, parts = _Parsing(name), []
     try:
         with (
-            zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive,
+            _zip(source) as archive,
             archive.open(member) as src,
         ):
             buf = src.read(_HEAD)
@@ -337,7 +342,6 @@ def _parsed_in_parts(source: bytes | Path, name: str, member: str) -> Sheet | No
     width = max(a.start[1] + a.width, b.start[1] + b.width) - offset
     merged = list(a.merged_cell_ranges or []) + list(b.merged_cell_ranges or [])
     height = b.start[0] + b.height - a.start[0]
-    del parsing
     return Sheet(name, _joined([(a, 0), (b, rows_a)], offset, width), merged, offset, height)
 
 
