@@ -4,8 +4,8 @@ blind-index indexes (issue 11, item 6).
 Django adds such a second index to every indexed varchar column, for ``LIKE 'x%'`` outside
 the C locale. A blind index is an HMAC in hex and is only ever looked up whole (``=`` /
 ``IN``), so these four indexes serve no query; a first import of 500k residents built
-them for ~1.5 s of the server's time. The plain b-tree indexes stay; so does the name's
-``_like`` index (prefix search). SQLite never had them. Django drops a field's ``_like``
+them for ~1.5 s of the server's time. The plain b-tree indexes stay; so did the name's
+``_like`` index, until migration 0011 (it serves no query either). SQLite never had them. Django drops a field's ``_like``
 index with ``IF EXISTS`` when it alters the field, so a later migration is not disturbed.
 """
 
@@ -14,7 +14,7 @@ from django.db import migrations
 COLUMNS = ("id_number_index", "id_number_last4", "phone_index", "phone_last4")
 
 
-def drop_like_indexes(apps, schema_editor):
+def drop_like_indexes(apps, schema_editor, columns=COLUMNS):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
@@ -28,16 +28,16 @@ def drop_like_indexes(apps, schema_editor):
             "AND pg_get_indexdef(x.indexrelid) LIKE '%%varchar_pattern_ops%%'"
         )
         for name, column in cursor.fetchall():
-            if column in COLUMNS:
+            if column in columns:
                 cursor.execute(f"DROP INDEX {qn(name)}")
 
 
-def create_like_indexes(apps, schema_editor):
+def create_like_indexes(apps, schema_editor, columns=COLUMNS):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
     Resident = apps.get_model("territory", "Resident")
-    for column in COLUMNS:
+    for column in columns:
         field = Resident._meta.get_field(column)
         sql = schema_editor._create_like_index_sql(Resident, field)
         if sql is not None:
