@@ -5,8 +5,9 @@ Django adds such a second index to every indexed varchar column, for ``LIKE 'x%'
 the C locale. A blind index is an HMAC in hex and is only ever looked up whole (``=`` /
 ``IN``), so these four indexes serve no query; a first import of 500k residents built
 them for ~1.5 s of the server's time. The plain b-tree indexes stay; so did the name's
-``_like`` index, until migration 0011 (it serves no query either). SQLite never had them. Django drops a field's ``_like``
-index with ``IF EXISTS`` when it alters the field, so a later migration is not disturbed.
+``_like`` index, until migration 0011 (it serves no query either). SQLite never had them.
+Django drops a field's ``_like`` index with ``IF EXISTS`` when it alters the field, so a
+later migration is not disturbed.
 """
 
 from django.db import migrations
