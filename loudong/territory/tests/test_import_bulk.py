@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import random
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from unittest import mock
 
@@ -281,6 +282,15 @@ class BigAndSmallPathsTestCase(ImportTestCase):
         patches = [mock.patch.object(importer, name, 0) for name in ("HELPER_ROWS", "REBUILD_ROWS")]
         return [*patches, mock.patch.object(importer._Rows, "CHUNK", 4)]
 
+    def big_import(self, content, *patches):
+        """The big path's exit code and the queries it ran."""
+        with ExitStack() as stack:
+            for patcher in (*self.big_path(), *patches):
+                stack.enter_context(patcher)
+            queries = stack.enter_context(CaptureQueriesContext(connection))
+            code, _ = self.run_import(content)
+        return code, queries
+
     def run_both(self, content, *flags):
         outcomes = []
         for big in (True, False):
@@ -340,15 +350,8 @@ class BigAndSmallPathsTestCase(ImportTestCase):
                 return set(cursor.fetchall())
 
         before = indexes()
-        patches = self.big_path()
-        for patcher in patches:
-            patcher.start()
-        try:
-            with CaptureQueriesContext(connection) as queries:
-                self.assertEqual(self.run_import(varied_registry())[0], 0)
-        finally:
-            for patcher in patches:
-                patcher.stop()
+        code, queries = self.big_import(varied_registry())
+        self.assertEqual(code, 0)
         dropped = {q["sql"].split('"')[1] for q in queries if q["sql"].startswith("DROP INDEX")}
         self.assertEqual(
             dropped,
@@ -369,6 +372,32 @@ class BigAndSmallPathsTestCase(ImportTestCase):
         )
         self.assertEqual(indexes(), before)  # and every one is back
         self.assertEqual(Resident.objects.count(), 30)
+
+    def test_postgresql_fits_its_parallel_index_builds_to_the_cores_here(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL's parallel index builds")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_parallel_maintenance_workers')::int")
+            (workers,) = cursor.fetchone()
+        for cores in (1, 2, 16):
+            with self.subTest(cores=cores), transaction.atomic():
+                code, queries = self.big_import(
+                    varied_registry(),
+                    mock.patch.object(
+                        importer.os, "sched_getaffinity", return_value=set(range(cores))
+                    ),
+                )
+                self.assertEqual(code, 0)
+                fitted = [
+                    q["sql"] for q in queries if "'max_parallel_maintenance_workers'," in q["sql"]
+                ]
+                if workers > cores - 1:  # the test server is on this machine (socket, loopback)
+                    self.assertEqual(len(fitted), 1)
+                    self.assertIn(f"'{cores - 1}', true", fitted[0])
+                else:
+                    self.assertEqual(fitted, [])
+                self.assertEqual(Resident.objects.count(), 30)
+                transaction.set_rollback(True)
 
     def test_it_reports_the_same_errors_and_writes_nothing(self):
         (big_code, big_output, big), (code, output, small) = self.run_both(
