@@ -323,14 +323,10 @@ class BigAndSmallPathsTestCase(ImportTestCase):
         self.assertEqual(big, small)
         self.assertEqual(len(big[0]), 30)
         self.assertEqual(len(big[1]), 11)
-        patches = [*self.big_path(), mock.patch.object(importer._MultiRowInsert, "ROWS", 7)]
-        for patcher in patches:
-            patcher.start()
-        try:
-            self.assertEqual(self.run_import(varied_registry())[0], 0)
-        finally:
-            for patcher in patches:
-                patcher.stop()
+        code, _ = self.big_import(
+            varied_registry(), mock.patch.object(importer._MultiRowInsert, "ROWS", 7)
+        )
+        self.assertEqual(code, 0)
         names = list(Resident.objects.order_by("pk").values_list("name", flat=True))
         self.assertEqual(names, [f"户主{n // 3}" if n % 3 == 0 else f"家人{n}" for n in range(30)])
         homes = Household.objects.order_by("pk").values_list("unit__building__number", "room")
