@@ -1564,7 +1564,8 @@ class Importer:
             elif connection.vendor == "postgresql":
                 with connection.cursor() as cursor:  # for the index rebuilds
                     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                    _fit_parallel_builds(cursor)
+                    if big:  # (only a big load rebuilds indexes)
+                        _fit_parallel_builds(cursor)
             timed = self.report.timed
             self.progress("写入数据库", 0, 4)
             with timed("写入：小区、楼栋、单元"):
