@@ -191,6 +191,18 @@ class BlindIndexField(models.CharField):
             kwargs.pop("db_index")
         return name, path, args, kwargs
 
+    def db_parameters(self, connection):
+        # An HMAC in hex, only ever compared whole: ordered by its bytes. PostgreSQL's
+        # columns otherwise take the database's locale (C.UTF-8 here, en_US elsewhere),
+        # whose strcoll() comparisons, without abbreviated keys, make each index build about
+        # twice as slow: 0.53 → 0.27 s for 507k keys (a registry import rebuilds five).
+        # SQLite compares bytes already (BINARY). Migrations ``*_blind_index_collation``
+        # put existing columns in "C".
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
     def compute(self, instance) -> str:
         protected = getattr(instance, self.source)
         return protected.last4_index if self.part == "last4" else protected.index
@@ -199,6 +211,34 @@ class BlindIndexField(models.CharField):
         value = self.compute(model_instance)
         setattr(model_instance, self.attname, value)
         return value
+
+
+def collate_blind_indexes(apps, schema_editor, app_label: str, collation: str = "C") -> None:
+    """PostgreSQL: every blind-index column of the app's models in ``collation`` ("C", see
+    ``BlindIndexField.db_parameters``; "default" backwards), its indexes rebuilt by the
+    ALTER. For the ``RunPython`` of a migration; a column already so is left alone."""
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    qn = schema_editor.quote_name
+    for model in apps.get_app_config(app_label).get_models():
+        table = model._meta.db_table
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, BlindIndexField):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT coalesce(collation_name, 'default') FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = %s "
+                    "AND column_name = %s",
+                    [table, field.column],
+                )
+                (current,) = cursor.fetchone()
+            if current != collation:
+                schema_editor.execute(
+                    f"ALTER TABLE {qn(table)} ALTER COLUMN {qn(field.column)} "
+                    f"TYPE {field.db_type(connection)} COLLATE {qn(collation)}"
+                )
 
 
 def sync_indexes(instance) -> list[str]:

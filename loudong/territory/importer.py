@@ -2280,19 +2280,28 @@ def _release_memory() -> None:
 def _reserve_ids(model, count: int) -> list[int]:
     """Primary keys for rows about to be inserted (inside the writing transaction).
 
-    PostgreSQL: from the table's sequence. SQLite: after the largest ever used
-    (AUTOINCREMENT's sqlite_sequence); the transaction holds the write lock.
+    PostgreSQL: drawn from the table's sequence, named once (``pg_get_serial_sequence`` in
+    the drawing query runs once a row: 0.5–0.7 s for 234k households, against 0.1 s); the
+    values come back as their least and greatest — when no other session drew in between
+    they are consecutive, and the range is the list — or, when one did, as an array.
+    SQLite: after the largest ever used (AUTOINCREMENT's sqlite_sequence); the transaction
+    holds the write lock.
     """
     if not count:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            (sequence,) = cursor.fetchone()
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
+                "ELSE array_agg(v ORDER BY v) END "
+                "FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) AS drawn",
+                [sequence, count],
             )
-            return [pk for (pk,) in cursor.fetchall()]
+            low, high, drawn = cursor.fetchone()
+            return drawn if drawn is not None else list(range(low, high + 1))
         cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
         top = cursor.fetchone()[0]
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])

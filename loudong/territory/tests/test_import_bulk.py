@@ -6,6 +6,7 @@ import io
 import random
 import tempfile
 from contextlib import ExitStack
+from itertools import pairwise
 from pathlib import Path
 from unittest import mock
 
@@ -393,6 +394,31 @@ class BigAndSmallPathsTestCase(ImportTestCase):
                 else:
                     self.assertEqual(fitted, [])
                 self.assertEqual(Resident.objects.count(), 30)
+                transaction.set_rollback(True)
+
+    def test_postgresql_takes_the_ids_drawn_even_when_not_consecutive(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL's sequences (SQLite counts on from the largest id)")
+        expected = None
+        for step in (1, 2):  # 2: as if another session drew every other value meanwhile
+            with self.subTest(step=step), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_get_serial_sequence('territory_household', 'id')")
+                    (sequence,) = cursor.fetchone()
+                    cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY {step}")
+                code, queries = self.big_import(varied_registry())
+                self.assertEqual(code, 0)
+                ids = list(Household.objects.order_by("pk").values_list("pk", flat=True))
+                self.assertEqual(len(ids), 11)
+                self.assertEqual({b - a for a, b in pairwise(ids)}, {step})
+                drawn = [
+                    q["sql"] for q in queries if "nextval(" in q["sql"] and sequence in q["sql"]
+                ]
+                self.assertEqual(len(drawn), 1)  # one query, one row back, not a row an id
+                self.assertIn("::regclass", drawn[0])
+                stored = stored_registry()
+                expected = expected or stored
+                self.assertEqual(stored, expected)  # every resident in his home either way
                 transaction.set_rollback(True)
 
     def test_it_reports_the_same_errors_and_writes_nothing(self):
