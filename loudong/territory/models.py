@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from loudong.lib.collation import ByteOrderCharField
 from loudong.lib.protected import BlindIndexField, ProtectedField
 
 
@@ -322,7 +323,7 @@ class Resident(models.Model):
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="residents", verbose_name="户"
     )
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = ByteOrderCharField("姓名", max_length=50, db_index=True)  # lib.collation
     relation = models.CharField("与户主关系", max_length=20, blank=True)
     is_householder = models.BooleanField("户主", default=False)
     id_number = ProtectedField("身份证号", kind="id_number")

@@ -86,8 +86,9 @@ class ProtectedFieldTestCase(BaseTestCase):
 
 
 class BlindIndexCollationTestCase(BaseTestCase):
-    """PostgreSQL keeps every blind index in the "C" collation (byte order: index builds
-    twice as fast as under the locale); the migrations' function puts a column there."""
+    """PostgreSQL keeps every blind index, and the resident's name, in the "C" collation
+    (byte order, lib.collation: index builds twice as fast as under the locale); the
+    migrations' function puts a column there."""
 
     def collations(self):
         from django.apps import apps
@@ -113,6 +114,17 @@ class BlindIndexCollationTestCase(BaseTestCase):
         collations = self.collations()
         self.assertEqual(len(collations), 10)  # Resident 4, Person 4, OutsiderRecord 2
         self.assertEqual(set(collations.values()), {"C"})
+
+    def test_the_residents_name_is_in_c_too(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL only")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns WHERE "
+                "table_schema = current_schema() AND table_name = 'territory_resident' "
+                "AND column_name = 'name'"
+            )
+            self.assertEqual(cursor.fetchone(), ("C",))
 
     def test_the_migration_function_collates_and_the_lookups_still_work(self):
         if connection.vendor != "postgresql":

@@ -1,5 +1,5 @@
 """PostgreSQL only: the blind-index columns of the roster's people (Person) in the "C"
-collation (issue 11, item 6; ``BlindIndexField.db_parameters`` says why). SQLite compares
+collation (issue 11, item 6; ``loudong.lib.collation`` says why). SQLite compares
 bytes already: nothing to do.
 """
 

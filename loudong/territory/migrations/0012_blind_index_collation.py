@@ -1,5 +1,5 @@
 """PostgreSQL only: the blind-index columns of the resident (Resident) in the "C" collation
-(issue 11, item 6; ``BlindIndexField.db_parameters`` says why). SQLite compares bytes
+(issue 11, item 6; ``loudong.lib.collation`` says why). SQLite compares bytes
 already: nothing to do.
 """
 
