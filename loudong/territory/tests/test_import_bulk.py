@@ -370,6 +370,40 @@ class BigAndSmallPathsTestCase(ImportTestCase):
         self.assertEqual(indexes(), before)  # and every one is back
         self.assertEqual(Resident.objects.count(), 30)
 
+    def test_sqlite_loads_emptied_tables_with_the_default_cache_and_restores_it(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite's page cache")
+
+        def cache():
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                return cursor.fetchone()[0]
+
+        def sizes(queries):
+            return [q["sql"] for q in queries if q["sql"].startswith("PRAGMA cache_size =")]
+
+        before = cache()
+        # Indexes kept (as into a table that has residents): the big cache throughout.
+        with transaction.atomic():
+            code, queries = self.big_import(
+                varied_registry(), mock.patch.object(importer, "_drop_indexes", return_value=[])
+            )
+            self.assertEqual(code, 0)
+            self.assertEqual(sizes(queries), ["PRAGMA cache_size = -262144",
+                                              f"PRAGMA cache_size = {before}"])  # fmt: skip
+            transaction.set_rollback(True)
+        self.assertEqual(cache(), before)
+        # Into emptied tables: SQLite's default once the indexes are dropped.
+        code, queries = self.big_import(varied_registry())
+        self.assertEqual(code, 0)
+        self.assertEqual(sizes(queries), ["PRAGMA cache_size = -262144", "PRAGMA cache_size = -2000",
+                                          f"PRAGMA cache_size = {before}"])  # fmt: skip
+        sql = [q["sql"] for q in queries]
+        last_drop = max(i for i, s in enumerate(sql) if s.startswith("DROP INDEX"))
+        self.assertGreater(sql.index("PRAGMA cache_size = -2000"), last_drop)
+        self.assertEqual(cache(), before)
+        self.assertEqual(Resident.objects.count(), 30)
+
     def test_postgresql_fits_its_parallel_index_builds_to_the_cores_here(self):
         if connection.vendor != "postgresql":
             self.skipTest("PostgreSQL's parallel index builds")
