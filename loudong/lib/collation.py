@@ -6,10 +6,10 @@ make each index build about twice as slow and order text by the locale's rules, 
 code points. A :class:`ByteOrderCharField` is in the "C" collation there: byte order, which
 for UTF-8 is code point order — the order SQLite gives, and the one in which the range
 ``name >= q AND name < q || U+10FFFF`` holds exactly the names beginning with ``q``.
-Migrations put existing columns there with :func:`set_collation`.
+Migrations put existing columns there with :func:`byte_order`.
 """
 
-from django.db import models
+from django.db import migrations, models
 
 BYTE_ORDER = "C"  # PostgreSQL's; SQLite knows no collation of that name
 
@@ -45,3 +45,19 @@ def set_collation(schema_editor, model, field_names, collation: str = BYTE_ORDER
                 f"ALTER TABLE {qn(table)} ALTER COLUMN {qn(field.column)} "
                 f"TYPE {field.db_type(connection)} COLLATE {qn(collation)}"
             )
+
+
+def byte_order(pick) -> migrations.RunPython:
+    """A migration's operation putting columns in byte order (backwards: the database's
+    default): ``pick(apps)`` gives the (model, field names) pairs, from the migration's
+    state."""
+
+    def forwards(apps, schema_editor):
+        for model, names in pick(apps):
+            set_collation(schema_editor, model, names)
+
+    def backwards(apps, schema_editor):
+        for model, names in pick(apps):
+            set_collation(schema_editor, model, names, "default")
+
+    return migrations.RunPython(forwards, backwards)

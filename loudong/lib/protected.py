@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
 from loudong.lib import crypto
-from loudong.lib.collation import ByteOrderCharField, set_collation
+from loudong.lib.collation import ByteOrderCharField, byte_order
 from loudong.lib.idnumber import normalize_id_number
 from loudong.lib.masking import mask_account, mask_address, mask_all, mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
@@ -204,13 +204,17 @@ class BlindIndexField(ByteOrderCharField):
         return value
 
 
-def collate_blind_indexes(apps, schema_editor, app_label: str, collation: str = "C") -> None:
-    """Every blind-index column of the app's models in ``collation`` (``set_collation``:
-    PostgreSQL only, "default" backwards). For the ``RunPython`` of a migration."""
-    for model in apps.get_app_config(app_label).get_models():
-        names = [f.name for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
-        if names:
-            set_collation(schema_editor, model, names, collation)
+def blind_indexes_in_byte_order(app_label: str):
+    """The operation of an app's ``*_blind_index_collation`` migration: every blind-index
+    column of its models in byte order (``collation.byte_order``; PostgreSQL only)."""
+
+    def pick(apps):
+        for model in apps.get_app_config(app_label).get_models():
+            names = [f.name for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+            if names:
+                yield model, names
+
+    return byte_order(pick)
 
 
 def sync_indexes(instance) -> list[str]:

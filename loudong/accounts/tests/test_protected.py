@@ -131,17 +131,18 @@ class BlindIndexCollationTestCase(BaseTestCase):
             self.skipTest("PostgreSQL only")
         from django.apps import apps
 
-        from loudong.lib.protected import collate_blind_indexes
+        from loudong.lib.protected import blind_indexes_in_byte_order
 
         resident = make_resident(make_household(self.compound_a))
         number = resident.id_number.reveal()
         with connection.cursor() as cursor:  # the new rows' key checks, before the DDL
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        operation = blind_indexes_in_byte_order("territory")
         with connection.schema_editor(atomic=False) as editor:
-            collate_blind_indexes(apps, editor, "territory", collation="default")
+            operation.reverse_code(apps, editor)
         back = {k: v for k, v in self.collations().items() if k[0] == "territory_resident"}
         self.assertEqual(set(back.values()), {"default"})
         with connection.schema_editor(atomic=False) as editor:
-            collate_blind_indexes(apps, editor, "territory")
+            operation.code(apps, editor)
         self.assertEqual(set(self.collations().values()), {"C"})
         self.assertEqual(list(Resident.objects.with_id_number(number)), [resident])

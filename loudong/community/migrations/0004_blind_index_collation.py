@@ -5,15 +5,7 @@ says why). SQLite compares bytes already: nothing to do.
 
 from django.db import migrations
 
-from loudong.lib.protected import collate_blind_indexes
-
-
-def to_c(apps, schema_editor):
-    collate_blind_indexes(apps, schema_editor, "community")
-
-
-def to_default(apps, schema_editor):
-    collate_blind_indexes(apps, schema_editor, "community", collation="default")
+from loudong.lib.protected import blind_indexes_in_byte_order
 
 
 class Migration(migrations.Migration):
@@ -22,4 +14,4 @@ class Migration(migrations.Migration):
         ("community", "0003_rotation_training_supplies_outsiders"),
     ]
 
-    operations = [migrations.RunPython(to_c, to_default)]
+    operations = [blind_indexes_in_byte_order("community")]

@@ -5,15 +5,7 @@ bytes already: nothing to do.
 
 from django.db import migrations
 
-from loudong.lib.protected import collate_blind_indexes
-
-
-def to_c(apps, schema_editor):
-    collate_blind_indexes(apps, schema_editor, "roster")
-
-
-def to_default(apps, schema_editor):
-    collate_blind_indexes(apps, schema_editor, "roster", collation="default")
+from loudong.lib.protected import blind_indexes_in_byte_order
 
 
 class Migration(migrations.Migration):
@@ -22,4 +14,4 @@ class Migration(migrations.Migration):
         ("roster", "0003_seed_rules"),
     ]
 
-    operations = [migrations.RunPython(to_c, to_default)]
+    operations = [blind_indexes_in_byte_order("roster")]

@@ -5,15 +5,7 @@ already: nothing to do.
 
 from django.db import migrations
 
-from loudong.lib.protected import collate_blind_indexes
-
-
-def to_c(apps, schema_editor):
-    collate_blind_indexes(apps, schema_editor, "territory")
-
-
-def to_default(apps, schema_editor):
-    collate_blind_indexes(apps, schema_editor, "territory", collation="default")
+from loudong.lib.protected import blind_indexes_in_byte_order
 
 
 class Migration(migrations.Migration):
@@ -22,4 +14,4 @@ class Migration(migrations.Migration):
         ("territory", "0011_resident_name_no_like"),
     ]
 
-    operations = [migrations.RunPython(to_c, to_default)]
+    operations = [blind_indexes_in_byte_order("territory")]

@@ -15,16 +15,6 @@ from django.db import migrations
 import loudong.lib.collation
 
 
-def to_c(apps, schema_editor):
-    Resident = apps.get_model("territory", "Resident")
-    loudong.lib.collation.set_collation(schema_editor, Resident, ["name"])
-
-
-def to_default(apps, schema_editor):
-    Resident = apps.get_model("territory", "Resident")
-    loudong.lib.collation.set_collation(schema_editor, Resident, ["name"], "default")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -42,6 +32,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(to_c, to_default)],
+            database_operations=[
+                loudong.lib.collation.byte_order(
+                    lambda apps: [(apps.get_model("territory", "Resident"), ["name"])]
+                )
+            ],
         ),
     ]
