@@ -42,15 +42,20 @@ import datetime as dt
 import functools
 import os
 import re
+import sqlite3
+import tempfile
 import time
 import unicodedata
 from array import array
 from collections import defaultdict
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from operator import eq, itemgetter, mul
 from pathlib import Path
+from typing import NamedTuple
 from unicodedata import is_normalized
 
 from django.db import IntegrityError, connection, transaction
@@ -502,6 +507,8 @@ class _Rows:
         self.known_pk = array("q")
         self.known_household = array("q")
         self.tokens: list[bytes] = []  # per chunk, from the helper: sealed ahead, or b""
+        self.staged: list[int] = []  # per chunk: how many of its rows were staged (_Stage)
+        self.staged_in: list[str] = []  # per chunk: the schema they were staged in, or ""
         self.places: list[tuple] = []
         self.place_index: dict[tuple, int] = {}
         self.home_place = array("l")
@@ -566,10 +573,13 @@ class Importer:
         # would otherwise scan it all again (~0.2 s each). Thawed at the end, so that a
         # worker process running many imports keeps collecting normally.
         gc.freeze()
+        self.stage = None  # (_read: SQLite's staged rows of a big file, _Stage)
         try:
             return self._run(data, filename)
         finally:
             gc.unfreeze()
+            if self.stage is not None:
+                self.stage.remove()
 
     def _run(self, data: bytes | Path, filename: str) -> Report:
         started = time.monotonic()
@@ -643,14 +653,18 @@ class Importer:
         self.meaning = layout.meaning
         self.building_info = self._read_building_sheet(sheets)
         known = self.known  # (read before, by _run)
-        helper = _Helper(big=(main.height or 0) > HELPER_ROWS)
+        big = (main.height or 0) > HELPER_ROWS
+        self.stage = _Stage.create() if big else None
+        helper = _Helper(big, self.stage)
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
             known.position = {}  # freed with calamine's copy; _skipped needs the arrays only
-            for digests, hashes, tokens in helper.results(out.chunks):
+            for digests, hashes, tokens, staged, schema in helper.results(out.chunks):
                 out.digest += digests
                 out.row_hash += hashes
                 out.tokens.append(tokens)
+                out.staged.append(staged)
+                out.staged_in.append(schema)
         finally:
             helper.close()
         if not report.rows:
@@ -703,14 +717,23 @@ class Importer:
         no_digest, skipped = sealing.NO_DIGEST, sealing.SKIPPED
         packed_rows = []
 
-        def flush():
+        def flush(last=False):
             nonlocal seal_ahead
             chunk = "\n".join(packed_rows).encode()
+            start = len(out.chunks) * _Rows.CHUNK
             out.chunks.append(chunk)
             packed_rows.clear()
-            if seal_ahead is None:
+            if seal_ahead is None and not last:
                 seal_ahead = _mostly_new(chunk)
-            helper.submit(chunk, seal_ahead)
+            at = None
+            if helper.stages:  # what the staged rows need besides their packed lines
+                end = len(out.line)
+                at = (
+                    start,
+                    out.home[start:end].tobytes(),
+                    bytes(out.source[16 * start : 16 * end]),
+                )
+            helper.submit(chunk, bool(seal_ahead), at)
 
         self.progress("校验数据", 0, 0)
         for row in rows:
@@ -976,9 +999,7 @@ class Importer:
             if len(packed_rows) == _Rows.CHUNK:
                 flush()
         if packed_rows:
-            chunk = "\n".join(packed_rows).encode()
-            out.chunks.append(chunk)
-            helper.submit(chunk, bool(seal_ahead))
+            flush(last=True)
         report.rows = count
         return out
 
@@ -1557,7 +1578,13 @@ class Importer:
     def _write(self, rows: _Rows) -> None:
         """All or nothing; a dry run does the same work and rolls it back."""
         big = self.report.counts["new"] > REBUILD_ROWS or len(self.new_homes) > REBUILD_ROWS
-        with _KeysCheckedOnce(big) as keys, _SqliteCache() as cache, transaction.atomic():
+        stage = self.stage if self.stage is not None and any(rows.staged) else None
+        with (
+            stage.attached() if stage else nullcontext(),
+            _KeysCheckedOnce(big) as keys,
+            _SqliteCache() as cache,
+            transaction.atomic(),
+        ):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:  # for the index rebuilds
                     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -1580,12 +1607,13 @@ class Importer:
             household_ids = _reserve_ids(Household, len(self.new_homes))
             writer = _Writer()
             try:
+                segments = self._copy_staged(rows, writer, household_ids)
                 self.progress("写入数据库", 1, 4)
                 with timed("写入：户"):
                     self._write_households(writer, household_ids, household_indexes)
                 self.progress("写入数据库", 2, 4)
                 with timed("写入：居民"):
-                    self._write_residents(rows, writer, resident_indexes)
+                    self._write_residents(rows, writer, resident_indexes, segments)
             finally:
                 writer.close(quiet=True)  # before a rollback too: the connection is ours again
             if keys.off:  # (SQLite: the keys the load left unchecked)
@@ -1812,7 +1840,37 @@ class Importer:
                     residence=_RESIDENCE_CODES[code], occupied=code != _VACANT
                 )
 
-    def _write_residents(self, rows: _Rows, writer: _Writer, rebuild: list[str]) -> None:
+    def _copy_staged(self, rows: _Rows, writer: _Writer, household_ids: list[int]) -> list:
+        """The residents' runs of chunks (``_segments``) still to write. Staged rows (SQLite,
+        a first import) need only their household's id, not its row (the keys are checked
+        once at the end, _KeysCheckedOnce): when every run is staged they are all queued
+        here, before the households, so that SQLite copies them while this thread makes the
+        households' rows, and none is left."""
+        segments = self._segments(rows)
+        if not any(schema for schema, _ in segments):
+            return segments
+        household, home_keys, place_ids = self.home_household, self.home_keys, self.place_ids
+        for ch, pk in zip(self.new_homes, household_ids, strict=True):
+            household[ch] = pk  # (as _write_households does)
+        no_place = (0, 0)
+        self.stage.begin(
+            writer,
+            [household[ch] << 32 | home_keys[ch][0] for ch in self.home_of],  # file homes
+            [
+                ids[0] << 32 | ids[1]
+                for ids in map(place_ids.get, range(len(self.place_keys)), repeat(no_place))
+            ],
+        )
+        if not all(schema for schema, _ in segments):
+            return segments
+        for schema, what in segments:
+            self.stage.copy(writer, schema, *what)
+        self.stage.end(writer)
+        return []
+
+    def _write_residents(
+        self, rows: _Rows, writer: _Writer, rebuild: list[str], segments: list
+    ) -> None:
         status, flags, home_of = self.status, rows.flags, self.home_of
         n = len(rows)
         party = {}  # political status → is_party_status (a handful of distinct values)
@@ -1835,10 +1893,10 @@ class Importer:
         regions = {}  # canonical place → (community id, compound id)
         dates = _Dates(binary=connection.vendor == "postgresql")  # packed birth → column value
 
-        def new_rows():
+        def new_rows(numbers):
             last_home, home_ids = -1, ()  # the last row's home, its (community, compound,
             # household) ids
-            for number in range(len(rows.chunks)):
+            for number in numbers:
                 start = number * rows.CHUNK
                 end = min(start + rows.CHUNK, n)
                 todo = [
@@ -1943,7 +2001,13 @@ class Importer:
                         source,
                     )
 
-        writer.insert(Resident, _RESIDENT_COLUMNS, new_rows())
+        for schema, what in segments:  # (what _copy_staged left)
+            if schema:  # (first, last) rows staged there
+                self.stage.copy(writer, schema, *what)
+            else:  # chunk numbers
+                writer.insert(Resident, _RESIDENT_COLUMNS, new_rows(what))
+        if any(schema for schema, _ in segments):
+            self.stage.end(writer)
         # SQLite: what the writer has left (the rebuild, the last batches); elsewhere the
         # rebuild itself.
         with self.report.timed("写入：重建居民索引"):
@@ -1964,6 +2028,29 @@ class Importer:
                     "UPDATE territory_resident SET row_hash = %s, source_hash = %s WHERE id = %s",
                     rehash,
                 )
+
+    def _segments(self, rows: _Rows) -> list[tuple[str, tuple | list]]:
+        """The chunks' residents in file order, in runs: ``(schema, (first, last))`` rows
+        staged in ``schema`` (chunks whose every person is new and staged: a first
+        import's), ``("", [chunk numbers])`` those made here."""
+        staged = rows.staged if self.stage is not None and self.stage.attached_now else ()
+        if not any(staged):
+            return [("", range(len(rows.chunks)))]
+        status, flags, n, size = self.status, rows.flags, len(rows), rows.CHUNK
+        out = []
+        for number, (count, schema) in enumerate(zip(staged, rows.staged_in, strict=True)):
+            start, end = number * size, min(number * size + size, n)
+            people = [i for i in range(start, end) if flags[i] & _PERSON]
+            if not (count and count == len(people) and all(status[i] == _NEW for i in people)):
+                schema = ""
+            if out and out[-1][0] == schema:  # the run goes on
+                if schema:
+                    out[-1] = (schema, (out[-1][1][0], end - 1))
+                else:
+                    out[-1][1].append(number)
+            else:
+                out.append((schema, (start, end - 1) if schema else [number]))
+        return out
 
     # ---- audit
     def audit(self):
@@ -2074,19 +2161,27 @@ def _helper_keys() -> tuple:
     return kid, keys[kid], index_keys
 
 
+class _Pending(NamedTuple):
+    future: Future
+    seal: bool
+    at: tuple | None
+
+
 class _Helper:
     """Blind indexes and row hashes of each chunk of rows and, when most rows are new, their
-    encryption, on
-    the second core while this one reads on: a spawned process that is given the keys and
+    encryption — and on SQLite, for a first import, the resident rows themselves (_Stage) —
+    on the second core while this one reads on: a spawned process that is given the keys and
     nothing else (no database connection, so it is the same on SQLite and PostgreSQL).
     Small files, or where no process can be started: the blind indexes in line, here.
     """
 
-    def __init__(self, big: bool):
+    def __init__(self, big: bool, stage: _Stage | None = None):
         self._pool = None
         self._results = []
         self._big = big  # the process is started with the first chunk that has work
         self._started_here = False
+        self._stage = stage
+        self.stages = stage is not None  # whether submit wants each chunk's ``at``
 
     def _start(self) -> None:
         self._big = False
@@ -2098,58 +2193,69 @@ class _Helper:
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=sealing.start,
-                initargs=_helper_keys(),
+                initargs=(*_helper_keys(), self._stage.path if self._stage else ""),
             )
         except (OSError, ValueError):  # pragma: no cover - no processes here
             self._pool = None
 
-    def submit(self, packed: bytes, seal: bool) -> None:
+    def submit(self, packed: bytes, seal: bool, at: tuple | None = None) -> None:
+        """``at``: what the helper needs to stage the chunk's rows (sealing.seal_rows)."""
         if b"\t" not in packed:  # vacant homes and unchanged rows only: nothing to compute
             rows = packed.count(b"\n") + 1
-            self._results.append((bytes(16 * rows), bytes(16 * rows), b""))
+            self._results.append((bytes(16 * rows), bytes(16 * rows), b"", 0))
             return
         if self._big:
             self._start()
         if self._pool is None:
-            if not self._started_here:
-                sealing.start(*_helper_keys())
-                self._started_here = True
-            self._results.append(sealing.seal_rows(packed, False))
+            self._results.append(self._inline(packed, False, None))
         else:
-            self._results.append((self._pool.submit(sealing.seal_rows, packed, seal), seal))
+            future = self._pool.submit(sealing.seal_rows, packed, seal, at)
+            self._results.append(_Pending(future, seal, at))
 
-    def results(self, chunks: list[bytes]) -> list[tuple[bytes, bytes, bytes]]:
-        """(digests, row hashes, tokens) per chunk, in order.
+    def results(self, chunks: list[bytes]) -> list[tuple[bytes, bytes, bytes, int, str]]:
+        """(digests, row hashes, tokens, rows staged, the stage's schema) per chunk, in order.
 
-        Chunks the helper has not started yet are done here, in line, so that both cores
-        finish together; so is everything if the helper died.
+        Chunks the helper has not started yet are done here, in line (and staged in this
+        process's own file), so that both cores finish together; so is everything if the
+        helper died.
         """
         out = list(self._results)
-        queued = [k for k, result in enumerate(out) if len(result) == 2]  # (future, seal)
+        queued = [k for k, result in enumerate(out) if result.__class__ is _Pending]
+        here = set()  # chunks done here
         for k in reversed(queued):  # the helper works from the front: take from the back
-            future, seal = out[k]
-            if future.cancel():
-                out[k] = self._inline(chunks[k], seal)
+            if out[k].future.cancel():
+                out[k] = self._inline(chunks[k], out[k].seal, out[k].at)
+                here.add(k)
+        helper_died = False
         for k in queued:
-            if len(out[k]) == 2:
-                future, seal = out[k]
+            if out[k].__class__ is _Pending:
                 try:
-                    out[k] = future.result()
+                    out[k] = out[k].future.result()
                 except (BrokenProcessPool, OSError, EOFError):  # the helper died: redo it here
-                    out[k] = self._inline(chunks[k], seal)
+                    out[k] = self._inline(chunks[k], out[k].seal, None)
+                    helper_died = True  # what it staged may be incomplete: none of it is used
         self.close()
-        return out
+        schemas = ("", _Stage.SCHEMA, _Stage.SCHEMA_HERE)
+        return [
+            (*result[:3], 0, "")
+            if not result[3] or (helper_died and k not in here)
+            else (*result[:4], schemas[1 + (k in here)])
+            for k, result in enumerate(out)
+        ]
 
-    def _inline(self, packed: bytes, seal: bool):
+    def _inline(self, packed: bytes, seal: bool, at: tuple | None):
         if not self._started_here:
-            sealing.start(*_helper_keys())
+            sealing.start(*_helper_keys(), self._stage.path_here if self._stage else "")
             self._started_here = True
-        return sealing.seal_rows(packed, seal)
+        return sealing.seal_rows(packed, seal, at)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        if self._started_here:
+            sealing.stop()
+            self._started_here = False
 
 
 class _Known:
@@ -2502,6 +2608,113 @@ class _KeysCheckedOnce:
             self.off = False
 
 
+class _Stage:
+    """SQLite: the resident rows of a first import, made and written by the helper process
+    while this one checks (``sealing.seal_rows``) — and those of the chunks this process
+    took back at the end, by this one — in two scratch databases beside the registry's
+    (``SQLITE_TMPDIR``; readable by this user only, removed at the end of the run). The
+    write attaches them — outside any transaction, which SQLite requires — and copies
+    their rows with an ``INSERT … SELECT`` a run of chunks, their home's ids joined in; so
+    the values are not bound one by one on a thread that holds the GIL. Not made inside an
+    outer transaction (nothing could attach it) or on PostgreSQL, whose server process
+    takes the binary COPY beside its client already.
+    """
+
+    SCHEMA, SCHEMA_HERE = "ld_stage", "ld_stage_here"
+
+    def __init__(self, path: str, path_here: str):
+        self.path, self.path_here = path, path_here
+        self.attached_now = False
+
+    @classmethod
+    def create(cls) -> _Stage | None:
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            return None
+        paths = []
+        for _ in range(2):
+            fd, path = tempfile.mkstemp(
+                prefix="loudong-import-", suffix=".stage", dir=os.environ.get("SQLITE_TMPDIR")
+            )
+            os.close(fd)
+            paths.append(path)
+            db = sqlite3.connect(path)
+            try:
+                db.execute(sealing.STAGE_TABLE)
+                db.commit()
+            finally:
+                db.close()
+        return cls(*paths)
+
+    @contextmanager
+    def attached(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"ATTACH DATABASE %s AS {self.SCHEMA}", [self.path])
+            cursor.execute(f"ATTACH DATABASE %s AS {self.SCHEMA_HERE}", [self.path_here])
+        self.attached_now = True
+        try:
+            yield self
+        finally:
+            self.attached_now = False
+            with connection.cursor() as cursor:
+                cursor.execute(f"DETACH DATABASE {self.SCHEMA}")
+                cursor.execute(f"DETACH DATABASE {self.SCHEMA_HERE}")
+
+    def begin(self, writer: _Writer, homes: list[int], places: list[int]) -> None:
+        """Queue two small tables for the copies' joins, each built by SQLite from one JSON
+        array of integers: per file home its household id and canonical place (``homes``:
+        ``household << 32 | place``), per canonical place its community and compound ids
+        (``places``: ``community << 32 | compound``)."""
+        for table, key, high, low, values in (
+            ("ld_home", "home", "household_id", "place", homes),
+            ("ld_place", "place", "community_id", "compound_id", places),
+        ):
+            writer.execute(
+                f"CREATE TEMP TABLE {table} ({key} INTEGER PRIMARY KEY, {high} INTEGER, "
+                f"{low} INTEGER)",
+                (),
+            )
+            writer.execute(
+                f"INSERT INTO temp.{table} SELECT key, value >> 32, value & 4294967295 "
+                "FROM json_each(?)",
+                ("[" + ",".join(map(str, values)) + "]",),
+            )
+
+    def copy(self, writer: _Writer, schema: str, first: int, last: int) -> None:
+        """Queue the copy of the rows ``first`` … ``last`` (row indexes) staged in
+        ``schema``, in file order — the resident ids follow it, as on the other path — with
+        their home's community, compound and household."""
+        writer.execute(
+            f"INSERT INTO {Resident._meta.db_table} ({', '.join(_RESIDENT_COLUMNS)}) "
+            f"SELECT {', '.join(self._VALUES[c] for c in _RESIDENT_COLUMNS)} "
+            f"FROM {schema}.stage s JOIN temp.ld_home m ON m.home = s.home "
+            "JOIN temp.ld_place p ON p.place = m.place "
+            "WHERE s.i BETWEEN ? AND ? ORDER BY s.i",
+            (first, last),
+        )
+
+    # Each resident column from a staged row (sealing.STAGE_TABLE), its home and its place.
+    _VALUES = {
+        "community_id": "p.community_id",
+        "compound_id": "p.compound_id",
+        "household_id": "m.household_id",
+        "is_householder": "s.flags & 1",
+        "is_party_member": "s.flags >> 1",
+        "moved_out": "0",
+        "moved_out_on": "NULL",
+        **{c: f"substr(s.hashes, {1 + 32 * k}, 32)" for k, c in enumerate(sealing.STAGED_HASHES)},
+        **{c: f"s.{c}" for c in ("name", "relation", "sex", "birth_date", "notes", "id_number",
+                                 "phone", "political_status")},
+    }  # fmt: skip
+
+    def end(self, writer: _Writer) -> None:
+        writer.execute("DROP TABLE temp.ld_home", ())
+        writer.execute("DROP TABLE temp.ld_place", ())
+
+    def remove(self) -> None:
+        Path(self.path).unlink(missing_ok=True)
+        Path(self.path_here).unlink(missing_ok=True)
+
+
 class _Writer:
     """The bulk statements of a write (inserts, index rebuilds). On SQLite they run on a
     second thread: the sqlite3 module releases the GIL while SQLite inserts, sorts and builds
@@ -2559,6 +2772,10 @@ class _Writer:
         if buffer:
             for item in statements.batches(buffer):
                 self._queue.put(item)
+
+    def execute(self, sql: str, params: tuple) -> None:
+        """One statement (SQLite's placeholders), on the writer's thread."""
+        self._queue.put((sql, params))
 
     def run(self, statements: list[str]) -> None:
         """Put dropped indexes back (``_run``)."""

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from loudong.lib.collation import ByteOrderCharField
 from loudong.lib.protected import BlindIndexField, ProtectedField
+from loudong.territory.sealing import PARTY_STATUSES, is_party_status  # noqa: F401 (re-exported)
 
 
 class RegionQuerySet(models.QuerySet):
@@ -303,14 +304,6 @@ class ResidentQuerySet(ScopedQuerySet):
             Q(id_number_last4=lookup_last4("id_number", digits))
             | Q(phone_last4=lookup_last4("phone", digits))
         )
-
-
-# 政治面貌 values that make a party member (the plain ``is_party_member`` flag).
-PARTY_STATUSES = frozenset({"中共党员", "中共预备党员", "党员"})
-
-
-def is_party_status(status: str) -> bool:
-    return " ".join(str(status or "").split()) in PARTY_STATUSES
 
 
 class Resident(models.Model):

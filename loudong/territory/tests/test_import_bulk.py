@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import random
 import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from itertools import pairwise
 from pathlib import Path
@@ -530,6 +531,119 @@ class KeysCheckedOnceTestCase(TransactionTestCase):
         self.assertEqual(Resident.objects.count(), 30)
 
 
+class StagedRowsTestCase(TransactionTestCase):
+    """SQLite, a big first import outside any transaction: the helper process stages the
+    resident rows in a scratch database and the write copies them with INSERT … SELECT
+    (importer._Stage). What it stores, and in which order, is exactly what the rows made in
+    the importer's own process store; a chunk with a current resident in it goes that way
+    beside the staged ones; and the scratch file is gone afterwards."""
+
+    setUp = KeysCheckedOnceTestCase.setUp
+    run_import = ImportTestCase.run_import
+
+    def stage_files(self):
+        return sorted(
+            Path(importer.os.environ.get("SQLITE_TMPDIR") or tempfile.gettempdir()).glob(
+                "loudong-import-*.stage"
+            )
+        )
+
+    def import_both(self, content, before=None, *, taken_back=False):
+        """(stored registry, names in id order, copies queued) with and without staging;
+        every chunk left to the helper, or with ``taken_back`` every chunk taken back and
+        done (and staged) by the importer's own process."""
+        outcomes = []
+        for staging in (True, False):
+            Resident.objects.all().delete()
+            Household.objects.all().delete()
+            patches = [
+                mock.patch.object(importer, "HELPER_ROWS", 0),
+                mock.patch.object(importer._Rows, "CHUNK", 4),
+                mock.patch.object(importer._Stage, "copy", autospec=True,
+                                  side_effect=importer._Stage.copy),
+                mock.patch.object(ProcessPoolExecutor, "submit", lambda *_: Future())
+                if taken_back
+                else mock.patch.object(Future, "cancel", return_value=False),
+            ]  # fmt: skip
+            if not staging:
+                patches.append(mock.patch.object(importer._Stage, "create", return_value=None))
+            with ExitStack() as stack:
+                copy = [stack.enter_context(patcher) for patcher in patches][2]
+                if before is not None:
+                    self.assertEqual(self.run_import(before)[0], 0)
+                    copy.reset_mock()
+                code, output = self.run_import(content)
+            self.assertEqual(code, 0, output)
+            names = list(Resident.objects.order_by("pk").values_list("name", flat=True))
+            outcomes.append((stored_registry(), names, copy.call_args_list))
+        self.assertEqual(self.stage_files(), [])
+        return outcomes
+
+    def test_staged_rows_store_what_the_importer_makes(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
+        (staged, staged_names, copies), (made, names, none) = self.import_both(varied_registry())
+        self.assertEqual(len(made[0]), 30)
+        self.assertEqual(staged, made)
+        self.assertEqual(staged_names, names)
+        # The 30 residents and the vacant home: rows 0–30 in one run of chunks.
+        self.assertEqual([call.args[2:] for call in copies], [("ld_stage", 0, 30)])
+        self.assertEqual(none, [])
+        self.assertEqual(Resident.objects.filter(is_party_member=True).count(), 12)
+
+    def test_a_chunk_with_current_residents_is_made_here(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
+        content = varied_registry()
+        before = xlsx_bytes_rows(content, range(14, 18))  # chunk 3: rows 12–15
+        (staged, staged_names, copies), (made, names, _) = self.import_both(content, before)
+        self.assertEqual(staged, made)
+        self.assertEqual(staged_names, names)
+        self.assertEqual([call.args[3:] for call in copies], [(0, 11), (16, 30)])
+
+    def test_a_dry_run_copies_nothing_and_leaves_no_file(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
+        patches = [
+            mock.patch.object(importer, "HELPER_ROWS", 0),
+            mock.patch.object(importer._Rows, "CHUNK", 4),
+            mock.patch.object(Future, "cancel", return_value=False),
+            mock.patch.object(
+                importer._Stage, "copy", autospec=True, side_effect=importer._Stage.copy
+            ),
+        ]
+        with ExitStack() as stack:
+            copy = [stack.enter_context(patcher) for patcher in patches][-1]
+            code, output = self.run_import(varied_registry(), "--dry-run")
+        self.assertEqual(code, 0, output)
+        self.assertEqual(copy.call_count, 1)  # copied, then rolled back with the rest
+        self.assertEqual(Resident.objects.count(), 0)
+        self.assertEqual(self.stage_files(), [])
+        with connection.cursor() as cursor:  # detached again
+            cursor.execute("PRAGMA database_list")
+            self.assertNotIn("ld_stage", {row[1] for row in cursor.fetchall()})
+
+    def test_chunks_taken_back_are_staged_here(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
+        (staged, staged_names, copies), (made, names, _) = self.import_both(
+            varied_registry(), taken_back=True
+        )
+        self.assertEqual(staged, made)
+        self.assertEqual(staged_names, names)
+        self.assertEqual([call.args[2:] for call in copies], [("ld_stage_here", 0, 30)])
+        self.assertNotIn("stage", sealing._helper)  # closed with the run
+
+
+def xlsx_bytes_rows(content: bytes, lines) -> bytes:
+    """The workbook ``content`` with only the data rows at ``lines`` (Excel's numbers)."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    return xlsx_bytes([rows[line - 1] for line in lines])
+
+
 class PatternIndexTestCase(BaseTestCase):
     """Migrations 0009 and 0011: a blind index is only looked up whole and the name search
     is a range on the plain index, so PostgreSQL keeps no varchar_pattern_ops ("_like")
@@ -636,7 +750,8 @@ class FastCryptoTestCase(BaseTestCase):
     def test_the_helper_rows_match_the_fields(self):
         sealing.start(*importer._helper_keys())
         line = "王秀英\t本人\t1\t341702197007070011\tF\t1970-07-07\t13912345678\t群众\t"
-        digests, hashes, tokens = sealing.seal_rows(f"{line}\n".encode(), True)
+        digests, hashes, tokens, staged = sealing.seal_rows(f"{line}\n".encode(), True)
+        self.assertEqual(staged, 0)  # (no staging database in this process)
         self.assertEqual(digests[:16].hex(), crypto.keyed_hash("341702197007070011", "id_number"))
         self.assertEqual(digests[16:], sealing.NO_DIGEST)
         self.assertEqual(
