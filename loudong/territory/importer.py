@@ -1610,7 +1610,9 @@ class Importer:
                 segments = self._copy_staged(rows, writer, household_ids)
                 self.progress("写入数据库", 1, 4)
                 with timed("写入：户"):
-                    self._write_households(writer, household_ids, household_indexes)
+                    # (made ahead while SQLite copies the residents queued before them)
+                    ahead = not segments
+                    self._write_households(writer, household_ids, household_indexes, ahead)
                 self.progress("写入数据库", 2, 4)
                 with timed("写入：居民"):
                     self._write_residents(rows, writer, resident_indexes, segments)
@@ -1807,7 +1809,9 @@ class Importer:
             label = f"{compound_name}{number}{unit_number}"
             self.place_ids[c] = (community.pk, compound_id, building_id, unit_id, label)
 
-    def _write_households(self, writer: _Writer, ids: list[int], rebuild: list[str]) -> None:
+    def _write_households(
+        self, writer: _Writer, ids: list[int], rebuild: list[str], ahead: bool = False
+    ) -> None:
         report = self.report
         new, codes = self.new_homes, self.home_code
         home_keys, place_ids, household = self.home_keys, self.place_ids, self.home_household
@@ -1830,7 +1834,7 @@ class Importer:
                     code != _VACANT,
                 )
 
-        writer.insert(Household, _HOUSEHOLD_COLUMNS, values())
+        writer.insert(Household, _HOUSEHOLD_COLUMNS, values(), ahead=ahead)
         writer.run(rebuild)
         if self.home_updates:
             writer.wait()
@@ -2630,20 +2634,24 @@ class _Stage:
     def create(cls) -> _Stage | None:
         if connection.vendor != "sqlite" or connection.in_atomic_block:
             return None
-        paths = []
-        for _ in range(2):
-            fd, path = tempfile.mkstemp(
-                prefix="loudong-import-", suffix=".stage", dir=os.environ.get("SQLITE_TMPDIR")
-            )
-            os.close(fd)
-            paths.append(path)
-            db = sqlite3.connect(path)
-            try:
-                db.execute(sealing.STAGE_TABLE)
-                db.commit()
-            finally:
-                db.close()
-        return cls(*paths)
+        stage = cls("", "")
+        try:
+            for name in ("path", "path_here"):
+                fd, path = tempfile.mkstemp(
+                    prefix="loudong-import-", suffix=".stage", dir=os.environ.get("SQLITE_TMPDIR")
+                )
+                os.close(fd)
+                setattr(stage, name, path)
+                db = sqlite3.connect(path)
+                try:
+                    db.execute(sealing.STAGE_TABLE)
+                    db.commit()
+                finally:
+                    db.close()
+        except (OSError, sqlite3.Error):  # no room or no directory: the rows are made here
+            stage.remove()
+            return None
+        return stage
 
     @contextmanager
     def attached(self):
@@ -2711,8 +2719,9 @@ class _Stage:
         writer.execute("DROP TABLE temp.ld_place", ())
 
     def remove(self) -> None:
-        Path(self.path).unlink(missing_ok=True)
-        Path(self.path_here).unlink(missing_ok=True)
+        for path in (self.path, self.path_here):
+            if path:
+                Path(path).unlink(missing_ok=True)
 
 
 class _Writer:
@@ -2757,11 +2766,24 @@ class _Writer:
         finally:
             cursor.close()
 
-    def insert(self, model, columns, rows, batch=5000) -> None:
+    def insert(self, model, columns, rows, batch=5000, ahead=False) -> None:
+        """``ahead``: every batch made before the first is queued — when the thread has
+        other work queued before them, this one makes them meanwhile instead of waiting."""
         if self._thread is None:
             _insert(model, columns, rows, batch)
             return
         statements = _MultiRowInsert(model._meta.db_table, columns, "?")
+        if ahead:
+            rows = list(rows)
+            items = [
+                item
+                for at in range(0, len(rows), batch)
+                for item in statements.batches(rows[at : at + batch])
+            ]
+            del rows
+            for item in items:
+                self._queue.put(item)
+            return
         buffer = []
         for row in rows:
             buffer.append(row)

@@ -623,6 +623,20 @@ class StagedRowsTestCase(TransactionTestCase):
             cursor.execute("PRAGMA database_list")
             self.assertNotIn("ld_stage", {row[1] for row in cursor.fetchall()})
 
+    def test_without_room_for_the_stage_the_rows_are_made_here(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
+        missing = Path(self.tmp.name) / "gone"
+        with (
+            mock.patch.dict(importer.os.environ, {"SQLITE_TMPDIR": str(missing)}),
+            mock.patch.object(importer, "HELPER_ROWS", 0),
+            mock.patch.object(importer._Rows, "CHUNK", 4),
+        ):
+            self.assertIsNone(importer._Stage.create())
+            code, output = self.run_import(varied_registry())
+        self.assertEqual(code, 0, output)
+        self.assertEqual(Resident.objects.count(), 30)
+
     def test_chunks_taken_back_are_staged_here(self):
         if connection.vendor != "sqlite":
             self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
