@@ -511,12 +511,12 @@ class KeysCheckedOnceTestCase(TransactionTestCase):
     def test_a_broken_reference_writes_nothing(self):
         insert = importer._Writer.insert
 
-        def without_households(writer, model, columns, rows, batch=5000):
+        def without_households(writer, model, columns, rows, batch=5000, ahead=False):
             if model is Household:
                 for _ in rows:  # the ids are handed out, the rows never written
                     pass
                 return
-            insert(writer, model, columns, rows, batch)
+            insert(writer, model, columns, rows, batch, ahead)
 
         with mock.patch.object(importer._Writer, "insert", without_households):
             code, output = self.run_import(varied_registry())
