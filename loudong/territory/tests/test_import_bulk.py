@@ -538,7 +538,11 @@ class StagedRowsTestCase(TransactionTestCase):
     the importer's own process store; a chunk with a current resident in it goes that way
     beside the staged ones; and the scratch file is gone afterwards."""
 
-    setUp = KeysCheckedOnceTestCase.setUp
+    def setUp(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
+        KeysCheckedOnceTestCase.setUp(self)
+
     run_import = ImportTestCase.run_import
 
     def stage_files(self):
@@ -580,8 +584,6 @@ class StagedRowsTestCase(TransactionTestCase):
         return outcomes
 
     def test_staged_rows_store_what_the_importer_makes(self):
-        if connection.vendor != "sqlite":
-            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
         (staged, staged_names, copies), (made, names, none) = self.import_both(varied_registry())
         self.assertEqual(len(made[0]), 30)
         self.assertEqual(staged, made)
@@ -592,8 +594,6 @@ class StagedRowsTestCase(TransactionTestCase):
         self.assertEqual(Resident.objects.filter(is_party_member=True).count(), 12)
 
     def test_a_chunk_with_current_residents_is_made_here(self):
-        if connection.vendor != "sqlite":
-            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
         content = varied_registry()
         before = xlsx_bytes_rows(content, range(14, 18))  # chunk 3: rows 12–15
         (staged, staged_names, copies), (made, names, _) = self.import_both(content, before)
@@ -602,8 +602,6 @@ class StagedRowsTestCase(TransactionTestCase):
         self.assertEqual([call.args[3:] for call in copies], [(0, 11), (16, 30)])
 
     def test_a_dry_run_copies_nothing_and_leaves_no_file(self):
-        if connection.vendor != "sqlite":
-            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
         patches = [
             mock.patch.object(importer, "HELPER_ROWS", 0),
             mock.patch.object(importer._Rows, "CHUNK", 4),
@@ -624,8 +622,6 @@ class StagedRowsTestCase(TransactionTestCase):
             self.assertNotIn("ld_stage", {row[1] for row in cursor.fetchall()})
 
     def test_without_room_for_the_stage_the_rows_are_made_here(self):
-        if connection.vendor != "sqlite":
-            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
         missing = Path(self.tmp.name) / "gone"
         with (
             mock.patch.dict(importer.os.environ, {"SQLITE_TMPDIR": str(missing)}),
@@ -638,8 +634,6 @@ class StagedRowsTestCase(TransactionTestCase):
         self.assertEqual(Resident.objects.count(), 30)
 
     def test_chunks_taken_back_are_staged_here(self):
-        if connection.vendor != "sqlite":
-            self.skipTest("PostgreSQL takes the rows by COPY: nothing is staged")
         (staged, staged_names, copies), (made, names, _) = self.import_both(
             varied_registry(), taken_back=True
         )
