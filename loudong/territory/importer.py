@@ -1605,9 +1605,12 @@ class Importer:
             if resident_indexes:
                 cache.load()
             household_ids = _reserve_ids(Household, len(self.new_homes))
+            household = self.home_household  # each new home's id, before any row is written
+            for ch, pk in zip(self.new_homes, household_ids, strict=True):
+                household[ch] = pk
             writer = _Writer()
             try:
-                segments = self._copy_staged(rows, writer, household_ids)
+                segments = self._copy_staged(rows, writer)
                 self.progress("写入数据库", 1, 4)
                 with timed("写入：户"):
                     # (made ahead while SQLite copies the residents queued before them)
@@ -1814,7 +1817,7 @@ class Importer:
     ) -> None:
         report = self.report
         new, codes = self.new_homes, self.home_code
-        home_keys, place_ids, household = self.home_keys, self.place_ids, self.home_household
+        home_keys, place_ids = self.home_keys, self.place_ids
         for ch in new[:200]:  # the names listed; the count is all of them
             c, room = home_keys[ch]
             report.created["household"].append(f"{place_ids[c][4]}{room}")
@@ -1823,7 +1826,6 @@ class Importer:
         def values():
             for ch, pk in zip(new, ids, strict=True):
                 c, room = home_keys[ch]
-                household[ch] = pk
                 code = codes[ch]
                 yield (
                     pk,
@@ -1844,7 +1846,7 @@ class Importer:
                     residence=_RESIDENCE_CODES[code], occupied=code != _VACANT
                 )
 
-    def _copy_staged(self, rows: _Rows, writer: _Writer, household_ids: list[int]) -> list:
+    def _copy_staged(self, rows: _Rows, writer: _Writer) -> list:
         """The residents' runs of chunks (``_segments``) still to write. Staged rows (SQLite,
         a first import) need only their household's id, not its row (the keys are checked
         once at the end, _KeysCheckedOnce): when every run is staged they are all queued
@@ -1854,8 +1856,6 @@ class Importer:
         if not any(schema for schema, _ in segments):
             return segments
         household, home_keys, place_ids = self.home_household, self.home_keys, self.place_ids
-        for ch, pk in zip(self.new_homes, household_ids, strict=True):
-            household[ch] = pk  # (as _write_households does)
         no_place = (0, 0)
         self.stage.begin(
             writer,
@@ -2037,7 +2037,7 @@ class Importer:
         """The chunks' residents in file order, in runs: ``(schema, (first, last))`` rows
         staged in ``schema`` (chunks whose every person is new and staged: a first
         import's), ``("", [chunk numbers])`` those made here."""
-        staged = rows.staged if self.stage is not None and self.stage.attached_now else ()
+        staged = rows.staged if self.stage is not None else ()  # (attached by _write if any)
         if not any(staged):
             return [("", range(len(rows.chunks)))]
         status, flags, n, size = self.status, rows.flags, len(rows), rows.CHUNK
@@ -2628,7 +2628,6 @@ class _Stage:
 
     def __init__(self, path: str, path_here: str):
         self.path, self.path_here = path, path_here
-        self.attached_now = False
 
     @classmethod
     def create(cls) -> _Stage | None:
@@ -2658,11 +2657,9 @@ class _Stage:
         with connection.cursor() as cursor:
             cursor.execute(f"ATTACH DATABASE %s AS {self.SCHEMA}", [self.path])
             cursor.execute(f"ATTACH DATABASE %s AS {self.SCHEMA_HERE}", [self.path_here])
-        self.attached_now = True
         try:
             yield self
         finally:
-            self.attached_now = False
             with connection.cursor() as cursor:
                 cursor.execute(f"DETACH DATABASE {self.SCHEMA}")
                 cursor.execute(f"DETACH DATABASE {self.SCHEMA_HERE}")
