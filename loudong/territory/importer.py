@@ -64,7 +64,7 @@ from loudong.lib import crypto
 from loudong.lib.idnumber import CHECK_CHARS, PROVINCE_CODES, IDNumberError, validate_id_number
 from loudong.lib.masking import mask_id_number, mask_phone
 from loudong.lib.phones import PhoneError, normalize_phone
-from loudong.lib.sheets import Sheet, SheetError, read_book
+from loudong.lib.sheets import Sheet, SheetError, early_rows, read_book
 from loudong.territory import sealing
 from loudong.territory.models import (
     Building,
@@ -588,10 +588,18 @@ class Importer:
         kwargs = {"max_bytes": self.max_bytes} if self.max_bytes else {}
         rows = None
         try:
+            # A read begun before Django started (the command line's file) says about how
+            # many rows it will give: the current residents' hashes are read while its parse
+            # goes on — or after it, when the sheet turns out to be big enough after all.
+            rows_about = early_rows(data, filename)
+            if rows_about is not None:
+                with report.timed("读取现有居民的原样哈希"):
+                    self.known = _Known.load(rows_about)
             with report.timed("读取（calamine）"):
                 sheets = read_book(data, filename, **kwargs)
-            with report.timed("读取现有居民的原样哈希"):
-                self.known = _Known.load(sheets[0].height or 0)
+            if rows_about is None or not self.known.position:
+                with report.timed("读取现有居民的原样哈希"):
+                    self.known = _Known.load(sheets[0].height or 0)
             with report.timed("逐行校验"):
                 rows = self._read(sheets)
                 for sheet in sheets:  # free calamine's copy of the cells before the database
@@ -2505,7 +2513,15 @@ def _drop_indexes(model) -> list[str]:
             return []
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {qn(name)}")
-    return [sql for _, sql in indexes] + after
+        rebuild = [sql for _, sql in indexes]
+        if rebuild and connection.vendor == "sqlite":
+            # Each rebuild sorts all its keys: with worker threads (``PRAGMA threads``, the
+            # cores beside this one) SQLite sorts the runs at once and merges them.
+            cursor.execute("PRAGMA threads")
+            (before,) = cursor.fetchone()
+            workers = len(os.sched_getaffinity(0)) - 1
+            rebuild = [f"PRAGMA threads = {workers}", *rebuild, f"PRAGMA threads = {before}"]
+    return rebuild + after
 
 
 def _fit_parallel_builds(cursor) -> None:

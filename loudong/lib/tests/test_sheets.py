@@ -221,6 +221,17 @@ class PartsTestCase(unittest.TestCase):
                         stat(250 - idle, 70 + idle),
                     ]
                     self.assertEqual(sheets._spare_core(), spare, (affinity, idle))
+            # Half a second of this process's other threads (Django starting beside an early
+            # read) is theirs to give back: 100 idle ticks of 200 and 50 of its own are 1.5.
+            for own, spare in ((0.0, False), (0.5, True)):
+                with (
+                    mock.patch.object(sheets.os, "sched_getaffinity", return_value=range(2)),
+                    mock.patch.object(sheets.os, "sysconf", return_value=100),
+                    mock.patch.object(sheets.time, "process_time", side_effect=[1.0, 1.0 + own]),
+                    mock.patch("builtins.open", mock.mock_open()) as opened,
+                ):
+                    opened.return_value.read.side_effect = [stat(50, 70), stat(150, 170)]
+                    self.assertEqual(sheets._spare_core(), spare, own)
         with (
             mock.patch.multiple(sheets, SPLIT_BYTES=2000, _HEAD=600, _CHUNK=97),
             mock.patch.object(sheets, "_spare_core", return_value=False),
@@ -228,3 +239,114 @@ class PartsTestCase(unittest.TestCase):
         ):
             read_book(_workbook(), "表.xlsx")
         part.assert_not_called()
+
+
+def _rows(book):
+    return [(s.name, [list(r) for r in s.rows]) for s in book]
+
+
+class EarlyReadTestCase(unittest.TestCase):
+    """``read_early``: the file the command line names is read while Django starts; the next
+    ``read_book`` takes that read when it is of the same file, unchanged, and drops it else."""
+
+    def setUp(self):
+        self.tmp = TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.addCleanup(self.forget)
+        self.path = Path(self.tmp.name) / "登记表.xlsx"
+        self.path.write_bytes(_workbook(rows=30))
+
+    def forget(self):
+        if sheets._early is not None:
+            sheets._early.thread.join()
+            sheets._early = None
+
+    def started(self, path) -> sheets._EarlyRead:
+        sheets.read_early(str(path))
+        early = sheets._early
+        self.assertIsNotNone(early)
+        early.thread.join()
+        return early
+
+    def test_the_next_read_of_the_file_takes_its_sheets(self):
+        early = self.started(self.path)
+        with mock.patch.object(sheets, "check_xlsx") as checked:
+            book = read_book(self.path, self.path.name)
+        checked.assert_not_called()  # nothing read a second time
+        self.assertIs(book, early.sheets)
+        self.assertIsNone(sheets._early)
+        rows = _rows(book)
+        self.assertEqual(rows, _rows(read_book(self.path.read_bytes(), "表.xlsx")))
+        self.assertEqual(len(rows[0][1]), 31)
+
+    def test_a_read_of_another_file_or_of_bytes_drops_it(self):
+        other = Path(self.tmp.name) / "其他.xlsx"
+        other.write_bytes(_workbook(rows=5))
+        for data, name in ((other, other.name), (other.read_bytes(), other.name),
+                           (self.path, "另一个名字.xlsx")):  # fmt: skip
+            early = self.started(self.path)
+            book = read_book(data, name)
+            self.assertIsNot(book, early.sheets)
+            self.assertIsNone(sheets._early)
+            expected = 6 if name == other.name else 31
+            self.assertEqual(len(_rows(book)[0][1]), expected)
+
+    def test_a_file_changed_since_is_read_again(self):
+        self.started(self.path)
+        self.path.write_bytes(_workbook(rows=7))
+        stat = self.path.stat()
+        os.utime(self.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        self.assertEqual(len(_rows(read_book(self.path, self.path.name))[0][1]), 8)
+
+    def test_its_errors_and_the_callers_limit_are_raised_by_the_read(self):
+        self.path.write_bytes(b"PK\x03\x04 not a zip")
+        self.started(self.path)
+        with self.assertRaisesRegex(SheetError, "不是有效的 .xlsx 文件"):
+            read_book(self.path, self.path.name)
+        self.path.write_bytes(_workbook(rows=30))
+        self.started(self.path)
+        with self.assertRaisesRegex(SheetError, "文件过大"):
+            read_book(self.path, self.path.name, max_bytes=100)
+        self.assertIsNone(sheets._early)
+
+    def test_rows_declared_or_bounded_before_the_parse_ends(self):
+        self.started(self.path)
+        self.assertEqual(sheets.early_rows(self.path, self.path.name), 31)  # A1:F31
+        self.assertIsNone(sheets.early_rows(self.path, "别的.xlsx"))
+        self.forget()
+        bare = Path(self.tmp.name) / "无范围.xlsx"  # a write-only workbook declares none
+        bare.write_bytes(_rewritten(_workbook(rows=30), "xl/worksheets/sheet1.xml",
+                                    lambda xml: re.sub(rb"<dimension[^>]*>", b"", xml)))  # fmt: skip
+        self.started(bare)
+        bound = sheets.early_rows(bare, bare.name)
+        with zipfile.ZipFile(bare) as archive:
+            size = archive.getinfo("xl/worksheets/sheet1.xml").file_size
+        self.assertEqual(bound, size // 40)
+        self.assertGreater(bound, 31)
+        self.forget()
+        table = Path(self.tmp.name) / "表.csv"
+        table.write_text("姓名,楼栋\n张三,1号楼\n", encoding="utf-8")
+        self.started(table)
+        self.assertIsNone(sheets.early_rows(table, table.name))
+        self.assertEqual(_rows(read_book(table, table.name))[0][1][1], ["张三", "1号楼"])
+
+    def test_no_read_begins_for_no_spreadsheet_or_no_file(self):
+        for name in ("说明.docx", "不存在.xlsx"):
+            sheets.read_early(str(Path(self.tmp.name) / name))
+            self.assertIsNone(sheets._early)
+        self.assertIsNone(sheets.early_rows(self.path, self.path.name))
+
+    def test_the_command_line_names_the_file(self):
+        from loudong import __main__ as cli
+
+        for args, file in (
+            ([str(self.path)], str(self.path)),
+            (["-v", "2", "--dry-run", "f.xlsx", "--partial"], "f.xlsx"),
+            (["--error-report", "报告.xlsx", "f.xlsx"], "f.xlsx"),
+            (["--verbosity", "2", "--create-regions", "f.xlsx"], "f.xlsx"),
+            (["--help", "f.xlsx"], None),
+            (["--dry-run"], None),
+        ):
+            with mock.patch.object(sheets, "read_early") as early:
+                cli._read_early(args)
+            self.assertEqual([c.args[0] for c in early.call_args_list], [file] if file else [])

@@ -3,9 +3,14 @@ per-row checks and write nothing; changed rows are checked in full; the checks a
 (duplicates, moves, people current where the uploader may not look) hold for every row."""
 
 import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
 from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +29,18 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 def number(n):
     return make_id_number("341702", dt.date(1960 + n, 1 + n % 12, 1 + n), n)
+
+
+def _declaring(content: bytes, ref: bytes) -> bytes:
+    """The workbook with its sheet's ``<dimension ref=…>`` set to ``ref``."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref + b'"', data)
+            target.writestr(info.filename, data)
+    return out.getvalue()
 
 
 def rows(changes=None):
@@ -46,6 +63,7 @@ def rows(changes=None):
 
 
 WRITES = ("INSERT INTO", "UPDATE ", "DELETE FROM")
+known_load = importer._Known.load
 
 
 class UnchangedTestCase(ImportTestCase):
@@ -116,6 +134,41 @@ class UnchangedTestCase(ImportTestCase):
         self.assertEqual(load.call_args.args, (22,))  # the sheet's height, header included
         self.assertIn("新增 0 人，更新 0 人，未变 20 人", output)
         self.assertEqual(check.call_count, 0)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_an_early_read_has_the_hashes_read_beside_its_parse(self):
+        """``loudong import_registry FILE`` begins reading FILE before Django starts
+        (``sheets.read_early``): the hashes are read before the read is waited for, for the
+        rows the sheet declares; the same rows skip, nothing is written."""
+        self.assertEqual(self.run_import(rows())[0], 0)
+        before = self.snapshot()
+        path = Path(self.tmp.name) / "登记表.xlsx"
+        path.write_bytes(xlsx_bytes(rows()))
+        order = []
+        with (
+            mock.patch.object(importer._Known, "load", side_effect=lambda h: order.append(h)
+                              or known_load(h)),
+            mock.patch.object(importer, "read_book", side_effect=lambda *a, **k: order.append(
+                "read") or sheets.read_book(*a, **k)),
+            mock.patch.object(importer, "id_check_char", wraps=importer.id_check_char) as check,
+            CaptureQueriesContext(connection) as queries,
+        ):  # fmt: skip
+            sheets.read_early(str(path))
+            out = io.StringIO()
+            call_command("import_registry", str(path), stdout=out)
+            self.assertIsNone(sheets._early)
+            self.assertIn("新增 0 人，更新 0 人，未变 20 人", out.getvalue())
+            self.assertEqual(order, [22, "read"])  # A1:P22, declared; then the read waited for
+            # A sheet that declares too few rows (2: no current residents' hashes for 20)
+            # has them read after its parse, for the rows it has.
+            order.clear()
+            path.write_bytes(_declaring(xlsx_bytes(rows()), b"A1:P2"))
+            sheets.read_early(str(path))
+            call_command("import_registry", str(path), stdout=out)
+            self.assertEqual(order, [2, "read", 22])
+        self.assertEqual(out.getvalue().count("新增 0 人，更新 0 人，未变 20 人"), 2)
+        self.assertEqual(check.call_count, 0)
+        self.assertEqual(self.territory_writes(queries.captured_queries), [])
         self.assertEqual(self.snapshot(), before)
 
     def test_a_changed_row_is_checked_in_full_and_refused(self):
