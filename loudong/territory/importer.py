@@ -50,7 +50,7 @@ from array import array
 from collections import defaultdict
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from operator import eq, itemgetter, mul
@@ -506,7 +506,10 @@ class _Rows:
         # Per row, for skipped rows only (0 elsewhere): the resident and their household.
         self.known_pk = array("q")
         self.known_household = array("q")
-        self.tokens: list[bytes] = []  # per chunk, from the helper: sealed ahead, or b""
+        # Per chunk, from the helper: sealed ahead, or b""; or their (offset, length) in
+        # tokens_file (_TokensFile.read).
+        self.tokens: list[bytes | tuple[int, int]] = []
+        self.tokens_file: _TokensFile | None = None
         self.staged: list[int] = []  # per chunk: how many of its rows were staged (_Stage)
         self.staged_in: list[str] = []  # per chunk: the schema they were staged in, or ""
         self.places: list[tuple] = []
@@ -574,12 +577,15 @@ class Importer:
         # worker process running many imports keeps collecting normally.
         gc.freeze()
         self.stage = None  # (_read: SQLite's staged rows of a big file, _Stage)
+        self.tokens = None  # (_read: where the helper's tokens go when none is staged)
         try:
             return self._run(data, filename)
         finally:
             gc.unfreeze()
             if self.stage is not None:
                 self.stage.remove()
+            if self.tokens is not None:
+                self.tokens.remove()
 
     def _run(self, data: bytes | Path, filename: str) -> Report:
         started = time.monotonic()
@@ -663,10 +669,12 @@ class Importer:
         known = self.known  # (read before, by _run)
         big = (main.height or 0) > HELPER_ROWS
         self.stage = _Stage.create() if big else None
-        helper = _Helper(big, self.stage)
+        self.tokens = _TokensFile.create() if big and self.stage is None else None
+        helper = _Helper(big, self.stage, self.tokens.path if self.tokens else "")
         try:
             out = self._read_rows(rows, layout, self._merged_down(main, layout), helper, known)
             known.position = {}  # freed with calamine's copy; _skipped needs the arrays only
+            out.tokens_file = self.tokens
             for digests, hashes, tokens, staged, schema in helper.results(out.chunks):
                 out.digest += digests
                 out.row_hash += hashes
@@ -1919,7 +1927,10 @@ class Importer:
                 if not todo:
                     continue
                 packed = rows.chunk(number)
-                sealed = rows.tokens[number].decode().split("\n") if rows.tokens[number] else None
+                sealed = rows.tokens[number]
+                if sealed.__class__ is tuple:
+                    sealed = rows.tokens_file.read(*sealed)
+                sealed = sealed.decode().split("\n") if sealed else None
                 for i in todo:
                     state = status[i]
                     at = 32 * i
@@ -2187,12 +2198,13 @@ class _Helper:
     Small files, or where no process can be started: the blind indexes in line, here.
     """
 
-    def __init__(self, big: bool, stage: _Stage | None = None):
+    def __init__(self, big: bool, stage: _Stage | None = None, tokens: str = ""):
         self._pool = None
         self._results = []
         self._big = big  # the process is started with the first chunk that has work
         self._started_here = False
         self._stage = stage
+        self._tokens = tokens  # the file the helper's tokens go to (_TokensFile), or ""
         self.stages = stage is not None  # whether submit wants each chunk's ``at``
 
     def _start(self) -> None:
@@ -2205,7 +2217,7 @@ class _Helper:
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=sealing.start,
-                initargs=(*_helper_keys(), self._stage.path if self._stage else ""),
+                initargs=(*_helper_keys(), self._stage.path if self._stage else "", self._tokens),
             )
         except (OSError, ValueError):  # pragma: no cover - no processes here
             self._pool = None
@@ -2224,8 +2236,9 @@ class _Helper:
             future = self._pool.submit(sealing.seal_rows, packed, seal, at)
             self._results.append(_Pending(future, seal, at))
 
-    def results(self, chunks: list[bytes]) -> list[tuple[bytes, bytes, bytes, int, str]]:
-        """(digests, row hashes, tokens, rows staged, the stage's schema) per chunk, in order.
+    def results(self, chunks: list[bytes]) -> list[tuple[bytes, bytes, bytes | tuple, int, str]]:
+        """(digests, row hashes, tokens, rows staged, the stage's schema) per chunk, in order;
+        the tokens as bytes, or as their (offset, length) in the tokens file.
 
         Chunks the helper has not started yet are done here, in line (and staged in this
         process's own file), so that both cores finish together; so is everything if the
@@ -2735,6 +2748,40 @@ class _Stage:
         for path in (self.path, self.path_here):
             if path:
                 Path(path).unlink(missing_ok=True)
+
+
+class _TokensFile:
+    """Where the helper process appends the tokens it makes when no rows are staged
+    (PostgreSQL; ``sealing.seal_rows``): through the pipe instead, ~1 MB a chunk read by
+    a thread of this process that waits for the GIL on every 64 KB, they had kept the
+    helper waiting for about half of its chunks. Read back a chunk at a time by the write,
+    so that they are never all in memory; AES-GCM tokens and keyed hashes only (nothing in
+    clear), readable by this user only, in ``SQLITE_TMPDIR`` when it is set (else the
+    system's temporary directory), removed at the end of the run."""
+
+    def __init__(self, fd: int, path: str):
+        self.fd, self.path = fd, path
+
+    @classmethod
+    def create(cls) -> _TokensFile | None:
+        try:
+            fd, path = tempfile.mkstemp(
+                prefix="loudong-import-", suffix=".tokens", dir=os.environ.get("SQLITE_TMPDIR")
+            )
+        except OSError:  # no room or no directory: the tokens come through the pipe
+            return None
+        return cls(fd, path)
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:  # pragma: no cover - the file cut short under us
+            raise OSError(f"{self.path}: {len(data)} of {length} bytes")
+        return data
+
+    def remove(self) -> None:
+        os.close(self.fd)
+        with suppress(FileNotFoundError):
+            os.unlink(self.path)
 
 
 class _Writer:

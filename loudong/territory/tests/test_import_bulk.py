@@ -3,6 +3,7 @@ dropped and rebuilt, COPY on PostgreSQL) on small ones, and the fast crypto's eq
 
 import datetime as dt
 import io
+import os
 import random
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +24,8 @@ from loudong.territory.actions import update_resident
 from loudong.territory.models import Household, Region, Resident
 from loudong.territory.tests.sheets import person, xlsx_bytes
 from loudong.test import BaseTestCase, make_region
+
+real_mkstemp = tempfile.mkstemp
 
 
 def registry(notes=None, phone="13912345678"):
@@ -191,6 +194,30 @@ class BigFilePathsTestCase(ImportTestCase):
         self.assertFalse(Household.objects.get(room="9901").occupied)
         code, output = self.run_import(registry())
         self.assertIn("未变 24 人", output)
+
+    def test_the_helpers_tokens_come_through_a_file_removed_after(self):
+        made = []
+
+        def mkstemp(**kwargs):
+            made.append(real_mkstemp(**kwargs))
+            return made[-1]
+
+        with (
+            mock.patch.object(importer.tempfile, "mkstemp", side_effect=mkstemp),
+            mock.patch.object(importer.os, "pread", wraps=os.pread) as pread,
+            mock.patch.object(Future, "cancel", return_value=False),  # the helper does all
+        ):
+            code, output = self.run_import(varied_registry())
+        self.assertEqual(code, 0, output)
+        tokens = [path for _, path in made if path.endswith(".tokens")]
+        self.assertEqual(len(tokens), 1)
+        self.assertFalse(os.path.exists(tokens[0]))
+        self.assertGreater(pread.call_count, 0)  # chunks the helper sealed, read back
+        residents, _ = stored_registry()
+        self.assertEqual(len(residents), 30)
+        number = make_id_number("341702", dt.date(1945, 6, 6), 5)
+        self.assertEqual(residents["家人5"][5], number)
+        self.assertEqual(Resident.objects.with_id_number(number).get().name, "家人5")
 
     def test_a_dry_run_rolls_the_dropped_indexes_back(self):
         indexes = self.indexes()
@@ -754,6 +781,30 @@ class FastCryptoTestCase(BaseTestCase):
             finally:
                 writer.close()
         self.assertEqual(Region.objects.filter(pk=region.pk).count(), 1)
+
+    def test_with_a_tokens_file_the_tokens_go_there(self):
+        line = "王秀英\t本人\t1\t341702197007070011\tF\t1970-07-07\t13912345678\t群众\t"
+        packed = f"{line}\n\n{line}".encode()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "t.tokens")
+            open(path, "wb").close()
+            sealing.start(*importer._helper_keys(), "", path)
+            try:
+                first = sealing.seal_rows(packed, True)
+                second = sealing.seal_rows(packed, True)
+                unsealed = sealing.seal_rows(packed, False)
+            finally:
+                sealing._helper.pop("tokens").close()
+            with open(path, "rb") as file:
+                content = file.read()
+        (a, n), (b, m) = first[2], second[2]
+        self.assertEqual((a, b, a + n + m), (0, n, len(content)))
+        self.assertEqual(unsealed[2], b"")
+        lines = content[:n].decode().split("\n")
+        self.assertEqual(len(lines), 3)
+        self.assertEqual(lines[1], "")  # the vacant home between the two
+        self.assertEqual(crypto.decrypt(lines[0].split("\t")[0], "id_number"), "341702197007070011")
+        self.assertEqual(first[:2], second[:2])
 
     def test_the_helper_rows_match_the_fields(self):
         sealing.start(*importer._helper_keys())
