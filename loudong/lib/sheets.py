@@ -20,6 +20,10 @@ reaches the disk in clear), and the rows come out as one sheet, the same lists i
 order as from one parse. Anything unexpected (a namespace prefix, rows out of order or without
 their numbers, no memory file on this system) reads the sheet in one parse as before, and so
 does a machine whose cores are all busy (the split costs CPU to save wall time).
+
+``read_early`` begins a read in a thread before its caller is ready for it (``loudong
+import_registry FILE``, while Django starts); the next ``read_book`` takes it when it is of the
+same file, unchanged, and drops it otherwise.
 """
 
 from __future__ import annotations

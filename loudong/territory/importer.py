@@ -600,12 +600,14 @@ class Importer:
             rows_about = early_rows(data, filename)
             if rows_about is not None:
                 with report.timed("读取现有居民的原样哈希"):
-                    self.known = _Known.load(rows_about)
+                    self.known = _Known.load(rows_about, positions=False)
             with report.timed("读取（calamine）"):
                 sheets = read_book(data, filename, **kwargs)
-            if rows_about is None or not self.known.position:
-                with report.timed("读取现有居民的原样哈希"):
+            with report.timed("读取现有居民的原样哈希"):
+                if rows_about is None or not self.known.pk:
                     self.known = _Known.load(sheets[0].height or 0)
+                else:
+                    self.known.make_positions()
             with report.timed("逐行校验"):
                 rows = self._read(sheets)
                 for sheet in sheets:  # free calamine's copy of the cells before the database
@@ -2298,20 +2300,23 @@ class _Known:
 
     def __init__(self):
         self.position: dict[bytes, int] = {}
+        self.sources = bytearray()  # 16 bytes a resident, until position() is made of them
         self.index = bytearray()
         self.pk = array("q")
         self.household = array("q")
         self.householder = bytearray()
 
     @classmethod
-    def load(cls, height: int) -> _Known:
+    def load(cls, height: int, positions: bool = True) -> _Known:
+        """``positions``: the dict made now; else by ``make_positions`` — a load beside
+        calamine's parse keeps its ~70 MB out of the parse's transient peak that way."""
         known = cls()
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM territory_resident WHERE moved_out = %s", [False])
             current = cursor.fetchone()[0]
         if not current or current > KNOWN_PER_ROW * max(height, 1):
             return known
-        position, fromhex = known.position, bytes.fromhex
+        fromhex = bytes.fromhex
         with connection.chunked_cursor() as cursor:
             cursor.execute(
                 "SELECT source_hash, id_number_index, id, household_id, is_householder "
@@ -2323,15 +2328,20 @@ class _Known:
             # statements a resident cost ~1 µs each.
             while batch := cursor.fetchmany(10_000):
                 sources, indexes, pks, households, householders = zip(*batch, strict=True)
-                start = len(known.pk)
-                position.update(
-                    zip(map(fromhex, sources), range(start, start + len(batch)), strict=True)
-                )
+                known.sources += fromhex("".join(sources))
                 known.index += fromhex("".join(indexes))
                 known.pk.extend(pks)
                 known.household.extend(households)
                 known.householder.extend(map(bool, householders))
+        if positions:
+            known.make_positions()
         return known
+
+    def make_positions(self) -> None:
+        sources, self.sources = self.sources, bytearray()
+        view, n = memoryview(sources), len(sources) // 16
+        keys = map(bytes, (view[16 * k : 16 * k + 16] for k in range(n)))
+        self.position = dict(zip(keys, range(n), strict=True))
 
     def find(self, source: bytes) -> int:
         """Position of the resident with this source hash, or -1."""

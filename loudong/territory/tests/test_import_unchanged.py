@@ -146,8 +146,8 @@ class UnchangedTestCase(ImportTestCase):
         path.write_bytes(xlsx_bytes(rows()))
         order = []
         with (
-            mock.patch.object(importer._Known, "load", side_effect=lambda h: order.append(h)
-                              or known_load(h)),
+            mock.patch.object(importer._Known, "load", side_effect=lambda h, **kw: order.append(
+                (h, *kw.values())) or known_load(h, **kw)),
             mock.patch.object(importer, "read_book", side_effect=lambda *a, **k: order.append(
                 "read") or sheets.read_book(*a, **k)),
             mock.patch.object(importer, "id_check_char", wraps=importer.id_check_char) as check,
@@ -158,14 +158,16 @@ class UnchangedTestCase(ImportTestCase):
             call_command("import_registry", str(path), stdout=out)
             self.assertIsNone(sheets._early)
             self.assertIn("新增 0 人，更新 0 人，未变 20 人", out.getvalue())
-            self.assertEqual(order, [22, "read"])  # A1:P22, declared; then the read waited for
+            # A1:P22 declared: the hashes without their dict (made after the parse's peak),
+            # then the read waited for.
+            self.assertEqual(order, [(22, False), "read"])
             # A sheet that declares too few rows (2: no current residents' hashes for 20)
             # has them read after its parse, for the rows it has.
             order.clear()
             path.write_bytes(_declaring(xlsx_bytes(rows()), b"A1:P2"))
             sheets.read_early(str(path))
             call_command("import_registry", str(path), stdout=out)
-            self.assertEqual(order, [2, "read", 22])
+            self.assertEqual(order, [(2, False), "read", (22,)])
         self.assertEqual(out.getvalue().count("新增 0 人，更新 0 人，未变 20 人"), 2)
         self.assertEqual(check.call_count, 0)
         self.assertEqual(self.territory_writes(queries.captured_queries), [])
