@@ -2300,7 +2300,7 @@ class _Known:
 
     def __init__(self):
         self.position: dict[bytes, int] = {}
-        self.sources = bytearray()  # 16 bytes a resident, until position() is made of them
+        self.sources = bytearray()  # 16 bytes a resident, until make_positions()
         self.index = bytearray()
         self.pk = array("q")
         self.household = array("q")

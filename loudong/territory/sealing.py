@@ -180,7 +180,7 @@ def seal_rows(
     current resident in it — is sealed by the importer itself), so that the result crossing
     the pipe is the 32 bytes a row of the two digests, not ~250. Likewise, with a tokens
     file (``start``) the tokens are appended there and their place comes back instead —
-    (offset, length) — for the importer to read once the checks are done: the pipe's reader
+    (offset, length) — for the importer's write to read a chunk at a time: the pipe's reader
     is a thread of the importer that waits for the GIL on every 64 KB, which had kept this
     process waiting on a full pipe for about half of its chunks.
     """
