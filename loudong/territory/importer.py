@@ -2651,6 +2651,15 @@ class _KeysCheckedOnce:
             self.off = False
 
 
+def _scratch_file(suffix: str) -> tuple[int, str]:
+    """A file of one run (mode 0600, ``tempfile.mkstemp``) where docs/deploy.md says an
+    import's scratch files are: ``SQLITE_TMPDIR`` when it is set, else the system's
+    temporary directory."""
+    return tempfile.mkstemp(
+        prefix="loudong-import-", suffix=suffix, dir=os.environ.get("SQLITE_TMPDIR")
+    )
+
+
 class _Stage:
     """SQLite: the resident rows of a first import, made and written by the helper process
     while this one checks (``sealing.seal_rows``) — and those of the chunks this process
@@ -2675,9 +2684,7 @@ class _Stage:
         stage = cls("", "")
         try:
             for name in ("path", "path_here"):
-                fd, path = tempfile.mkstemp(
-                    prefix="loudong-import-", suffix=".stage", dir=os.environ.get("SQLITE_TMPDIR")
-                )
+                fd, path = _scratch_file(".stage")
                 os.close(fd)
                 setattr(stage, name, path)
                 db = sqlite3.connect(path)
@@ -2775,9 +2782,7 @@ class _TokensFile:
     @classmethod
     def create(cls) -> _TokensFile | None:
         try:
-            fd, path = tempfile.mkstemp(
-                prefix="loudong-import-", suffix=".tokens", dir=os.environ.get("SQLITE_TMPDIR")
-            )
+            fd, path = _scratch_file(".tokens")
         except OSError:  # no room or no directory: the tokens come through the pipe
             return None
         return cls(fd, path)

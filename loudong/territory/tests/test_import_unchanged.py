@@ -5,7 +5,6 @@ per-row checks and write nothing; changed rows are checked in full; the checks a
 import datetime as dt
 import io
 import re
-import zipfile
 from pathlib import Path
 from unittest import mock
 
@@ -17,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from loudong.lib import sheets
 from loudong.lib.idnumber import make_id_number
+from loudong.lib.tests.test_sheets import _rewritten
 from loudong.territory import importer
 from loudong.territory.actions import update_resident
 from loudong.territory.models import Household, ImportJob, Resident
@@ -33,14 +33,11 @@ def number(n):
 
 def _declaring(content: bytes, ref: bytes) -> bytes:
     """The workbook with its sheet's ``<dimension ref=…>`` set to ``ref``."""
-    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref + b'"', data)
-            target.writestr(info.filename, data)
-    return out.getvalue()
+    return _rewritten(
+        content,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref + b'"', xml),
+    )
 
 
 def rows(changes=None):
