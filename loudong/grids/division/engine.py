@@ -25,7 +25,7 @@ Algorithm, per community:
    minimise Σ cost(grid), cost = 1000 per grid outside the band (plus the distance to it) ≫
    squared deviation from the target + compactness (1 − Polsby–Popper of the buffered bounding
    box) + a small cost per cut inside a building. All orders of all compounds are solved in one
-   batched numpy DP; the cheapest order wins per compound.
+   batched DP (C; numpy without the C module); the cheapest order wins per compound.
 3. *Contiguity.* A grid whose buildings are not connected in the site graph is split into its
    connected parts (every grid is then contiguous).
 4. *Repair.* Single-atom moves and swaps across grid boundaries first (cheap); then each grid
@@ -41,8 +41,9 @@ Algorithm, per community:
    kept verbatim; only the changed compounds are re-divided, and the repair may pull in at most
    one kept neighbouring grid. New grids inherit the id of the old grid they overlap most.
 
-Pure Python + numpy/scipy; no Django. Communities are independent, so large inputs use two
-forked workers (see README.md for measurements and where the time goes).
+Pure Python and the C module ``_core`` (numpy/scipy only without it); no Django. Communities
+are independent, so inputs above 1M households use two forked workers (see README.md for
+measurements and where the time goes).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ except ImportError:  # pragma: no cover - no C compiler where it was installed
     _core = None
 
 BIG = 1000.0  # cost of one grid outside the band: dominates every other term
-PARALLEL_ABOVE = 20_000  # households; above, two forked workers (wall time; +5 % CPU)
+PARALLEL_ABOVE = 1_000_000  # households; above, two forked workers (wall time; CPU +8-22 %)
 MAX_PAIRS = 6  # repair candidates per out-of-range grid (nearest first)
 MAX_TRIPLES = 6
 MAX_SETS = 100  # connected sets enumerated per step of the exact search
@@ -2096,7 +2097,7 @@ def divide(
     ``previous`` (a Division or its pieces) makes the result stable: only compounds whose units
     were added, removed or re-counted are re-divided. ``progress(done, total, community)`` is
     called as communities finish. Communities are independent, so large inputs are divided by
-    ``workers`` forked processes (default: up to 2 above 20k households); the result does not
+    ``workers`` forked processes (default: up to 2 above 1M households); the result does not
     depend on the number of workers. ``validated=True`` skips the check for duplicate units,
     negative households and floors below 1, for callers that made it (``cli.read_units``).
 
