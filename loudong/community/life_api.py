@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import field_validator
@@ -260,7 +260,7 @@ def create_meeting(request, payload: MeetingIn):
         acting_user=request.user,
         request=request,
     )
-    return 201, _meetings(request).get(pk=meeting.pk)
+    return Status(201, _meetings(request).get(pk=meeting.pk))
 
 
 class AttendanceIn(In):
@@ -310,7 +310,7 @@ def create_decision(request, meeting_id: DbInt, payload: DecisionIn):
         acting_user=request.user,
         request=request,
     )
-    return 201, decision
+    return Status(201, decision)
 
 
 class ProgressIn(In):

@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticError
@@ -151,7 +151,7 @@ def create_visit(request, payload: VisitIn):
         idempotency_key=_key(request),
         request=request,
     )
-    return 201, visit
+    return Status(201, visit)
 
 
 @router.get("/visits", response=list[VisitOut])
@@ -216,7 +216,7 @@ def create_service_record(request, payload: ServiceIn):
         idempotency_key=_key(request),
         request=request,
     )
-    return 201, record
+    return Status(201, record)
 
 
 @router.get("/service-records", response=list[ServiceOut])
@@ -405,7 +405,7 @@ def create_incident(request, payload: IncidentIn):
         idempotency_key=_key(request),
         request=request,
     )
-    return 201, reported.incident
+    return Status(201, reported.incident)
 
 
 @router.get("/incidents", response=list[IncidentOut])

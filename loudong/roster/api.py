@@ -11,7 +11,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -302,4 +302,4 @@ def take_over(request, post_id: DbInt, payload: TakeOverIn):
         request=request,
         **payload.dict(exclude={"person"}),
     )
-    return 201, appointment
+    return Status(201, appointment)
