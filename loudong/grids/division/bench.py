@@ -260,7 +260,7 @@ def bars(kind: str, policy: str, m: dict, big: bool) -> list[tuple[str, bool]]:
         ("100% contig", m["contiguous_pct"] >= 100.0),
         ("deterministic", m["deterministic"]),
     ]
-    coincident = kind in ("compound_point", "stacked", "missing")
+    coincident = kind in ("compound_point", "stacked", "missing", "no_position")
     if kind == "city":
         if policy == "chiyang":
             out += [

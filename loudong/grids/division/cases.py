@@ -8,7 +8,7 @@ of compounds and sparse outskirts; and ``blocks_city`` a third: a street grid of
 compound each, its stock of one era (tower units near the band's bounds, urban villages). The pathological cases (``CASES``) are the registry shapes of
 issue 11: towers and fat units above the upper bound, a villa field, tiny compounds, every
 building of a compound at the compound's point, two compounds stacked on one point, missing
-positions, vacant units, a community needing more than 99 grids.
+positions (some, or all), vacant units, a community needing more than 99 grids.
 
 Everything is deterministic for a given seed (one ``random.Random``) and returns ``Unit`` lists.
 """
@@ -485,6 +485,11 @@ def _case_list():
             "missing",
             "30 % of buildings and 1 compound in 10 without position (citygen 500k)",
             lambda: missing_positions(citygen_units(500_000, 1)),
+        ),
+        (
+            "no_position",
+            "no building with a position at all (citygen 500k)",
+            lambda: missing_positions(citygen_units(500_000, 1), share=1.0),
         ),
         (
             "vacant",

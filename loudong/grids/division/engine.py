@@ -1621,6 +1621,7 @@ class _State:
         its cost. No new compound crossing or needless split beyond the budgets; kept grids are
         left alone. Returns the number of moves made."""
         ctx = self.ctx
+        site, sadj = ctx.site, ctx.sadj
         lo, hi = self.cost.lo, self.cost.hi
         made = 0
         move_failed = self.move_failed
@@ -1639,7 +1640,8 @@ class _State:
             hg = self.gh[g]
             best = None
             rest_ok: dict[tuple[int, int], bool] = {}  # (grid, atom) -> the rest connected
-            # grid -> its buildings and those around them (bld_nbrs is symmetric), when needed
+            # grid -> its buildings, the sites at and next to theirs (an atom touches the grid
+            # when one of its buildings stands on one), and whether it is connected, when needed
             around: dict[int, tuple[set[int], set[int], bool]] = {}
             helds: dict[int, tuple] = {}  # grid -> _held(grid), when needed
             for n in nbrs:
@@ -1666,14 +1668,14 @@ class _State:
                         known = around.get(dst_g)
                         if known is None:
                             dst_blds = set(self.blds(dst_g))
-                            near = set(dst_blds)
-                            for b in dst_blds:
-                                near.update(ctx.bld_nbrs(b))
+                            near = {site[b] for b in dst_blds}
+                            for s in list(near):
+                                near.update(sadj[s])
                             whole = ctx.connected(dst_blds)
                             known = around[dst_g] = (dst_blds, near, whole)
                         dst_blds, near, dst_whole = known
-                    if near.isdisjoint(a.blds):  # a touches none of dst_g's buildings
-                        continue
+                    if near.isdisjoint(map(site.__getitem__, a.blds)):
+                        continue  # a touches none of dst_g's buildings
                     rest = src_atoms[:k] + src_atoms[k + 1 :]
                     ok = rest_ok.get((src_g, k))
                     if ok is None:
