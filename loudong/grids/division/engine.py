@@ -1109,6 +1109,7 @@ class _State:
         self.gblds: dict[int, list[int]] = {}
         self.gmulti: dict[int, bool] = {}
         self.gcentre: dict[int, tuple[float, float]] = {}
+        self.gsites: dict[int, set[int]] = {}
         self.garound: dict[int, list[int]] = {}
         self.recuts: dict[tuple, tuple | None] = {}
         # The grids around each grid, valid until the next add or remove (repairs try many
@@ -1155,6 +1156,7 @@ class _State:
         atoms = self.grids.pop(g)
         del self.gcost[g], self.gh[g], self.gblds[g], self.gmulti[g], self.gcentre[g]
         self.bad.discard(g)
+        self.gsites.pop(g, None)
         self.garound.pop(g, None)
         self.kept.pop(g, None)
         for a in atoms:
@@ -1172,18 +1174,26 @@ class _State:
             return known
         around = self.garound.get(g)
         if around is None:
-            ctx = self.ctx
-            site_blds = ctx.site_blds
-            sites = {ctx.site[b] for b in self.gblds[g]}
-            for s in list(sites):
-                sites.update(ctx.sadj[s])
-            around = self.garound[g] = [b for s in sites for b in site_blds[s]]
+            site_blds = self.ctx.site_blds
+            around = self.garound[g] = [b for s in self.sites_around(g) for b in site_blds[s]]
         bld_grids = self.bld_grids
         out: set[int] = set()
         for b in around:
             out |= bld_grids[b]
         out.discard(g)
         known = self.gnbrs[g] = sorted(out)
+        return known
+
+    def sites_around(self, g: int) -> set[int]:
+        """The sites of grid ``g``'s buildings and the sites next to them: a building touches
+        ``g`` when it stands on one (the set is shared: do not change it)."""
+        known = self.gsites.get(g)
+        if known is None:
+            ctx = self.ctx
+            known = {ctx.site[b] for b in self.gblds[g]}
+            for s in list(known):
+                known.update(ctx.sadj[s])
+            self.gsites[g] = known
         return known
 
     def _out_of_range(self):
@@ -1621,7 +1631,7 @@ class _State:
         its cost. No new compound crossing or needless split beyond the budgets; kept grids are
         left alone. Returns the number of moves made."""
         ctx = self.ctx
-        site, sadj = ctx.site, ctx.sadj
+        site = ctx.site
         lo, hi = self.cost.lo, self.cost.hi
         made = 0
         move_failed = self.move_failed
@@ -1640,8 +1650,7 @@ class _State:
             hg = self.gh[g]
             best = None
             rest_ok: dict[tuple[int, int], bool] = {}  # (grid, atom) -> the rest connected
-            # grid -> its buildings, the sites at and next to theirs (an atom touches the grid
-            # when one of its buildings stands on one), and whether it is connected, when needed
+            # grid -> its buildings, ``sites_around`` it and whether it is connected, when needed
             around: dict[int, tuple[set[int], set[int], bool]] = {}
             helds: dict[int, tuple] = {}  # grid -> _held(grid), when needed
             for n in nbrs:
@@ -1668,9 +1677,7 @@ class _State:
                         known = around.get(dst_g)
                         if known is None:
                             dst_blds = set(self.blds(dst_g))
-                            near = {site[b] for b in dst_blds}
-                            for s in list(near):
-                                near.update(sadj[s])
+                            near = self.sites_around(dst_g)
                             whole = ctx.connected(dst_blds)
                             known = around[dst_g] = (dst_blds, near, whole)
                         dst_blds, near, dst_whole = known
